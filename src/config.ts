@@ -1,0 +1,27 @@
+/** Runtime configuration, all from the environment so the same build runs anywhere. */
+export interface Config {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  /** Largest accepted upload, bytes. */
+  maxUploadBytes: number;
+  /** Largest total expanded size of an uploaded zip, bytes (zip-bomb guard). */
+  maxExpandedBytes: number;
+  /** Where uploads and extracted archives are kept while an import runs. */
+  workDir: string;
+}
+
+const int = (v: string | undefined, d: number): number => (v && /^\d+$/.test(v) ? Number(v) : d);
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/zhanbu';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    host: env.HOST ?? '127.0.0.1',
+    port: int(env.PORT, 3000),
+    maxUploadBytes: int(env.ZHANBU_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
+    maxExpandedBytes: int(env.ZHANBU_MAX_EXPANDED_BYTES, 8 * 1024 ** 3),
+    workDir: env.ZHANBU_WORK_DIR ?? '/tmp/zhanbu',
+  };
+}
