@@ -3,12 +3,15 @@ export const SQM_PER_MU = 10000 / 15;
 export const SQM_PER_HECTARE = 10000;
 
 export function roundTo(value: number, decimals: number): number {
-  // Scale, round half away from zero, unscale: survey tools round areas this way.
+  // Half away from zero, as survey tools round areas. The scaled value is first snapped to 15
+  // significant digits so that binary representation error (1.005 × 100 = 100.49999999999999)
+  // does not decide the rounding: the decimal the user sees does.
+  if (!Number.isFinite(value)) return value;
   const f = 10 ** decimals;
-  const scaled = Math.abs(value) * f;
-  // Guard against binary representation just below .5 (e.g. 1.005 * 100 = 100.49999…).
-  const r = Math.round(scaled + 1e-9 * Math.max(1, scaled) * Number.EPSILON * 1e6);
-  return (Math.sign(value) * r) / f;
+  const scaled = Number((Math.abs(value) * f).toPrecision(15));
+  const r = Math.round(scaled);
+  if (r === 0) return 0;
+  return Math.sign(value) * (decimals >= 0 ? r / f : r * 10 ** -decimals);
 }
 
 export const sqmToMu = (m2: number): number => m2 / SQM_PER_MU;

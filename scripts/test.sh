@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up, prepare the test database, typecheck, run the whole vitest suite.
+# Extra arguments go to vitest, e.g. `npm test -- tests/unit`.
+set -euo pipefail
+ZHANBU_TAG=test
+source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
+
+ZHANBU_TAG=setup zhanbu_setup
+
+if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
+  TEST_DATABASE_URL="$(url_with_db "$DATABASE_URL" zhanbu_test)"
+fi
+[[ "$(url_db "$TEST_DATABASE_URL")" != "$(url_db "$DATABASE_URL")" || "$(url_hostport "$TEST_DATABASE_URL")" != "$(url_hostport "$DATABASE_URL")" ]] \
+  || die "TEST_DATABASE_URL points at the main database $(url_db "$DATABASE_URL"); tests would wipe it"
+export TEST_DATABASE_URL
+ensure_database "$TEST_DATABASE_URL"
+log "test database: $(url_safe "$TEST_DATABASE_URL")"
+
+cd "$ZHANBU_ROOT"
+log "typecheck"
+npm run -s typecheck || die "typecheck failed"
+
+log "vitest"
+DATABASE_URL="$TEST_DATABASE_URL" exec npx vitest run "$@"

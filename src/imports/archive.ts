@@ -1,0 +1,134 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import yauzl from 'yauzl';
+import { badInput } from '../http/problem.js';
+
+const ZIP_MAGIC = [0x50, 0x4b]; // "PK"
+
+export async function isZipFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    return bytesRead === 4 && buf[0] === ZIP_MAGIC[0] && buf[1] === ZIP_MAGIC[1];
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A zip entry's path, or a reason it must not be written to disk. */
+export function unsafeEntryReason(name: string): string | undefined {
+  if (name.includes('\0')) return '包含空字符';
+  const n = name.replace(/\\/g, '/');
+  if (n.startsWith('/') || /^[a-zA-Z]:/.test(n)) return '是绝对路径';
+  if (n.split('/').includes('..')) return '包含“..”上级目录';
+  return undefined;
+}
+
+export interface ExtractLimits {
+  maxExpandedBytes: number;
+  maxEntries?: number;
+}
+
+/**
+ * Extracts a zip into destDir after checking every entry: no path escapes destDir, the declared
+ * total expansion stays under the limit, and the bytes actually written are counted too (headers
+ * can lie). Any violation rejects the whole archive before or while writing, never silently.
+ */
+export async function extractZip(zipPath: string, destDir: string, limits: ExtractLimits): Promise<string[]> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
+      err ? reject(badInput('zip-corrupt', 'Corrupt zip archive', `压缩包无法读取：${err.message}`)) : resolve(z),
+    ),
+  );
+  const entries: yauzl.Entry[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (e: yauzl.Entry) => {
+      entries.push(e);
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', (err: Error) => reject(badInput('zip-corrupt', 'Corrupt zip archive', `压缩包已损坏：${err.message}`)));
+    zip.readEntry();
+  }).catch((err) => {
+    zip.close();
+    throw err;
+  });
+
+  const maxEntries = limits.maxEntries ?? 10_000;
+  if (entries.length > maxEntries) {
+    zip.close();
+    throw badInput('zip-too-many-entries', 'Too many entries in zip', `压缩包含${entries.length}个文件，超过上限${maxEntries}`);
+  }
+  let declared = 0;
+  for (const e of entries) {
+    const reason = unsafeEntryReason(e.fileName);
+    if (reason) {
+      zip.close();
+      throw badInput('zip-unsafe-path', 'Unsafe path in zip archive', `压缩包中的条目“${e.fileName}”${reason}，已拒绝整个文件`, {
+        entry: e.fileName,
+      });
+    }
+    declared += e.uncompressedSize;
+  }
+  if (declared > limits.maxExpandedBytes) {
+    zip.close();
+    throw badInput(
+      'zip-too-large',
+      'Zip expands beyond the limit',
+      `压缩包解压后共${declared}字节，超过上限${limits.maxExpandedBytes}字节（疑似压缩炸弹）`,
+      { declaredBytes: declared, limitBytes: limits.maxExpandedBytes },
+    );
+  }
+
+  // Second pass: reopen to stream entries (lazy reading above consumed the directory).
+  zip.close();
+  const z2 = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, z) =>
+      err ? reject(err) : resolve(z),
+    ),
+  );
+  const root = normalize(destDir + sep);
+  const written: string[] = [];
+  let total = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      z2.on('error', reject);
+      z2.on('end', resolve);
+      z2.on('entry', (e: yauzl.Entry) => {
+        const target = normalize(join(destDir, e.fileName.replace(/\\/g, '/')));
+        if (!target.startsWith(root)) return reject(new Error('path escape'));
+        if (e.fileName.endsWith('/')) {
+          mkdir(target, { recursive: true }).then(() => z2.readEntry(), reject);
+          return;
+        }
+        z2.openReadStream(e, (err, stream) => {
+          if (err || !stream) return reject(err ?? new Error('no stream'));
+          const counter = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              total += chunk.length;
+              if (total > limits.maxExpandedBytes) {
+                cb(badInput('zip-too-large', 'Zip expands beyond the limit', `压缩包实际解压超过上限${limits.maxExpandedBytes}字节，已停止`));
+              } else cb(null, chunk);
+            },
+          });
+          mkdir(dirname(target), { recursive: true })
+            .then(() => pipeline(stream, counter, createWriteStream(target)))
+            .then(() => {
+              written.push(target);
+              z2.readEntry();
+            }, reject);
+        });
+      });
+      z2.readEntry();
+    });
+  } catch (err) {
+    z2.close();
+    if (err instanceof Error && err.name === 'Problem') throw err;
+    throw badInput('zip-corrupt', 'Corrupt zip archive', `压缩包解压失败：${(err as Error).message}`);
+  }
+  return written;
+}

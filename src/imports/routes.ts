@@ -1,0 +1,228 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { Problem, badInput, notFound } from '../http/problem.js';
+import { isLayerKind } from '../layers/specs.js';
+import * as repo from './repository.js';
+import { ImportForm, ImportJobView, Paging, ProblemSchema, RejectView } from './schemas.js';
+import type { ImportRequest, ImportService } from './service.js';
+import { importJobView } from './view.js';
+
+const bool = (v: string | undefined, field: string): boolean => {
+  if (v === undefined || v === '') return false;
+  if (/^(true|1|yes|是)$/i.test(v)) return true;
+  if (/^(false|0|no|否)$/i.test(v)) return false;
+  throw new Problem(400, 'request-invalid', 'Invalid form field', `参数${field}应为true或false，实际为“${v}”`);
+};
+
+/** Reads the form: fields into a map, the single file streamed to disk while hashing. */
+async function receiveUpload(req: FastifyRequest, dir: string) {
+  if (!req.isMultipart()) {
+    throw new Problem(415, 'multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
+  }
+  const fields: Record<string, string> = {};
+  let file: { path: string; name: string; sha256: string; bytes: number } | undefined;
+  await mkdir(dir, { recursive: true });
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value ?? '').trim();
+        continue;
+      }
+      if (file) {
+        part.file.resume();
+        throw new Problem(400, 'too-many-files', 'Only one file per import', '每次导入只能上传一个文件（多个Shapefile请打包为一个zip）');
+      }
+      const path = join(dir, randomUUID());
+      const hash = createHash('sha256');
+      let bytes = 0;
+      await pipeline(
+        part.file,
+        new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+        createWriteStream(path),
+      );
+      file = { path, name: part.filename || 'upload', sha256: hash.digest('hex'), bytes };
+    }
+  } catch (err) {
+    if (file) await rm(file.path, { force: true });
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT') {
+      throw new Problem(413, 'upload-too-large', 'Upload too large', `上传文件超过大小上限（${Math.floor(Number((err as { part?: unknown }).part ?? 0))}）`);
+    }
+    throw err;
+  }
+  if (!file) throw badInput('file-missing', 'No file uploaded', '请求中没有文件：请在表单字段file中上传数据文件');
+  return { fields, file };
+}
+
+function parseForm(fields: Record<string, string>, sourceName: string): ImportRequest {
+  const layer = fields.layer ?? '';
+  if (!isLayerKind(layer)) {
+    throw new Problem(400, 'request-invalid', 'Invalid layer', `参数layer应为dltb（地类图斑）、ldxb（一张图小班）或xzq（行政区），实际为“${layer}”`);
+  }
+  const county = fields.county ?? '';
+  const yearText = fields.year ?? '';
+  if (!/^\d{4}$/.test(yearText)) throw new Problem(400, 'request-invalid', 'Invalid year', `参数year应为四位年份，实际为“${yearText}”`);
+  const onRejects = fields.onRejects || 'refuse';
+  if (onRejects !== 'refuse' && onRejects !== 'keep') {
+    throw new Problem(400, 'request-invalid', 'Invalid onRejects', `参数onRejects应为refuse或keep，实际为“${onRejects}”`);
+  }
+  return {
+    layer,
+    county,
+    year: Number(yearText),
+    sourceName,
+    options: {
+      layerName: fields.layerName || undefined,
+      encoding: fields.encoding || undefined,
+      onRejects,
+      repairGeometry: bool(fields.repairGeometry, 'repairGeometry'),
+      replace: bool(fields.replace, 'replace'),
+      dropZ: bool(fields.dropZ, 'dropZ'),
+    },
+  };
+}
+
+export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportService; config: Config }> = async (
+  fastify,
+  { pool, imports, config },
+) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
+
+  app.post(
+    '/imports',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: '上传并导入一个图层',
+        description:
+          '上传文件立即做格式、压缩包安全、图层、几何类型、坐标系与编码检查，不通过则返回problem+json；通过后返回202与导入编号，后台逐要素检查并整体写入（全有或全无）。同一文件重复提交返回200与已有导入（duplicate=true）。',
+        consumes: ['multipart/form-data'],
+        body: ImportForm,
+        response: { 200: ImportJobView, 202: ImportJobView, ...problems },
+      },
+      // The body is a multipart stream read below; the schema documents it for OpenAPI.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'));
+      try {
+        const request = parseForm(fields, file.name);
+        const { job, duplicate } = await imports.submit(request, file.path, file.sha256);
+        const view = { ...importJobView(job), duplicate };
+        return reply
+          .status(duplicate ? 200 : 202)
+          .header('location', view.links.self)
+          .send(view);
+      } finally {
+        await rm(file.path, { force: true });
+      }
+    },
+  );
+
+  app.get(
+    '/imports',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: '导入记录列表',
+        querystring: Type.Intersect([
+          Type.Object({
+            county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })),
+            layer: Type.Optional(Type.String()),
+            year: Type.Optional(Type.Integer()),
+            state: Type.Optional(Type.String()),
+          }),
+          Paging,
+        ]),
+        response: { 200: Type.Object({ items: Type.Array(ImportJobView) }), ...problems },
+      },
+    },
+    async (req) => {
+      const rows = await repo.listJobs(pool, req.query);
+      return { items: rows.map((r) => importJobView(r)) };
+    },
+  );
+
+  const ById = Type.Object({ id: Type.String() });
+  const load = async (id: string) => {
+    const job = await repo.getJob(pool, id);
+    if (!job) throw notFound('导入记录', id);
+    return job;
+  };
+
+  app.get(
+    '/imports/:id',
+    { schema: { tags: ['imports'], summary: '导入状态、进度、计数与错误', params: ById, response: { 200: ImportJobView, ...problems } } },
+    async (req) => importJobView(await load(req.params.id)),
+  );
+
+  app.get(
+    '/imports/:id/rejects',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: '未通过检查的要素（标识码与原因）',
+        params: ById,
+        querystring: Paging,
+        response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(RejectView) }), ...problems },
+      },
+    },
+    async (req) => {
+      const job = await load(req.params.id);
+      const items = await repo.listRejects(pool, job.id, req.query.limit, req.query.offset);
+      return { total: job.rejected_count ?? items.length, items: items as never };
+    },
+  );
+
+  app.get(
+    '/imports/:id/repairs',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: '已修复的几何及面积变化',
+        params: ById,
+        querystring: Paging,
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            areaChangeM2: Type.Union([Type.Number(), Type.Null()]),
+            items: Type.Array(
+              Type.Object({
+                fid: Type.Integer(),
+                bsm: Type.Union([Type.String(), Type.Null()]),
+                reason: Type.String(),
+                areaBeforeM2: Type.Union([Type.Number(), Type.Null()]),
+                areaAfterM2: Type.Union([Type.Number(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...problems,
+        },
+      },
+    },
+    async (req) => {
+      const job = await load(req.params.id);
+      const items = await repo.listRepairs(pool, job.id, req.query.limit, req.query.offset);
+      return {
+        total: job.repaired_count ?? 0,
+        areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
+        items: items as never,
+      };
+    },
+  );
+};

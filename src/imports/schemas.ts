@@ -1,0 +1,95 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+
+export const LayerKindSchema = Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('xzq')], {
+  description: 'dltb 三调地类图斑；ldxb 森林资源一张图小班；xzq 行政区',
+});
+
+/** Multipart form fields of an import upload (documented for OpenAPI; parsed by the route). */
+export const ImportForm = Type.Object({
+  file: Type.String({ format: 'binary', description: '压缩的Shapefile（.zip）、压缩的.gdb、GeoPackage、GeoJSON或FlatGeobuf' }),
+  layer: LayerKindSchema,
+  county: Type.String({ pattern: '^\\d{6}$', description: '县级行政区代码，如361123' }),
+  year: Type.Integer({ minimum: 1990, maximum: 2100, description: '调查年份（基础调查2019，年度变更调查各年）' }),
+  layerName: Type.Optional(Type.String({ description: '容器（gdb、gpkg）或压缩包中的图层名，默认DLTB/LDXB/XZQ' })),
+  encoding: Type.Optional(Type.String({ description: '强制指定DBF编码（如GBK、UTF-8），优先于.cpg和语言标识' })),
+  onRejects: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('keep')], { description: '有要素未通过检查时：refuse拒绝整个导入（默认），keep只导入通过的要素' })),
+  repairGeometry: Type.Optional(Type.Boolean({ description: '修复无效几何并报告面积变化（默认否：无效几何作为拒绝要素）' })),
+  replace: Type.Optional(Type.Boolean({ description: '替换该县该年份已有的图层' })),
+  dropZ: Type.Optional(Type.Boolean({ description: '丢弃Z/M值（默认否：带Z的图层被拒绝）' })),
+});
+export type ImportFormFields = Omit<Static<typeof ImportForm>, 'file'>;
+
+const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: '中文说明' }),
+    code: Type.String({ description: '稳定的英文错误代码' }),
+    instance: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem+json' },
+);
+export const ProblemSchema = Problem;
+
+export const ImportJobView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  layer: LayerKindSchema,
+  layerLabel: Type.String(),
+  countyCode: Type.String(),
+  surveyYear: Type.Integer(),
+  state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('refused'), Type.Literal('failed')]),
+  stateLabel: Type.String(),
+  phase: Type.Union([Type.String(), Type.Null()]),
+  phaseLabel: Type.Union([Type.String(), Type.Null()]),
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  current: Type.Boolean({ description: '是否为该县该年份当前生效的图层' }),
+  duplicate: Type.Optional(Type.Boolean({ description: '同一文件（内容哈希相同）已导入，未新建任何数据' })),
+  source: Type.Object({
+    name: Type.String(),
+    format: Type.Union([Type.String(), Type.Null()]),
+    layer: Type.Union([Type.String(), Type.Null()]),
+    bytes: Type.Union([Type.Integer(), Type.Null()]),
+    sha256: Type.String(),
+  }),
+  crs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  encoding: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  options: Type.Record(Type.String(), Type.Unknown()),
+  counts: Type.Object({
+    features: Type.Union([Type.Integer(), Type.Null()]),
+    imported: Type.Union([Type.Integer(), Type.Null()]),
+    rejected: Type.Union([Type.Integer(), Type.Null()]),
+    repaired: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  repairedAreaChangeM2: Type.Union([Type.Number(), Type.Null()]),
+  timingsMs: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
+  replaces: Type.Union([Type.String(), Type.Null()]),
+  supersededBy: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Problem, Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  links: Type.Object({ self: Type.String(), rejects: Type.String(), repairs: Type.String() }),
+});
+export type ImportJobViewT = Static<typeof ImportJobView>;
+
+export const RejectView = Type.Object({
+  fid: Type.Integer(),
+  bsm: Type.Union([Type.String(), Type.Null()]),
+  reasons: Type.Array(
+    Type.Object(
+      {
+        code: Type.String(),
+        field: Type.Union([Type.String(), Type.Null()]),
+        value: Type.Unknown(),
+        message: Type.String(),
+      },
+      { additionalProperties: true },
+    ),
+  ),
+});
+
+export const Paging = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});

@@ -1,0 +1,286 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { Problem, badInput, conflict } from '../http/problem.js';
+import { LAYER_SPECS, type LayerKind } from '../layers/specs.js';
+import { isCountyCode } from '../domain/ownership.js';
+import { inspectLayer } from './inspect.js';
+import { locateSource } from './source.js';
+import { stageLayer } from './stage.js';
+import { buildValidationSql } from './validation-sql.js';
+import * as repo from './repository.js';
+import type { ImportJobRow, ImportOptions } from './repository.js';
+
+export interface ImportRequest {
+  layer: LayerKind;
+  county: string;
+  year: number;
+  sourceName: string;
+  options: ImportOptions;
+  requestedBy?: string;
+}
+
+export interface SubmitResult {
+  job: ImportJobRow;
+  /** The same file was already imported for this layer-year: nothing new was created. */
+  duplicate: boolean;
+}
+
+/** Test seam: lets tests inject a failure at a named point of a running import. */
+export interface ImportHooks {
+  beforeCommit?: (job: ImportJobRow) => Promise<void> | void;
+}
+
+export const PHASE_LABELS: Record<string, string> = {
+  queued: '排队中',
+  loading: '读取文件',
+  validating: '逐要素检查',
+  writing: '写入图层',
+  succeeded: '导入成功',
+  refused: '已拒绝',
+  failed: '失败',
+};
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function checkRequest(r: ImportRequest): void {
+  if (!isCountyCode(r.county)) {
+    throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${r.county}”无效，应为6位数字（GB/T 2260），如361123`);
+  }
+  if (!Number.isInteger(r.year) || r.year < 1990 || r.year > 2100) {
+    throw badInput('survey-year-invalid', 'Invalid survey year', `调查年份“${r.year}”无效`);
+  }
+}
+
+/**
+ * Imports survey layers: quick checks up front (so a bad file is answered at once), then the
+ * long part — load, validate, write — in the background, one import at a time per process.
+ */
+export class ImportService {
+  readonly workerId = randomUUID();
+  private queue: Promise<void> = Promise.resolve();
+  private lockClient?: pg.PoolClient;
+  private progressWriters = new Map<string, number>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly config: Config,
+    private readonly hooks: ImportHooks = {},
+  ) {}
+
+  /** Holds this process's worker lock and fails imports that a dead process left behind. */
+  async start(): Promise<void> {
+    this.lockClient = await this.pool.connect();
+    await repo.holdWorkerLock(this.lockClient, this.workerId);
+    await repo.failInterrupted(
+      this.pool,
+      new Problem(500, 'import-interrupted', 'Import interrupted', '导入过程中服务停止，本次导入未写入任何数据，请重新提交').toBody(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.catch(() => {});
+    this.lockClient?.release();
+    this.lockClient = undefined;
+  }
+
+  /** Resolves when every queued import has finished (tests, CLI). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /**
+   * Accepts a file for import. The file at uploadPath is moved into the import's work folder.
+   * Answers at once with a duplicate, a conflict, or a problem; otherwise queues the import.
+   */
+  async submit(req: ImportRequest, uploadPath: string, sha256?: string): Promise<SubmitResult> {
+    checkRequest(req);
+    const spec = LAYER_SPECS[req.layer];
+    const hash = sha256 ?? (await sha256File(uploadPath));
+    const bytes = (await stat(uploadPath)).size;
+
+    const current = await repo.currentJob(this.pool, req.layer, req.county, req.year);
+    if (current?.content_sha256 === hash) {
+      await rm(uploadPath, { force: true });
+      return { job: current, duplicate: true };
+    }
+    const pending = await repo.pendingJob(this.pool, req.layer, req.county, req.year);
+    if (pending) {
+      await rm(uploadPath, { force: true });
+      if (pending.content_sha256 === hash) return { job: pending, duplicate: true };
+      throw conflict('import-in-progress', 'Another import of this layer-year is running', `${req.county}县${req.year}年${spec.label}正在导入（${pending.id}），请等待其完成后再提交`, {
+        importId: pending.id,
+      });
+    }
+    if (current && !req.options.replace) {
+      await rm(uploadPath, { force: true });
+      throw conflict('layer-year-exists', 'Layer-year already imported', `${req.county}县${req.year}年${spec.label}已导入（${current.id}）；如需用新文件替换，请设置replace=true`, {
+        currentImportId: current.id,
+      });
+    }
+
+    const id = randomUUID();
+    const workDir = join(this.config.workDir, id);
+    await mkdir(workDir, { recursive: true });
+    try {
+      const upload = join(workDir, 'upload');
+      await rename(uploadPath, upload).catch(async () => {
+        // Different filesystems: copy through a stream.
+        const { copyFile } = await import('node:fs/promises');
+        await copyFile(uploadPath, upload);
+        await rm(uploadPath, { force: true });
+      });
+      const located = await locateSource(upload, {
+        workDir,
+        maxExpandedBytes: this.config.maxExpandedBytes,
+        layerName: req.options.layerName,
+        defaultNames: spec.defaultLayerNames,
+        encoding: req.options.encoding,
+      });
+      const inspected = inspectLayer(located, spec, { layerName: req.options.layerName, dropZ: req.options.dropZ });
+      const job = await repo.insertJob(this.pool, {
+        id,
+        layer: req.layer,
+        county: req.county,
+        year: req.year,
+        sourceName: req.sourceName,
+        sourceFormat: located.format,
+        sourceLayer: inspected.layerName,
+        sourceBytes: bytes,
+        sha256: hash,
+        options: req.options,
+        crs: { ...inspected.crs.info, how: inspected.crs.how, note: inspected.crs.note ?? null },
+        encoding: located.encoding as unknown as Record<string, unknown>,
+        featureCount: inspected.featureCount,
+        requestedBy: req.requestedBy,
+        workerId: this.workerId,
+      });
+      const run = () => this.run(job, located, inspected.layerName, inspected.crs.info.epsg, workDir);
+      this.queue = this.queue.then(run, run);
+      return { job, duplicate: false };
+    } catch (err) {
+      await rm(workDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private progress(id: string, phase: string, fraction: number): void {
+    // At most a few writes a second: progress is for people, not a hot path.
+    const now = Date.now();
+    if (now - (this.progressWriters.get(id) ?? 0) < 300 && fraction < 1) return;
+    this.progressWriters.set(id, now);
+    void repo.setProgress(this.pool, id, phase, fraction).catch(() => {});
+  }
+
+  private async run(job: ImportJobRow, located: Awaited<ReturnType<typeof locateSource>>, layerName: string, epsg: number, workDir: string): Promise<void> {
+    const spec = LAYER_SPECS[job.layer];
+    const src = repo.stagingName(job.id, 'src');
+    const rej = repo.stagingName(job.id, 'rej');
+    const fix = repo.stagingName(job.id, 'fix');
+    const opts = job.options;
+    const timings: Record<string, number> = {};
+    let t0 = performance.now();
+    const lap = (phase: string) => {
+      const now = performance.now();
+      timings[phase] = Math.round(now - t0);
+      t0 = now;
+    };
+    try {
+      await repo.setProgress(this.pool, job.id, 'loading', 0.01);
+      await stageLayer(located, {
+        databaseUrl: this.config.databaseUrl,
+        table: src,
+        layerName,
+        sourceEpsg: epsg,
+        dropZ: opts.dropZ,
+        onProgress: (f) => this.progress(job.id, 'loading', 0.01 + 0.59 * f),
+      });
+      lap('loading');
+      await repo.setProgress(this.pool, job.id, 'validating', 0.6);
+      const columns = await repo.stagingColumns(this.pool, src);
+      const v = buildValidationSql(spec, src, columns, { countyCode: job.county_code, repair: opts.repairGeometry });
+      const rejected = await repo.collectRejects(this.pool, rej, v.rejectsSelect, v.params);
+      let repaired = { count: 0, areaChange: 0 };
+      if (opts.repairGeometry) {
+        const idCol = columns.find((c) => c.name.toUpperCase() === spec.idField);
+        repaired = await repo.collectRepairs(this.pool, src, fix, idCol ? `s."${idCol.name.replace(/"/g, '""')}"::text` : 'NULL::text');
+      }
+      lap('validating');
+      const total = job.feature_count ?? 0;
+      if (rejected > 0 && (opts.onRejects === 'refuse' || rejected >= total)) {
+        await repo.saveRejects(this.pool, job.id, rej);
+        const all = rejected >= total;
+        const problem = badInput(
+          all ? 'all-features-rejected' : 'features-rejected',
+          all ? 'Every feature was rejected' : 'Some features were rejected',
+          all
+            ? `全部${total}个要素均未通过检查，未导入任何数据；原因见拒绝清单`
+            : `${total}个要素中有${rejected}个未通过检查，按要求整个导入已拒绝、未写入任何数据；原因见拒绝清单。如需跳过这些要素、导入其余要素，请设置onRejects=keep重新提交`,
+          { rejected, total, rejectsUrl: `/api/v1/imports/${job.id}/rejects` },
+        );
+        await repo.finishJob(this.pool, job.id, 'refused', { error: problem.toBody(), rejected, imported: 0, timings });
+        return;
+      }
+
+      this.progress(job.id, 'writing', 0.75);
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await repo.lockLayerYear(client, job.layer, job.county_code, job.survey_year);
+        const current = await repo.currentJob(client, job.layer, job.county_code, job.survey_year);
+        if (current && !opts.replace) {
+          throw conflict('layer-year-exists', 'Layer-year already imported', `${job.county_code}县${job.survey_year}年${spec.label}已由另一导入写入（${current.id}）；如需替换请设置replace=true`);
+        }
+        const written = await repo.writeLayerYear(client, {
+          jobId: job.id,
+          layer: job.layer,
+          county: job.county_code,
+          year: job.survey_year,
+          sourceTable: src,
+          rejectsTable: rej,
+          repairsTable: opts.repairGeometry ? fix : undefined,
+          insertColumns: v.insertColumns,
+          insertExpressions: v.insertExpressions,
+          params: v.params,
+        });
+        await repo.saveRejects(client, job.id, rej);
+        if (opts.repairGeometry) await repo.saveRepairs(client, job.id, fix);
+        if (current) await repo.supersede(client, current.id, job.id);
+        lap('writing');
+        await repo.finishJob(client, job.id, 'succeeded', {
+          timings,
+          imported: written.rows,
+          rejected,
+          repaired: repaired.count,
+          repairedAreaChange: Math.round(repaired.areaChange * 100) / 100,
+          partitionTable: written.table,
+          replaces: current?.id,
+        });
+        await this.hooks.beforeCommit?.(job);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      const problem =
+        err instanceof Problem
+          ? err
+          : new Problem(500, 'import-failed', 'Import failed', `导入失败，未写入任何数据：${(err as Error).message}`);
+      await repo.finishJob(this.pool, job.id, 'failed', { error: problem.toBody(), timings }).catch(() => {});
+    } finally {
+      this.progressWriters.delete(job.id);
+      await repo.dropStaging(this.pool, job.id).catch(() => {});
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}

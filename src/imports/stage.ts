@@ -1,0 +1,70 @@
+import gdal from 'gdal-async';
+import { badInput } from '../http/problem.js';
+import type { LocatedSource } from './source.js';
+
+/** GDAL's "PG:" connection string for a postgres:// URL. */
+export function gdalPgConnection(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  const q = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const parts = [
+    u.hostname && `host=${q(decodeURIComponent(u.hostname))}`,
+    u.port && `port=${u.port}`,
+    `dbname=${q(decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres')}`,
+    u.username && `user=${q(decodeURIComponent(u.username))}`,
+    u.password && `password=${q(decodeURIComponent(u.password))}`,
+    `application_name='zhanbu-import'`,
+  ].filter(Boolean);
+  // A socket directory can come as ?host=/path.
+  const hostParam = u.searchParams.get('host');
+  if (hostParam) parts.push(`host=${q(hostParam)}`);
+  return 'PG:' + parts.join(' ');
+}
+
+export interface StageOptions {
+  databaseUrl: string;
+  table: string; // unqualified, in schema staging
+  layerName: string;
+  sourceEpsg: number;
+  dropZ: boolean;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Copies the source layer as-is into an unlogged staging table with GDAL's own writer (COPY),
+ * off the event loop. Names are kept (LAUNDER=NO) so 三调 fields map by name; types are kept loose
+ * (PRECISION=NO) so nothing is truncated before validation; the source CRS is assigned, not
+ * transformed — transformation, validation and typing happen set-based in PostGIS afterwards.
+ */
+export async function stageLayer(located: LocatedSource, opts: StageOptions): Promise<void> {
+  let ds: gdal.Dataset;
+  try {
+    ds = await gdal.openAsync(located.datasetPath, 'r');
+  } catch (err) {
+    throw badInput('file-unreadable', 'File cannot be opened', `文件无法打开：${(err as Error).message}`);
+  }
+  const args = [
+    '-f', 'PostgreSQL',
+    '-nln', `staging.${opts.table}`,
+    '-lco', 'SPATIAL_INDEX=NONE',
+    '-lco', 'UNLOGGED=ON',
+    '-lco', 'GEOMETRY_NAME=geom',
+    '-lco', 'FID=ogc_fid',
+    '-lco', 'LAUNDER=NO',
+    '-lco', 'PRECISION=NO',
+    '-nlt', 'GEOMETRY',
+    '-a_srs', `EPSG:${opts.sourceEpsg}`,
+    '-preserve_fid',
+    ...(opts.dropZ ? ['-dim', 'XY'] : []),
+    opts.layerName,
+  ];
+  try {
+    const out = await gdal.vectorTranslateAsync(gdalPgConnection(opts.databaseUrl), ds, args, {
+      progress_cb: (complete: number) => opts.onProgress?.(complete),
+    });
+    out.close();
+  } catch (err) {
+    throw badInput('file-corrupt', 'File could not be read completely', `读取文件时出错，文件可能已损坏或被截断：${(err as Error).message}`);
+  } finally {
+    ds.close();
+  }
+}

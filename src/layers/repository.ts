@@ -1,0 +1,43 @@
+import type pg from 'pg';
+
+export interface LayerVersionRow {
+  layer: string;
+  county_code: string;
+  survey_year: number;
+  import_id: string;
+  source_name: string;
+  feature_count: number;
+  imported_count: number;
+  crs: Record<string, unknown> | null;
+  finished_at: Date;
+}
+
+/** The layer versions in force (one per layer, county and year). */
+export async function currentLayers(db: pg.Pool, county?: string): Promise<LayerVersionRow[]> {
+  const { rows } = await db.query<LayerVersionRow>(
+    `SELECT layer, county_code, survey_year, id AS import_id, source_name, feature_count, imported_count, crs, finished_at
+       FROM public.import_job
+      WHERE state = 'succeeded' AND superseded_by IS NULL AND ($1::text IS NULL OR county_code = $1)
+      ORDER BY county_code, layer, survey_year`,
+    [county ?? null],
+  );
+  return rows;
+}
+
+export interface LandClassTotal {
+  dlbm: string;
+  dlmc: string | null;
+  parcels: number;
+  tbmj_m2: number;
+}
+
+/** Parcel count and TBMJ (the survey's area of record) by land class for a county-year. */
+export async function dltbTotalsByLandClass(db: pg.Pool, county: string, year: number): Promise<LandClassTotal[]> {
+  const { rows } = await db.query<LandClassTotal>(
+    `SELECT dlbm, max(dlmc) AS dlmc, count(*)::int AS parcels, coalesce(sum(tbmj), 0)::float8 AS tbmj_m2
+       FROM survey.dltb WHERE county_code = $1 AND survey_year = $2
+      GROUP BY dlbm ORDER BY dlbm`,
+    [county, year],
+  );
+  return rows;
+}

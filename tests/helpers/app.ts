@@ -1,0 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { ImportHooks } from '../../src/imports/service.js';
+import { testDatabaseUrl } from './db.js';
+
+export async function buildTestApp(pool: pg.Pool, opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number } = {}): Promise<App> {
+  const base = loadConfig({ DATABASE_URL: testDatabaseUrl() });
+  const config = {
+    ...base,
+    workDir: mkdtempSync(join(tmpdir(), 'zhanbu-test-')),
+    ...(opts.maxUploadBytes ? { maxUploadBytes: opts.maxUploadBytes } : {}),
+    ...(opts.maxExpandedBytes ? { maxExpandedBytes: opts.maxExpandedBytes } : {}),
+  };
+  return buildApp({ config, pool, importHooks: opts.hooks });
+}
