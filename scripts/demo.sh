@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034
 # Set up, import the demo county (361123) from fixtures/, start the HTTP service
 # on HOST:PORT (default 127.0.0.1:3000). Safe to run again: re-importing the same
 # file is a no-op.
 set -euo pipefail
-ZHANBU_TAG=demo
+ZHANBU_TAG="demo" # read by lib/common.sh
+# shellcheck source=lib/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 ZHANBU_TAG=setup zhanbu_setup

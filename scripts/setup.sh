@@ -4,6 +4,7 @@
 #   bash scripts/setup.sh           # set everything up (quick when done before)
 #   bash scripts/setup.sh stop-db   # stop the private cluster in .pgdata, if any
 set -euo pipefail
+# shellcheck source=lib/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 case "${1:-}" in

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034
 # Set up, prepare the test database, typecheck, run the whole vitest suite.
 # Extra arguments go to vitest, e.g. `npm test -- tests/unit`.
 set -euo pipefail
-ZHANBU_TAG=test
+ZHANBU_TAG="test" # read by lib/common.sh
+# shellcheck source=lib/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 ZHANBU_TAG=setup zhanbu_setup

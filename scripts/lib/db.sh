@@ -9,6 +9,7 @@ ZHANBU_PG_PORT_PROBE="${ZHANBU_PG_PORT_PROBE:-5432}"
 # Private cluster fallback: location and port.
 ZHANBU_PG_PORT="${ZHANBU_PG_PORT:-55432}"
 ZHANBU_PGDATA="${ZHANBU_PGDATA:-$ZHANBU_ROOT/.pgdata}"
+[[ "$ZHANBU_PGDATA" == /* ]] || ZHANBU_PGDATA="$PWD/$ZHANBU_PGDATA"
 
 export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-5}"
 
@@ -49,10 +50,11 @@ try_start_debian_cluster() {
 # Run a PostgreSQL server binary as the cluster owner (postgres when we are root).
 # fd 9 (the set-up lock) is closed so a server started here does not hold it.
 as_pg_owner() {
+  # Run from / so the postgres user is not left in a directory it cannot read.
   if is_root; then
-    runuser -u postgres -- "$@" 9>&-
+    (cd / && runuser -u postgres -- "$@" 9>&-)
   else
-    "$@" 9>&-
+    (cd / && "$@" 9>&-)
   fi
 }
 

@@ -12,13 +12,25 @@ check_node() {
   [[ "$major" -ge 20 ]] || die "Node.js >= 20 is required, found $(node -v)"
 }
 
+# 0 when the database server is (or will be) on this machine: DATABASE_URL unset
+# or pointing at localhost. A remote server (e.g. the `db` service in
+# docker-compose) needs only the client tools here.
+db_is_local() {
+  [[ -z "${DATABASE_URL:-}" ]] && return 0
+  local host
+  host="$(node -e 'process.stdout.write(new URL(process.argv[1]).hostname)' "$DATABASE_URL")"
+  [[ -z "$host" || "$host" == 127.* || "$host" == localhost || "$host" == "[::1]" || "$host" == "::1" ]]
+}
+
 # Debian packages that are missing, detected by a file or command each provides.
 missing_apt_packages() {
   local pg="/usr/lib/postgresql/$ZHANBU_PG_MAJOR/bin"
   local -a missing=()
-  [[ -f "/usr/share/postgresql/$ZHANBU_PG_MAJOR/extension/postgis.control" ]] \
-    || missing+=("postgresql-$ZHANBU_PG_MAJOR-postgis-3")
-  [[ -x "$pg/initdb" && -x "$pg/pg_ctl" ]] || missing+=("postgresql-$ZHANBU_PG_MAJOR")
+  if db_is_local; then
+    [[ -f "/usr/share/postgresql/$ZHANBU_PG_MAJOR/extension/postgis.control" ]] \
+      || missing+=("postgresql-$ZHANBU_PG_MAJOR-postgis-3")
+    [[ -x "$pg/initdb" && -x "$pg/pg_ctl" ]] || missing+=("postgresql-$ZHANBU_PG_MAJOR")
+  fi
   { have psql && have pg_isready && have createdb; } || missing+=("postgresql-client-$ZHANBU_PG_MAJOR")
   have gdal-config || missing+=(libgdal-dev)
   have ogr2ogr || missing+=(gdal-bin)
@@ -41,7 +53,7 @@ ensure_apt_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
     || die "apt-get update failed"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    || die "apt-get install ${missing[*]} failed"
+    || die "apt-get install ${missing[*]} failed (if this distribution has no postgresql-$ZHANBU_PG_MAJOR, set ZHANBU_PG_MAJOR to the PostgreSQL version it ships, e.g. 16, or point DATABASE_URL at an existing PostGIS server)"
   mapfile -t missing < <(missing_apt_packages | sed '/^$/d')
   [[ ${#missing[@]} -eq 0 ]] || die "still missing after apt-get install: ${missing[*]}"
 }
@@ -57,7 +69,7 @@ gdal_build_env() {
   # downloading them from nodejs.org when nothing else is configured.
   if [[ -z "${npm_config_nodedir:-}" && -f /usr/include/node/node_api.h ]]; then
     local configured
-    configured="$(cd / && npm config get nodedir 2>/dev/null || true)"
+    configured="$(cd / && { npm config get nodedir 2>/dev/null || true; })"
     if [[ -z "$configured" || "$configured" == "undefined" || "$configured" == "null" ]]; then
       export npm_config_nodedir=/usr
     fi

@@ -128,7 +128,7 @@ export function inspectLayer(located: LocatedSource, spec: LayerSpec, opts: { la
     if (featureCount === 0) throw badInput('layer-empty', 'Layer is empty', `图层“${layer.name}”中没有要素`);
     let extent: InspectedLayer['extent'];
     try {
-      const e = layer.getExtent(true);
+      const e = layer.getExtent(false); // header extent; forcing it would read every geometry
       extent = { minX: e.minX, maxX: e.maxX, minY: e.minY, maxY: e.maxY };
     } catch {
       extent = undefined;

@@ -213,8 +213,8 @@ export interface WriteLayerArgs {
   rejectsTable: string;
   repairsTable?: string;
   insertColumns: string[];
+  /** Mapping expressions over staging row `s`; they take no parameters. */
   insertExpressions: string[];
-  params: unknown[];
 }
 
 /** Serialises writers of one layer-year; held until the transaction ends. */
@@ -230,16 +230,15 @@ export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): 
   const leaf = `${a.layer}_${a.county}_${a.year}_${a.jobId.replace(/-/g, '').slice(0, 8)}`;
   const qualified = `survey.${ident(leaf)}`;
   await client.query(`CREATE TABLE ${qualified} (LIKE survey.${ident(a.layer)} INCLUDING DEFAULTS)`);
-  const n = a.params.length;
   const geom = a.repairsTable ? 'coalesce(p.fixed, s.geom)' : 's.geom';
   const join = a.repairsTable ? `LEFT JOIN staging.${ident(a.repairsTable)} p ON p.fid = s.ogc_fid` : '';
   const result = await client.query(
     `INSERT INTO ${qualified} (county_code, survey_year, import_id, fid, ${a.insertColumns.join(', ')}, geom)
-     SELECT $${n + 1}, $${n + 2}, $${n + 3}, s.ogc_fid, ${a.insertExpressions.join(', ')},
+     SELECT $1, $2, $3, s.ogc_fid, ${a.insertExpressions.join(', ')},
             ST_Multi(ST_Transform(ST_Force2D(${geom}), 4490))
        FROM staging.${ident(a.sourceTable)} s ${join}
       WHERE NOT EXISTS (SELECT 1 FROM staging.${ident(a.rejectsTable)} r WHERE r.fid = s.ogc_fid)`,
-    [...a.params, a.county, a.year, a.jobId],
+    [a.county, a.year, a.jobId],
   );
   await client.query('SELECT survey.swap_layer_year($1, $2, $3, $4::regclass)', [a.layer, a.county, a.year, `survey.${leaf}`]);
   return { table: `survey.${leaf}`, rows: result.rowCount ?? 0 };

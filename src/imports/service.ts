@@ -198,6 +198,7 @@ export class ImportService {
         databaseUrl: this.config.databaseUrl,
         table: src,
         layerName,
+        featureCount: job.feature_count ?? 0,
         sourceEpsg: epsg,
         dropZ: opts.dropZ,
         onProgress: (f) => this.progress(job.id, 'loading', 0.01 + 0.59 * f),
@@ -248,7 +249,6 @@ export class ImportService {
           repairsTable: opts.repairGeometry ? fix : undefined,
           insertColumns: v.insertColumns,
           insertExpressions: v.insertExpressions,
-          params: v.params,
         });
         await repo.saveRejects(client, job.id, rej);
         if (opts.repairGeometry) await repo.saveRepairs(client, job.id, fix);

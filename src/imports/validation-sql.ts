@@ -75,8 +75,13 @@ export function buildValidationSql(
     return `(${t} IS NOT NULL AND (${t} !~ ${NUMERIC_RE} OR abs(${t}::float8) >= ${NUMERIC_LIMIT}))`;
   };
 
-  const reason = (cond: string, code: string, field: string | null, messageSql: string, valueSql = 'NULL'): string =>
-    `CASE WHEN ${cond} THEN jsonb_build_object('code', ${sqlText(code)}, 'field', ${field ? sqlText(field) : 'NULL'}, 'value', ${valueSql}, 'message', ${messageSql}) END`;
+  // Each check is a condition plus the reason object built from it; the conditions are OR-ed into a
+  // cheap filter so reason objects are only built for the few features that fail.
+  const conditions: string[] = [];
+  const reason = (cond: string, code: string, field: string | null, messageSql: string, valueSql = 'NULL'): string => {
+    conditions.push(`(${cond})`);
+    return `CASE WHEN ${cond} THEN jsonb_build_object('code', ${sqlText(code)}, 'field', ${field ? sqlText(field) : 'NULL'}, 'value', ${valueSql}, 'message', ${messageSql}) END`;
+  };
 
   const ruleSql = (rule: FieldRule): string[] => {
     const f = fieldSpec(rule.field);
@@ -171,11 +176,11 @@ export function buildValidationSql(
 
   const reasons = [...geometryReasons, ...spec.rules.flatMap(ruleSql), ...numericReasons];
   const idExpr = text(spec.idField);
-  const rejectsSelect = `SELECT fid, bsm, to_jsonb(reasons) AS reasons FROM (
-    SELECT s.ogc_fid AS fid, ${idExpr} AS bsm,
-           array_remove(ARRAY[${reasons.join(',\n           ')}]::jsonb[], NULL) AS reasons
-      FROM staging.${ident(stagingTable)} s) q
-   WHERE cardinality(reasons) > 0`;
+  // "IS TRUE" so a condition that is NULL (absent field) never counts as a failure.
+  const rejectsSelect = `SELECT s.ogc_fid AS fid, ${idExpr} AS bsm,
+         to_jsonb(array_remove(ARRAY[${reasons.join(',\n           ')}]::jsonb[], NULL)) AS reasons
+    FROM staging.${ident(stagingTable)} s
+   WHERE ${conditions.map((c) => `${c} IS TRUE`).join('\n      OR ')}`;
 
   // Mapping: standard fields to typed columns, every other attribute into extra.
   const insertColumns: string[] = [];

@@ -12,7 +12,7 @@ const MAX_PIECES_PER_EDGE = 100_000;
  */
 export function pieceCount(dx: number, dy: number, maxSegment: number): number {
   if (!(maxSegment > 0) || maxSegment === Infinity) return 1;
-  const k = Math.ceil(Math.hypot(dx, dy) / maxSegment);
+  const k = Math.ceil(Math.sqrt(dx * dx + dy * dy) / maxSegment);
   if (!(k > 1)) return 1;
   return k > MAX_PIECES_PER_EDGE ? MAX_PIECES_PER_EDGE : k;
 }
