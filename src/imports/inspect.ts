@@ -85,7 +85,7 @@ function identifyCrs(layer: gdal.Layer, located: LocatedSource, extent: Inspecte
     return {
       info: inferred.crs,
       how: 'inferred-from-eastings',
-      note: `文件缺少.prj，由带号前缀的东坐标推断为${inferred.crs.label}（EPSG:${inferred.crs.epsg}）`,
+      note: `文件缺少.prj，由带号前缀的东坐标推断为${inferred.crs.label}`,
     };
   }
   const authority = srs.getAuthorityName(null);
