@@ -29,4 +29,9 @@ import_layer ldxb 2023 "$dir/ldxb-2023.shp.zip"
 
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-3000}"
 log "starting the service on http://$HOST:$PORT (Ctrl-C to stop)"
-exec npm start
+# Same as `exec npm start`, but runs package.json's start command in place of
+# this shell: npm and its `sh -c` do not pass SIGTERM on, so a `kill` or
+# `docker stop` would leave the server running or skip its graceful shutdown.
+start_cmd="$(node -p 'require("./package.json").scripts.start')"
+export PATH="$ZHANBU_ROOT/node_modules/.bin:$PATH"
+exec bash -c "exec $start_cmd"

@@ -6,7 +6,6 @@ import {
   type CrsInfo,
 } from '../domain/crs/cgcs2000-crs.js';
 import { badInput } from '../http/problem.js';
-import type { LayerSpec } from '../layers/specs.js';
 import { formatLabel, type LocatedSource } from './source.js';
 
 export interface SourceCrs {
@@ -49,7 +48,13 @@ function openDataset(path: string, format: LocatedSource['format']): gdal.Datase
   }
 }
 
-function pickLayer(ds: gdal.Dataset, spec: LayerSpec, requested?: string): gdal.Layer {
+/** What inspection needs to know about the kind of layer expected. */
+export interface ExpectedLayer {
+  label: string;
+  defaultLayerNames: string[];
+}
+
+function pickLayer(ds: gdal.Dataset, spec: ExpectedLayer, requested?: string): gdal.Layer {
   const layers: gdal.Layer[] = [];
   ds.layers.forEach((l) => {
     layers.push(l);
@@ -106,7 +111,7 @@ function identifyCrs(layer: gdal.Layer, located: LocatedSource, extent: Inspecte
  * Opens the dataset with GDAL and checks what can be checked before loading a single feature:
  * the layer exists and is not empty, holds polygons, and is in a CGCS2000 system we can place.
  */
-export function inspectLayer(located: LocatedSource, spec: LayerSpec, opts: { layerName?: string; dropZ?: boolean }): InspectedLayer {
+export function inspectLayer(located: LocatedSource, spec: ExpectedLayer, opts: { layerName?: string; dropZ?: boolean }): InspectedLayer {
   const ds = openDataset(located.datasetPath, located.format);
   try {
     const layer = pickLayer(ds, spec, located.format === 'shapefile' ? undefined : opts.layerName);

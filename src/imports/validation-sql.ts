@@ -38,12 +38,30 @@ export function buildValidationSql(
   opts: { countyCode: string; repair: boolean },
 ): ValidationSql {
   const byUpper = new Map(columns.map((c) => [c.name.toUpperCase(), c]));
-  const params: unknown[] = [
-    opts.countyCode,
-    allLandClasses().map((c) => c.code),
-    Object.keys(QSXZ),
-  ];
-  const P = { county: '$1::text', landClasses: '$2::text[]', qsxz: '$3::text[]' };
+  // Parameters are numbered as they are first used: a layer whose rules never mention a code
+  // list must not bind it (PostgreSQL refuses unused, untyped parameters).
+  const params: unknown[] = [];
+  const bound = new Map<string, string>();
+  const param = (key: string, value: () => unknown, type: string): string => {
+    let ref = bound.get(key);
+    if (!ref) {
+      params.push(value());
+      ref = `$${params.length}::${type}`;
+      bound.set(key, ref);
+    }
+    return ref;
+  };
+  const P = {
+    get county() {
+      return param('county', () => opts.countyCode, 'text');
+    },
+    get landClasses() {
+      return param('landClasses', () => allLandClasses().map((c) => c.code), 'text[]');
+    },
+    get qsxz() {
+      return param('qsxz', () => Object.keys(QSXZ), 'text[]');
+    },
+  };
 
   const fieldSpec = (name: string): FieldSpec => {
     const f = spec.fields.find((x) => x.name === name);

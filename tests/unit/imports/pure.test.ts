@@ -49,11 +49,14 @@ describe('validation SQL', () => {
     expect(v.insertExpressions[v.insertColumns.indexOf('qsdwdm')]).toBe('NULL::text');
     expect(v.insertExpressions.at(-1)).toContain(`'XMMC', s."XMMC"`);
     expect(v.rejectsSelect).toContain('ST_IsValid');
-    expect(v.params[0]).toBe('361123');
+    expect(v.params).toContain('361123');
+    expect(v.params).toHaveLength(3);
   });
   it('leaves invalid geometry out of the rejects when repair is requested', () => {
     const v = buildValidationSql(XZQ, 't', [{ name: 'XZQDM', dataType: 'character varying' }], { countyCode: '361123', repair: true });
     expect(v.rejectsSelect).not.toContain('geometry-invalid');
     expect(v.insertColumns).toContain('level');
+    expect(v.params).toEqual(['361123']); // XZQ rules use only the county
+    expect(v.rejectsSelect).not.toContain('$2');
   });
 });

@@ -1,0 +1,194 @@
+import type pg from 'pg';
+
+/**
+ * SQL of the candidate checks. Every overlay runs set-based over all parcels of an upload,
+ * joined to the survey layers through their GiST indexes; what comes back is the cut pieces in
+ * each parcel's Gauss–Krüger zone (full precision) so the area of record can be computed from them.
+ */
+type Db = pg.Pool | pg.PoolClient;
+
+/** Each parcel with the EPSG of the zone its official area is computed in. */
+const PARCELS = `
+  SELECT p.id, p.geom,
+         CASE WHEN p.src_srid BETWEEN 4513 AND 4554 THEN p.src_srid
+              ELSE 4513 + (round(ST_X(ST_Centroid(p.geom)) / 3)::int - 25) END AS zone_srid
+    FROM candidate.parcel p
+   WHERE p.upload_id = $1 AND p.geom IS NOT NULL`;
+
+/** A cut piece: the polygonal part of an intersection, in the parcel's zone, as GeoJSON. */
+const piece = (a: string, b: string) =>
+  `ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(CASE WHEN ST_CoveredBy(${a}, ${b}) THEN ${a} ELSE ST_Intersection(${a}, ${b}) END, 3), p.zone_srid), 9)`;
+
+export interface LayerVersion {
+  year: number;
+  importId: string;
+}
+
+/** The county's current survey layer versions, by layer and year. */
+export async function layerVersions(db: Db, county: string): Promise<{ dltb: LayerVersion[]; ldxb: LayerVersion[]; xzq: LayerVersion[] }> {
+  const { rows } = await db.query<{ layer: 'dltb' | 'ldxb' | 'xzq'; survey_year: number; id: string }>(
+    `SELECT layer, survey_year, id FROM public.import_job
+      WHERE county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL ORDER BY survey_year`,
+    [county],
+  );
+  const out = { dltb: [] as LayerVersion[], ldxb: [] as LayerVersion[], xzq: [] as LayerVersion[] };
+  for (const r of rows) out[r.layer].push({ year: r.survey_year, importId: r.id });
+  return out;
+}
+
+export interface ParcelGeometryRow {
+  id: string;
+  parcel_no: string;
+  zone_srid: number | null;
+  srid: number;
+  geometry_type: string;
+  empty: boolean;
+  valid: boolean | null;
+  invalid_reason: string | null;
+  invalid_location: string | null; // GeoJSON point, EPSG:4490
+  plane: string | null; // geom_original in its zone, GeoJSON
+  lonlat: string | null; // geom_original in EPSG:4490, GeoJSON
+  geodesic_m2: number | null; // of the valid polygonal geometry
+  bbox: [number, number, number, number] | null; // of geom_original, as stored
+}
+
+/** What the geometry and area checks need: the parcel as uploaded, in its zone and in 4490. */
+export async function parcelGeometries(db: Db, uploadId: string): Promise<ParcelGeometryRow[]> {
+  const { rows } = await db.query<ParcelGeometryRow>(
+    `WITH p AS (
+       SELECT p.id, p.parcel_no, p.geom, p.geom_original AS g, ST_SRID(p.geom_original) AS srid,
+              CASE WHEN p.src_srid BETWEEN 4513 AND 4554 THEN p.src_srid
+                   WHEN ST_SRID(p.geom_original) = 4490 AND NOT ST_IsEmpty(p.geom_original)
+                   THEN 4513 + (round(ST_X(ST_PointOnSurface(ST_Envelope(p.geom_original))) / 3)::int - 25) END AS zone_srid
+         FROM candidate.parcel p WHERE p.upload_id = $1)
+     SELECT p.id, p.parcel_no, p.srid,
+            CASE WHEN p.srid = 4490 AND p.zone_srid BETWEEN 4513 AND 4554 THEN p.zone_srid END AS zone_srid,
+            GeometryType(p.g) AS geometry_type, ST_IsEmpty(p.g) AS empty,
+            CASE WHEN NOT ST_IsEmpty(p.g) THEN ST_IsValid(p.g) END AS valid,
+            CASE WHEN NOT ST_IsEmpty(p.g) AND NOT ST_IsValid(p.g) THEN (ST_IsValidDetail(p.g)).reason END AS invalid_reason,
+            CASE WHEN NOT ST_IsEmpty(p.g) AND NOT ST_IsValid(p.g) AND p.srid = 4490
+                 THEN ST_AsGeoJSON((ST_IsValidDetail(p.g)).location, 9) END AS invalid_location,
+            CASE WHEN p.srid = 4490 AND p.zone_srid BETWEEN 4513 AND 4554 AND NOT ST_IsEmpty(p.g)
+                 THEN ST_AsGeoJSON(ST_Transform(p.g, p.zone_srid), 9) END AS plane,
+            CASE WHEN p.srid = 4490 AND NOT ST_IsEmpty(p.g) THEN ST_AsGeoJSON(p.g, 9) END AS lonlat,
+            CASE WHEN p.geom IS NOT NULL THEN ST_Area(p.geom::geography) END AS geodesic_m2,
+            CASE WHEN NOT ST_IsEmpty(p.g) THEN ARRAY[ST_XMin(p.g), ST_YMin(p.g), ST_XMax(p.g), ST_YMax(p.g)] END AS bbox
+       FROM p ORDER BY p.parcel_no`,
+    [uploadId],
+  );
+  return rows;
+}
+
+export interface PieceRow {
+  parcel_id: string;
+  zone_srid: number;
+  piece: string; // GeoJSON in the zone
+  [key: string]: unknown;
+}
+
+/** Pieces of each parcel on a DLTB year, with the attributes of the polygon each lies on. */
+export async function dltbPieces(db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> {
+  const { rows } = await db.query<PieceRow>(
+    `WITH p AS (${PARCELS})
+     SELECT p.id AS parcel_id, p.zone_srid, d.bsm, d.dlbm, d.dlmc, d.qsdwdm, d.qsdwmc, d.qsxz, d.zldwdm,
+            ${piece('p.geom', 'd.geom')} AS piece
+       FROM p JOIN survey.dltb d
+         ON d.county_code = $2 AND d.survey_year = $3 AND d.geom && p.geom AND ST_Intersects(p.geom, d.geom)`,
+    [uploadId, county, year],
+  );
+  return rows;
+}
+
+/** Pieces of each parcel on the forest one-map 小班 of a year. */
+export async function ldxbPieces(db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> {
+  const { rows } = await db.query<PieceRow>(
+    `WITH p AS (${PARCELS})
+     SELECT p.id AS parcel_id, p.zone_srid, x.lin_ban, x.xiao_ban, x.di_lei,
+            ${piece('p.geom', 'x.geom')} AS piece
+       FROM p JOIN survey.ldxb x
+         ON x.county_code = $2 AND x.survey_year = $3 AND x.geom && p.geom AND ST_Intersects(p.geom, x.geom)`,
+    [uploadId, county, year],
+  );
+  return rows;
+}
+
+export interface JurisdictionRow {
+  parcel_id: string;
+  zone_srid: number;
+  township_code: string | null;
+  outside_county: string | null; // GeoJSON in zone, null when nothing is outside
+  outside_township: string | null;
+  township_found: boolean;
+  county_found: boolean;
+}
+
+/** The parts of each parcel outside its county and its declared township (XZQ). */
+export async function jurisdiction(db: Db, uploadId: string, county: string, xzqYear: number): Promise<JurisdictionRow[]> {
+  const { rows } = await db.query<JurisdictionRow>(
+    `WITH p AS (${PARCELS}),
+     c AS (SELECT ST_Union(geom) AS geom FROM survey.xzq WHERE county_code = $2 AND survey_year = $3 AND level = 'county')
+     SELECT p.id AS parcel_id, p.zone_srid, cp.township_code,
+            c.geom IS NOT NULL AS county_found,
+            t.geom IS NOT NULL AS township_found,
+            CASE WHEN c.geom IS NOT NULL AND NOT ST_CoveredBy(p.geom, c.geom)
+                 THEN ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Difference(p.geom, c.geom), 3), p.zone_srid), 9) END AS outside_county,
+            CASE WHEN t.geom IS NOT NULL AND NOT ST_CoveredBy(p.geom, t.geom)
+                 THEN ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Difference(p.geom, t.geom), 3), p.zone_srid), 9) END AS outside_township
+       FROM p JOIN candidate.parcel cp ON cp.id = p.id
+       CROSS JOIN c
+       LEFT JOIN LATERAL (SELECT ST_Union(x.geom) AS geom FROM survey.xzq x
+                           WHERE x.county_code = $2 AND x.survey_year = $3 AND x.xzqdm = cp.township_code) t ON true`,
+    [uploadId, county, xzqYear],
+  );
+  return rows;
+}
+
+/** Overlaps of each parcel with every other candidate parcel, in any upload and year. */
+export async function candidateOverlaps(db: Db, uploadId: string): Promise<PieceRow[]> {
+  const { rows } = await db.query<PieceRow>(
+    `WITH p AS (${PARCELS})
+     SELECT p.id AS parcel_id, p.zone_srid, o.id AS other_id, o.parcel_no AS other_parcel_no, o.upload_id AS other_upload_id,
+            u.source_name AS other_source, (o.upload_id = $1) AS same_upload,
+            ${piece('p.geom', 'o.geom')} AS piece
+       FROM p JOIN candidate.parcel o ON o.id <> p.id AND o.geom && p.geom AND ST_Intersects(p.geom, o.geom)
+              AND NOT ST_Touches(p.geom, o.geom)
+       JOIN candidate.upload u ON u.id = o.upload_id`,
+    [uploadId],
+  );
+  return rows;
+}
+
+export async function insertRun(db: Db, uploadId: string, parameters: unknown, layers: unknown, runBy?: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO candidate.check_run (upload_id, parameters, layers, run_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [uploadId, parameters, layers, runBy ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export interface ResultInsert {
+  parcelId: string;
+  code: string;
+  status: string;
+  message: string;
+  figures: unknown;
+  problems: unknown;
+}
+
+export async function insertResults(db: Db, runId: string, results: ResultInsert[]): Promise<void> {
+  // One statement for the whole run: unnest of parallel arrays.
+  await db.query(
+    `INSERT INTO candidate.check_result (run_id, parcel_id, check_code, status, message, figures, problems)
+     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+    [
+      runId,
+      results.map((r) => r.parcelId),
+      results.map((r) => r.code),
+      results.map((r) => r.status),
+      results.map((r) => r.message),
+      results.map((r) => JSON.stringify(r.figures)),
+      results.map((r) => (r.problems ? JSON.stringify(r.problems) : null)),
+    ],
+  );
+  await db.query('UPDATE candidate.check_run SET finished_at = now() WHERE id = $1', [runId]);
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { withTransaction } from '../db/pool.js';
+import { isCountyCode } from '../domain/ownership.js';
+import { badInput, Problem } from '../http/problem.js';
+import { inspectLayer } from '../imports/inspect.js';
+import { dropStaging, stagingColumns, stagingName } from '../imports/repository.js';
+import { locateSource } from '../imports/source.js';
+import { stageLayer } from '../imports/stage.js';
+import { checkGeoJsonStructure } from './geojson-structure.js';
+import * as repo from './repository.js';
+
+export interface CandidateUploadRequest {
+  county: string;
+  township?: string;
+  applicant?: string;
+  intendedForestClass?: string;
+  layerName?: string;
+  encoding?: string;
+  sourceName: string;
+  uploadedBy?: string;
+}
+
+export interface CandidateLimits {
+  maxParcels: number;
+}
+
+/**
+ * Takes an uploaded file of candidate parcels: the same format, archive, coordinate-system and
+ * encoding handling as survey imports, then one transaction that creates the upload and its
+ * parcels. The same file for the same county is the same upload (never duplicate parcels).
+ */
+export async function createCandidateUpload(
+  pool: pg.Pool,
+  config: Config,
+  limits: CandidateLimits,
+  req: CandidateUploadRequest,
+  file: { path: string; sha256: string; bytes: number },
+): Promise<{ upload: repo.UploadRow; duplicate: boolean }> {
+  if (!isCountyCode(req.county)) {
+    throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${req.county}”无效，应为6位数字，如361123`);
+  }
+  if (req.township && !(/^\d{9}$/.test(req.township) && req.township.startsWith(req.county))) {
+    throw badInput('township-code-invalid', 'Invalid township code', `乡镇代码“${req.township}”应为本县（${req.county}）的9位代码`);
+  }
+  const existing = await repo.uploadByHash(pool, req.county, file.sha256);
+  if (existing) return { upload: existing, duplicate: true };
+
+  const id = randomUUID();
+  const workDir = join(config.workDir, `candidate-${id}`);
+  await mkdir(workDir, { recursive: true });
+  const table = stagingName(id, 'src');
+  try {
+    const located = await locateSource(file.path, {
+      workDir,
+      maxExpandedBytes: config.maxExpandedBytes,
+      layerName: req.layerName,
+      defaultNames: ['DKFW', 'BCLD', 'PARCELS'],
+      encoding: req.encoding,
+    });
+    if (located.format === 'geojson') await checkGeoJsonStructure(located.datasetPath);
+    // Z/M are dropped with a warning rather than refused: a parcel outline is 2D.
+    const inspected = inspectLayer(located, { label: '拟补充林地地块', defaultLayerNames: ['DKFW', 'BCLD', 'PARCELS'] }, {
+      layerName: req.layerName,
+      dropZ: true,
+    });
+    if (inspected.featureCount > limits.maxParcels) {
+      throw new Problem(413, 'too-many-parcels', 'Too many parcels in one upload', `一次上传${inspected.featureCount}个地块，超过上限${limits.maxParcels}个；请分批上传`, {
+        parcels: inspected.featureCount,
+        limit: limits.maxParcels,
+      });
+    }
+    const warnings: { code: string; message: string }[] = [];
+    if (inspected.hasZ || inspected.hasM) {
+      warnings.push({ code: 'z-m-dropped', message: `图层为${inspected.geometryType}，已丢弃Z/M值，按二维面检查` });
+    }
+    if (inspected.crs.note) warnings.push({ code: 'crs-inferred', message: inspected.crs.note });
+    const info = inspected.crs.info;
+    await stageLayer(located, {
+      databaseUrl: config.databaseUrl,
+      table,
+      layerName: inspected.layerName,
+      featureCount: inspected.featureCount,
+      sourceEpsg: info.epsg,
+      dropZ: true,
+    });
+    const columns = (await stagingColumns(pool, table)).map((c) => c.name);
+    let duplicate = false;
+    const upload = await withTransaction(pool, (client) =>
+      repo.insertUploadWithParcels(
+        client,
+        {
+          county: req.county,
+          township: req.township,
+          applicant: req.applicant,
+          intendedForestClass: req.intendedForestClass,
+          sourceName: req.sourceName,
+          sourceFormat: located.format,
+          sourceLayer: inspected.layerName,
+          sourceBytes: file.bytes,
+          sha256: file.sha256,
+          crs: { ...info, how: inspected.crs.how, note: inspected.crs.note ?? null },
+          encoding: located.encoding as unknown as Record<string, unknown>,
+          warnings,
+          uploadedBy: req.uploadedBy,
+        },
+        { table, columns, srid: info.epsg, gk: info.kind === 'gauss-kruger' ? { falseEasting: info.falseEasting } : undefined },
+      ),
+    ).catch(async (err: { code?: string }) => {
+      // Two identical uploads at the same moment: the loser returns the winner's upload.
+      if (err.code === '23505') {
+        const winner = await repo.uploadByHash(pool, req.county, file.sha256);
+        if (winner) {
+          duplicate = true;
+          return winner;
+        }
+      }
+      throw err;
+    });
+    return { upload, duplicate };
+  } finally {
+    await dropStaging(pool, id).catch(() => {});
+    await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
