@@ -11,6 +11,7 @@ import { healthRoutes } from './health/routes.js';
 import { importRoutes } from './imports/routes.js';
 import { ImportService, type ImportHooks } from './imports/service.js';
 import { layerRoutes } from './layers/routes.js';
+import { candidateRoutes } from './candidates/routes.js';
 
 export interface AppOptions {
   config?: Config;
@@ -44,6 +45,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'health', description: '运行状态' },
         { name: 'imports', description: '图层导入（三调地类图斑、一张图小班、行政区）' },
         { name: 'layers', description: '已导入的图层' },
+        { name: 'candidates', description: '拟补充林地地块上传与检查（核实、验收的依据）' },
       ],
     },
   });
@@ -58,6 +60,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(healthRoutes, { pool });
   await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config });
   await app.register(layerRoutes, { prefix: '/api/v1', pool });
+  await app.register(candidateRoutes, { prefix: '/api/v1', pool, config });
 
   app.addHook('onClose', async () => {
     await imports.stop();

@@ -7,6 +7,9 @@ export interface Config {
   maxUploadBytes: number;
   /** Largest total expanded size of an uploaded zip, bytes (zip-bomb guard). */
   maxExpandedBytes: number;
+  /** Largest candidate-parcel upload, bytes, and most parcels in one upload. */
+  maxCandidateUploadBytes: number;
+  maxCandidateParcels: number;
   /** Where uploads and extracted archives are kept while an import runs. */
   workDir: string;
 }
@@ -22,6 +25,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env.PORT, 3000),
     maxUploadBytes: int(env.ZHANBU_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     maxExpandedBytes: int(env.ZHANBU_MAX_EXPANDED_BYTES, 8 * 1024 ** 3),
+    maxCandidateUploadBytes: int(env.ZHANBU_MAX_CANDIDATE_UPLOAD_BYTES, 100 * 1024 ** 2),
+    maxCandidateParcels: int(env.ZHANBU_MAX_CANDIDATE_PARCELS, 10_000),
     workDir: env.ZHANBU_WORK_DIR ?? '/tmp/zhanbu',
   };
 }

@@ -47,6 +47,7 @@ export interface ParcelGeometryRow {
   invalid_reason: string | null;
   invalid_location: string | null; // GeoJSON point, EPSG:4490
   plane: string | null; // geom_original in its zone, GeoJSON
+  valid_plane: string | null; // the valid polygonal geometry the overlays use, in its zone
   lonlat: string | null; // geom_original in EPSG:4490, GeoJSON
   geodesic_m2: number | null; // of the valid polygonal geometry
   bbox: [number, number, number, number] | null; // of geom_original, as stored
@@ -70,6 +71,8 @@ export async function parcelGeometries(db: Db, uploadId: string): Promise<Parcel
                  THEN ST_AsGeoJSON((ST_IsValidDetail(p.g)).location, 9) END AS invalid_location,
             CASE WHEN p.srid = 4490 AND p.zone_srid BETWEEN 4513 AND 4554 AND NOT ST_IsEmpty(p.g)
                  THEN ST_AsGeoJSON(ST_Transform(p.g, p.zone_srid), 9) END AS plane,
+            CASE WHEN p.geom IS NOT NULL AND p.zone_srid BETWEEN 4513 AND 4554
+                 THEN ST_AsGeoJSON(ST_Transform(p.geom, p.zone_srid), 9) END AS valid_plane,
             CASE WHEN p.srid = 4490 AND NOT ST_IsEmpty(p.g) THEN ST_AsGeoJSON(p.g, 9) END AS lonlat,
             CASE WHEN p.geom IS NOT NULL THEN ST_Area(p.geom::geography) END AS geodesic_m2,
             CASE WHEN NOT ST_IsEmpty(p.g) THEN ARRAY[ST_XMin(p.g), ST_YMin(p.g), ST_XMax(p.g), ST_YMax(p.g)] END AS bbox

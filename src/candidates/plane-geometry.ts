@@ -35,4 +35,9 @@ export function planeToLonLat(geojson: string, zone: GaussKrugerZone): GjMultiPo
   };
 }
 
+/** A plane point in EPSG:4490. */
+export function planePointToLonLat(p: ArrayLike<number>, zone: GaussKrugerZone): Geometry {
+  return { type: 'Point', coordinates: gkToGeographic(p[0]!, p[1]!, zone) };
+}
+
 export type { GjPolygon };

@@ -125,3 +125,16 @@ export function isForestLand(dlbm: string): boolean {
 export function allLandClasses(): LandClass[] {
   return [...TABLE.values()];
 }
+
+/**
+ * Whether a forest one-map 小班 is forest land. The one-map carries 三调 codes since 2021, older
+ * code lists or Chinese labels before: a 三调 code decides by itself, a label saying 非林地 is not
+ * forest, and anything else on the forest-land map is taken as forest land.
+ */
+export function isForestXiaoban(diLei: string | null | undefined): boolean {
+  const v = (diLei ?? '').trim();
+  if (!v) return true;
+  if (/非林/.test(v)) return false;
+  if (landClass(v)) return isForestLand(v);
+  return true;
+}

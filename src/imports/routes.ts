@@ -1,72 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { Problem, badInput, notFound } from '../http/problem.js';
+import { Problem, notFound } from '../http/problem.js';
+import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
 import { isLayerKind } from '../layers/specs.js';
 import * as repo from './repository.js';
 import { ImportForm, ImportJobView, Paging, ProblemSchema, RejectView } from './schemas.js';
 import type { ImportRequest, ImportService } from './service.js';
 import { importJobView } from './view.js';
-
-const bool = (v: string | undefined, field: string): boolean => {
-  if (v === undefined || v === '') return false;
-  if (/^(true|1|yes|是)$/i.test(v)) return true;
-  if (/^(false|0|no|否)$/i.test(v)) return false;
-  throw new Problem(400, 'request-invalid', 'Invalid form field', `参数${field}应为true或false，实际为“${v}”`);
-};
-
-/** Reads the form: fields into a map, the single file streamed to disk while hashing. */
-async function receiveUpload(req: FastifyRequest, dir: string) {
-  if (!req.isMultipart()) {
-    throw new Problem(415, 'multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
-  }
-  const fields: Record<string, string> = {};
-  let file: { path: string; name: string; sha256: string; bytes: number } | undefined;
-  await mkdir(dir, { recursive: true });
-  try {
-    for await (const part of req.parts()) {
-      if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value ?? '').trim();
-        continue;
-      }
-      if (file) {
-        part.file.resume();
-        throw new Problem(400, 'too-many-files', 'Only one file per import', '每次导入只能上传一个文件（多个Shapefile请打包为一个zip）');
-      }
-      const path = join(dir, randomUUID());
-      const hash = createHash('sha256');
-      let bytes = 0;
-      await pipeline(
-        part.file,
-        new Transform({
-          transform(chunk: Buffer, _e, cb) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            cb(null, chunk);
-          },
-        }),
-        createWriteStream(path),
-      );
-      file = { path, name: part.filename || 'upload', sha256: hash.digest('hex'), bytes };
-    }
-  } catch (err) {
-    if (file) await rm(file.path, { force: true });
-    const code = (err as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT') {
-      throw new Problem(413, 'upload-too-large', 'Upload too large', `上传文件超过大小上限（${Math.floor(Number((err as { part?: unknown }).part ?? 0))}）`);
-    }
-    throw err;
-  }
-  if (!file) throw badInput('file-missing', 'No file uploaded', '请求中没有文件：请在表单字段file中上传数据文件');
-  return { fields, file };
-}
 
 function parseForm(fields: Record<string, string>, sourceName: string): ImportRequest {
   const layer = fields.layer ?? '';
@@ -89,9 +33,9 @@ function parseForm(fields: Record<string, string>, sourceName: string): ImportRe
       layerName: fields.layerName || undefined,
       encoding: fields.encoding || undefined,
       onRejects,
-      repairGeometry: bool(fields.repairGeometry, 'repairGeometry'),
-      replace: bool(fields.replace, 'replace'),
-      dropZ: bool(fields.dropZ, 'dropZ'),
+      repairGeometry: parseBoolean(fields.repairGeometry, 'repairGeometry'),
+      replace: parseBoolean(fields.replace, 'replace'),
+      dropZ: parseBoolean(fields.dropZ, 'dropZ'),
     },
   };
 }
@@ -119,7 +63,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
-      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'));
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes);
       try {
         const request = parseForm(fields, file.name);
         const { job, duplicate } = await imports.submit(request, file.path, file.sha256);

@@ -1,0 +1,513 @@
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import kinks from '@turf/kinks';
+import type pg from 'pg';
+import { officialAreaGkMulti, roundArea } from '../domain/area/ellipsoidal-area.js';
+import { isForestLand, isForestXiaoban, landClass, MINING_LAND } from '../domain/land-classes.js';
+import { areaFigures } from '../domain/units.js';
+import { DEFAULT_CHECK_PARAMETERS, boundaryTolerance, type CheckParameters } from '../domain/checks/parameters.js';
+import {
+  CHECK_LABELS,
+  changeStatus,
+  declaredAreaStatus,
+  notForestStatus,
+  ownershipStatus,
+  sourceStatus,
+  type CheckCode,
+  type CheckStatus,
+} from '../domain/checks/status.js';
+import { duplicateVertices, ringPerimeter, spikeVertices, thinness, type XY } from '../domain/geometry/vertex-checks.js';
+import { withTransaction } from '../db/pool.js';
+import { badInput } from '../http/problem.js';
+import * as sql from './checks-repository.js';
+import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from './plane-geometry.js';
+import { getUpload, type UploadRow } from './repository.js';
+
+export interface CheckResult {
+  parcelId: string;
+  code: CheckCode;
+  status: CheckStatus;
+  message: string;
+  figures: Record<string, unknown>;
+  problems: FeatureCollection | null;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : 0);
+const fmtMu = (m2: number) => `${areaFigures(m2).mu}亩（${areaFigures(m2).m2}平方米）`;
+
+/** China, generously (lon 73–136°E, lat 3–54°N): outside it, coordinates are wrong. */
+const CHINA = { minX: 73, maxX: 136, minY: 3, maxY: 54 };
+
+function problemFeature(check: CheckCode, geometry: Geometry, props: Record<string, unknown>): Feature {
+  return { type: 'Feature', geometry, properties: { check, checkLabel: CHECK_LABELS[check], ...props } };
+}
+const collection = (features: Feature[]): FeatureCollection | null => (features.length ? { type: 'FeatureCollection', features } : null);
+
+interface ParcelContext {
+  id: string;
+  parcelNo: string;
+  zoneSrid: number;
+  areaM2: number; // area of record, unrounded
+  declaredM2: number | null;
+  township: string | null;
+}
+
+/** Sums the area of record of pieces by a key; keeps the pieces of each group for reporting. */
+function groupPieces(rows: sql.PieceRow[], key: (r: sql.PieceRow) => string) {
+  const byParcel = new Map<string, Map<string, { area: number; rows: sql.PieceRow[] }>>();
+  for (const r of rows) {
+    const area = officialAreaOfPlane(r.piece, zoneOfEpsg(r.zone_srid));
+    if (area <= 0) continue;
+    const groups = byParcel.get(r.parcel_id) ?? new Map();
+    byParcel.set(r.parcel_id, groups);
+    const k = key(r);
+    const g = groups.get(k) ?? { area: 0, rows: [] };
+    g.area += area;
+    g.rows.push(r);
+    groups.set(k, g);
+  }
+  return byParcel;
+}
+
+function piecesAsFeatures(check: CheckCode, rows: sql.PieceRow[], props: Record<string, unknown>): Feature[] {
+  return rows.map((r) => problemFeature(check, planeToLonLat(r.piece, zoneOfEpsg(r.zone_srid)), props));
+}
+
+// ---------------------------------------------------------------- a. geometry, b. area
+
+function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: UploadRow['warnings']): CheckResult {
+  const base = { parcelId: g.id, code: 'geometry' as const };
+  const problems: Feature[] = [];
+  const findings: string[] = [];
+  let status: CheckStatus = 'pass';
+  const fail = (msg: string) => {
+    status = 'fail';
+    findings.push(msg);
+  };
+  const warn = (msg: string) => {
+    if (status === 'pass') status = 'warn';
+    findings.push(msg);
+  };
+  if (g.empty) return { ...base, status: 'fail', message: '几何为空', figures: { empty: true }, problems: null };
+  if (g.srid !== 4490) {
+    const [x0, y0, x1, y1] = g.bbox ?? [0, 0, 0, 0];
+    const swapped = y0 >= CHINA.minX && y1 <= CHINA.maxX && x0 >= CHINA.minY && x1 <= CHINA.maxY;
+    return {
+      ...base,
+      status: 'fail',
+      message: swapped
+        ? `坐标超出声明坐标系的有效范围（${x0.toFixed(3)}, ${y0.toFixed(3)}），经纬度可能颠倒（纬度在前）`
+        : `坐标（${x0.toFixed(3)}, ${y0.toFixed(3)}）—（${x1.toFixed(3)}, ${y1.toFixed(3)}）超出声明坐标系的有效范围或不在中国境内`,
+      figures: { bbox: g.bbox, latLonSwapped: swapped },
+      problems: null,
+    };
+  }
+  if (g.geometry_type !== 'POLYGON' && g.geometry_type !== 'MULTIPOLYGON') {
+    return { ...base, status: 'fail', message: `几何类型为${g.geometry_type}，地块必须是面`, figures: { geometryType: g.geometry_type }, problems: null };
+  }
+  const [x0, y0, x1, y1] = g.bbox!;
+  if (x0 < CHINA.minX || x1 > CHINA.maxX || y0 < CHINA.minY || y1 > CHINA.maxY) fail('坐标不在中国境内');
+  const zone = g.zone_srid ? zoneOfEpsg(g.zone_srid) : undefined;
+  if (zone && (Math.abs(x0 - zone.centralMeridian) > 3 || Math.abs(x1 - zone.centralMeridian) > 3)) {
+    fail(`坐标超出投影带（中央经线${zone.centralMeridian}°E）的使用范围`);
+  } else if (zone && (Math.abs(x0 - zone.centralMeridian) > 1.6 || Math.abs(x1 - zone.centralMeridian) > 1.6)) {
+    warn(`地块位于投影带（中央经线${zone.centralMeridian}°E）边缘之外`);
+  }
+  if (g.valid === false) {
+    fail(`几何无效（OGC）：${g.invalid_reason}`);
+    if (g.invalid_location) problems.push(problemFeature('geometry', JSON.parse(g.invalid_location), { problem: 'invalid', reason: g.invalid_reason }));
+  }
+  // Self-intersections with their locations (Turf: in-memory, small, the right tool here).
+  if (g.lonlat) {
+    const geom = JSON.parse(g.lonlat) as Geometry;
+    if (geom.type === 'Polygon' || geom.type === 'MultiPolygon') {
+      const k = kinks(geom as never);
+      if (k.features.length) {
+        fail(`自相交${k.features.length}处`);
+        for (const f of k.features) problems.push(problemFeature('geometry', f.geometry, { problem: 'self-intersection' }));
+      }
+    }
+  }
+  const parts: { part: number; areaM2: number; thinness: number }[] = [];
+  if (g.plane && zone) {
+    // Vertex defects are looked for as drawn; part shapes on the valid geometry the checks use.
+    polygonsOf(JSON.parse(g.plane) as Geometry).forEach((poly, i) => {
+      for (const ring of poly) {
+        const dups = duplicateVertices(ring as XY[], p.duplicateVertexM);
+        const spikes = spikeVertices(ring as XY[], p.spikeAngleDeg);
+        if (dups.length) {
+          warn(`第${i + 1}部分有${dups.length}个重复节点（间距<${p.duplicateVertexM * 1000}毫米）`);
+          for (const d of dups) problems.push(problemFeature('geometry', planePointToLonLat(d, zone), { problem: 'duplicate-vertex', part: i + 1 }));
+        }
+        if (spikes.length) {
+          fail(`第${i + 1}部分有${spikes.length}处尖刺（夹角<${p.spikeAngleDeg}°）`);
+          for (const s of spikes) problems.push(problemFeature('geometry', planePointToLonLat(s, zone), { problem: 'spike', part: i + 1 }));
+        }
+      }
+    });
+  }
+  if (g.valid_plane && zone) {
+    polygonsOf(JSON.parse(g.valid_plane) as Geometry).forEach((poly, i) => {
+      const area = officialAreaGkMulti([poly] as unknown as number[][][][], zone);
+      const t = thinness(area, ringPerimeter(poly[0] as XY[]));
+      parts.push({ part: i + 1, areaM2: roundArea(area), thinness: Math.round(t * 1e4) / 1e4 });
+      if (area < p.sliverMinAreaM2 || t < p.sliverThinness) fail(`第${i + 1}部分为碎片或狭长多边形（面积${roundArea(area)}平方米，形状指数${t.toFixed(3)}）`);
+    });
+  }
+  for (const w of warnings.filter((x) => x.code === 'z-m-dropped')) warn(w.message);
+  return {
+    ...base,
+    status,
+    message: findings.length ? findings.join('；') : `几何有效，共${parts.length}个部分`,
+    figures: { parts, partCount: parts.length, valid: g.valid, invalidReason: g.invalid_reason },
+    problems: collection(problems),
+  };
+}
+
+function areaCheck(c: ParcelContext, geodesicM2: number | null, p: CheckParameters): CheckResult {
+  const record = areaFigures(c.areaM2);
+  const status = declaredAreaStatus(record.m2, c.declaredM2, p);
+  const diff = c.declaredM2 === null ? null : round2(c.declaredM2 - record.m2);
+  return {
+    parcelId: c.id,
+    code: 'area',
+    status,
+    message:
+      status === 'warn'
+        ? `申报面积${c.declaredM2}平方米与椭球面积${record.m2}平方米相差${diff}平方米，超过${p.declaredAreaTolerance * 100}%`
+        : `椭球面积${record.m2}平方米（${record.mu}亩，${record.hectare}公顷）`,
+    figures: {
+      areaOfRecord: record,
+      method: 'CGCS2000椭球面积：高斯-克吕格平面边按70米加密后反算经纬度，梯形级数求和（国土调查办发〔2008〕32号）',
+      zoneEpsg: c.zoneSrid,
+      geodesicM2: geodesicM2 === null ? null : round2(geodesicM2),
+      geodesicDifferenceM2: geodesicM2 === null ? null : round2(geodesicM2 - c.areaM2),
+      declaredM2: c.declaredM2,
+      declaredDifferenceM2: diff,
+    },
+    problems: null,
+  };
+}
+
+// ---------------------------------------------------------------- c, d, e, h: overlays
+
+function sourceCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, baseYear: number, p: CheckParameters): CheckResult {
+  const mining = groups?.get(MINING_LAND)?.area ?? 0;
+  const covered = [...(groups?.values() ?? [])].reduce((s, g) => s + g.area, 0);
+  const status = sourceStatus(c.areaM2, mining, p);
+  const outside = [...(groups?.entries() ?? [])]
+    .filter(([dlbm]) => dlbm !== MINING_LAND)
+    .map(([dlbm, g]) => ({ dlbm, dlmc: landClass(dlbm)?.name ?? (g.rows[0]?.dlmc as string | null) ?? null, area: areaFigures(g.area) }))
+    .sort((a, b) => b.area.m2 - a.area.m2);
+  const uncovered = c.areaM2 - covered;
+  if (uncovered > boundaryTolerance(c.areaM2, p)) outside.push({ dlbm: '', dlmc: '无调查数据', area: areaFigures(uncovered) });
+  const features = [...(groups?.entries() ?? [])]
+    .filter(([dlbm]) => dlbm !== MINING_LAND)
+    .flatMap(([dlbm, g]) => piecesAsFeatures('source', g.rows, { dlbm, dlmc: landClass(dlbm)?.name ?? null, year: baseYear }));
+  return {
+    parcelId: c.id,
+    code: 'source',
+    status,
+    message:
+      status === 'pass'
+        ? `${baseYear}年三调中${(share(mining, c.areaM2) * 100).toFixed(2)}%位于采矿用地（0602）`
+        : `${baseYear}年三调中仅${(share(mining, c.areaM2) * 100).toFixed(2)}%位于采矿用地；其余：${outside.map((o) => `${o.dlmc ?? o.dlbm}${o.area.mu}亩`).join('、')}`,
+    figures: { baseYear, miningArea: areaFigures(mining), miningShare: share(mining, c.areaM2), minShare: p.sourceMinShare, outside },
+    problems: status === 'pass' ? null : collection(features),
+  };
+}
+
+function forestOverlap(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
+  let area = 0;
+  const rows: sql.PieceRow[] = [];
+  for (const [dlbm, g] of groups ?? []) {
+    if (!isForestLand(dlbm)) continue;
+    area += g.area;
+    rows.push(...g.rows);
+  }
+  return { area, rows };
+}
+
+function xbForest(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
+  let area = 0;
+  const rows: sql.PieceRow[] = [];
+  for (const [diLei, g] of groups ?? []) {
+    if (!isForestXiaoban(diLei)) continue;
+    area += g.area;
+    rows.push(...g.rows);
+  }
+  return { area, rows };
+}
+
+function notForestCheck(
+  c: ParcelContext,
+  dltb: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined,
+  xb: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined,
+  years: { dltb?: number; ldxb?: number },
+  p: CheckParameters,
+): CheckResult {
+  const f = forestOverlap(dltb);
+  const x = xbForest(xb);
+  const status = notForestStatus(c.areaM2, f.area, x.area, p);
+  return {
+    parcelId: c.id,
+    code: 'not-forest',
+    status,
+    message:
+      status === 'pass'
+        ? `与${years.dltb ?? '—'}年地类图斑林地、${years.ldxb ?? '—'}年一张图小班均无重叠`
+        : `已是林地：与${years.dltb}年地类图斑林地重叠${fmtMu(f.area)}，与${years.ldxb ?? '—'}年一张图小班重叠${fmtMu(x.area)}`,
+    figures: { dltbYear: years.dltb ?? null, ldxbYear: years.ldxb ?? null, forestDltbArea: areaFigures(f.area), forestXiaobanArea: areaFigures(x.area) },
+    problems:
+      status === 'pass'
+        ? null
+        : collection([
+            ...piecesAsFeatures('not-forest', f.rows, { layer: 'dltb', year: years.dltb }),
+            ...piecesAsFeatures('not-forest', x.rows, { layer: 'ldxb', year: years.ldxb }),
+          ]),
+  };
+}
+
+function ownershipCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, year: number, p: CheckParameters): CheckResult {
+  const parts = [...(groups?.values() ?? [])].map((g) => ({
+    qsdwdm: (g.rows[0]?.qsdwdm as string | null) ?? null,
+    qsdwmc: (g.rows[0]?.qsdwmc as string | null) ?? null,
+    qsxz: (g.rows[0]?.qsxz as string | null) ?? null,
+    areaM2: g.area,
+  }));
+  const r = ownershipStatus(parts, c.areaM2, p);
+  const units = r.units.map((u) => ({ qsdwdm: u.qsdwdm, qsdwmc: u.qsdwmc, qsxz: u.qsxz, area: areaFigures(u.areaM2) }));
+  return {
+    parcelId: c.id,
+    code: 'ownership',
+    status: r.status,
+    message:
+      r.status === 'fail'
+        ? `${year}年地类图斑中找不到该地块的权属单位`
+        : r.status === 'pass'
+          ? `权属单位：${units[0]!.qsdwmc}（${units[0]!.qsdwdm}）`
+          : `涉及${units.length}个权属单位${r.mixed ? '，国有与集体土地混合' : ''}：${units.map((u) => `${u.qsdwmc}${u.area.mu}亩`).join('、')}；须每个权利人同意`,
+    figures: { year, units, mixedStateCollective: r.mixed, rightsHolders: units.length },
+    problems:
+      r.status === 'warn'
+        ? collection([...(groups?.values() ?? [])].flatMap((g) => piecesAsFeatures('ownership', g.rows, { qsdwdm: g.rows[0]?.qsdwdm, qsdwmc: g.rows[0]?.qsdwmc, qsxz: g.rows[0]?.qsxz })))
+        : null,
+  };
+}
+
+function changeCheck(
+  c: ParcelContext,
+  dltb: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined,
+  xb: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined,
+  year: number,
+  hasXb: boolean,
+  p: CheckParameters,
+): CheckResult {
+  const f = forestOverlap(dltb);
+  const x = xbForest(xb);
+  const status = hasXb ? changeStatus(c.areaM2, f.area, x.area, p) : 'fail';
+  const rest = [...(dltb?.entries() ?? [])]
+    .filter(([dlbm]) => !isForestLand(dlbm))
+    .map(([dlbm, g]) => ({ dlbm, dlmc: landClass(dlbm)?.name ?? null, area: areaFigures(g.area) }));
+  return {
+    parcelId: c.id,
+    code: 'land-class-change',
+    status,
+    message: !hasXb
+      ? `${year}年一张图小班未导入，无法确认变更`
+      : status === 'pass'
+        ? `${year}年地类图斑中${(share(f.area, c.areaM2) * 100).toFixed(2)}%为林地，一张图中${(share(x.area, c.areaM2) * 100).toFixed(2)}%为林地小班`
+        : `${year}年仅${(share(f.area, c.areaM2) * 100).toFixed(2)}%变更为林地（一张图${(share(x.area, c.areaM2) * 100).toFixed(2)}%）；其余现为：${rest.map((r) => `${r.dlmc ?? r.dlbm}${r.area.mu}亩`).join('、') || '无调查数据'}`,
+    figures: {
+      changeYear: year,
+      forestDltbArea: areaFigures(f.area),
+      forestDltbShare: share(f.area, c.areaM2),
+      forestXiaobanArea: areaFigures(x.area),
+      forestXiaobanShare: share(x.area, c.areaM2),
+      minShare: p.changeMinShare,
+      rest,
+    },
+    problems: status === 'pass' ? null : collection([...(dltb?.entries() ?? [])].filter(([d]) => !isForestLand(d)).flatMap(([dlbm, g]) => piecesAsFeatures('land-class-change', g.rows, { dlbm, year }))),
+  };
+}
+
+// ---------------------------------------------------------------- f. jurisdiction, g. overlap
+
+function jurisdictionCheck(c: ParcelContext, j: sql.JurisdictionRow | undefined, zl: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, county: string, p: CheckParameters): CheckResult {
+  const tol = boundaryTolerance(c.areaM2, p);
+  const zone = zoneOfEpsg(c.zoneSrid);
+  const outCounty = officialAreaOfPlane(j?.outside_county, zone);
+  const outTownship = officialAreaOfPlane(j?.outside_township, zone);
+  const zlTownships = [...(zl?.entries() ?? [])].filter(([, g]) => g.area > tol).map(([code, g]) => ({ township: code, area: areaFigures(g.area) }));
+  const findings: string[] = [];
+  let status: CheckStatus = 'pass';
+  if (!j?.county_found) {
+    status = 'warn';
+    findings.push('未导入县级行政区界线，仅按坐落单位代码判断');
+  } else if (outCounty > tol) {
+    status = 'fail';
+    findings.push(`有${fmtMu(outCounty)}在${county}县界外（跨县界）`);
+  }
+  if (c.township) {
+    if (j && j.township_found && outTownship > tol) {
+      status = 'fail';
+      findings.push(`有${fmtMu(outTownship)}不在申报乡镇${c.township}内`);
+    } else if (j && !j.township_found) {
+      if (status === 'pass') status = 'warn';
+      findings.push(`行政区图层中没有乡镇${c.township}`);
+    }
+    const foreign = zlTownships.filter((z) => z.township !== c.township);
+    if (foreign.length) {
+      status = 'fail';
+      findings.push(`坐落单位代码属于其他乡镇：${foreign.map((f) => `${f.township}（${f.area.mu}亩）`).join('、')}`);
+    }
+  } else {
+    if (status === 'pass') status = 'warn';
+    findings.push('未申报乡镇代码');
+  }
+  const problems: Feature[] = [];
+  if (j?.outside_county && outCounty > tol) problems.push(problemFeature('jurisdiction', planeToLonLat(j.outside_county, zone), { problem: 'outside-county' }));
+  if (j?.outside_township && outTownship > tol) problems.push(problemFeature('jurisdiction', planeToLonLat(j.outside_township, zone), { problem: 'outside-township', township: c.township }));
+  return {
+    parcelId: c.id,
+    code: 'jurisdiction',
+    status,
+    message: findings.length ? findings.join('；') : `位于${county}县${c.township}乡镇内`,
+    figures: { county, township: c.township, outsideCounty: areaFigures(outCounty), outsideTownship: areaFigures(outTownship), zldwTownships: zlTownships },
+    problems: collection(problems),
+  };
+}
+
+function overlapCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, p: CheckParameters): CheckResult {
+  const tol = Math.min(boundaryTolerance(c.areaM2, p), 1);
+  const others = [...(groups?.values() ?? [])]
+    .filter((g) => g.area > tol)
+    .map((g) => ({
+      parcelId: g.rows[0]!.other_id as string,
+      parcelNo: g.rows[0]!.other_parcel_no as string,
+      uploadId: g.rows[0]!.other_upload_id as string,
+      source: g.rows[0]!.other_source as string,
+      sameUpload: g.rows[0]!.same_upload as boolean,
+      area: areaFigures(g.area),
+    }));
+  return {
+    parcelId: c.id,
+    code: 'overlap',
+    status: others.length ? 'fail' : 'pass',
+    message: others.length
+      ? `与其他地块重叠（重复申报）：${others.map((o) => `${o.parcelNo}${o.sameUpload ? '（同批）' : `（${o.source}）`}${o.area.mu}亩`).join('、')}`
+      : '与其他候选或储备地块无重叠',
+    figures: { others },
+    problems: others.length
+      ? collection([...(groups?.values() ?? [])].filter((g) => g.area > tol).flatMap((g) => piecesAsFeatures('overlap', g.rows, { otherParcelId: g.rows[0]!.other_id, otherParcelNo: g.rows[0]!.other_parcel_no })))
+      : null,
+  };
+}
+
+function notRun(parcelId: string, code: CheckCode, message: string): CheckResult {
+  return { parcelId, code, status: 'not-run', message, figures: {}, problems: null };
+}
+
+// ---------------------------------------------------------------- the run
+
+export interface RunOptions extends Partial<CheckParameters> {
+  runBy?: string;
+}
+
+/**
+ * Runs every check on every parcel of an upload against the county's current survey layers and
+ * stores the results as a new dated run (earlier runs stay readable).
+ */
+export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOptions = {}): Promise<{ runId: string; results: CheckResult[] }> {
+  const upload = await getUpload(pool, uploadId);
+  if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
+  const county = upload.county_code;
+  const p: CheckParameters = { ...DEFAULT_CHECK_PARAMETERS, ...opts };
+  const versions = await sql.layerVersions(pool, county);
+  const dltbYears = versions.dltb.map((v) => v.year);
+  const pick = (list: sql.LayerVersion[], year: number | undefined, which: 'first' | 'last') =>
+    year !== undefined ? list.find((v) => v.year === year) : which === 'first' ? list[0] : list[list.length - 1];
+  const base = pick(versions.dltb, p.baseYear, 'first');
+  const latest = pick(versions.dltb, p.latestYear, 'last');
+  const xbLatest = pick(versions.ldxb, p.latestYear, 'last');
+  const xzq = pick(versions.xzq, undefined, 'last');
+  const change = p.changeYear !== undefined ? versions.dltb.find((v) => v.year === p.changeYear) : undefined;
+  const xbChange = p.changeYear !== undefined ? versions.ldxb.find((v) => v.year === p.changeYear) : undefined;
+  if (!base || !latest) {
+    throw badInput('survey-layers-missing', 'Survey layers not imported', `${county}县尚未导入三调地类图斑，无法检查（已导入年份：${dltbYears.join('、') || '无'}）`);
+  }
+  if (p.changeYear !== undefined && !change) {
+    throw badInput('change-year-not-imported', 'Change-survey year not imported', `${county}县${p.changeYear}年地类图斑尚未导入（已导入：${dltbYears.join('、')}）`);
+  }
+
+  // Fetch everything first (each a set-based query over the whole upload), then evaluate.
+  const geoms = await sql.parcelGeometries(pool, uploadId);
+  const parcels = new Map((await pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
+    'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1', [uploadId])).rows.map((r) => [r.id, r]));
+  const baseRows = await sql.dltbPieces(pool, uploadId, county, base.year);
+  const latestRows = latest.year === base.year ? baseRows : await sql.dltbPieces(pool, uploadId, county, latest.year);
+  const xbRows = xbLatest ? await sql.ldxbPieces(pool, uploadId, county, xbLatest.year) : [];
+  const changeRows = change ? (change.year === latest.year ? latestRows : await sql.dltbPieces(pool, uploadId, county, change.year)) : [];
+  const xbChangeRows = xbChange ? (xbChange.year === xbLatest?.year ? xbRows : await sql.ldxbPieces(pool, uploadId, county, xbChange.year)) : [];
+  const jRows = xzq ? await sql.jurisdiction(pool, uploadId, county, xzq.year) : [];
+  const overlapRows = await sql.candidateOverlaps(pool, uploadId);
+
+  const byDlbm = (r: sql.PieceRow) => String(r.dlbm ?? '').toUpperCase();
+  const baseByClass = groupPieces(baseRows, byDlbm);
+  const latestByClass = latest.year === base.year ? baseByClass : groupPieces(latestRows, byDlbm);
+  const latestByOwner = groupPieces(latestRows, (r) => `${r.qsdwdm ?? ''}|${r.qsxz ?? ''}`);
+  const latestByZlTownship = groupPieces(latestRows, (r) => String(r.zldwdm ?? '').slice(0, 9));
+  const xbByDiLei = groupPieces(xbRows, (r) => String(r.di_lei ?? ''));
+  const changeByClass = groupPieces(changeRows, byDlbm);
+  const xbChangeByDiLei = groupPieces(xbChangeRows, (r) => String(r.di_lei ?? ''));
+  const overlapByOther = groupPieces(overlapRows, (r) => String(r.other_id));
+  const jById = new Map(jRows.map((r) => [r.parcel_id, r]));
+
+  const results: CheckResult[] = [];
+  for (const g of geoms) {
+    results.push(geometryCheck(g, p, upload.warnings));
+    const row = parcels.get(g.id)!;
+    if (!g.valid_plane || !g.zone_srid || g.geodesic_m2 === null) {
+      for (const code of ['area', 'source', 'not-forest', 'ownership', 'jurisdiction', 'overlap', 'land-class-change'] as const) {
+        results.push(notRun(g.id, code, '几何不可用（为空、非面或坐标超出范围），未能检查'));
+      }
+      continue;
+    }
+    // The area of record is of the polygonal, valid geometry the overlays used.
+    const zone = zoneOfEpsg(g.zone_srid);
+    const ctx: ParcelContext = {
+      id: g.id,
+      parcelNo: g.parcel_no,
+      zoneSrid: g.zone_srid,
+      areaM2: officialAreaOfPlane(g.valid_plane, zone),
+      declaredM2: row.declared_area_m2 === null ? null : Number(row.declared_area_m2),
+      township: row.township_code,
+    };
+    results.push(areaCheck(ctx, g.geodesic_m2, p));
+    results.push(sourceCheck(ctx, baseByClass.get(g.id), base.year, p));
+    results.push(notForestCheck(ctx, latestByClass.get(g.id), xbByDiLei.get(g.id), { dltb: latest.year, ldxb: xbLatest?.year }, p));
+    results.push(ownershipCheck(ctx, latestByOwner.get(g.id), latest.year, p));
+    results.push(jurisdictionCheck(ctx, jById.get(g.id), latestByZlTownship.get(g.id), county, p));
+    results.push(overlapCheck(ctx, overlapByOther.get(g.id), p));
+    results.push(
+      change
+        ? changeCheck(ctx, changeByClass.get(g.id), xbChangeByDiLei.get(g.id), change.year, !!xbChange, p)
+        : notRun(g.id, 'land-class-change', '未指定变更调查年份（验收时检查）'),
+    );
+  }
+
+  const layers = {
+    dltbBase: base,
+    dltbLatest: latest,
+    ldxbLatest: xbLatest ?? null,
+    xzq: xzq ?? null,
+    dltbChange: change ?? null,
+    ldxbChange: xbChange ?? null,
+  };
+  const runId = await withTransaction(pool, async (client) => {
+    const id = await sql.insertRun(client, uploadId, p, layers, opts.runBy);
+    await sql.insertResults(client, id, results);
+    return id;
+  });
+  return { runId, results };
+}

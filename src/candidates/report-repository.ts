@@ -1,0 +1,68 @@
+import type pg from 'pg';
+
+type Db = pg.Pool | pg.PoolClient;
+
+export interface RunRow {
+  id: string;
+  upload_id: string;
+  parameters: Record<string, unknown>;
+  layers: Record<string, unknown>;
+  started_at: Date;
+  finished_at: Date | null;
+  run_by: string | null;
+}
+
+export async function listRuns(db: Db, uploadId: string): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>('SELECT * FROM candidate.check_run WHERE upload_id = $1 AND finished_at IS NOT NULL ORDER BY started_at DESC', [uploadId]);
+  return rows;
+}
+
+/** The run asked for, or the upload's latest finished run. */
+export async function findRun(db: Db, uploadId: string, runId?: string): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT * FROM candidate.check_run WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
+      ORDER BY started_at DESC LIMIT 1`,
+    [uploadId, runId ?? null],
+  );
+  return rows[0];
+}
+
+export interface ResultRow {
+  parcel_id: string;
+  parcel_no: string;
+  fid: number;
+  township_code: string | null;
+  applicant: string | null;
+  check_code: string;
+  status: string;
+  message: string;
+  figures: Record<string, unknown>;
+  problems: GeoJSON.FeatureCollection | null;
+}
+
+export async function runResults(db: Db, runId: string, parcelId?: string): Promise<ResultRow[]> {
+  const { rows } = await db.query<ResultRow>(
+    `SELECT r.parcel_id, p.parcel_no, p.fid, p.township_code, p.applicant, r.check_code, r.status, r.message, r.figures, r.problems
+       FROM candidate.check_result r JOIN candidate.parcel p ON p.id = r.parcel_id
+      WHERE r.run_id = $1 AND ($2::uuid IS NULL OR r.parcel_id = $2)
+      ORDER BY p.fid, r.check_code`,
+    [runId, parcelId ?? null],
+  );
+  return rows;
+}
+
+/** Parcel outlines (EPSG:4490 GeoJSON) for the GeoJSON report. */
+export async function parcelOutlines(db: Db, uploadId: string, parcelId?: string): Promise<Map<string, GeoJSON.Geometry | null>> {
+  const { rows } = await db.query<{ id: string; g: string | null }>(
+    `SELECT id, ST_AsGeoJSON(coalesce(geom, CASE WHEN ST_SRID(geom_original) = 4490 THEN geom_original END), 9) AS g
+       FROM candidate.parcel WHERE upload_id = $1 AND ($2::uuid IS NULL OR id = $2)`,
+    [uploadId, parcelId ?? null],
+  );
+  return new Map(rows.map((r) => [r.id, r.g ? (JSON.parse(r.g) as GeoJSON.Geometry) : null]));
+}
+
+export async function getParcel(db: Db, id: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const { rows } = await db.query<{ id: string; upload_id: string; county_code: string }>('SELECT id, upload_id, county_code FROM candidate.parcel WHERE id = $1', [id]);
+  return rows[0];
+}

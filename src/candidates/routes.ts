@@ -1,0 +1,222 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { Problem, notFound } from '../http/problem.js';
+import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
+import { ProblemSchema } from '../imports/schemas.js';
+import { runChecks } from './checks.js';
+import * as reports from './report-repository.js';
+import { parcelReports, reportAsGeoJson, summarise } from './report.js';
+import { getUpload, listParcels, type UploadRow } from './repository.js';
+import { createCandidateUpload } from './upload.js';
+
+const Id = Type.Object({ id: Type.String() });
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
+
+const CheckRunBody = Type.Object({
+  changeYear: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2100, description: '验收时的变更调查年份（地类变更检查）' })),
+  baseYear: Type.Optional(Type.Integer({ description: '来源检查所用的基础调查年份，默认最早导入的年份' })),
+  latestYear: Type.Optional(Type.Integer({ description: '现状林地与权属检查所用年份，默认最新导入的年份' })),
+  sourceMinShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  changeMinShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  boundaryToleranceM2: Type.Optional(Type.Number({ minimum: 0 })),
+  declaredAreaTolerance: Type.Optional(Type.Number({ minimum: 0 })),
+});
+
+const UploadForm = Type.Object({
+  file: Type.String({ format: 'binary', description: '压缩的Shapefile、GeoJSON、GeoPackage或压缩的.gdb' }),
+  county: Type.String({ pattern: '^\\d{6}$' }),
+  township: Type.Optional(Type.String({ pattern: '^\\d{9}$', description: '乡镇代码（地块未带XZDM字段时使用）' })),
+  applicant: Type.Optional(Type.String({ description: '申请单位（地块未带SQDW字段时使用）' })),
+  intendedForestClass: Type.Optional(Type.String({ description: '拟补林地地类，如0301（地块未带NBLDL字段时使用）' })),
+  layerName: Type.Optional(Type.String()),
+  encoding: Type.Optional(Type.String()),
+  runChecks: Type.Optional(Type.Boolean({ default: true })),
+  changeYear: Type.Optional(Type.Integer()),
+});
+
+function uploadView(u: UploadRow) {
+  return {
+    id: u.id,
+    countyCode: u.county_code,
+    townshipCode: u.township_code,
+    applicant: u.applicant,
+    intendedForestClass: u.intended_forest_class,
+    source: { name: u.source_name, format: u.source_format, layer: u.source_layer, bytes: Number(u.source_bytes), sha256: u.content_sha256 },
+    crs: u.crs,
+    encoding: u.encoding,
+    parcelCount: u.parcel_count,
+    warnings: u.warnings,
+    createdAt: u.created_at.toISOString(),
+    links: {
+      self: `/api/v1/candidate-uploads/${u.id}`,
+      report: `/api/v1/candidate-uploads/${u.id}/report`,
+      geojson: `/api/v1/candidate-uploads/${u.id}/report?format=geojson`,
+      checkRuns: `/api/v1/candidate-uploads/${u.id}/check-runs`,
+    },
+  };
+}
+
+export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  const loadUpload = async (id: string) => {
+    const u = await getUpload(pool, id);
+    if (!u) throw notFound('上传批次', id);
+    return u;
+  };
+
+  async function report(uploadId: string, runId: string | undefined, format: string | undefined, parcelId?: string) {
+    const run = await reports.findRun(pool, uploadId, runId);
+    if (!run) throw new Problem(404, 'check-run-not-found', 'No check run', runId ? `未找到检查记录${runId}` : '该批次尚未运行检查');
+    const parcels = parcelReports(await reports.runResults(pool, run.id, parcelId));
+    if (format === 'geojson') return reportAsGeoJson(run, parcels, await reports.parcelOutlines(pool, uploadId, parcelId));
+    return {
+      run: { id: run.id, checkedAt: run.started_at.toISOString(), parameters: run.parameters, layers: run.layers, runBy: run.run_by },
+      summary: summarise(parcels),
+      parcels,
+    };
+  }
+
+  app.post(
+    '/candidate-uploads',
+    {
+      schema: {
+        tags: ['candidates'],
+        summary: '上传拟补充林地地块并检查',
+        description: '整体上传（全有或全无）；同一县同一文件再次上传返回原批次（200，duplicate=true），不会重复创建地块。默认上传后立即运行全部检查。',
+        consumes: ['multipart/form-data'],
+        body: UploadForm,
+        response: { 200: Type.Any(), 201: Type.Any(), ...problems },
+      },
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxCandidateUploadBytes);
+      try {
+        const changeYear = fields.changeYear ? Number(fields.changeYear) : undefined;
+        if (changeYear !== undefined && !Number.isInteger(changeYear)) {
+          throw new Problem(400, 'request-invalid', 'Invalid changeYear', `参数changeYear应为年份，实际为“${fields.changeYear}”`);
+        }
+        const { upload, duplicate } = await createCandidateUpload(
+          pool,
+          config,
+          { maxParcels: config.maxCandidateParcels },
+          {
+            county: fields.county ?? '',
+            township: fields.township || undefined,
+            applicant: fields.applicant || undefined,
+            intendedForestClass: fields.intendedForestClass || undefined,
+            layerName: fields.layerName || undefined,
+            encoding: fields.encoding || undefined,
+            sourceName: file.name,
+          },
+          file,
+        );
+        const run = fields.runChecks === undefined || parseBoolean(fields.runChecks, 'runChecks');
+        let summary = null;
+        if (run && !duplicate) {
+          await runChecks(pool, upload.id, { changeYear });
+          summary = (await report(upload.id, undefined, 'json')) as { summary: unknown };
+        }
+        return reply
+          .status(duplicate ? 200 : 201)
+          .header('location', `/api/v1/candidate-uploads/${upload.id}`)
+          .send({ ...uploadView(upload), duplicate, summary: summary?.summary ?? null });
+      } finally {
+        await rm(file.path, { force: true });
+      }
+    },
+  );
+
+  app.get(
+    '/candidate-uploads/:id',
+    { schema: { tags: ['candidates'], summary: '上传批次及其地块', params: Id, response: { 200: Type.Any(), ...problems } } },
+    async (req) => {
+      const u = await loadUpload(req.params.id);
+      const parcels = await listParcels(pool, u.id);
+      return {
+        ...uploadView(u),
+        parcels: parcels.map((p) => ({
+          id: p.id,
+          fid: p.fid,
+          parcelNo: p.parcel_no,
+          townshipCode: p.township_code,
+          applicant: p.applicant,
+          declaredAreaM2: p.declared_area_m2 === null ? null : Number(p.declared_area_m2),
+          intendedForestClass: p.intended_forest_class,
+          attributes: p.attributes,
+          srcSrid: p.src_srid,
+          links: { report: `/api/v1/candidate-parcels/${p.id}/report` },
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/candidate-uploads/:id/check-runs',
+    {
+      schema: {
+        tags: ['candidates'],
+        summary: '重新运行检查（新增一条带日期的结果，旧结果保留）',
+        params: Id,
+        body: Type.Optional(CheckRunBody),
+        response: { 201: Type.Any(), ...problems },
+      },
+    },
+    async (req, reply) => {
+      const u = await loadUpload(req.params.id);
+      const { runId } = await runChecks(pool, u.id, req.body ?? {});
+      return reply.status(201).send(await report(u.id, runId, 'json'));
+    },
+  );
+
+  app.get(
+    '/candidate-uploads/:id/check-runs',
+    { schema: { tags: ['candidates'], summary: '检查记录（按时间倒序）', params: Id, response: { 200: Type.Any(), ...problems } } },
+    async (req) => {
+      const u = await loadUpload(req.params.id);
+      const runs = await reports.listRuns(pool, u.id);
+      return {
+        items: runs.map((r) => ({
+          id: r.id,
+          checkedAt: r.started_at.toISOString(),
+          parameters: r.parameters,
+          layers: r.layers,
+          links: { report: `/api/v1/candidate-uploads/${u.id}/report?run=${r.id}` },
+        })),
+      };
+    },
+  );
+
+  const ReportQuery = Type.Object({
+    run: Type.Optional(Type.String({ description: '检查记录编号，默认最新' })),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson')])),
+  });
+
+  app.get(
+    '/candidate-uploads/:id/report',
+    { schema: { tags: ['candidates'], summary: '批次检查报告（JSON或GeoJSON），含汇总', params: Id, querystring: ReportQuery, response: { 200: Type.Any(), ...problems } } },
+    async (req, reply) => {
+      const u = await loadUpload(req.params.id);
+      const body = await report(u.id, req.query.run, req.query.format);
+      if (req.query.format === 'geojson') void reply.type('application/geo+json');
+      return body;
+    },
+  );
+
+  app.get(
+    '/candidate-parcels/:id/report',
+    { schema: { tags: ['candidates'], summary: '单个地块的检查报告', params: Id, querystring: ReportQuery, response: { 200: Type.Any(), ...problems } } },
+    async (req, reply) => {
+      const p = await reports.getParcel(pool, req.params.id);
+      if (!p) throw notFound('地块', req.params.id);
+      const body = await report(p.upload_id, req.query.run, req.query.format, p.id);
+      if (req.query.format === 'geojson') void reply.type('application/geo+json');
+      return body;
+    },
+  );
+};

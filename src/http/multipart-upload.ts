@@ -1,0 +1,70 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { Problem, badInput } from './problem.js';
+
+export interface ReceivedFile {
+  path: string;
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** A form boolean: true/false, 1/0, yes/no, 是/否; absent is false. */
+export function parseBoolean(v: string | undefined, field: string): boolean {
+  if (v === undefined || v === '') return false;
+  if (/^(true|1|yes|是)$/i.test(v)) return true;
+  if (/^(false|0|no|否)$/i.test(v)) return false;
+  throw new Problem(400, 'request-invalid', 'Invalid form field', `参数${field}应为true或false，实际为“${v}”`);
+}
+
+/** Reads a multipart form: fields into a map, the single file streamed to disk while hashing. */
+export async function receiveUpload(req: FastifyRequest, dir: string, maxBytes: number): Promise<{ fields: Record<string, string>; file: ReceivedFile }> {
+  if (!req.isMultipart()) {
+    throw new Problem(415, 'multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
+  }
+  const fields: Record<string, string> = {};
+  let file: ReceivedFile | undefined;
+  await mkdir(dir, { recursive: true });
+  try {
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value ?? '').trim();
+        continue;
+      }
+      if (file) {
+        part.file.resume();
+        throw new Problem(400, 'too-many-files', 'Only one file per import', '每次导入只能上传一个文件（多个Shapefile请打包为一个zip）');
+      }
+      const path = join(dir, randomUUID());
+      const hash = createHash('sha256');
+      let bytes = 0;
+      await pipeline(
+        part.file,
+        new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            cb(null, chunk);
+          },
+        }),
+        createWriteStream(path),
+      );
+      file = { path, name: part.filename || 'upload', sha256: hash.digest('hex'), bytes };
+    }
+  } catch (err) {
+    if (file) await rm(file.path, { force: true });
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT') {
+      throw new Problem(413, 'upload-too-large', 'Upload too large', `上传文件超过大小上限${(maxBytes / 1024 ** 2).toFixed(0)}MB`, { limitBytes: maxBytes });
+    }
+    throw err;
+  }
+  if (!file) throw badInput('file-missing', 'No file uploaded', '请求中没有文件：请在表单字段file中上传数据文件');
+  return { fields, file };
+}
+
