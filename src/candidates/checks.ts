@@ -1,4 +1,4 @@
-import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
 import kinks from '@turf/kinks';
 import type pg from 'pg';
 import { officialAreaGkMulti, roundArea } from '../domain/area/ellipsoidal-area.js';
@@ -75,6 +75,14 @@ function piecesAsFeatures(check: CheckCode, rows: sql.PieceRow[], props: Record<
 
 // ---------------------------------------------------------------- a. geometry, b. area
 
+/** The geometry with exactly repeated consecutive vertices removed (for the self-intersection search). */
+function withoutRepeatedVertices(g: Geometry): Geometry {
+  const ring = (r: Position[]) => r.filter((pt, i) => i === 0 || pt[0] !== r[i - 1]![0] || pt[1] !== r[i - 1]![1]);
+  if (g.type === 'Polygon') return { type: 'Polygon', coordinates: g.coordinates.map(ring) };
+  if (g.type === 'MultiPolygon') return { type: 'MultiPolygon', coordinates: g.coordinates.map((poly) => poly.map(ring)) };
+  return g;
+}
+
 function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: UploadRow['warnings']): CheckResult {
   const base = { parcelId: g.id, code: 'geometry' as const };
   const problems: Feature[] = [];
@@ -106,7 +114,12 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
     return { ...base, status: 'fail', message: `几何类型为${g.geometry_type}，地块必须是面`, figures: { geometryType: g.geometry_type }, problems: null };
   }
   const [x0, y0, x1, y1] = g.bbox!;
-  if (x0 < CHINA.minX || x1 > CHINA.maxX || y0 < CHINA.minY || y1 > CHINA.maxY) fail('坐标不在中国境内');
+  let latLonSwapped = false;
+  if (x0 < CHINA.minX || x1 > CHINA.maxX || y0 < CHINA.minY || y1 > CHINA.maxY) {
+    // Latitude first (a common export mistake) puts the parcel outside China; read the other way round it is inside.
+    latLonSwapped = y0 >= CHINA.minX && y1 <= CHINA.maxX && x0 >= CHINA.minY && x1 <= CHINA.maxY;
+    fail(latLonSwapped ? `坐标（${x0.toFixed(6)}, ${y0.toFixed(6)}）不在中国境内，经纬度可能颠倒（纬度在前）` : '坐标不在中国境内');
+  }
   const zone = g.zone_srid ? zoneOfEpsg(g.zone_srid) : undefined;
   if (zone && (Math.abs(x0 - zone.centralMeridian) > 3 || Math.abs(x1 - zone.centralMeridian) > 3)) {
     fail(`坐标超出投影带（中央经线${zone.centralMeridian}°E）的使用范围`);
@@ -121,7 +134,9 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
   if (g.lonlat) {
     const geom = JSON.parse(g.lonlat) as Geometry;
     if (geom.type === 'Polygon' || geom.type === 'MultiPolygon') {
-      const k = kinks(geom as never);
+      // Exact repeated vertices are reported below as duplicates (warn); Turf would also count
+      // each as a self-intersection (the zero-length edge touches its neighbours' far ends).
+      const k = kinks(withoutRepeatedVertices(geom) as never);
       if (k.features.length) {
         fail(`自相交${k.features.length}处`);
         for (const f of k.features) problems.push(problemFeature('geometry', f.geometry, { problem: 'self-intersection' }));
@@ -159,7 +174,7 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
     ...base,
     status,
     message: findings.length ? findings.join('；') : `几何有效，共${parts.length}个部分`,
-    figures: { parts, partCount: parts.length, valid: g.valid, invalidReason: g.invalid_reason },
+    figures: { parts, partCount: parts.length, valid: g.valid, invalidReason: g.invalid_reason, ...(latLonSwapped ? { latLonSwapped } : {}) },
     problems: collection(problems),
   };
 }

@@ -83,7 +83,6 @@ export async function createCandidateUpload(
       databaseUrl: config.databaseUrl,
       table,
       layerName: inspected.layerName,
-      featureCount: inspected.featureCount,
       sourceEpsg: info.epsg,
       dropZ: true,
     });

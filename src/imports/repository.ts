@@ -151,6 +151,16 @@ export async function finishJob(
   );
 }
 
+/** Rows GDAL's COPY into a staging table has sent so far (PostgreSQL's own progress view). */
+export async function stagingCopyProgress(db: Db, table: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT tuples_processed::bigint AS n FROM pg_stat_progress_copy
+      WHERE relid = to_regclass('staging.' || quote_ident($1))`,
+    [table],
+  );
+  return rows[0]?.n;
+}
+
 export async function stagingColumns(db: Db, table: string): Promise<StagingColumn[]> {
   const { rows } = await db.query<{ name: string; data_type: string }>(
     `SELECT column_name AS name, data_type FROM information_schema.columns
@@ -229,7 +239,7 @@ export async function lockLayerYear(client: pg.PoolClient, layer: LayerKind, cou
 export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): Promise<{ table: string; rows: number }> {
   const leaf = `${a.layer}_${a.county}_${a.year}_${a.jobId.replace(/-/g, '').slice(0, 8)}`;
   const qualified = `survey.${ident(leaf)}`;
-  await client.query(`CREATE TABLE ${qualified} (LIKE survey.${ident(a.layer)} INCLUDING DEFAULTS)`);
+  await client.query(`CREATE TABLE ${qualified} (LIKE survey.${ident(a.layer)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
   const geom = a.repairsTable ? 'coalesce(p.fixed, s.geom)' : 's.geom';
   const join = a.repairsTable ? `LEFT JOIN staging.${ident(a.repairsTable)} p ON p.fid = s.ogc_fid` : '';
   const result = await client.query(
@@ -240,6 +250,8 @@ export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): 
       WHERE NOT EXISTS (SELECT 1 FROM staging.${ident(a.rejectsTable)} r WHERE r.fid = s.ogc_fid)`,
     [a.county, a.year, a.jobId],
   );
+  // ATTACH builds the partition's indexes (GiST, primary key): give the builds room.
+  await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
   await client.query('SELECT survey.swap_layer_year($1, $2, $3, $4::regclass)', [a.layer, a.county, a.year, `survey.${leaf}`]);
   return { table: `survey.${leaf}`, rows: result.rowCount ?? 0 };
 }

@@ -194,15 +194,18 @@ export class ImportService {
     };
     try {
       await repo.setProgress(this.pool, job.id, 'loading', 0.01);
-      await stageLayer(located, {
-        databaseUrl: this.config.databaseUrl,
-        table: src,
-        layerName,
-        featureCount: job.feature_count ?? 0,
-        sourceEpsg: epsg,
-        dropZ: opts.dropZ,
-        onProgress: (f) => this.progress(job.id, 'loading', 0.01 + 0.59 * f),
-      });
+      const total = Math.max(1, job.feature_count ?? 1);
+      const poll = setInterval(() => {
+        void repo
+          .stagingCopyProgress(this.pool, src)
+          .then((n) => n !== undefined && this.progress(job.id, 'loading', 0.01 + 0.59 * Math.min(1, n / total)))
+          .catch(() => {});
+      }, 500);
+      try {
+        await stageLayer(located, { databaseUrl: this.config.databaseUrl, table: src, layerName, sourceEpsg: epsg, dropZ: opts.dropZ });
+      } finally {
+        clearInterval(poll);
+      }
       lap('loading');
       await repo.setProgress(this.pool, job.id, 'validating', 0.6);
       const columns = await repo.stagingColumns(this.pool, src);
@@ -214,7 +217,6 @@ export class ImportService {
         repaired = await repo.collectRepairs(this.pool, src, fix, idCol ? `s."${idCol.name.replace(/"/g, '""')}"::text` : 'NULL::text');
       }
       lap('validating');
-      const total = job.feature_count ?? 0;
       if (rejected > 0 && (opts.onRejects === 'refuse' || rejected >= total)) {
         await repo.saveRejects(this.pool, job.id, rej);
         const all = rejected >= total;
