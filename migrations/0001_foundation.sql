@@ -140,7 +140,8 @@ DECLARE
 BEGIN
   SELECT c.oid::regclass INTO old
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-   WHERE i.inhparent = parent AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%s)', p_year);
+   WHERE i.inhparent = parent
+     AND pg_get_expr(c.relpartbound, c.oid) IN (format('FOR VALUES IN (%s)', p_year), format('FOR VALUES IN (%L)', p_year::text));
   IF old IS NOT NULL THEN
     EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, old);
     EXECUTE format('DROP TABLE %s', old);

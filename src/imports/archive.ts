@@ -28,6 +28,16 @@ export function unsafeEntryReason(name: string): string | undefined {
   return undefined;
 }
 
+/** yauzl refuses unsafe names itself while listing; say so as precisely as our own check does. */
+function zipError(err: Error) {
+  const m = /invalid relative path: (.*)|absolute path: (.*)|invalid characters in fileName: (.*)/.exec(err.message);
+  if (m) {
+    const entry = m[1] ?? m[2] ?? m[3] ?? '';
+    return badInput('zip-unsafe-path', 'Unsafe path in zip archive', `压缩包中的条目“${entry}”${unsafeEntryReason(entry) ?? '路径不安全'}，已拒绝整个文件`, { entry });
+  }
+  return badInput('zip-corrupt', 'Corrupt zip archive', `压缩包已损坏：${err.message}`);
+}
+
 export interface ExtractLimits {
   maxExpandedBytes: number;
   maxEntries?: number;
@@ -51,7 +61,7 @@ export async function extractZip(zipPath: string, destDir: string, limits: Extra
       zip.readEntry();
     });
     zip.on('end', resolve);
-    zip.on('error', (err: Error) => reject(badInput('zip-corrupt', 'Corrupt zip archive', `压缩包已损坏：${err.message}`)));
+    zip.on('error', (err: Error) => reject(zipError(err)));
     zip.readEntry();
   }).catch((err) => {
     zip.close();
