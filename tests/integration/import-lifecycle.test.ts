@@ -130,6 +130,28 @@ describe('import lifecycle: health, import, idempotency, replace, conflicts', ()
     expect(mining.area.hectare).toBeCloseTo(mining.area.m2 / 10000, 3);
   });
 
+  it('refuses a second import of the same layer-year while one is running', async () => {
+    const first = await postImport(app, { file: join(FIX, 'yushan-2023.gpkg'), year: 2031 });
+    expect(first.statusCode).toBe(202);
+    const second = await postImport(app, { file: join(FIX, 'dltb-2023.shp.zip'), year: 2031 });
+    expectProblem(second, 409, 'import-in-progress');
+    await app.imports.idle();
+    expect((await app.inject(`/api/v1/imports/${first.json().id}`)).json().state).toBe('succeeded');
+  });
+
+  it('marks imports left running by a dead process as failed, with nothing written', async () => {
+    const { rows } = await pool.query(
+      `INSERT INTO public.import_job (layer, county_code, survey_year, source_name, content_sha256, state, phase, worker_id)
+       VALUES ('dltb', $1, 2030, 'lost.zip', repeat('a', 64), 'running', 'loading', 'a-process-that-died') RETURNING id`,
+      [COUNTY],
+    );
+    const restarted = await buildTestApp(pool);
+    await restarted.close();
+    const job = (await app.inject(`/api/v1/imports/${rows[0].id}`)).json();
+    expect(job).toMatchObject({ state: 'failed', error: { code: 'import-interrupted' } });
+    expect(await dltbRows(2030)).toBe(0);
+  });
+
   it('answers unknown imports and routes with problem+json', async () => {
     expectProblem(await app.inject('/api/v1/imports/00000000-0000-0000-0000-000000000000'), 404, 'not-found');
     expectProblem(await app.inject('/api/v1/nothing-here'), 404, 'route-not-found');
