@@ -1,0 +1,68 @@
+import { PassThrough, type Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+
+/** A column of a table people open in a spreadsheet: Chinese header, value per row. */
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | null | undefined;
+  /** Excel number format, e.g. '0.00' for m², '0.0000' for 亩. */
+  numFmt?: string;
+  width?: number;
+}
+
+export interface Sheet<T> {
+  name: string;
+  columns: Column<T>[];
+  rows: Iterable<T> | AsyncIterable<T>;
+}
+
+function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * CSV (RFC 4180) with a UTF-8 byte-order mark, so Excel on a Chinese Windows desktop opens the
+ * Chinese headers correctly instead of reading them as GBK.
+ */
+export async function* csvLines<T>(columns: Column<T>[], rows: Iterable<T> | AsyncIterable<T>): AsyncGenerator<string> {
+  yield '\uFEFF' + columns.map((c) => csvCell(c.header)).join(',') + '\r\n';
+  for await (const row of rows) yield columns.map((c) => csvCell(c.value(row))).join(',') + '\r\n';
+}
+
+export async function toCsv<T>(columns: Column<T>[], rows: Iterable<T> | AsyncIterable<T>): Promise<string> {
+  let out = '';
+  for await (const line of csvLines(columns, rows)) out += line;
+  return out;
+}
+
+/** Streams an .xlsx workbook (one sheet per table) into `out`, row by row. */
+export async function writeXlsx(out: Writable, sheets: Sheet<any>[]): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  for (const sheet of sheets) {
+    const ws = wb.addWorksheet(sheet.name.slice(0, 31));
+    ws.columns = sheet.columns.map((c, i) => ({ key: `c${i}`, header: c.header, width: c.width ?? Math.max(10, c.header.length * 2 + 2), style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+    ws.getRow(1).font = { bold: true };
+    for await (const row of sheet.rows) {
+      ws.addRow(sheet.columns.map((c) => c.value(row) ?? null)).commit();
+    }
+    ws.commit();
+  }
+  await wb.commit();
+}
+
+/** An .xlsx workbook as a stream to hand to reply.send(). */
+export function xlsxStream(sheets: Sheet<any>[]): PassThrough {
+  const pass = new PassThrough();
+  writeXlsx(pass, sheets).catch((err) => pass.destroy(err as Error));
+  return pass;
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** Content-Disposition for a Chinese file name (RFC 6266 / 5987). */
+export function attachment(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
