@@ -12,6 +12,7 @@ import { importRoutes } from './imports/routes.js';
 import { ImportService, type ImportHooks } from './imports/service.js';
 import { layerRoutes } from './layers/routes.js';
 import { candidateRoutes } from './candidates/routes.js';
+import { restorationRoutes } from './restoration/routes.js';
 
 export interface AppOptions {
   config?: Config;
@@ -46,6 +47,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'imports', description: '图层导入（三调地类图斑、一张图小班、行政区）' },
         { name: 'layers', description: '已导入的图层' },
         { name: 'candidates', description: '拟补充林地地块上传与检查（核实、验收的依据）' },
+        { name: 'restoration', description: '可修复采矿用地摸排' },
       ],
     },
   });
@@ -61,6 +63,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config });
   await app.register(layerRoutes, { prefix: '/api/v1', pool });
   await app.register(candidateRoutes, { prefix: '/api/v1', pool, config });
+  await app.register(restorationRoutes, { prefix: '/api/v1', pool });
 
   app.addHook('onClose', async () => {
     await imports.stop();

@@ -430,15 +430,11 @@ export interface RunOptions extends Partial<CheckParameters> {
 }
 
 /**
- * Runs every check on every parcel of an upload against the county's current survey layers and
- * stores the results as a new dated run (earlier runs stay readable).
+ * The survey-layer versions a run reads; refuses (422) when the county has no DLTB or the change
+ * year asked for was not imported. Exported so an upload can be refused before anything is created.
  */
-export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOptions = {}): Promise<{ runId: string; results: CheckResult[] }> {
-  const upload = await getUpload(pool, uploadId);
-  if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
-  const county = upload.county_code;
-  const p: CheckParameters = { ...DEFAULT_CHECK_PARAMETERS, ...opts };
-  const versions = await sql.layerVersions(pool, county);
+export async function resolveLayers(db: pg.Pool, county: string, p: Pick<CheckParameters, 'baseYear' | 'latestYear' | 'changeYear'>) {
+  const versions = await sql.layerVersions(db, county);
   const dltbYears = versions.dltb.map((v) => v.year);
   const pick = (list: sql.LayerVersion[], year: number | undefined, which: 'first' | 'last') =>
     year !== undefined ? list.find((v) => v.year === year) : which === 'first' ? list[0] : list[list.length - 1];
@@ -454,6 +450,19 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   if (p.changeYear !== undefined && !change) {
     throw badInput('change-year-not-imported', 'Change-survey year not imported', `${county}县${p.changeYear}年地类图斑尚未导入（已导入：${dltbYears.join('、')}）`);
   }
+  return { base, latest, xbLatest, xzq, change, xbChange };
+}
+
+/**
+ * Runs every check on every parcel of an upload against the county's current survey layers and
+ * stores the results as a new dated run (earlier runs stay readable).
+ */
+export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOptions = {}): Promise<{ runId: string; results: CheckResult[] }> {
+  const upload = await getUpload(pool, uploadId);
+  if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
+  const county = upload.county_code;
+  const p: CheckParameters = { ...DEFAULT_CHECK_PARAMETERS, ...opts };
+  const { base, latest, xbLatest, xzq, change, xbChange } = await resolveLayers(pool, county, p);
 
   // Fetch everything first (each a set-based query over the whole upload), then evaluate.
   const geoms = await sql.parcelGeometries(pool, uploadId);

@@ -19,6 +19,7 @@ export async function listRuns(db: Db, uploadId: string): Promise<RunRow[]> {
 
 /** The run asked for, or the upload's latest finished run. */
 export async function findRun(db: Db, uploadId: string, runId?: string): Promise<RunRow | undefined> {
+  if (runId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) return undefined; // not a run id: 404, not a cast error
   const { rows } = await db.query<RunRow>(
     `SELECT * FROM candidate.check_run WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
       ORDER BY started_at DESC LIMIT 1`,

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { Problem, notFound } from '../http/problem.js';
 import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
 import { ProblemSchema } from '../imports/schemas.js';
-import { runChecks } from './checks.js';
+import { resolveLayers, runChecks } from './checks.js';
 import * as reports from './report-repository.js';
 import { parcelReports, reportAsGeoJson, summarise } from './report.js';
 import { getUpload, listParcels, type UploadRow } from './repository.js';
@@ -101,12 +101,14 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         if (changeYear !== undefined && !Number.isInteger(changeYear)) {
           throw new Problem(400, 'request-invalid', 'Invalid changeYear', `参数changeYear应为年份，实际为“${fields.changeYear}”`);
         }
+        const run = fields.runChecks === undefined || parseBoolean(fields.runChecks, 'runChecks');
+        const county = fields.county ?? '';
         const { upload, duplicate } = await createCandidateUpload(
           pool,
           config,
           { maxParcels: config.maxCandidateParcels },
           {
-            county: fields.county ?? '',
+            county,
             township: fields.township || undefined,
             applicant: fields.applicant || undefined,
             intendedForestClass: fields.intendedForestClass || undefined,
@@ -115,10 +117,13 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
             sourceName: file.name,
           },
           file,
+          // Checks that cannot run (no survey layers, change year not imported) refuse the upload
+          // before it is created, rather than answering an error after creating it.
+          run ? async () => void (await resolveLayers(pool, county, { changeYear })) : undefined,
         );
-        const run = fields.runChecks === undefined || parseBoolean(fields.runChecks, 'runChecks');
         let summary = null;
-        if (run && !duplicate) {
+        // A duplicate is checked only if it never was (e.g. its first checks failed).
+        if (run && (!duplicate || !(await reports.findRun(pool, upload.id)))) {
           await runChecks(pool, upload.id, { changeYear });
           summary = (await report(upload.id, undefined, 'json')) as { summary: unknown };
         }
@@ -165,6 +170,10 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         params: Id,
         body: Type.Optional(CheckRunBody),
         response: { 201: Type.Any(), ...problems },
+      },
+      // A POST without a body (all defaults) is valid: validate it as {}.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
       },
     },
     async (req, reply) => {

@@ -39,6 +39,8 @@ export async function createCandidateUpload(
   limits: CandidateLimits,
   req: CandidateUploadRequest,
   file: { path: string; sha256: string; bytes: number },
+  /** Runs before anything is read or created for a new (non-duplicate) upload; may throw to refuse it. */
+  beforeCreate?: () => Promise<void>,
 ): Promise<{ upload: repo.UploadRow; duplicate: boolean }> {
   if (!isCountyCode(req.county)) {
     throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${req.county}”无效，应为6位数字，如361123`);
@@ -48,6 +50,7 @@ export async function createCandidateUpload(
   }
   const existing = await repo.uploadByHash(pool, req.county, file.sha256);
   if (existing) return { upload: existing, duplicate: true };
+  await beforeCreate?.();
 
   const id = randomUUID();
   const workDir = join(config.workDir, `candidate-${id}`);

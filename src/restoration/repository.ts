@@ -1,0 +1,115 @@
+import type pg from 'pg';
+
+type Db = pg.Pool | pg.PoolClient;
+
+export interface RestorableFilter {
+  county: string;
+  year: number;
+  township?: string;
+  /** 'state' (QSXZ 10/20), 'collective' (30–34, 40), or explicit QSXZ codes. */
+  ownership?: 'state' | 'collective';
+  qsxz?: string[];
+  /** Only polygons with CZCSXM 204 (盐田及采矿用地). */
+  czcsxm204?: boolean;
+  bbox?: [number, number, number, number];
+}
+
+export interface MiningPolygonRow {
+  fid: number;
+  bsm: string | null;
+  dlbm: string;
+  dlmc: string | null;
+  qsxz: string | null;
+  qsdwdm: string | null;
+  qsdwmc: string | null;
+  zldwdm: string | null;
+  zldwmc: string | null;
+  czcsxm: string | null;
+  tbmj: string | null;
+  zone_srid: number;
+  /** Part of the polygon still free of candidate/reserve parcels, in its zone (GeoJSON); null when untouched. */
+  remainder_plane: string | null;
+  /** Same, in EPSG:4490, only when geometry was asked for. */
+  geometry: string | null;
+  cut: boolean;
+}
+
+/** The layer version's source zone: official areas of cut pieces are computed there. */
+export async function dltbZone(db: Db, county: string, year: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ epsg: number | null }>(
+    `SELECT (crs->>'epsg')::int AS epsg FROM public.import_job
+      WHERE layer = 'dltb' AND county_code = $1 AND survey_year = $2 AND state = 'succeeded' AND superseded_by IS NULL`,
+    [county, year],
+  );
+  return rows[0] ? (rows[0].epsg ?? 4490) : undefined;
+}
+
+export async function dltbYears(db: Db, county: string): Promise<number[]> {
+  const { rows } = await db.query<{ y: number }>(
+    `SELECT survey_year AS y FROM public.import_job WHERE layer = 'dltb' AND county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL ORDER BY 1`,
+    [county],
+  );
+  return rows.map((r) => r.y);
+}
+
+/**
+ * Base-survey 0602 polygons of a county with the filters applied, each with the part not yet
+ * covered by any candidate or reserve parcel. Keyset-paged by fid (after, limit) so a page is a
+ * bounded index range scan; the difference is computed in PostGIS only for touched polygons.
+ */
+export async function miningPolygons(
+  db: Db,
+  f: RestorableFilter,
+  zoneSrid: number,
+  page: { after?: number; limit?: number; withGeometry: boolean },
+): Promise<MiningPolygonRow[]> {
+  const params: unknown[] = [f.county, f.year, zoneSrid];
+  const where: string[] = [];
+  const add = (sql: (p: string) => string, v: unknown) => {
+    params.push(v);
+    where.push(sql(`$${params.length}`));
+  };
+  if (f.township) add((p) => `left(d.zldwdm, 9) = ${p}`, f.township);
+  if (f.ownership === 'state') where.push(`d.qsxz IN ('10', '20')`);
+  if (f.ownership === 'collective') where.push(`d.qsxz IN ('30', '31', '32', '33', '34', '40')`);
+  if (f.qsxz?.length) add((p) => `d.qsxz = ANY(${p}::text[])`, f.qsxz);
+  if (f.czcsxm204) where.push(`d.czcsxm = '204'`);
+  if (f.bbox) add((p) => `d.geom && ST_MakeEnvelope((${p}::float8[])[1], (${p}::float8[])[2], (${p}::float8[])[3], (${p}::float8[])[4], 4490)`, f.bbox);
+  if (page.after !== undefined) add((p) => `d.fid > ${p}`, page.after);
+  let limit = '';
+  if (page.limit !== undefined) {
+    params.push(page.limit);
+    limit = `LIMIT $${params.length}`;
+  }
+  const { rows } = await db.query<MiningPolygonRow>(
+    `WITH m AS (
+       SELECT d.fid, d.bsm, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc, d.czcsxm, d.tbmj, d.geom
+         FROM survey.dltb d
+        WHERE d.county_code = $1 AND d.survey_year = $2 AND d.dlbm = '0602' ${where.map((w) => `AND ${w}`).join(' ')}
+        ORDER BY d.fid ${limit}),
+     c AS (
+       SELECT m.fid, ST_Union(p.geom) AS covered
+         FROM m JOIN candidate.parcel p ON p.county_code = $1 AND p.geom && m.geom AND ST_Intersects(p.geom, m.geom)
+        GROUP BY m.fid),
+     r AS (
+       SELECT m.*, c.covered IS NOT NULL AS cut,
+              CASE WHEN c.covered IS NOT NULL THEN ST_CollectionExtract(ST_Difference(m.geom, c.covered), 3) END AS rest
+         FROM m LEFT JOIN c USING (fid))
+     SELECT fid, bsm, dlbm, dlmc, qsxz, qsdwdm, qsdwmc, zldwdm, zldwmc, czcsxm, tbmj, $3::int AS zone_srid, cut,
+            CASE WHEN cut THEN ST_AsGeoJSON(ST_Transform(rest, $3::int), 9) END AS remainder_plane,
+            ${page.withGeometry ? `ST_AsGeoJSON(CASE WHEN cut THEN rest ELSE geom END, 9)` : 'NULL'} AS geometry
+       FROM r ORDER BY fid`,
+    params,
+  );
+  return rows;
+}
+
+/** Township names from the county's XZQ layer (latest year), code → name. */
+export async function townshipNames(db: Db, county: string): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ xzqdm: string; xzqmc: string }>(
+    `SELECT DISTINCT ON (xzqdm) xzqdm, xzqmc FROM survey.xzq
+      WHERE county_code = $1 AND level = 'township' ORDER BY xzqdm, survey_year DESC`,
+    [county],
+  );
+  return new Map(rows.map((r) => [r.xzqdm, r.xzqmc]));
+}
