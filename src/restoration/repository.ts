@@ -29,7 +29,7 @@ export interface MiningPolygonRow {
   zone_srid: number;
   /** Part of the polygon still free of candidate/reserve parcels, in its zone (GeoJSON); null when untouched. */
   remainder_plane: string | null;
-  /** Same, in EPSG:4490, only when geometry was asked for. */
+  /** Same, in EPSG:4490 as GeoJSON text (8 decimals ≈ 1 mm), only when geometry was asked for. */
   geometry: string | null;
   cut: boolean;
 }
@@ -97,7 +97,7 @@ export async function miningPolygons(
          FROM m LEFT JOIN c USING (fid))
      SELECT fid, bsm, dlbm, dlmc, qsxz, qsdwdm, qsdwmc, zldwdm, zldwmc, czcsxm, tbmj, $3::int AS zone_srid, cut,
             CASE WHEN cut THEN ST_AsGeoJSON(ST_Transform(rest, $3::int), 9) END AS remainder_plane,
-            ${page.withGeometry ? `ST_AsGeoJSON(CASE WHEN cut THEN rest ELSE geom END, 9)` : 'NULL'} AS geometry
+            ${page.withGeometry ? `ST_AsGeoJSON(CASE WHEN cut THEN rest ELSE geom END, 8)` : 'NULL'} AS geometry
        FROM r ORDER BY fid`,
     params,
   );

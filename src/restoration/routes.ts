@@ -110,26 +110,21 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
       if (page.next !== undefined) {
         links.push({ rel: 'next', type: 'application/geo+json', href: `${base}?${new URLSearchParams({ ...Object.fromEntries(filterQuery(filters)), limit: String(limit), after: String(page.next) })}` });
       }
-      void reply.type('application/geo+json');
-      return {
-        type: 'FeatureCollection',
-        numberReturned: page.items.length,
-        surveyYear: page.surveyYear,
-        links,
-        features: page.items.map(({ row: r, restorableM2 }) => {
-          const a = areaFigures(restorableM2);
-          return {
-            type: 'Feature',
-            id: r.fid,
-            geometry: r.geometry ? JSON.parse(r.geometry) : null,
-            properties: {
-              BSM: r.bsm, DLBM: r.dlbm, DLMC: r.dlmc, QSXZ: r.qsxz, QSDWDM: r.qsdwdm, QSDWMC: r.qsdwmc,
-              ZLDWDM: r.zldwdm, ZLDWMC: r.zldwmc, CZCSXM: r.czcsxm, TBMJ: r.tbmj === null ? null : Number(r.tbmj),
-              KXFMJ: a.m2, KXFMJ_MU: a.mu, KXFMJ_HA: a.hectare, BFFG: r.cut,
-            },
-          };
-        }),
-      };
+      // Built as text: geometry arrives as GeoJSON from PostGIS and is passed through unparsed.
+      const features = page.items.map(({ row: r, restorableM2 }) => {
+        const a = areaFigures(restorableM2);
+        const properties = {
+          BSM: r.bsm, DLBM: r.dlbm, DLMC: r.dlmc, QSXZ: r.qsxz, QSDWDM: r.qsdwdm, QSDWMC: r.qsdwmc,
+          ZLDWDM: r.zldwdm, ZLDWMC: r.zldwmc, CZCSXM: r.czcsxm, TBMJ: r.tbmj === null ? null : Number(r.tbmj),
+          KXFMJ: a.m2, KXFMJ_MU: a.mu, KXFMJ_HA: a.hectare, BFFG: r.cut,
+        };
+        return `{"type":"Feature","id":${r.fid},"geometry":${r.geometry ?? 'null'},"properties":${JSON.stringify(properties)}}`;
+      });
+      return reply
+        .type('application/geo+json')
+        .send(
+          `{"type":"FeatureCollection","numberReturned":${features.length},"surveyYear":${page.surveyYear},"links":${JSON.stringify(links)},"features":[${features.join(',')}]}`,
+        );
     },
   );
 };

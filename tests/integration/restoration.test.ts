@@ -86,10 +86,10 @@ describe('restorable mining land', () => {
     let url: string | undefined = `${BASE}?limit=7`;
     let pages = 0;
     while (url) {
-      const res = await app.inject(url);
+      const res: { statusCode: number; headers: Record<string, unknown>; json: () => any } = await app.inject(url);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/geo\+json/);
-      const body = res.json();
+      const body: any = res.json();
       expect(body.numberReturned).toBe(body.features.length);
       seen.push(...body.features.map((f: { id: number }) => f.id));
       url = body.links.find((l: { rel: string }) => l.rel === 'next')?.href;
