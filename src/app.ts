@@ -13,6 +13,8 @@ import { ImportService, type ImportHooks } from './imports/service.js';
 import { layerRoutes } from './layers/routes.js';
 import { candidateRoutes } from './candidates/routes.js';
 import { restorationRoutes } from './restoration/routes.js';
+import { exportRoutes } from './exports/routes.js';
+import { ExportService } from './exports/service.js';
 
 export interface AppOptions {
   config?: Config;
@@ -21,7 +23,7 @@ export interface AppOptions {
   importHooks?: ImportHooks;
 }
 
-export type App = FastifyInstance & { imports: ImportService };
+export type App = FastifyInstance & { imports: ImportService; exports: ExportService };
 
 /** Builds the service: one plugin per capability; tests drive it with app.inject(). */
 export async function buildApp(opts: AppOptions = {}): Promise<App> {
@@ -48,6 +50,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'layers', description: '已导入的图层' },
         { name: 'candidates', description: '拟补充林地地块上传与检查（核实、验收的依据）' },
         { name: 'restoration', description: '可修复采矿用地摸排' },
+        { name: 'exports', description: '更新后的地类图层导出（地类图斑、一张图、储备库）' },
       ],
     },
   });
@@ -64,10 +67,13 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(layerRoutes, { prefix: '/api/v1', pool });
   await app.register(candidateRoutes, { prefix: '/api/v1', pool, config });
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
+  const exports = new ExportService(pool, config);
+  await app.register(exportRoutes, { prefix: '/api/v1', pool, exports });
 
   app.addHook('onClose', async () => {
+    await exports.idle().catch(() => {});
     await imports.stop();
     if (ownsPool) await pool.end();
   });
-  return Object.assign(app, { imports }) as unknown as App;
+  return Object.assign(app, { imports, exports }) as unknown as App;
 }

@@ -1,0 +1,49 @@
+/** Output formats: GDAL driver, file extension, whether the result is zipped, creation options. */
+export type ExportFormat = 'shapefile' | 'gpkg' | 'filegdb' | 'geojson' | 'flatgeobuf';
+
+export interface FormatSpec {
+  driver: string;
+  label: string;
+  /** File or folder GDAL writes, relative to the job folder. */
+  target: (layer: string) => string;
+  /** Zip the written folder (shapefile set, .gdb) for download. */
+  zip: boolean;
+  lco: string[];
+  download: (base: string) => string;
+  mime: string;
+}
+
+export const FORMATS: Record<ExportFormat, FormatSpec> = {
+  shapefile: {
+    driver: 'ESRI Shapefile',
+    label: 'Shapefile（GBK编码，含.cpg与.prj）',
+    target: (layer) => `out/${layer}.shp`,
+    zip: true,
+    // GBK text with a .cpg, as Chinese desktop GIS and the survey change workflow expect.
+    lco: ['ENCODING=CP936'],
+    download: (base) => `${base}.shp.zip`,
+    mime: 'application/zip',
+  },
+  gpkg: { driver: 'GPKG', label: 'GeoPackage', target: () => 'out/export.gpkg', zip: false, lco: [], download: (b) => `${b}.gpkg`, mime: 'application/geopackage+sqlite3' },
+  filegdb: {
+    driver: 'OpenFileGDB',
+    label: 'File Geodatabase（zip）',
+    target: () => 'out/export.gdb',
+    zip: true,
+    lco: [],
+    download: (b) => `${b}.gdb.zip`,
+    mime: 'application/zip',
+  },
+  geojson: {
+    driver: 'GeoJSON',
+    label: 'GeoJSON',
+    target: () => 'out/export.geojson',
+    zip: false,
+    lco: ['RFC7946=NO', 'WRITE_NAME=NO'],
+    download: (b) => `${b}.geojson`,
+    mime: 'application/geo+json',
+  },
+  flatgeobuf: { driver: 'FlatGeobuf', label: 'FlatGeobuf', target: (l) => `out/${l}.fgb`, zip: false, lco: [], download: (b) => `${b}.fgb`, mime: 'application/octet-stream' },
+};
+
+export const isExportFormat = (s: string): s is ExportFormat => Object.hasOwn(FORMATS, s);

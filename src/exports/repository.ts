@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import { ident } from '../db/pool.js';
+
+type Db = pg.Pool | pg.PoolClient;
+
+/**
+ * Which parcels an export applies, as SQL over candidate parcels:
+ * (parcel_id, parcel_no, forest_class, state, reserve_year, owner_qsxz, geom in EPSG:4490).
+ * 'candidates' takes every candidate parcel of the county (a planning preview).
+ */
+export function parcelSourceSql(parcels: string): string {
+  if (parcels === 'candidates') {
+    return `SELECT p.id AS parcel_id, p.parcel_no, coalesce(NULLIF(p.intended_forest_class, ''), '0301') AS forest_class,
+                   'candidate'::text AS state, NULL::int AS reserve_year, p.geom
+              FROM candidate.parcel p WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
+  }
+  throw new Error(`unknown parcel selection ${parcels}`);
+}
+
+/** Plane output geometry expression for a target CRS, from mm-snapped prefixed-zone coordinates. */
+export function outputGeometrySql(col: string, zoneSrid: number, targetSrid: number): string {
+  if (targetSrid === zoneSrid) return col;
+  if (targetSrid === 4490) return `ST_SnapToGrid(ST_Transform(${col}, 4490), 0.000000001)`;
+  // Unprefixed twin of the zone (4534–4554): the same plane without the zone number.
+  const zone = zoneSrid - 4513 + 25;
+  return `ST_SetSRID(ST_Translate(${col}, ${-zone * 1e6}, 0), ${targetSrid})`;
+}
+
+/**
+ * The updated DLTB for a county-year in a scratch table: every polygon untouched by the parcels
+ * as it is, and each touched polygon split along the parcels — one forest piece per parcel and
+ * the remainder. Geometry is kept in the survey's prefixed zone, snapped to the millimetre as
+ * survey files are, in column gplane; TBMJ of the pieces is filled in afterwards (it is the
+ * official ellipsoidal area, computed outside SQL).
+ */
+export async function buildDltbScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await db.query(
+    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
+     WITH p AS (${parcelSourceSql(parcels)}),
+     d AS (SELECT * FROM survey.dltb WHERE county_code = $1 AND survey_year = $2),
+     touch AS (
+       SELECT d.fid, p.parcel_id, p.parcel_no, p.forest_class, p.geom AS pgeom
+         FROM d JOIN p ON p.geom && d.geom AND ST_Intersects(p.geom, d.geom) AND NOT ST_Touches(p.geom, d.geom)),
+     hit AS (SELECT fid, ST_Union(pgeom) AS cover FROM touch GROUP BY fid),
+     pieces AS (
+       SELECT d.fid, NULL::uuid AS parcel_id, NULL::text AS parcel_no, NULL::text AS forest_class, ''::text AS change, d.geom AS g
+         FROM d WHERE NOT EXISTS (SELECT 1 FROM hit WHERE hit.fid = d.fid)
+       UNION ALL
+       SELECT t.fid, t.parcel_id, t.parcel_no, t.forest_class, 'N', ST_CollectionExtract(ST_Intersection(d.geom, t.pgeom), 3)
+         FROM touch t JOIN d USING (fid)
+       UNION ALL
+       SELECT h.fid, NULL, NULL, NULL, 'S', ST_CollectionExtract(ST_Difference(d.geom, h.cover), 3)
+         FROM hit h JOIN d USING (fid))
+     SELECT row_number() OVER (ORDER BY pc.fid, pc.change DESC, pc.parcel_no) AS seq, pc.fid AS src_fid, pc.parcel_id, pc.parcel_no,
+            pc.forest_class, pc.change, d.bsm, d.ysdm, d.tbybh, d.tbbh, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc,
+            d.tbmj, d.kcdlbm, d.kcxs, d.kcmj, d.tbdlmj, d.gdlx, d.gdpdjb, d.xzdwkd, d.tbxhdm, d.tbxhmc, d.zzsxdm, d.zzsxmc, d.gddb,
+            d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, NULL::text AS ybsm,
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(pc.g, $3::int), 0.001)), 3)) AS gplane
+       FROM pieces pc JOIN d USING (fid)
+      WHERE NOT ST_IsEmpty(pc.g)`,
+    [county, year, zoneSrid],
+  );
+  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
+  await db.query(`DELETE FROM staging.${ident(table)} WHERE ST_IsEmpty(gplane)`);
+}
+
+export interface ChangedPieceRow {
+  seq: number;
+  src_fid: number;
+  change: 'N' | 'S';
+  tbmj: string | null;
+  kcxs: string | null;
+  bsm: string | null;
+  plane: string;
+}
+
+export async function changedPieces(db: Db, table: string): Promise<ChangedPieceRow[]> {
+  const { rows } = await db.query<ChangedPieceRow>(
+    `SELECT seq, src_fid, change, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane
+       FROM staging.${ident(table)} WHERE change <> '' ORDER BY src_fid, seq`,
+  );
+  return rows;
+}
+
+/** The largest numeric BSM suffix of a county-year, so new polygons get fresh identifiers. */
+export async function maxBsm(db: Db, county: string, year: number): Promise<bigint> {
+  const { rows } = await db.query<{ m: string | null }>(
+    `SELECT max(bsm) AS m FROM survey.dltb WHERE county_code = $1 AND survey_year = $2 AND bsm ~ '^\\d{18}$'`,
+    [county, year],
+  );
+  return rows[0]!.m ? BigInt(rows[0]!.m) : BigInt(`${county}${year}00000000`);
+}
+
+export interface PieceUpdate {
+  seq: number;
+  bsm: string;
+  ybsm: string | null;
+  dlbm: string;
+  dlmc: string;
+  tbmj: number;
+  kcdlbm: string | null;
+  kcxs: number | null;
+  kcmj: number;
+  tbdlmj: number;
+}
+
+export async function updatePieces(db: Db, table: string, u: PieceUpdate[]): Promise<void> {
+  if (!u.length) return;
+  await db.query(
+    // A remainder keeps its land class and deduction code; a new forest piece takes the parcel's class.
+    `UPDATE staging.${ident(table)} t SET bsm = v.bsm, ybsm = v.ybsm,
+            dlbm = CASE WHEN t.change = 'N' THEN v.dlbm ELSE t.dlbm END,
+            dlmc = CASE WHEN t.change = 'N' THEN v.dlmc ELSE t.dlmc END,
+            kcdlbm = CASE WHEN t.change = 'N' THEN NULL ELSE t.kcdlbm END,
+            tbmj = v.tbmj, kcxs = v.kcxs, kcmj = v.kcmj, tbdlmj = v.tbdlmj
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::numeric[], $9::numeric[], $10::numeric[])
+            AS v(seq, bsm, ybsm, dlbm, dlmc, tbmj, kcdlbm, kcxs, kcmj, tbdlmj)
+      WHERE t.seq = v.seq`,
+    [
+      u.map((x) => x.seq), u.map((x) => x.bsm), u.map((x) => x.ybsm), u.map((x) => x.dlbm), u.map((x) => x.dlmc),
+      u.map((x) => x.tbmj), u.map((x) => x.kcdlbm), u.map((x) => x.kcxs), u.map((x) => x.kcmj), u.map((x) => x.tbdlmj),
+    ],
+  );
+}
+
+/** SELECT GDAL writes the DLTB from: 三调 names and widths, change flag and source parcel. */
+export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
+  const t = (c: string, w: number) => `${c}::varchar(${w}) AS "${c.toUpperCase()}"`;
+  return `SELECT ${[
+    t('bsm', 18), t('ysdm', 10), t('tbybh', 8), t('tbbh', 8), t('dlbm', 5), t('dlmc', 60), t('qsxz', 2), t('qsdwdm', 19),
+    t('qsdwmc', 254), t('zldwdm', 19), t('zldwmc', 254), `tbmj::numeric(15,2) AS "TBMJ"`, t('kcdlbm', 5), `kcxs::numeric(6,4) AS "KCXS"`,
+    `kcmj::numeric(15,2) AS "KCMJ"`, `tbdlmj::numeric(15,2) AS "TBDLMJ"`, t('gdlx', 2), t('gdpdjb', 2), `xzdwkd::numeric(5,1) AS "XZDWKD"`,
+    t('tbxhdm', 6), t('tbxhmc', 20), t('zzsxdm', 6), t('zzsxmc', 20), t('gddb', 2), t('frdbs', 1), t('czcsxm', 4), `sjnf::integer AS "SJNF"`,
+    t('mssm', 2), t('hdmc', 100), t('bz', 254), `change::varchar(1) AS "BGBJ"`, t('ybsm', 18), `parcel_no::varchar(30) AS "LYDKBH"`,
+    `parcel_id::varchar(36) AS "LYDKID"`,
+  ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
+    FROM staging.${ident(table)} ORDER BY seq`;
+}
+
+export async function scratchCount(db: Db, table: string): Promise<{ features: number; changed: number; added: number; parcels: number }> {
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS features, count(*) FILTER (WHERE change = 'S')::int AS changed,
+            count(*) FILTER (WHERE change = 'N')::int AS added, count(DISTINCT parcel_id)::int AS parcels
+       FROM staging.${ident(table)}`,
+  );
+  return rows[0];
+}

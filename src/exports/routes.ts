@@ -1,0 +1,87 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Problem, notFound } from '../http/problem.js';
+import { ProblemSchema } from '../imports/schemas.js';
+import { attachment } from '../reports/tabular.js';
+import { FORMATS, type ExportFormat } from './formats.js';
+import { getExportJob, type ExportJobRow } from './jobs-repository.js';
+import type { ExportService } from './service.js';
+
+const STATE_LABELS: Record<string, string> = { queued: '排队中', running: '导出中', succeeded: '完成', failed: '失败' };
+const PHASE_LABELS: Record<string, string> = { queued: '排队中', preparing: '叠加地块、分割图斑', computing: '计算椭球面积', writing: '写出文件', packaging: '打包', succeeded: '完成', failed: '失败' };
+
+function view(j: ExportJobRow) {
+  return {
+    id: j.id,
+    countyCode: j.county_code,
+    surveyYear: j.survey_year,
+    layer: j.layer,
+    format: j.format,
+    formatLabel: FORMATS[j.format as ExportFormat]?.label ?? j.format,
+    crs: `EPSG:${j.crs_epsg}`,
+    parcels: j.parcels,
+    state: j.state,
+    stateLabel: STATE_LABELS[j.state],
+    phase: j.phase,
+    phaseLabel: j.phase ? (PHASE_LABELS[j.phase] ?? j.phase) : null,
+    progress: j.progress,
+    counts: j.counts,
+    file: j.file_name ? { name: j.file_name, bytes: Number(j.file_bytes) } : null,
+    error: j.error,
+    createdAt: j.created_at.toISOString(),
+    finishedAt: j.finished_at?.toISOString() ?? null,
+    links: { self: `/api/v1/exports/${j.id}`, download: `/api/v1/exports/${j.id}/file` },
+  };
+}
+
+const ExportBody = Type.Object({
+  county: Type.String({ pattern: '^\\d{6}$' }),
+  year: Type.Integer({ minimum: 1990, maximum: 2100, description: '导出的地类图斑年份' }),
+  layer: Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('reserve')], { description: 'dltb 更新后的地类图斑；ldxb 一张图小班；reserve 补充林地储备库地块' }),
+  format: Type.Union([Type.Literal('shapefile'), Type.Literal('gpkg'), Type.Literal('filegdb'), Type.Literal('geojson'), Type.Literal('flatgeobuf')]),
+  crs: Type.Optional(Type.Union([Type.Literal('4490'), Type.Literal('zone'), Type.Literal('zone-prefixed')], { description: '4490经纬度；zone 不带带号的高斯-克吕格；zone-prefixed 带带号，默认' })),
+  parcels: Type.Optional(Type.String({ description: '应用哪些地块：candidates（全部候选地块）' })),
+});
+
+export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportService }> = async (fastify, { pool, exports }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const Id = Type.Object({ id: Type.String() });
+
+  app.post(
+    '/exports',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: '导出更新后的地类图层（后台执行，返回导出编号）',
+        body: ExportBody,
+        response: { 202: Type.Any(), 400: ProblemSchema, 422: ProblemSchema },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const job = await exports.submit({ county: b.county, year: b.year, layer: b.layer, format: b.format, crs: b.crs ?? 'zone-prefixed', parcels: b.parcels ?? 'candidates' });
+      return reply.status(202).header('location', `/api/v1/exports/${job.id}`).send(view(job));
+    },
+  );
+
+  app.get('/exports/:id', { schema: { tags: ['exports'], summary: '导出状态与进度', params: Id, response: { 200: Type.Any(), 404: ProblemSchema } } }, async (req) => {
+    const j = await getExportJob(pool, req.params.id);
+    if (!j) throw notFound('导出记录', req.params.id);
+    return view(j);
+  });
+
+  app.get('/exports/:id/file', { schema: { tags: ['exports'], summary: '下载导出文件', params: Id } }, async (req, reply) => {
+    const j = await getExportJob(pool, req.params.id);
+    if (!j) throw notFound('导出记录', req.params.id);
+    if (j.state !== 'succeeded' || !j.file_path) {
+      throw new Problem(409, 'export-not-ready', 'Export not ready', `导出尚未完成（${STATE_LABELS[j.state]}）`);
+    }
+    return reply
+      .type(FORMATS[j.format as ExportFormat].mime)
+      .header('content-disposition', attachment(j.file_name!))
+      .header('content-length', String(j.file_bytes))
+      .send(createReadStream(j.file_path));
+  });
+};

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import gdal from 'gdal-async';
+import type pg from 'pg';
+import yazl from 'yazl';
+import type { Config } from '../config.js';
+import { adjustPieceAreas } from '../domain/area/area-adjustment.js';
+import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
+import { landClass } from '../domain/land-classes.js';
+import { isCountyCode } from '../domain/ownership.js';
+import { roundTo } from '../domain/units.js';
+import { Problem, badInput } from '../http/problem.js';
+import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
+import { dropStaging, stagingName } from '../imports/repository.js';
+import { gdalPgConnection } from '../imports/stage.js';
+import { FORMATS, type ExportFormat } from './formats.js';
+import * as repo from './repository.js';
+import * as jobs from './jobs-repository.js';
+
+export type ExportLayer = 'dltb' | 'ldxb' | 'reserve';
+export type ExportCrs = '4490' | 'zone' | 'zone-prefixed';
+
+export interface ExportRequest {
+  county: string;
+  year: number;
+  layer: ExportLayer;
+  format: ExportFormat;
+  crs: ExportCrs;
+  parcels: string;
+  requestedBy?: string;
+}
+
+const LAYER_NAMES: Record<ExportLayer, string> = { dltb: 'DLTB', ldxb: 'LDXB', reserve: 'BCLDCBK' };
+
+/** The prefixed Gauss–Krüger zone of a county-year's DLTB (where TBMJ lives). */
+async function surveyZone(pool: pg.Pool, county: string, year: number): Promise<number> {
+  const { rows } = await pool.query<{ epsg: number | null; lon: number | null }>(
+    `SELECT (j.crs->>'epsg')::int AS epsg,
+            (SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) FROM survey.dltb WHERE county_code = $1 AND survey_year = $2) AS lon
+       FROM public.import_job j
+      WHERE j.layer = 'dltb' AND j.county_code = $1 AND j.survey_year = $2 AND j.state = 'succeeded' AND j.superseded_by IS NULL`,
+    [county, year],
+  );
+  const r = rows[0];
+  if (!r) throw badInput('survey-year-not-imported', 'Survey year not imported', `${county}县${year}年地类图斑尚未导入，无法导出`);
+  const info = r.epsg ? crsFromEpsg(r.epsg) : undefined;
+  if (info?.kind === 'gauss-kruger') return info.zonePrefixed ? info.epsg : info.epsg - 21;
+  return 4513 + Math.round((r.lon ?? 117) / 3) - 25;
+}
+
+function targetSrid(zoneSrid: number, crs: ExportCrs): number {
+  if (crs === '4490') return 4490;
+  return crs === 'zone-prefixed' ? zoneSrid : zoneSrid + 21;
+}
+
+/** New pieces' attributes: official area per piece, 平差 to the original TBMJ, fresh BSM for new polygons. */
+function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string, forestClass: Map<number, string>): repo.PieceUpdate[] {
+  const zone = zoneOfEpsg(zoneSrid);
+  const bySource = new Map<number, repo.ChangedPieceRow[]>();
+  for (const r of rows) bySource.set(r.src_fid, [...(bySource.get(r.src_fid) ?? []), r]);
+  const out: repo.PieceUpdate[] = [];
+  for (const pieces of bySource.values()) {
+    const original = Number(pieces[0]!.tbmj ?? 0);
+    const areas = adjustPieceAreas(original, pieces.map((p) => officialAreaOfPlane(p.plane, zone)));
+    pieces.forEach((p, i) => {
+      const tbmj = areas[i]!;
+      const isNew = p.change === 'N';
+      const kcxs = isNew ? null : p.kcxs === null ? null : Number(p.kcxs);
+      const kcmj = kcxs ? roundTo(tbmj * kcxs, 2) : 0;
+      const dlbm = isNew ? forestClass.get(p.seq)! : '';
+      out.push({
+        seq: p.seq,
+        bsm: isNew ? nextBsm() : (p.bsm ?? nextBsm()),
+        ybsm: isNew ? p.bsm : null,
+        dlbm,
+        dlmc: isNew ? (landClass(dlbm)?.name ?? '') : '',
+        tbmj,
+        kcdlbm: null,
+        kcxs,
+        kcmj,
+        tbdlmj: roundTo(tbmj - kcmj, 2),
+      });
+    });
+  }
+  return out;
+}
+
+async function zipFolder(dir: string, zipPath: string, prefix = ''): Promise<void> {
+  const zip = new yazl.ZipFile();
+  const walk = async (d: string, rel: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name), `${rel}${e.name}/`);
+      else zip.addFile(join(d, e.name), `${prefix}${rel}${e.name}`);
+    }
+  };
+  await walk(dir, '');
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(zipPath));
+}
+
+/**
+ * Exports updated land-class layers. The county's layer is prepared set-based in PostGIS in a
+ * scratch table, changed pieces get their official areas in TypeScript, then GDAL streams the
+ * scratch table into the requested format (never the whole county in Node's memory).
+ */
+export class ExportService {
+  private queue: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly config: Config,
+  ) {}
+
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  async submit(req: ExportRequest): Promise<jobs.ExportJobRow> {
+    if (!isCountyCode(req.county)) throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${req.county}”无效`);
+    if (req.parcels !== 'candidates') {
+      throw badInput('parcel-selection-invalid', 'Unknown parcel selection', `parcels参数“${req.parcels}”无效：可用candidates（全部候选地块，规划预览）`);
+    }
+    const zoneSrid = await surveyZone(this.pool, req.county, req.year);
+    const srid = targetSrid(zoneSrid, req.crs);
+    const job = await jobs.insertExportJob(this.pool, { ...req, crsEpsg: srid });
+    const run = () => this.run(job, zoneSrid);
+    this.queue = this.queue.then(run, run);
+    return job;
+  }
+
+  private async run(job: jobs.ExportJobRow, zoneSrid: number): Promise<void> {
+    const dir = join(this.config.workDir, 'exports', job.id);
+    const table = stagingName(job.id, 'src');
+    const spec = FORMATS[job.format as ExportFormat];
+    const layerName = LAYER_NAMES[job.layer as ExportLayer];
+    try {
+      await mkdir(join(dir, 'out'), { recursive: true });
+      await jobs.setProgress(this.pool, job.id, 'preparing', 0.05);
+      if (job.layer !== 'dltb') throw new Problem(501, 'export-layer-not-implemented', 'Not implemented', `暂不支持导出${job.layer}图层`);
+      await repo.buildDltbScratch(this.pool, table, job.county_code, job.survey_year, zoneSrid, job.parcels);
+
+      await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
+      const changed = await repo.changedPieces(this.pool, table);
+      let bsm = await repo.maxBsm(this.pool, job.county_code, job.survey_year);
+      const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
+      const classes = new Map(
+        (await this.pool.query<{ seq: number; forest_class: string }>(`SELECT seq, forest_class FROM staging.${table} WHERE change = 'N'`)).rows.map((r) => [
+          Number(r.seq),
+          r.forest_class,
+        ]),
+      );
+      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm, classes));
+      const counts = await repo.scratchCount(this.pool, table);
+
+      await jobs.setProgress(this.pool, job.id, 'writing', 0.4);
+      const target = join(dir, spec.target(layerName));
+      const src = await gdal.openAsync(`${gdalPgConnection(this.config.databaseUrl)} tables=staging.${table}`, 'r', ['PostgreSQL']);
+      const sizeTimer = setInterval(() => {
+        // Progress from the output's growth against the scratch table's size: rough, monotone.
+        void Promise.all([stat(target).catch(() => ({ size: 0 })), this.pool.query<{ b: number }>(`SELECT pg_table_size('staging.${table}')::bigint AS b`)])
+          .then(([s, r]) => jobs.setProgress(this.pool, job.id, 'writing', 0.4 + 0.5 * Math.min(0.99, s.size / Math.max(1, Number(r.rows[0]!.b)))))
+          .catch(() => {});
+      }, 1000);
+      try {
+        const out = await gdal.vectorTranslateAsync(target, src, [
+          '-f', spec.driver,
+          '-sql', repo.dltbOutputSql(table, zoneSrid, job.crs_epsg),
+          '-nln', layerName,
+          '-nlt', 'MULTIPOLYGON',
+          '-a_srs', `EPSG:${job.crs_epsg}`,
+          ...spec.lco.flatMap((o) => ['-lco', o]),
+        ]);
+        out.close();
+      } finally {
+        clearInterval(sizeTimer);
+        src.close();
+      }
+
+      await jobs.setProgress(this.pool, job.id, 'packaging', 0.95);
+      const base = `${job.county_code}_${job.survey_year}_${layerName}_${job.crs_epsg}`;
+      const fileName = spec.download(base);
+      let filePath = target;
+      if (spec.zip) {
+        filePath = join(dir, fileName);
+        if (job.format === 'filegdb') await zipFolder(target, filePath, 'export.gdb/');
+        else await zipFolder(join(dir, 'out'), filePath);
+      }
+      const bytes = (await stat(filePath)).size;
+      await jobs.finishExport(this.pool, job.id, 'succeeded', { counts, fileName, filePath, fileBytes: bytes });
+    } catch (err) {
+      const problem = err instanceof Problem ? err : new Problem(500, 'export-failed', 'Export failed', `导出失败：${(err as Error).message}`);
+      await jobs.finishExport(this.pool, job.id, 'failed', { error: problem.toBody() });
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    } finally {
+      await dropStaging(this.pool, job.id).catch(() => {});
+    }
+  }
+}
+
+export const newExportId = randomUUID;
