@@ -26,12 +26,22 @@ export function officialAreaOfPlane(geojson: string | null | undefined, zone: Ga
   return polys.length ? officialAreaGkMulti(polys as unknown as number[][][][], zone) : 0;
 }
 
+/** Degrees to 9 decimals (0.1 mm): report geometry, not arithmetic; halves the stored JSON. */
+const deg9 = (v: number) => Math.round(v * 1e9) / 1e9;
+
 /** A plane GeoJSON geometry back in EPSG:4490 lon/lat, for reports (exact inverse, no PROJ). */
 export function planeToLonLat(geojson: string, zone: GaussKrugerZone): GjMultiPolygon {
   const polys = polygonsOf(JSON.parse(geojson) as Geometry);
   return {
     type: 'MultiPolygon',
-    coordinates: polys.map((poly) => poly.map((ring) => ring.map(([x, y]) => gkToGeographic(x!, y!, zone)))),
+    coordinates: polys.map((poly) =>
+      poly.map((ring) =>
+        ring.map(([x, y]) => {
+          const [lon, lat] = gkToGeographic(x!, y!, zone);
+          return [deg9(lon), deg9(lat)];
+        }),
+      ),
+    ),
   };
 }
 

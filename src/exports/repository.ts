@@ -40,7 +40,9 @@ export async function buildDltbScratch(db: Db, table: string, county: string, ye
      d AS (SELECT * FROM survey.dltb WHERE county_code = $1 AND survey_year = $2),
      touch AS (
        SELECT d.fid, p.parcel_id, p.parcel_no, p.forest_class, p.geom AS pgeom
-         FROM d JOIN p ON p.geom && d.geom AND ST_Intersects(p.geom, d.geom) AND NOT ST_Touches(p.geom, d.geom)),
+         FROM d JOIN p ON p.geom && d.geom AND ST_Intersects(p.geom, d.geom) AND NOT ST_Touches(p.geom, d.geom)
+        -- Overlaps below 0.01 m² are floating-point noise along shared boundaries, not a change.
+        WHERE ST_Area(ST_Intersection(p.geom, d.geom)::geography) >= 0.01),
      hit AS (SELECT fid, ST_Union(pgeom) AS cover FROM touch GROUP BY fid),
      pieces AS (
        SELECT d.fid, NULL::uuid AS parcel_id, NULL::text AS parcel_no, NULL::text AS forest_class, ''::text AS change, d.geom AS g
@@ -55,7 +57,12 @@ export async function buildDltbScratch(db: Db, table: string, county: string, ye
             pc.forest_class, pc.change, d.bsm, d.ysdm, d.tbybh, d.tbbh, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc,
             d.tbmj, d.kcdlbm, d.kcxs, d.kcmj, d.tbdlmj, d.gdlx, d.gdpdjb, d.xzdwkd, d.tbxhdm, d.tbxhmc, d.zzsxdm, d.zzsxmc, d.gddb,
             d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, NULL::text AS ybsm,
-            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(pc.g, $3::int), 0.001)), 3)) AS gplane
+            -- Pieces are snapped onto the original's (mm) outline first, so the cut leaves no
+            -- millimetre slivers against it; then everything is rounded to the mm as survey files are.
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(
+              CASE WHEN pc.change = '' THEN ST_Transform(pc.g, $3::int)
+                   ELSE ST_Snap(ST_Transform(pc.g, $3::int), ST_SnapToGrid(ST_Transform(d.geom, $3::int), 0.001), 0.002) END,
+              0.001)), 3)) AS gplane
        FROM pieces pc JOIN d USING (fid)
       WHERE NOT ST_IsEmpty(pc.g)`,
     [county, year, zoneSrid],

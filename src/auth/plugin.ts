@@ -1,0 +1,112 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { coversCounty, ROLE_LABELS, type Role } from '../domain/procedure/actors.js';
+import { Problem } from '../http/problem.js';
+import { userByToken } from './repository.js';
+import type { AuthUser } from './scope.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user (set for every /api/ request; null on public routes). */
+    auth: AuthUser | null;
+  }
+}
+
+/** Everything under /api/ needs a user; /health, /docs and /openapi.json stay public. */
+export const requiresAuth = (url: string): boolean => url.startsWith('/api/');
+
+const unauthenticated = (detail: string, code = 'unauthenticated') => new Problem(401, code, 'Authentication required', detail);
+
+/** The token from `Authorization: Bearer …` or `X-API-Key: …`, if any. */
+export function tokenOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h === 'string' && h.trim()) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (!m) throw unauthenticated('Authorization请求头应为“Bearer <令牌>”', 'authorization-malformed');
+    return m[1];
+  }
+  const k = req.headers['x-api-key'];
+  return typeof k === 'string' && k.trim() ? k.trim() : undefined;
+}
+
+/**
+ * Authenticates every /api/ request (401 problem+json when the token is missing, unknown, revoked
+ * or expired) and refuses any request naming a county outside the user's jurisdiction in its path
+ * or query (`:county`, `?county=`) with 403 — whatever the route, so no route can forget it.
+ * Rows addressed by id are confined by row-level security (src/auth/scope.ts): invisible → 404.
+ */
+export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!requiresAuth(req.url)) return;
+    const token = tokenOf(req);
+    if (!token) {
+      void reply.header('www-authenticate', 'Bearer realm="zhanbu"');
+      throw unauthenticated('请求未携带访问令牌：请在Authorization请求头中提供“Bearer <令牌>”（令牌由管理员用 npm run users 生成）');
+    }
+    const user = await userByToken(pool, token);
+    if (!user) {
+      void reply.header('www-authenticate', 'Bearer realm="zhanbu", error="invalid_token"');
+      throw unauthenticated('访问令牌无效、已吊销或已过期', 'token-invalid');
+    }
+    req.auth = user;
+  });
+  app.addHook('preHandler', async (req) => {
+    if (!req.auth) return;
+    for (const source of [req.params, req.query] as unknown[]) {
+      const county = (source as { county?: unknown } | undefined)?.county;
+      if (typeof county === 'string' && /^\d{6}$/.test(county)) requireCounty(req.auth, county);
+    }
+  });
+}
+
+/** The request's user; 401 when there is none (a route outside /api/ asking for one). */
+export function requireUser(req: FastifyRequest): AuthUser {
+  if (!req.auth) throw unauthenticated('请求未携带访问令牌');
+  return req.auth;
+}
+
+/** 403 unless the county is inside the user's jurisdiction. */
+export function requireCounty(user: AuthUser, county: string): void {
+  if (!coversCounty(user, county)) {
+    throw new Problem(403, 'out-of-jurisdiction', 'Outside your jurisdiction', `${county}不在当前用户（${user.name}，行政区代码${user.adminCode}）的管辖范围内`, {
+      county,
+    });
+  }
+}
+
+/** 403 unless the user has one of the roles. */
+export function requireRole(user: AuthUser, roles: readonly Role[], what: string): void {
+  if (!roles.includes(user.role)) {
+    throw new Problem(403, 'role-not-permitted', 'Role not permitted', `${what}只能由${roles.map((r) => ROLE_LABELS[r]).join('、')}办理，当前用户为${ROLE_LABELS[user.role]}`, {
+      role: user.role,
+      allowed: roles,
+    });
+  }
+}
+
+/** Townships may act only for their own township. */
+export function requireTownship(user: AuthUser, township: string | null | undefined): void {
+  if (user.township && township !== user.township) {
+    throw new Problem(403, 'out-of-jurisdiction', 'Outside your jurisdiction', `乡镇用户只能办理本乡镇（${user.township}）的地块，该地块属于${township ?? '未申报乡镇'}`);
+  }
+}
+
+/** Who may do what outside the procedure (the procedure's own rules are in domain/procedure). */
+export const PERMISSIONS = {
+  importLayers: ['county-forestry', 'province-admin'],
+  uploadCandidates: ['township', 'county-forestry', 'province-admin'],
+  runChecks: ['township', 'county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+  submitReserve: ['county-forestry'],
+  cityAudit: ['city'],
+  provinceAudit: ['province-reviewer', 'province-admin'],
+  issueQuota: ['province-admin'],
+  allocatePool: ['province-admin'],
+  requestPool: ['county-forestry', 'province-admin'],
+  drawQuota: ['county-forestry', 'province-admin'],
+  recordUse: ['county-forestry', 'province-admin'],
+  inspect: ['county-forestry', 'city', 'province-reviewer', 'province-admin'],
+  lapse: ['province-admin'],
+  annualSummary: ['county-forestry'],
+  readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+} as const satisfies Record<string, readonly Role[]>;

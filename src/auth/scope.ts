@@ -1,0 +1,70 @@
+import type pg from 'pg';
+import { levelOf, scopePrefix, type Role } from '../domain/procedure/actors.js';
+
+/** The authenticated user of a request, with the jurisdiction its queries are confined to. */
+export interface AuthUser {
+  id: string;
+  login: string;
+  name: string;
+  role: Role;
+  /** normalised GB/T 2260 code: 360000, 361100, 361123 or 361123100 */
+  adminCode: string;
+  /** code prefix of the jurisdiction: 36, 3611 or 361123 */
+  prefix: string;
+  /** township users: their 9-digit township; otherwise null */
+  township: string | null;
+}
+
+export function authUser(row: { id: string; login: string; display_name: string; role: Role; admin_code: string }): AuthUser {
+  return {
+    id: row.id,
+    login: row.login,
+    name: row.display_name,
+    role: row.role,
+    adminCode: row.admin_code,
+    prefix: scopePrefix(row.role, row.admin_code),
+    township: levelOf(row.role) === 'township' ? row.admin_code : null,
+  };
+}
+
+const SCOPED: unique symbol = Symbol('zhanbu.scoped');
+
+/**
+ * A transaction confined to a user's jurisdiction by PostgreSQL row-level security: it runs as the
+ * non-owner role zhanbu_app with the user's code prefix, township and identity in transaction-local
+ * settings (migrations/0003). Only `withScope` makes one, so a repository function that takes a
+ * `Scoped` cannot be called without a user's scope.
+ */
+export interface Scoped {
+  readonly [SCOPED]: true;
+  readonly client: pg.PoolClient;
+  readonly user: AuthUser;
+}
+
+/** The role RLS policies apply to (created by migrations/0003). */
+export const APP_DB_ROLE = 'zhanbu_app';
+
+/** Runs fn in one transaction as the user's scope; commits when it resolves, rolls back when it throws. */
+export async function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `SELECT set_config('role', $1, true), set_config('zhanbu.scope_prefix', $2, true), set_config('zhanbu.township', $3, true),
+              set_config('zhanbu.user_id', $4, true), set_config('zhanbu.user_login', $5, true), set_config('zhanbu.user_role', $6, true)`,
+      [APP_DB_ROLE, user.prefix, user.township ?? '', user.id, user.login, user.role],
+    );
+    const result = await fn({ [SCOPED]: true, client, user });
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    // A connection whose transaction could not be ended must not go back to the pool.
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
+  }
+}

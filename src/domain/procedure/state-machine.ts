@@ -1,0 +1,299 @@
+/**
+ * The procedure for one supplementary forest-land parcel as an explicit state machine
+ * (Jiangxi scheme 赣林规〔2022〕1号 §三(二)2 and §三(三)2):
+ *
+ *   申请 applied → 核实 verified → 公示 publicized → 确认 confirmed → 造林 afforested → 验收 accepted
+ *   → 变更 changed → 入库 county-reserve → (报市) city-review → (市级抽查) province-review
+ *   → (省级抽查) provincial-reserve;  and withdrawn 撤回, rejected 否决, removed 出库.
+ *
+ * Each action names the states it may start from, the state it leads to and the roles that may
+ * perform it; its guards are pure functions returning the precise reason they fail. Nothing here
+ * touches the database: the service gathers the facts, asks `evaluate`, and records the result.
+ */
+import { CHECK_LABELS, type CheckCode } from '../checks/status.js';
+import { isForestLand, landClass } from '../land-classes.js';
+import { ROLE_LABELS, type Role } from './actors.js';
+import { isIsoDate, yearOf } from './deadlines.js';
+
+export const STATES = {
+  applied: '申请',
+  verified: '核实',
+  publicized: '公示',
+  confirmed: '确认',
+  afforested: '造林',
+  accepted: '验收',
+  changed: '变更',
+  'county-reserve': '入库（县级储备库）',
+  'city-review': '已报市级审核',
+  'province-review': '市级抽查通过，待省级审核',
+  'provincial-reserve': '省级储备库',
+  withdrawn: '撤回',
+  rejected: '否决',
+  removed: '出库',
+} as const;
+export type State = keyof typeof STATES;
+export const STATE_CODES = Object.keys(STATES) as State[];
+export const TERMINAL: readonly State[] = ['withdrawn', 'rejected', 'removed'];
+/** States in which a parcel is part of a reserve (county or provincial) and counts as reserve area. */
+export const RESERVE_STATES: readonly State[] = ['county-reserve', 'city-review', 'province-review', 'provincial-reserve'];
+export const isState = (v: string): v is State => v in STATES;
+
+const BEFORE_RESERVE: State[] = ['applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'changed'];
+
+export interface ActionSpec {
+  label: string;
+  from: readonly State[];
+  to: State;
+  roles: readonly Role[];
+  /** Performed for many parcels at once by a submission or an audit, not on a single parcel's request. */
+  collective?: boolean;
+}
+
+export const ACTIONS = {
+  apply: { label: '申请', from: [], to: 'applied', roles: ['township'] },
+  verify: { label: '核实', from: ['applied'], to: 'verified', roles: ['county-forestry'] },
+  publicize: { label: '公示', from: ['verified'], to: 'publicized', roles: ['county-forestry'] },
+  'uphold-objection': { label: '异议成立（终止）', from: ['publicized'], to: 'rejected', roles: ['county-forestry', 'county-government'] },
+  confirm: { label: '确认（县级人民政府批准）', from: ['publicized'], to: 'confirmed', roles: ['county-government'] },
+  afforest: { label: '造林', from: ['confirmed'], to: 'afforested', roles: ['county-forestry'] },
+  accept: { label: '验收', from: ['afforested'], to: 'accepted', roles: ['county-forestry'] },
+  change: { label: '变更（地类变更调查与一张图）', from: ['accepted'], to: 'changed', roles: ['county-forestry'] },
+  reserve: { label: '入库（县级储备库）', from: ['changed'], to: 'county-reserve', roles: ['county-forestry'] },
+  submit: { label: '报市级审核', from: ['county-reserve'], to: 'city-review', roles: ['county-forestry'], collective: true },
+  'city-pass': { label: '市级抽查通过', from: ['city-review'], to: 'province-review', roles: ['city'], collective: true },
+  'province-pass': { label: '省级抽查通过，入省级储备库', from: ['province-review'], to: 'provincial-reserve', roles: ['province-reviewer', 'province-admin'], collective: true },
+  'city-fail': { label: '市级抽查不合格（出库）', from: ['city-review'], to: 'removed', roles: ['city'], collective: true },
+  'province-fail': { label: '省级抽查不合格（出库）', from: ['province-review'], to: 'removed', roles: ['province-reviewer', 'province-admin'], collective: true },
+  'inspection-lost': { label: '年度核查灭失（出库）', from: RESERVE_STATES, to: 'removed', roles: ['county-forestry', 'city', 'province-reviewer', 'province-admin'], collective: true },
+  withdraw: { label: '撤回', from: BEFORE_RESERVE, to: 'withdrawn', roles: ['township', 'county-forestry'] },
+  reject: { label: '否决', from: BEFORE_RESERVE, to: 'rejected', roles: ['county-forestry', 'county-government'] },
+} as const satisfies Record<string, ActionSpec>;
+export type Action = keyof typeof ACTIONS;
+export const isAction = (v: string): v is Action => v in ACTIONS;
+
+/** A guard that did not hold: a stable code and a Chinese sentence saying exactly what is missing. */
+export interface GuardFailure {
+  guard: string;
+  reason: string;
+}
+
+export type Planned = { ok: true; from: State | null; to: State } | { ok: false; status: 403 | 409; code: string; reason: string };
+
+/** Whether the action may start from the state and be done by the role (guards come after). */
+export function plan(action: Action, state: State | null, role: Role): Planned {
+  const spec: ActionSpec = ACTIONS[action];
+  if (!(spec.roles as readonly string[]).includes(role)) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'role-not-permitted',
+      reason: `“${spec.label}”只能由${spec.roles.map((r) => ROLE_LABELS[r]).join('或')}办理，当前用户为${ROLE_LABELS[role]}`,
+    };
+  }
+  if (state === null ? spec.from.length !== 0 : !(spec.from as readonly string[]).includes(state)) {
+    const where = state === null ? '尚未申请' : `当前状态为“${STATES[state]}”`;
+    const allowed = spec.from.length ? `只能在${spec.from.map((s) => `“${STATES[s]}”`).join('、')}状态下办理` : '只能用于新申请';
+    return { ok: false, status: 409, code: 'transition-not-allowed', reason: `${where}，不能办理“${spec.label}”：${allowed}` };
+  }
+  return { ok: true, from: state, to: spec.to };
+}
+
+/** The actions a role could take next from a state (before guards), for clients to offer. */
+export function availableActions(state: State, role: Role): Action[] {
+  return (Object.keys(ACTIONS) as Action[]).filter((a) => {
+    const spec: ActionSpec = ACTIONS[a];
+    return !spec.collective && a !== 'uphold-objection' && plan(a, state, role).ok;
+  });
+}
+
+// ---------------------------------------------------------------- guards
+
+/** Checks a–g, the application-stage checks 核实 relies on (h, land-class change, is for 验收). */
+export const VERIFICATION_CHECKS: readonly CheckCode[] = ['geometry', 'area', 'source', 'not-forest', 'ownership', 'jurisdiction', 'overlap'];
+
+export interface CheckOutcome {
+  code: string;
+  status: string;
+  message: string;
+  figures?: Record<string, unknown>;
+}
+
+const checkLabel = (code: string) => CHECK_LABELS[code as CheckCode] ?? code;
+
+/**
+ * 核实: checks a–g have run and none failed (warnings pass: e.g. several rights holders, whose
+ * consents 确认 will require). A failure can be overridden only with a recorded reason.
+ */
+export function verifyGuards(checks: CheckOutcome[] | null, override: { reason?: string } | undefined): GuardFailure[] {
+  if (!checks) return [{ guard: 'checks-run', reason: '该地块没有检查记录，请先运行候选地块检查（a–g）' }];
+  const byCode = new Map(checks.map((c) => [c.code, c]));
+  const missing = VERIFICATION_CHECKS.filter((c) => !byCode.has(c) || byCode.get(c)!.status === 'not-run');
+  const failed = VERIFICATION_CHECKS.filter((c) => byCode.get(c)?.status === 'fail');
+  const out: GuardFailure[] = [];
+  if (missing.length) out.push({ guard: 'checks-run', reason: `以下检查未运行：${missing.map(checkLabel).join('、')}` });
+  if (failed.length) {
+    const reason = override?.reason?.trim() ?? '';
+    if (reason.length < 4) {
+      out.push({
+        guard: 'checks-passed',
+        reason: `检查未通过：${failed.map((c) => `${checkLabel(c)}（${byCode.get(c)!.message}）`).join('；')}${
+          override ? '；县级核实意见（override.reason）须写明理由（至少4个字）' : '；如经核实确认可办理，须由县级林业主管部门填写核实意见（override.reason）'
+        }`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The failed checks an override covers (recorded as evidence). */
+export function overriddenChecks(checks: CheckOutcome[]): string[] {
+  return VERIFICATION_CHECKS.filter((c) => checks.find((x) => x.code === c)?.status === 'fail');
+}
+
+export function publicizeGuards(input: { from: string; to: string; place: string }, today: string): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isIsoDate(input.from) || !isIsoDate(input.to)) out.push({ guard: 'publicity-period-valid', reason: '公示起止日期应为YYYY-MM-DD格式的有效日期' });
+  else if (input.to < input.from) out.push({ guard: 'publicity-period-valid', reason: `公示结束日期${input.to}早于开始日期${input.from}` });
+  else if (input.from > today) out.push({ guard: 'publicity-period-valid', reason: `公示开始日期${input.from}晚于今天（${today}），请在公示开始后登记` });
+  if (!input.place.trim()) out.push({ guard: 'publicity-place', reason: '须写明公示地点（地块所在自然村、村委会所在地）' });
+  return out;
+}
+
+export interface ObjectionFact {
+  id: string;
+  decision: 'upheld' | 'dismissed' | null;
+}
+
+export interface RightsHolder {
+  qsdwdm: string | null;
+  qsdwmc: string | null;
+}
+
+/**
+ * 确认: the publicity period is over, every objection is decided and none upheld, and every rights
+ * holder the ownership check listed has consented.
+ */
+export function confirmGuards(
+  f: { publicityTo: string | null; objections: ObjectionFact[]; rightsHolders: RightsHolder[] | null; consents: string[] },
+  confirmedOn: string,
+  today: string,
+): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isIsoDate(confirmedOn) || confirmedOn > today) out.push({ guard: 'confirmation-date-valid', reason: `批准日期${confirmedOn}无效或晚于今天（${today}）` });
+  if (!f.publicityTo) out.push({ guard: 'publicity-ended', reason: '没有公示记录' });
+  else if (confirmedOn <= f.publicityTo) out.push({ guard: 'publicity-ended', reason: `公示期至${f.publicityTo}，批准日期${confirmedOn}须在公示期结束之后` });
+  const open = f.objections.filter((o) => o.decision === null);
+  if (open.length) out.push({ guard: 'objections-resolved', reason: `有${open.length}条公示异议尚未处理（须认定成立或不成立）` });
+  if (f.objections.some((o) => o.decision === 'upheld')) out.push({ guard: 'no-upheld-objection', reason: '公示异议成立，该地块不能确认' });
+  const holders = f.rightsHolders ?? [];
+  if (holders.length === 0) out.push({ guard: 'rights-holders-known', reason: '核实时权属检查未列出任何权利人' });
+  const missing = holders.filter((h) => !f.consents.includes(h.qsdwdm ?? ''));
+  if (missing.length) {
+    out.push({
+      guard: 'consents-complete',
+      reason: `以下权利人尚未登记同意：${missing.map((h) => `${h.qsdwmc ?? '（无名称）'}（${h.qsdwdm ?? '无代码'}）`).join('、')}`,
+    });
+  }
+  return out;
+}
+
+export interface AfforestationInput {
+  forestClass: string;
+  species: string[];
+  plantedOn: string;
+  areaM2: number;
+  restorer: { name: string; kind: string; contact?: string };
+}
+
+/** 造林: forest class, species, date, area and the restoring party (谁修复、谁受益), all plausible. */
+export function afforestGuards(input: AfforestationInput, f: { confirmedOn: string | null; areaOfRecordM2: number | null }, today: string): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isForestLand(input.forestClass) || !landClass(input.forestClass)) {
+    out.push({ guard: 'forest-class-valid', reason: `林地地类“${input.forestClass}”不是三调林地地类（0301乔木林地、0302竹林地、0305灌木林地、0307其他林地等）` });
+  }
+  if (input.species.filter((s) => s.trim()).length === 0) out.push({ guard: 'species-recorded', reason: '须填写造林树种' });
+  if (!isIsoDate(input.plantedOn)) out.push({ guard: 'afforestation-date-valid', reason: `造林日期“${input.plantedOn}”无效` });
+  else if (input.plantedOn > today) out.push({ guard: 'afforestation-date-valid', reason: `造林日期${input.plantedOn}晚于今天（${today}）` });
+  else if (f.confirmedOn && input.plantedOn < f.confirmedOn) out.push({ guard: 'afforestation-date-valid', reason: `造林日期${input.plantedOn}早于县级人民政府确认日期${f.confirmedOn}` });
+  if (!(input.areaM2 > 0)) out.push({ guard: 'afforested-area-valid', reason: '造林面积须大于0' });
+  else if (f.areaOfRecordM2 !== null && input.areaM2 > f.areaOfRecordM2 + 0.005) {
+    out.push({ guard: 'afforested-area-valid', reason: `造林面积${input.areaM2}平方米大于地块面积（椭球面积）${f.areaOfRecordM2}平方米` });
+  }
+  if (!input.restorer.name.trim()) out.push({ guard: 'restorer-recorded', reason: '须登记修复主体（谁修复、谁受益）' });
+  return out;
+}
+
+/** 验收: the change survey of the year shows the land-class change (check h passed). */
+export function acceptGuards(change: CheckOutcome | null, changeYear: number, f: { afforestedOn: string | null }, acceptedOn: string, today: string): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isIsoDate(acceptedOn) || acceptedOn > today) out.push({ guard: 'acceptance-date-valid', reason: `验收日期${acceptedOn}无效或晚于今天（${today}）` });
+  else if (f.afforestedOn && acceptedOn < f.afforestedOn) out.push({ guard: 'acceptance-date-valid', reason: `验收日期${acceptedOn}早于造林日期${f.afforestedOn}` });
+  if (f.afforestedOn && changeYear < yearOf(f.afforestedOn)) {
+    out.push({ guard: 'change-year-after-afforestation', reason: `变更调查年份${changeYear}早于造林年份${yearOf(f.afforestedOn)}` });
+  }
+  if (!change || change.status === 'not-run') out.push({ guard: 'land-class-change-passed', reason: `没有${changeYear}年变更调查的地类变更检查结果` });
+  else if (change.status !== 'pass') out.push({ guard: 'land-class-change-passed', reason: `${changeYear}年地类变更检查未通过：${change.message}` });
+  return out;
+}
+
+/**
+ * 变更: the change is visible in BOTH the DLTB and the forest one-map of the year, each judged
+ * separately the way the land-class-change check judges them (minimum share of the area of record,
+ * less the boundary tolerance), so the failure names the layer that has not changed.
+ */
+export function changeGuards(
+  change: CheckOutcome | null,
+  changeYear: number,
+  f: { acceptanceYear: number | null; areaOfRecordM2: number | null; minShare: number; toleranceM2: number },
+  changedOn: string,
+  today: string,
+): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isIsoDate(changedOn) || changedOn > today) out.push({ guard: 'change-date-valid', reason: `变更日期${changedOn}无效或晚于今天（${today}）` });
+  if (f.acceptanceYear !== null && changeYear < f.acceptanceYear) {
+    out.push({ guard: 'change-year-valid', reason: `变更年份${changeYear}早于验收所用的变更调查年份${f.acceptanceYear}` });
+  }
+  if (!change || change.status === 'not-run' || f.areaOfRecordM2 === null) {
+    out.push({ guard: 'change-checked', reason: `没有${changeYear}年的地类变更检查结果` });
+    return out;
+  }
+  const fig = change.figures ?? {};
+  const areaOf = (v: unknown) => (typeof v === 'object' && v !== null && typeof (v as { m2?: unknown }).m2 === 'number' ? (v as { m2: number }).m2 : 0);
+  const area = f.areaOfRecordM2;
+  const changed = (forestM2: number) => area - forestM2 <= area * (1 - f.minShare) + f.toleranceM2;
+  const pct = (v: unknown) => `${((typeof v === 'number' ? v : 0) * 100).toFixed(2)}%`;
+  if (!changed(areaOf(fig.forestDltbArea))) {
+    out.push({ guard: 'change-in-dltb', reason: `${changeYear}年地类图斑中仅${pct(fig.forestDltbShare)}为林地（要求${pct(f.minShare)}），年度变更调查尚未变更地类` });
+  }
+  if (/一张图小班未导入/.test(change.message)) {
+    out.push({ guard: 'change-in-one-map', reason: `${changeYear}年森林资源管理“一张图”小班未导入，无法确认非林地已变更为林地` });
+  } else if (!changed(areaOf(fig.forestXiaobanArea))) {
+    out.push({ guard: 'change-in-one-map', reason: `${changeYear}年“一张图”中仅${pct(fig.forestXiaobanShare)}为林地小班（要求${pct(f.minShare)}），尚未由非林地变更为林地` });
+  }
+  return out;
+}
+
+/** 入库: the reserve year is plausible and the county has not yet submitted that year's reserve. */
+export function reserveGuards(reserveYear: number, f: { changeYear: number | null; submittedYears: number[] }, reservedOn: string, today: string): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (!isIsoDate(reservedOn) || reservedOn > today) out.push({ guard: 'reserve-date-valid', reason: `入库日期${reservedOn}无效或晚于今天（${today}）` });
+  else if (yearOf(reservedOn) !== reserveYear && yearOf(reservedOn) !== reserveYear + 1) {
+    out.push({ guard: 'reserve-year-valid', reason: `储备年度${reserveYear}与入库日期${reservedOn}不符（入库日期应在储备年度或其次年）` });
+  }
+  if (f.changeYear !== null && reserveYear < f.changeYear) {
+    out.push({ guard: 'reserve-year-valid', reason: `储备年度${reserveYear}早于地类变更年份${f.changeYear}` });
+  }
+  if (f.submittedYears.includes(reserveYear)) {
+    out.push({ guard: 'reserve-year-open', reason: `${reserveYear}年度县级储备库已报市级审核，不能再入该年度；请入下一年度` });
+  }
+  return out;
+}
+
+/** Withdrawal and rejection must say why. */
+export function reasonGuards(reason: string | undefined): GuardFailure[] {
+  return (reason ?? '').trim().length >= 2 ? [] : [{ guard: 'reason-required', reason: '须说明理由' }];
+}
+
+/** The failures as one Chinese sentence. */
+export const describeFailures = (action: Action, failures: GuardFailure[]): string =>
+  `不能办理“${ACTIONS[action].label}”：${failures.map((f) => f.reason).join('；')}`;
