@@ -11,7 +11,7 @@ type Db = pg.Pool | pg.PoolClient;
 export function parcelSourceSql(parcels: string): string {
   if (parcels === 'candidates') {
     return `SELECT p.id AS parcel_id, p.parcel_no, coalesce(NULLIF(p.intended_forest_class, ''), '0301') AS forest_class,
-                   'candidate'::text AS state, NULL::int AS reserve_year, p.geom
+                   'candidate'::text AS state, NULL::int AS reserve_year, p.township_code, p.applicant, p.upload_id, p.geom
               FROM candidate.parcel p WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
   }
   throw new Error(`unknown parcel selection ${parcels}`);
@@ -151,4 +151,88 @@ export async function scratchCount(db: Db, table: string): Promise<{ features: n
        FROM staging.${ident(table)}`,
   );
   return rows[0];
+}
+
+/**
+ * Parcels with what the one-map and the reserve layer need: the village and ownership they lie in
+ * (the DLTB polygon of the year covering most of each parcel) and the area of record from the
+ * latest check run, if any.
+ */
+function parcelsWithContextSql(parcels: string): string {
+  return `WITH p AS (${parcelSourceSql(parcels)})
+    SELECT p.*, o.zldwdm, o.qsdwdm, o.qsdwmc, o.qsxz,
+           (SELECT (r.figures->'areaOfRecord'->>'m2')::numeric FROM candidate.check_result r JOIN candidate.check_run cr ON cr.id = r.run_id
+             WHERE r.parcel_id = p.parcel_id AND r.check_code = 'area' ORDER BY cr.started_at DESC LIMIT 1) AS area_m2
+      FROM p LEFT JOIN LATERAL (
+        SELECT d.zldwdm, d.qsdwdm, d.qsdwmc, d.qsxz FROM survey.dltb d
+         WHERE d.county_code = $1 AND d.survey_year = $2 AND d.geom && p.geom AND ST_Intersects(d.geom, p.geom)
+         ORDER BY ST_Area(ST_Intersection(d.geom, p.geom)) DESC LIMIT 1) o ON true`;
+}
+
+/** One-map 小班 of the year (when imported) plus a new 小班 per parcel (非林地 → 林地). */
+export async function buildLdxbScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await db.query(
+    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
+     WITH np AS (${parcelsWithContextSql(parcels)}),
+     rows AS (
+       SELECT 'existing'::text AS src, NULL::uuid AS parcel_id, x.sheng, x.xian, x.xiang, x.cun, x.lin_ban, x.xiao_ban, x.di_lei,
+              x.ld_qs, x.sen_lin_lb, x.bh_dj, x.mian_ji, NULL::text AS bgyy, NULL::text AS parcel_no, x.geom
+         FROM survey.ldxb x WHERE x.county_code = $1 AND x.survey_year = $2
+       UNION ALL
+       SELECT 'new', np.parcel_id, left($1, 2), $1, coalesce(np.township_code, left(np.zldwdm, 9)), left(np.zldwdm, 12), NULL,
+              'N' || lpad((row_number() OVER (ORDER BY np.parcel_no))::text, 4, '0'), np.forest_class,
+              CASE WHEN np.qsxz IN ('10', '20') THEN '1' ELSE '2' END, NULL, NULL, NULL::numeric,
+              '矿山生态修复补充林地', np.parcel_no, np.geom
+         FROM np)
+     SELECT row_number() OVER (ORDER BY src, xiao_ban) AS seq, rows.*,
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(geom, $3::int), 0.001)), 3)) AS gplane
+       FROM rows`,
+    [county, year, zoneSrid],
+  );
+  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
+}
+
+/** The reserve layer: one row per parcel with state, year, areas and ownership. */
+export async function buildReserveScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await db.query(
+    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
+     SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(np.geom, $3::int), 0.001)), 3)) AS gplane
+       FROM (${parcelsWithContextSql(parcels)}) np`,
+    [county, year, zoneSrid],
+  );
+  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
+}
+
+/** Rows whose area is not yet known (new 小班, parcels never checked), as plane GeoJSON. */
+export async function rowsNeedingArea(db: Db, table: string, where: string): Promise<{ seq: number; plane: string }[]> {
+  const { rows } = await db.query<{ seq: number; plane: string }>(`SELECT seq, ST_AsGeoJSON(gplane, 3) AS plane FROM staging.${ident(table)} WHERE ${where}`);
+  return rows;
+}
+
+export async function setAreas(db: Db, table: string, column: string, values: { seq: number; value: number }[]): Promise<void> {
+  if (!values.length) return;
+  await db.query(
+    `UPDATE staging.${ident(table)} t SET ${ident(column)} = v.value FROM unnest($1::bigint[], $2::numeric[]) AS v(seq, value) WHERE t.seq = v.seq`,
+    [values.map((v) => v.seq), values.map((v) => v.value)],
+  );
+}
+
+export function ldxbOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
+  const t = (c: string, w: number) => `${c}::varchar(${w}) AS "${c.toUpperCase()}"`;
+  return `SELECT ${[
+    t('sheng', 2), t('xian', 6), t('xiang', 9), t('cun', 12), t('lin_ban', 10), t('xiao_ban', 10), t('di_lei', 20), t('ld_qs', 10),
+    t('sen_lin_lb', 10), t('bh_dj', 10), `mian_ji::numeric(14,4) AS "MIAN_JI"`, t('bgyy', 60), `parcel_no::varchar(30) AS "LYDKBH"`,
+    `(src = 'new')::int::smallint AS "XZBJ"`,
+  ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom FROM staging.${ident(table)} ORDER BY seq`;
+}
+
+export function reserveOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
+  return `SELECT parcel_no::varchar(30) AS "DKBH", state::varchar(20) AS "ZT", reserve_year::integer AS "RKNF",
+                 township_code::varchar(9) AS "XZDM", applicant::varchar(100) AS "SQDW", forest_class::varchar(5) AS "LDDL",
+                 area_m2::numeric(15,2) AS "MJ", round(area_m2 * 15 / 10000, 4)::numeric(15,4) AS "MJ_MU",
+                 round(area_m2 / 10000, 4)::numeric(15,4) AS "MJ_GQ", qsxz::varchar(2) AS "QSXZ", qsdwdm::varchar(19) AS "QSDWDM",
+                 qsdwmc::varchar(254) AS "QSDWMC", zldwdm::varchar(19) AS "ZLDWDM", parcel_id::varchar(36) AS "DKID",
+                 ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
+            FROM staging.${ident(table)} ORDER BY seq`;
 }

@@ -130,20 +130,19 @@ export class ExportService {
     return job;
   }
 
-  private async run(job: jobs.ExportJobRow, zoneSrid: number): Promise<void> {
-    const dir = join(this.config.workDir, 'exports', job.id);
-    const table = stagingName(job.id, 'src');
-    const spec = FORMATS[job.format as ExportFormat];
-    const layerName = LAYER_NAMES[job.layer as ExportLayer];
-    try {
-      await mkdir(join(dir, 'out'), { recursive: true });
-      await jobs.setProgress(this.pool, job.id, 'preparing', 0.05);
-      if (job.layer !== 'dltb') throw new Problem(501, 'export-layer-not-implemented', 'Not implemented', `暂不支持导出${job.layer}图层`);
-      await repo.buildDltbScratch(this.pool, table, job.county_code, job.survey_year, zoneSrid, job.parcels);
+  private async count(table: string): Promise<number> {
+    return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.${table}`)).rows[0]!.n;
+  }
 
+  /** Builds the layer's scratch table, fills in areas of record, and returns the SELECT GDAL writes. */
+  private async prepare(job: jobs.ExportJobRow, table: string, zoneSrid: number): Promise<string> {
+    const { county_code: county, survey_year: year, parcels } = job;
+    const zone = zoneOfEpsg(zoneSrid);
+    if (job.layer === 'dltb') {
+      await repo.buildDltbScratch(this.pool, table, county, year, zoneSrid, parcels);
       await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
       const changed = await repo.changedPieces(this.pool, table);
-      let bsm = await repo.maxBsm(this.pool, job.county_code, job.survey_year);
+      let bsm = await repo.maxBsm(this.pool, county, year);
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
       const classes = new Map(
         (await this.pool.query<{ seq: number; forest_class: string }>(`SELECT seq, forest_class FROM staging.${table} WHERE change = 'N'`)).rows.map((r) => [
@@ -152,7 +151,33 @@ export class ExportService {
         ]),
       );
       await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm, classes));
-      const counts = await repo.scratchCount(this.pool, table);
+      return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
+    }
+    if (job.layer === 'ldxb') {
+      await repo.buildLdxbScratch(this.pool, table, county, year, zoneSrid, parcels);
+      await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
+      // MIAN_JI of a new 小班 in hectares, from the official ellipsoidal area.
+      const rows = await repo.rowsNeedingArea(this.pool, table, `src = 'new'`);
+      await repo.setAreas(this.pool, table, 'mian_ji', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone) / 10000, 4) })));
+      return repo.ldxbOutputSql(table, zoneSrid, job.crs_epsg);
+    }
+    await repo.buildReserveScratch(this.pool, table, county, year, zoneSrid, parcels);
+    await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
+    const rows = await repo.rowsNeedingArea(this.pool, table, 'area_m2 IS NULL');
+    await repo.setAreas(this.pool, table, 'area_m2', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone), 2) })));
+    return repo.reserveOutputSql(table, zoneSrid, job.crs_epsg);
+  }
+
+  private async run(job: jobs.ExportJobRow, zoneSrid: number): Promise<void> {
+    const dir = join(this.config.workDir, 'exports', job.id);
+    const table = stagingName(job.id, 'src');
+    const spec = FORMATS[job.format as ExportFormat];
+    const layerName = LAYER_NAMES[job.layer as ExportLayer];
+    try {
+      await mkdir(join(dir, 'out'), { recursive: true });
+      await jobs.setProgress(this.pool, job.id, 'preparing', 0.05);
+      const outputSql = await this.prepare(job, table, zoneSrid);
+      const counts = job.layer === 'dltb' ? await repo.scratchCount(this.pool, table) : { features: await this.count(table) };
 
       await jobs.setProgress(this.pool, job.id, 'writing', 0.4);
       const target = join(dir, spec.target(layerName));
@@ -166,7 +191,7 @@ export class ExportService {
       try {
         const out = await gdal.vectorTranslateAsync(target, src, [
           '-f', spec.driver,
-          '-sql', repo.dltbOutputSql(table, zoneSrid, job.crs_epsg),
+          '-sql', outputSql,
           '-nln', layerName,
           '-nlt', 'MULTIPOLYGON',
           '-a_srs', `EPSG:${job.crs_epsg}`,

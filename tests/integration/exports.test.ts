@@ -180,3 +180,29 @@ describe('export with restored parcels applied', () => {
     expectProblem(await app.inject('/api/v1/exports/00000000-0000-0000-0000-000000000000'), 404, 'not-found');
   });
 });
+
+describe('one-map and reserve layers', () => {
+  it('adds a new forest 小班 per parcel to the one-map, MIAN_JI in hectares from the official area', async () => {
+    const { path, job } = await exportTo({ layer: 'ldxb', format: 'shapefile', crs: 'zone-prefixed' });
+    const { features } = readAll(path.endsWith('.zip') ? `/vsizip/${path}/LDXB.shp` : path, 'LDXB');
+    expect(features).toHaveLength(job.counts.features);
+    const added = features.filter((f) => f.props.XZBJ === 1);
+    expect(added).toHaveLength(1);
+    expect(added[0]!.props).toMatchObject({ XIAN: COUNTY, DI_LEI: '0305', BGYY: '矿山生态修复补充林地', LYDKBH: 'XF-01', LD_QS: '2' });
+    const g = added[0]!.geom;
+    const official = officialAreaGkMulti(g.type === 'Polygon' ? [g.coordinates] : g.coordinates, ZONE39);
+    expect(added[0]!.props.MIAN_JI).toBeCloseTo(official / 10000, 4);
+  });
+
+  it('writes the reserve layer with state, areas in m², 亩 and 公顷, and ownership', async () => {
+    const { path } = await exportTo({ layer: 'reserve', format: 'gpkg', crs: '4490' });
+    const { features, srs } = readAll(path, 'BCLDCBK');
+    expect(srs).toContain('China Geodetic Coordinate System 2000');
+    expect(features).toHaveLength(1);
+    const r = features[0]!.props;
+    expect(r).toMatchObject({ DKBH: 'XF-01', LDDL: '0305', QSXZ: expect.stringMatching(/^\d{2}$/) });
+    expect(r.QSDWMC).toMatch(/[\u4e00-\u9fff]/);
+    expect(r.MJ_MU).toBeCloseTo((r.MJ * 15) / 10000, 4);
+    expect(r.MJ_GQ).toBeCloseTo(r.MJ / 10000, 4);
+  });
+});

@@ -1,0 +1,457 @@
+/**
+ * The procedure's use cases: gather the facts, ask the state machine (src/domain/procedure), record
+ * the transition with who, when and the evidence. Every database access is in a `Scoped`
+ * transaction (row-level security); the candidate checks, which need the whole province's
+ * parcels for the overlap check, run in the system context after the parcel was found in scope.
+ */
+import type pg from 'pg';
+import { runChecks } from '../candidates/checks.js';
+import { DEFAULT_CHECK_PARAMETERS, boundaryTolerance } from '../domain/checks/parameters.js';
+import { todayInChina, yearOf } from '../domain/procedure/deadlines.js';
+import {
+  ACTIONS,
+  acceptGuards,
+  afforestGuards,
+  changeGuards,
+  confirmGuards,
+  describeFailures,
+  overriddenChecks,
+  plan,
+  publicizeGuards,
+  reasonGuards,
+  reserveGuards,
+  verifyGuards,
+  VERIFICATION_CHECKS,
+  type Action,
+  type AfforestationInput,
+  type CheckOutcome,
+  type GuardFailure,
+  type RightsHolder,
+  type State,
+} from '../domain/procedure/state-machine.js';
+import { isIsoDate } from '../domain/procedure/deadlines.js';
+import { Problem } from '../http/problem.js';
+import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
+import * as repo from './repository.js';
+
+export interface DocumentRef {
+  title: string;
+  number?: string;
+  url?: string;
+  date?: string;
+}
+
+export interface ActInput {
+  notes?: string;
+  documents?: DocumentRef[];
+}
+
+export const procedureNotFound = (id: string) => new Problem(404, 'procedure-not-found', 'Procedure not found', `未找到补充林地地块办理记录：${id}（不存在或不在管辖范围内）`);
+
+export function guardFailed(action: Action, failures: GuardFailure[]): Problem {
+  return new Problem(422, 'guard-failed', 'Transition guard failed', describeFailures(action, failures), {
+    action,
+    failedGuards: failures,
+  });
+}
+
+/** Refuses (403/409) unless the action may start from the parcel's state and be done by the user's role. */
+export function planOrThrow(action: Action, state: State | null, user: AuthUser) {
+  const p = plan(action, state, user.role);
+  if (!p.ok) throw new Problem(p.status, p.code, p.status === 403 ? 'Role not permitted' : 'Transition not allowed', p.reason, { action, state });
+  return p;
+}
+
+export async function loadForUpdate(tx: Scoped, id: string): Promise<repo.ProcedureRow> {
+  const p = await repo.getProcedure(tx, id, { forUpdate: true });
+  if (!p) throw procedureNotFound(id);
+  return p;
+}
+
+const dateOr = (d: string | undefined, today: string) => d ?? today;
+const badDate = (field: string, v: string) => new Problem(400, 'request-invalid', 'Invalid date', `${field}应为YYYY-MM-DD格式的有效日期，实际为“${v}”`);
+function checkDate(field: string, v: string | undefined): void {
+  if (v !== undefined && !isIsoDate(v)) throw badDate(field, v);
+}
+
+// ---------------------------------------------------------------- 申请
+
+export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { candidateParcelId: string; appliedOn?: string }) {
+  checkDate('appliedOn', input.appliedOn);
+  return withScope(pool, user, async (tx) => {
+    planOrThrow('apply', null, user);
+    const c = await repo.candidateParcel(tx, input.candidateParcelId);
+    if (!c) throw new Problem(404, 'candidate-parcel-not-found', 'Candidate parcel not found', `未找到候选地块：${input.candidateParcelId}（不存在或不在管辖范围内）`);
+    // Serialise applications for one candidate parcel; the unique index is the last word.
+    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apply:${c.id}`]);
+    const live = await repo.liveProcedureOf(tx, c.id);
+    if (live) {
+      throw new Problem(409, 'already-in-procedure', 'Parcel already in a procedure', `候选地块${c.parcel_no}已在办理中（${live.id}），同一地块不能重复申请`, {
+        procedureId: live.id,
+      });
+    }
+    const run = await repo.checkRun(tx, c.upload_id, {});
+    const created = await repo.insertProcedure(tx, c);
+    return repo.recordTransition(tx, created, {
+      action: 'apply',
+      to: 'applied',
+      effectiveOn: input.appliedOn ?? todayInChina(),
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { candidateParcelId: c.id, uploadId: c.upload_id, parcelNo: c.parcel_no, latestCheckRunId: run?.id ?? null },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 核实
+
+export interface VerifyInput extends ActInput {
+  checkRunId?: string;
+  /** Run the checks now (with these survey years) instead of relying on an earlier run. */
+  rerunChecks?: { baseYear?: number; latestYear?: number };
+  override?: { reason: string };
+  verifiedOn?: string;
+}
+
+/** Runs the candidate checks for the parcel's upload in the system context, after the parcel was found in the user's scope. */
+async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
+  const p = await withScope(pool, user, async (tx) => {
+    const row = await repo.getProcedure(tx, id);
+    if (!row) throw procedureNotFound(id);
+    planOrThrow(action, row.state, user);
+    return row;
+  });
+  const { runId } = await runChecks(pool, p.upload_id, { ...opts, runBy: user.login });
+  return runId;
+}
+
+export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: VerifyInput) {
+  checkDate('verifiedOn', input.verifiedOn);
+  const rerunId = input.rerunChecks ? await runChecksFor(pool, user, id, 'verify', input.rerunChecks) : undefined;
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('verify', p.state, user);
+    const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId });
+    if (input.checkRunId && !run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该地块所在批次的检查记录${input.checkRunId}`);
+    const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
+    const failures = verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override);
+    if (failures.length) throw guardFailed('verify', failures);
+    const checks = outcomes!;
+    const area = checks.find((c) => c.code === 'area')?.figures?.areaOfRecord as { m2: number } | undefined;
+    if (!area || !(area.m2 > 0)) throw guardFailed('verify', [{ guard: 'area-of-record', reason: '面积检查没有给出地块面积（椭球面积）' }]);
+    const units = ((checks.find((c) => c.code === 'ownership')?.figures?.units as RightsHolder[] | undefined) ?? []).map((u) => ({
+      qsdwdm: u.qsdwdm,
+      qsdwmc: u.qsdwmc,
+    }));
+    const overridden = overriddenChecks(checks);
+    return repo.recordTransition(tx, p, {
+      action: 'verify',
+      to: 'verified',
+      effectiveOn: input.verifiedOn ?? todayInChina(),
+      notes: input.notes,
+      documents: input.documents,
+      evidence: {
+        checkRunId: run!.id,
+        checkedAt: run!.started_at.toISOString(),
+        layers: run!.layers,
+        checks: checks.filter((c) => (VERIFICATION_CHECKS as readonly string[]).includes(c.code)).map((c) => ({ code: c.code, status: c.status, message: c.message })),
+        ...(overridden.length ? { override: { reason: input.override!.reason.trim(), checks: overridden, by: user.login } } : {}),
+        areaOfRecordM2: area.m2,
+        rightsHolders: units,
+      },
+      fields: { verification_run_id: run!.id, area_m2: area.m2.toFixed(2), rights_holders: units },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 公示, objections, consents
+
+export async function publicize(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { from: string; to: string; place: string }) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('publicize', p.state, user);
+    const failures = publicizeGuards(input, todayInChina());
+    if (failures.length) throw guardFailed('publicize', failures);
+    return repo.recordTransition(tx, p, {
+      action: 'publicize',
+      to: 'publicized',
+      effectiveOn: input.from,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { period: { from: input.from, to: input.to }, place: input.place },
+      fields: { publicity_from: input.from, publicity_to: input.to, publicity_place: input.place },
+    });
+  });
+}
+
+export async function recordObjection(pool: pg.Pool, user: AuthUser, id: string, input: { receivedOn: string; objector: string; content: string }) {
+  checkDate('receivedOn', input.receivedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    if (!['township', 'county-forestry'].includes(user.role)) {
+      throw new Problem(403, 'role-not-permitted', 'Role not permitted', '公示异议由乡镇人民政府或县级林业主管部门登记');
+    }
+    if (p.state !== 'publicized') throw new Problem(409, 'transition-not-allowed', 'Not in publicity', `只有公示中的地块可以登记异议（当前状态：${p.state}）`);
+    if (p.publicity_from && input.receivedOn < p.publicity_from) {
+      throw guardFailed('publicize', [{ guard: 'objection-in-period', reason: `异议收到日期${input.receivedOn}早于公示开始日期${p.publicity_from}` }]);
+    }
+    return repo.insertObjection(tx, p, input);
+  });
+}
+
+/** Decides an objection; an upheld objection stops the parcel (→ 否决). */
+export async function decideObjection(
+  pool: pg.Pool,
+  user: AuthUser,
+  id: string,
+  objectionId: string,
+  input: { decision: 'upheld' | 'dismissed'; reason: string; decidedOn?: string },
+) {
+  checkDate('decidedOn', input.decidedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('uphold-objection', p.state, user); // same roles and state for either decision
+    const o = (await repo.objections(tx, p.id)).find((x) => x.id === objectionId);
+    if (!o) throw new Problem(404, 'objection-not-found', 'Objection not found', `该地块没有异议${objectionId}`);
+    if (o.decision) throw new Problem(409, 'objection-decided', 'Objection already decided', `该异议已于${o.decided_on}认定为${o.decision === 'upheld' ? '成立' : '不成立'}`);
+    const r = reasonGuards(input.reason);
+    if (r.length) throw guardFailed('uphold-objection', r);
+    const decided = (await repo.decideObjection(tx, objectionId, { ...input, decidedOn: dateOr(input.decidedOn, todayInChina()) }))!;
+    let parcel = p;
+    if (input.decision === 'upheld') {
+      parcel = await repo.recordTransition(tx, p, {
+        action: 'uphold-objection',
+        to: 'rejected',
+        effectiveOn: decided.decided_on,
+        notes: input.reason,
+        evidence: { objectionId, objector: o.objector, content: o.content, decision: 'upheld', reason: input.reason },
+        fields: { end_reason: `公示异议成立：${input.reason}` },
+      });
+    }
+    return { objection: decided, parcel };
+  });
+}
+
+export async function recordConsent(
+  pool: pg.Pool,
+  user: AuthUser,
+  id: string,
+  input: { qsdwdm: string; signatory: string; consentedOn: string; document: DocumentRef },
+) {
+  checkDate('consentedOn', input.consentedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    if (!['township', 'county-forestry'].includes(user.role)) {
+      throw new Problem(403, 'role-not-permitted', 'Role not permitted', '权利人同意由乡镇人民政府或县级林业主管部门登记');
+    }
+    if (p.state !== 'verified' && p.state !== 'publicized') {
+      throw new Problem(409, 'transition-not-allowed', 'Consent not expected', `权利人同意在核实后、确认前登记（当前状态：${p.state}）`);
+    }
+    const holder = (p.rights_holders ?? []).find((h) => h.qsdwdm === input.qsdwdm);
+    if (!holder) {
+      throw guardFailed('confirm', [{
+        guard: 'rights-holder-listed',
+        reason: `${input.qsdwdm}不是核实时权属检查列出的权利人（${(p.rights_holders ?? []).map((h) => `${h.qsdwmc}（${h.qsdwdm}）`).join('、') || '无'}）`,
+      }]);
+    }
+    if (!input.document?.title?.trim()) throw guardFailed('confirm', [{ guard: 'consent-document', reason: '须提供同意书等书面材料（document.title）' }]);
+    const row = await repo.insertConsent(tx, p, { ...input, qsdwmc: holder.qsdwmc, document: { ...input.document } });
+    if (!row) throw new Problem(409, 'consent-exists', 'Consent already recorded', `权利人${holder.qsdwmc}（${input.qsdwdm}）的同意已登记`);
+    return row;
+  });
+}
+
+// ---------------------------------------------------------------- 确认
+
+export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { confirmedOn?: string }) {
+  checkDate('confirmedOn', input.confirmedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('confirm', p.state, user);
+    const today = todayInChina();
+    const confirmedOn = dateOr(input.confirmedOn, today);
+    const obj = await repo.objections(tx, p.id);
+    const cons = await repo.consents(tx, p.id);
+    const failures = confirmGuards(
+      { publicityTo: p.publicity_to, objections: obj.map((o) => ({ id: o.id, decision: o.decision })), rightsHolders: p.rights_holders, consents: cons.map((c) => c.qsdwdm) },
+      confirmedOn,
+      today,
+    );
+    if (failures.length) throw guardFailed('confirm', failures);
+    return repo.recordTransition(tx, p, {
+      action: 'confirm',
+      to: 'confirmed',
+      effectiveOn: confirmedOn,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: {
+        publicity: { from: p.publicity_from, to: p.publicity_to, place: p.publicity_place },
+        objections: obj.map((o) => ({ id: o.id, objector: o.objector, decision: o.decision, reason: o.decision_reason })),
+        consents: cons.map((c) => ({ id: c.id, qsdwdm: c.qsdwdm, qsdwmc: c.qsdwmc, signatory: c.signatory, consentedOn: c.consented_on, document: c.document })),
+      },
+      fields: { confirmed_on: confirmedOn },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 造林
+
+export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & AfforestationInput) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('afforest', p.state, user);
+    const failures = afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina());
+    if (failures.length) throw guardFailed('afforest', failures);
+    const restorer = { name: input.restorer.name.trim(), kind: input.restorer.kind, ...(input.restorer.contact ? { contact: input.restorer.contact } : {}) };
+    return repo.recordTransition(tx, p, {
+      action: 'afforest',
+      to: 'afforested',
+      effectiveOn: input.plantedOn,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { forestClass: input.forestClass, species: input.species, plantedOn: input.plantedOn, areaM2: input.areaM2, restorer },
+      fields: {
+        forest_class: input.forestClass.toUpperCase(),
+        species: input.species.map((s) => s.trim()).filter(Boolean),
+        afforested_on: input.plantedOn,
+        afforested_area_m2: input.areaM2.toFixed(2),
+        restorer,
+      },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 验收, 变更
+
+export interface ChangeYearInput extends ActInput {
+  changeYear: number;
+  /** Rely on this run (its change year must match); otherwise the checks run now. */
+  checkRunId?: string;
+}
+
+async function changeOutcome(tx: Scoped, p: repo.ProcedureRow, runId: string, changeYear: number) {
+  const run = await repo.checkRun(tx, p.upload_id, { runId, changeYear });
+  if (!run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该批次${changeYear}年变更调查的检查记录${runId}`);
+  const outcome = (await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id)).find((c) => c.code === 'land-class-change') ?? null;
+  return { run, outcome };
+}
+
+export async function accept(pool: pg.Pool, user: AuthUser, id: string, input: ChangeYearInput & { acceptedOn?: string }) {
+  checkDate('acceptedOn', input.acceptedOn);
+  const runId = input.checkRunId ?? (await runChecksFor(pool, user, id, 'accept', { changeYear: input.changeYear }));
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('accept', p.state, user);
+    const today = todayInChina();
+    const acceptedOn = dateOr(input.acceptedOn, today);
+    const { run, outcome } = await changeOutcome(tx, p, runId, input.changeYear);
+    const failures = acceptGuards(outcome, input.changeYear, { afforestedOn: p.afforested_on }, acceptedOn, today);
+    if (failures.length) throw guardFailed('accept', failures);
+    return repo.recordTransition(tx, p, {
+      action: 'accept',
+      to: 'accepted',
+      effectiveOn: acceptedOn,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { changeYear: input.changeYear, checkRunId: run.id, checkedAt: run.started_at.toISOString(), layers: run.layers, landClassChange: outcome },
+      fields: { change_year: input.changeYear, acceptance_run_id: run.id, accepted_on: acceptedOn },
+    });
+  });
+}
+
+export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
+  checkDate('changedOn', input.changedOn);
+  // Default: the acceptance's change year and run.
+  const head = await withScope(pool, user, async (tx) => {
+    const p = await repo.getProcedure(tx, id);
+    if (!p) throw procedureNotFound(id);
+    planOrThrow('change', p.state, user);
+    return p;
+  });
+  const changeYear = input.changeYear ?? head.change_year!;
+  const runId = input.checkRunId ?? (changeYear === head.change_year && head.acceptance_run_id ? head.acceptance_run_id : await runChecksFor(pool, user, id, 'change', { changeYear }));
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('change', p.state, user);
+    const today = todayInChina();
+    const changedOn = dateOr(input.changedOn, today);
+    const { run, outcome } = await changeOutcome(tx, p, runId, changeYear);
+    const params = { ...DEFAULT_CHECK_PARAMETERS, ...(run.parameters as object) };
+    const area = p.area_m2 === null ? null : Number(p.area_m2);
+    const failures = changeGuards(
+      outcome,
+      changeYear,
+      { acceptanceYear: p.change_year, areaOfRecordM2: area, minShare: params.changeMinShare, toleranceM2: area === null ? 0 : boundaryTolerance(area, params) },
+      changedOn,
+      today,
+    );
+    if (failures.length) throw guardFailed('change', failures);
+    return repo.recordTransition(tx, p, {
+      action: 'change',
+      to: 'changed',
+      effectiveOn: changedOn,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: {
+        changeYear,
+        checkRunId: run.id,
+        layers: { dltb: (run.layers as Record<string, unknown>).dltbChange, ldxb: (run.layers as Record<string, unknown>).ldxbChange },
+        forestDltbShare: outcome?.figures?.forestDltbShare ?? null,
+        forestXiaobanShare: outcome?.figures?.forestXiaobanShare ?? null,
+      },
+      fields: { change_year: changeYear, changed_on: changedOn },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 入库
+
+export async function reserve(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { reserveYear: number; reservedOn?: string }) {
+  checkDate('reservedOn', input.reservedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow('reserve', p.state, user);
+    // Serialise with the county-year submission so nothing enters a year being submitted.
+    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reserve:${p.county_code}:${input.reserveYear}`]);
+    const today = todayInChina();
+    const reservedOn = dateOr(input.reservedOn, today);
+    const failures = reserveGuards(input.reserveYear, { changeYear: p.change_year, submittedYears: await repo.submittedYears(tx, p.county_code) }, reservedOn, today);
+    if (failures.length) throw guardFailed('reserve', failures);
+    return repo.recordTransition(tx, p, {
+      action: 'reserve',
+      to: 'county-reserve',
+      effectiveOn: reservedOn,
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { reserveYear: input.reserveYear, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) },
+      fields: { reserve_year: input.reserveYear, reserved_on: reservedOn },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- 撤回, 否决
+
+export async function end(pool: pg.Pool, user: AuthUser, id: string, action: 'withdraw' | 'reject', input: ActInput & { reason: string }) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow(action, p.state, user);
+    const failures = reasonGuards(input.reason);
+    if (action === 'withdraw' && user.role === 'township' && p.state !== 'applied') {
+      failures.push({ guard: 'township-withdraw-before-verification', reason: '乡镇只能在核实前撤回申请；核实后请由县级林业主管部门撤回' });
+    }
+    if (failures.length) throw guardFailed(action, failures);
+    return repo.recordTransition(tx, p, {
+      action,
+      to: ACTIONS[action].to,
+      effectiveOn: todayInChina(),
+      notes: input.notes,
+      documents: input.documents,
+      evidence: { reason: input.reason.trim(), previousState: p.state },
+      fields: { end_reason: input.reason.trim() },
+    });
+  });
+}
+
+export const afforestationYear = (p: repo.ProcedureRow): number | null => (p.afforested_on ? yearOf(p.afforested_on) : null);
+
+export type { CheckOutcome };
