@@ -19,7 +19,7 @@ const { values } = parseArgs({
     layer: { type: 'string', default: 'dltb' },
     format: { type: 'string', default: 'shapefile' },
     crs: { type: 'string', default: 'zone-prefixed' },
-    parcels: { type: 'string', default: 'candidates' },
+    parcels: { type: 'string', default: 'changed' },
     out: { type: 'string' },
   },
 });

@@ -3,18 +3,35 @@ import { ident } from '../db/pool.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
+/** The procedure's states in order (migrations/0003); an export applies parcels at or past one. */
+export const PROCEDURE_ORDER = [
+  'applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'changed',
+  'county-reserve', 'city-review', 'province-review', 'provincial-reserve',
+] as const;
+export const isParcelSelection = (s: string): boolean => s === 'candidates' || (PROCEDURE_ORDER as readonly string[]).includes(s);
+
 /**
- * Which parcels an export applies, as SQL over candidate parcels:
- * (parcel_id, parcel_no, forest_class, state, reserve_year, owner_qsxz, geom in EPSG:4490).
- * 'candidates' takes every candidate parcel of the county (a planning preview).
+ * Which parcels an export applies, as SQL: (parcel_id, parcel_no, forest_class, state,
+ * reserve_year, township_code, applicant, upload_id, record_area_m2, geom in EPSG:4490).
+ * A procedure state selects the parcels that reached it (withdrawn, rejected and removed ones
+ * never count); 'candidates' takes every candidate parcel of the county (a planning preview).
  */
 export function parcelSourceSql(parcels: string): string {
   if (parcels === 'candidates') {
     return `SELECT p.id AS parcel_id, p.parcel_no, coalesce(NULLIF(p.intended_forest_class, ''), '0301') AS forest_class,
-                   'candidate'::text AS state, NULL::int AS reserve_year, p.township_code, p.applicant, p.upload_id, p.geom
+                   'candidate'::text AS state, NULL::int AS reserve_year, p.township_code, p.applicant, p.upload_id,
+                   NULL::numeric AS record_area_m2, p.geom
               FROM candidate.parcel p WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
   }
-  throw new Error(`unknown parcel selection ${parcels}`);
+  const from = PROCEDURE_ORDER.indexOf(parcels as (typeof PROCEDURE_ORDER)[number]);
+  if (from < 0) throw new Error(`unknown parcel selection ${parcels}`);
+  const states = PROCEDURE_ORDER.slice(from).map((x) => `'${x}'`).join(', ');
+  return `SELECT pp.id AS parcel_id, pp.parcel_no,
+                 coalesce(NULLIF(pp.forest_class, ''), NULLIF(cp.intended_forest_class, ''), '0301') AS forest_class,
+                 pp.state, pp.reserve_year::int AS reserve_year, pp.township_code, pp.applicant, pp.upload_id,
+                 pp.area_m2 AS record_area_m2, cp.geom
+            FROM procedure.parcel pp JOIN candidate.parcel cp ON cp.id = pp.candidate_parcel_id
+           WHERE pp.county_code = $1 AND pp.state IN (${states}) AND cp.geom IS NOT NULL`;
 }
 
 /** Plane output geometry expression for a target CRS, from mm-snapped prefixed-zone coordinates. */
@@ -161,8 +178,9 @@ export async function scratchCount(db: Db, table: string): Promise<{ features: n
 function parcelsWithContextSql(parcels: string): string {
   return `WITH p AS (${parcelSourceSql(parcels)})
     SELECT p.*, o.zldwdm, o.qsdwdm, o.qsdwmc, o.qsxz,
-           (SELECT (r.figures->'areaOfRecord'->>'m2')::numeric FROM candidate.check_result r JOIN candidate.check_run cr ON cr.id = r.run_id
-             WHERE r.parcel_id = p.parcel_id AND r.check_code = 'area' ORDER BY cr.started_at DESC LIMIT 1) AS area_m2
+           coalesce(p.record_area_m2,
+             (SELECT (r.figures->'areaOfRecord'->>'m2')::numeric FROM candidate.check_result r JOIN candidate.check_run cr ON cr.id = r.run_id
+               WHERE r.parcel_id = p.parcel_id AND r.check_code = 'area' ORDER BY cr.started_at DESC LIMIT 1)) AS area_m2
       FROM p LEFT JOIN LATERAL (
         SELECT d.zldwdm, d.qsdwdm, d.qsdwmc, d.qsxz FROM survey.dltb d
          WHERE d.county_code = $1 AND d.survey_year = $2 AND d.geom && p.geom AND ST_Intersects(d.geom, p.geom)

@@ -42,7 +42,7 @@ const ExportBody = Type.Object({
   layer: Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('reserve')], { description: 'dltb 更新后的地类图斑；ldxb 一张图小班；reserve 补充林地储备库地块' }),
   format: Type.Union([Type.Literal('shapefile'), Type.Literal('gpkg'), Type.Literal('filegdb'), Type.Literal('geojson'), Type.Literal('flatgeobuf')]),
   crs: Type.Optional(Type.Union([Type.Literal('4490'), Type.Literal('zone'), Type.Literal('zone-prefixed')], { description: '4490经纬度；zone 不带带号的高斯-克吕格；zone-prefixed 带带号，默认' })),
-  parcels: Type.Optional(Type.String({ description: '应用哪些地块：candidates（全部候选地块）' })),
+  parcels: Type.Optional(Type.String({ description: '应用哪些地块：程序状态（默认changed，即已完成地类变更的地块及之后状态），或candidates（全部候选地块，规划预览）' })),
 });
 
 export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportService }> = async (fastify, { pool, exports }) => {
@@ -61,7 +61,7 @@ export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportSe
     },
     async (req, reply) => {
       const b = req.body;
-      const job = await exports.submit({ county: b.county, year: b.year, layer: b.layer, format: b.format, crs: b.crs ?? 'zone-prefixed', parcels: b.parcels ?? 'candidates' });
+      const job = await exports.submit({ county: b.county, year: b.year, layer: b.layer, format: b.format, crs: b.crs ?? 'zone-prefixed', parcels: b.parcels ?? 'changed' });
       return reply.status(202).header('location', `/api/v1/exports/${job.id}`).send(view(job));
     },
   );

@@ -119,8 +119,12 @@ export class ExportService {
 
   async submit(req: ExportRequest): Promise<jobs.ExportJobRow> {
     if (!isCountyCode(req.county)) throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${req.county}”无效`);
-    if (req.parcels !== 'candidates') {
-      throw badInput('parcel-selection-invalid', 'Unknown parcel selection', `parcels参数“${req.parcels}”无效：可用candidates（全部候选地块，规划预览）`);
+    if (!repo.isParcelSelection(req.parcels)) {
+      throw badInput(
+        'parcel-selection-invalid',
+        'Unknown parcel selection',
+        `parcels参数“${req.parcels}”无效：可用程序状态（${repo.PROCEDURE_ORDER.join('、')}，表示达到该状态及之后的地块）或candidates（全部候选地块，规划预览）`,
+      );
     }
     const zoneSrid = await surveyZone(this.pool, req.county, req.year);
     const srid = targetSrid(zoneSrid, req.crs);

@@ -90,6 +90,11 @@ export async function miningPolygons(
      c AS (
        SELECT m.fid, ST_Union(p.geom) AS covered
          FROM m JOIN candidate.parcel p ON p.county_code = $1 AND p.geom && m.geom AND ST_Intersects(p.geom, m.geom)
+        -- A parcel whose latest procedure was withdrawn, rejected or removed frees its land again.
+        WHERE NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = p.id
+                             AND pp.state IN ('withdrawn', 'rejected', 'removed')
+                             AND NOT EXISTS (SELECT 1 FROM procedure.parcel live WHERE live.candidate_parcel_id = p.id
+                                                AND live.state NOT IN ('withdrawn', 'rejected', 'removed')))
         GROUP BY m.fid),
      r AS (
        SELECT m.*, c.covered IS NOT NULL AS cut,

@@ -65,7 +65,7 @@ afterAll(async () => {
 
 describe('export of an unchanged county', () => {
   it('equals its input: same features, attributes and millimetre coordinates', async () => {
-    const { path, job } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed' });
+    const { path, job } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed', parcels: 'candidates' });
     expect(job.counts).toMatchObject({ changed: 0, added: 0 });
     const original = readAll(`/vsizip/${join(FIX, 'dltb-2019.shp.zip')}/DLTB.shp`);
     const exported = readAll(vsi(path));
@@ -100,7 +100,7 @@ describe('export with restored parcels applied', () => {
   });
 
   it('splits the polygon: a new forest piece with a new BSM and the remainder, adding up to TBMJ exactly, no gap wider than 1 mm', async () => {
-    const { path, job } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed' });
+    const { path, job } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed', parcels: 'candidates' });
     expect(job.counts).toMatchObject({ changed: 1, added: 1, parcels: 1 });
     const { features, srs } = readAll(vsi(path));
     expect(srs).toContain('Gauss-Kruger zone 39');
@@ -132,7 +132,7 @@ describe('export with restored parcels applied', () => {
   });
 
   it('export then import gives the same attributes and official areas (GBK shapefile with .cpg and .prj)', async () => {
-    const { path } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed' });
+    const { path } = await exportTo({ format: 'shapefile', crs: 'zone-prefixed', parcels: 'candidates' });
     const entries = execFileSync('unzip', ['-Z1', path]).toString().trim().split('\n').sort();
     expect(entries).toEqual(['DLTB.cpg', 'DLTB.dbf', 'DLTB.prj', 'DLTB.shp', 'DLTB.shx']);
     expect(execFileSync('unzip', ['-p', path, 'DLTB.cpg']).toString().trim()).toBe('CP936');
@@ -166,7 +166,7 @@ describe('export with restored parcels applied', () => {
     ['geojson', '4490', 'China Geodetic Coordinate System 2000'],
     ['flatgeobuf', 'zone-prefixed', 'zone 39'],
   ])('writes %s in EPSG %s with Chinese intact', async (format, crs, crsName) => {
-    const { path, job } = await exportTo({ format, crs });
+    const { path, job } = await exportTo({ format, crs, parcels: 'candidates' });
     const { features, srs } = readAll(vsi(path));
     expect(srs).toContain(crsName);
     expect(features).toHaveLength(job.counts.features);
@@ -183,7 +183,7 @@ describe('export with restored parcels applied', () => {
 
 describe('one-map and reserve layers', () => {
   it('adds a new forest 小班 per parcel to the one-map, MIAN_JI in hectares from the official area', async () => {
-    const { path, job } = await exportTo({ layer: 'ldxb', format: 'shapefile', crs: 'zone-prefixed' });
+    const { path, job } = await exportTo({ layer: 'ldxb', format: 'shapefile', crs: 'zone-prefixed', parcels: 'candidates' });
     const { features } = readAll(path.endsWith('.zip') ? `/vsizip/${path}/LDXB.shp` : path, 'LDXB');
     expect(features).toHaveLength(job.counts.features);
     const added = features.filter((f) => f.props.XZBJ === 1);
@@ -195,7 +195,7 @@ describe('one-map and reserve layers', () => {
   });
 
   it('writes the reserve layer with state, areas in m², 亩 and 公顷, and ownership', async () => {
-    const { path } = await exportTo({ layer: 'reserve', format: 'gpkg', crs: '4490' });
+    const { path } = await exportTo({ layer: 'reserve', format: 'gpkg', crs: '4490', parcels: 'candidates' });
     const { features, srs } = readAll(path, 'BCLDCBK');
     expect(srs).toContain('China Geodetic Coordinate System 2000');
     expect(features).toHaveLength(1);
