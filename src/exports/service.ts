@@ -8,13 +8,13 @@ import type pg from 'pg';
 import yazl from 'yazl';
 import type { Config } from '../config.js';
 import { adjustPieceAreas } from '../domain/area/area-adjustment.js';
-import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
 import { landClass } from '../domain/land-classes.js';
 import { isCountyCode } from '../domain/ownership.js';
 import { roundTo } from '../domain/units.js';
 import { Problem, badInput } from '../http/problem.js';
 import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
 import { dropStaging, stagingName } from '../imports/repository.js';
+import { surveyZoneEpsg } from '../layers/repository.js';
 import { gdalPgConnection } from '../imports/stage.js';
 import { FORMATS, type ExportFormat } from './formats.js';
 import * as repo from './repository.js';
@@ -35,20 +35,10 @@ export interface ExportRequest {
 
 const LAYER_NAMES: Record<ExportLayer, string> = { dltb: 'DLTB', ldxb: 'LDXB', reserve: 'BCLDCBK' };
 
-/** The prefixed Gauss–Krüger zone of a county-year's DLTB (where TBMJ lives). */
 async function surveyZone(pool: pg.Pool, county: string, year: number): Promise<number> {
-  const { rows } = await pool.query<{ epsg: number | null; lon: number | null }>(
-    `SELECT (j.crs->>'epsg')::int AS epsg,
-            (SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) FROM survey.dltb WHERE county_code = $1 AND survey_year = $2) AS lon
-       FROM public.import_job j
-      WHERE j.layer = 'dltb' AND j.county_code = $1 AND j.survey_year = $2 AND j.state = 'succeeded' AND j.superseded_by IS NULL`,
-    [county, year],
-  );
-  const r = rows[0];
-  if (!r) throw badInput('survey-year-not-imported', 'Survey year not imported', `${county}县${year}年地类图斑尚未导入，无法导出`);
-  const info = r.epsg ? crsFromEpsg(r.epsg) : undefined;
-  if (info?.kind === 'gauss-kruger') return info.zonePrefixed ? info.epsg : info.epsg - 21;
-  return 4513 + Math.round((r.lon ?? 117) / 3) - 25;
+  const zone = await surveyZoneEpsg(pool, county, year);
+  if (zone === undefined) throw badInput('survey-year-not-imported', 'Survey year not imported', `${county}县${year}年地类图斑尚未导入，无法导出`);
+  return zone;
 }
 
 function targetSrid(zoneSrid: number, crs: ExportCrs): number {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
 
 export interface LayerVersionRow {
   layer: string;
@@ -40,4 +41,24 @@ export async function dltbTotalsByLandClass(db: pg.Pool, county: string, year: n
     [county, year],
   );
   return rows;
+}
+
+/**
+ * The prefixed Gauss–Krüger zone (EPSG 4513–4533) a county-year's DLTB was surveyed in: its
+ * official areas (TBMJ) live in that plane. A layer imported in lon/lat gets the 3-degree zone
+ * nearest its centre. Undefined when the layer-year is not imported.
+ */
+export async function surveyZoneEpsg(db: pg.Pool | pg.PoolClient, county: string, year: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ epsg: number | null; lon: number | null }>(
+    `SELECT (j.crs->>'epsg')::int AS epsg,
+            (SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) FROM survey.dltb WHERE county_code = $1 AND survey_year = $2) AS lon
+       FROM public.import_job j
+      WHERE j.layer = 'dltb' AND j.county_code = $1 AND j.survey_year = $2 AND j.state = 'succeeded' AND j.superseded_by IS NULL`,
+    [county, year],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  const info = r.epsg ? crsFromEpsg(r.epsg) : undefined;
+  if (info?.kind === 'gauss-kruger') return info.zonePrefixed ? info.epsg : info.epsg - 21; // 4534+i ↔ 4513+i
+  return 4513 + Math.round((r.lon ?? 117) / 3) - 25;
 }

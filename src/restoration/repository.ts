@@ -34,16 +34,6 @@ export interface MiningPolygonRow {
   cut: boolean;
 }
 
-/** The layer version's source zone: official areas of cut pieces are computed there. */
-export async function dltbZone(db: Db, county: string, year: number): Promise<number | undefined> {
-  const { rows } = await db.query<{ epsg: number | null }>(
-    `SELECT (crs->>'epsg')::int AS epsg FROM public.import_job
-      WHERE layer = 'dltb' AND county_code = $1 AND survey_year = $2 AND state = 'succeeded' AND superseded_by IS NULL`,
-    [county, year],
-  );
-  return rows[0] ? (rows[0].epsg ?? 4490) : undefined;
-}
-
 export async function dltbYears(db: Db, county: string): Promise<number[]> {
   const { rows } = await db.query<{ y: number }>(
     `SELECT survey_year AS y FROM public.import_job WHERE layer = 'dltb' AND county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL ORDER BY 1`,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { areaFigures, type AreaFigures } from '../domain/units.js';
-import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
+import { surveyZoneEpsg } from '../layers/repository.js';
 import { badInput } from '../http/problem.js';
 import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
 import * as repo from './repository.js';
@@ -27,16 +27,7 @@ async function resolve(pool: pg.Pool, q: RestorableQuery): Promise<{ filter: rep
   if (!years.includes(year)) {
     throw badInput('survey-year-not-imported', 'Survey year not imported', `${q.county}县${year}年地类图斑尚未导入（已导入：${years.join('、')}）`);
   }
-  let zoneSrid = (await repo.dltbZone(pool, q.county, year))!;
-  if (crsFromEpsg(zoneSrid)?.kind !== 'gauss-kruger') {
-    // Imported in lon/lat: measure in the county's nearest 3-degree zone (prefixed EPSG).
-    const { rows } = await pool.query<{ lon: number }>(
-      `SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) AS lon FROM survey.dltb WHERE county_code = $1 AND survey_year = $2`,
-      [q.county, year],
-    );
-    zoneSrid = 4513 + Math.round(rows[0]!.lon / 3) - 25;
-  }
-  return { filter: { ...q, year }, zoneSrid };
+  return { filter: { ...q, year }, zoneSrid: (await surveyZoneEpsg(pool, q.county, year))! };
 }
 
 function measure(row: repo.MiningPolygonRow): RestorablePolygon {
