@@ -4,7 +4,9 @@
  * (`variantsDir()`, or `dir`) and returns the path of the file to upload.
  *
  * The sample is read with GDAL (its DBF language byte 0x4D makes GDAL decode GBK), so values seen
- * by `mutate` are proper Unicode strings. Synchronous: GDAL's sync API on ≤ 1 500 features.
+ * by `mutate` are proper Unicode strings. Every geodata file here is written by GDAL (gdal-async);
+ * afterwards only sidecars (.prj) and single header bytes are touched, or a .shp is truncated.
+ * Synchronous: GDAL's sync API on ≤ 1 500 features.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -184,11 +186,12 @@ export interface ShapefileZipOptions extends VariantOptions {
   /**
    * 'gbk-ldid' (default): GBK text, DBF byte 29 = 0x4D, no .cpg;
    * 'gbk-no-ldid': GBK text, byte 29 = 0, no .cpg (the garbling case);
-   * 'gbk-cpg': GBK text, byte 29 = 0, .cpg containing `cpgText` (default 'GBK');
+   * 'gbk-cpg': GBK text, byte 29 = 0, .cpg containing `cpgText` (default 'GBK'; GDAL's
+   *   ENCODING=<cpgText>, so it must name GBK in a way GDAL/iconv know: 'GBK', 'CP936', '936');
    * 'utf8-cpg': UTF-8 text, byte 29 = 0, .cpg 'UTF-8'.
    */
   encoding?: ShapefileEncoding;
-  /** Text of the .cpg for 'gbk-cpg' (e.g. '936', 'CP936'); default 'GBK'. */
+  /** Text of the .cpg for 'gbk-cpg' (e.g. '936', 'CP936'; GDAL recodes with it); default 'GBK'. */
   cpgText?: string;
   /** Members to leave out of the zip. */
   dropFiles?: ShapefileMember[];
@@ -226,17 +229,15 @@ export function shapefileZip(opts: ShapefileZipOptions = {}): string {
   const encoding = opts.encoding ?? 'gbk-ldid';
   const work = fs.mkdtempSync(path.join(opts.dir ?? variantsDir(), 'shp-'));
   const setDir = opts.zipFolder ? path.join(work, opts.zipFolder) : work;
-  const w = new ShapefileWriter(setDir, name, fields, {
-    encoding: encoding === 'utf8-cpg' ? 'UTF-8' : 'LDID/77',
-    prj,
-    geometryType: opts.geometryType,
-  });
+  // GDAL writes every variant: LDID/77 → GBK, byte 29 = 0x4D, no .cpg; a code page name → GBK
+  // (or UTF-8), byte 29 = 0 and GDAL's own .cpg holding that name.
+  const gdalEncoding = encoding === 'utf8-cpg' ? 'UTF-8' : encoding === 'gbk-cpg' ? (opts.cpgText ?? 'GBK') : 'LDID/77';
+  const w = new ShapefileWriter(setDir, name, fields, { encoding: gdalEncoding, prj, cpg: true, geometryType: opts.geometryType });
   for (const f of features) w.add(f.props, fn ? mapCoordinates(f.geometry, fn) : f.geometry);
   w.close();
   const base = path.join(setDir, name);
-  if (encoding === 'gbk-no-ldid' || encoding === 'gbk-cpg' || encoding === 'utf8-cpg') writeLdid(base + '.dbf', 0);
-  if (encoding === 'gbk-cpg') fs.writeFileSync(base + '.cpg', opts.cpgText ?? 'GBK');
-  if (encoding === 'utf8-cpg') fs.writeFileSync(base + '.cpg', 'UTF-8');
+  // The garbling case: a one-byte patch of the GDAL-written DBF header (language byte cleared).
+  if (encoding === 'gbk-no-ldid') writeLdid(base + '.dbf', 0);
   if (opts.truncateShp) {
     const size = fs.statSync(base + '.shp').size;
     fs.truncateSync(base + '.shp', Math.max(100, Math.floor(size * 0.6)));
