@@ -179,7 +179,7 @@ export interface ShapefileZipOptions extends VariantOptions {
   /**
    * 'gk39-prefixed-esri' (default): as delivered, ESRI .prj without EPSG code;
    * 'gk39-prefixed-epsg': same coordinates, .prj = GDAL's WKT1 of EPSG:4527 (with AUTHORITY);
-   * 'cm117-unprefixed': easting − 39 000 000 (EPSG:4549), ESRI .prj CGCS2000_3_Degree_GK_CM_117E;
+   * 'cm117-unprefixed': easting − 39 000 000 (EPSG:4548), ESRI .prj CGCS2000_3_Degree_GK_CM_117E;
    * 'epsg4490': lon/lat on CGCS2000, .prj = WKT1 of EPSG:4490; 'none': no .prj.
    */
   crs?: ShapefileCrs;
@@ -299,11 +299,11 @@ export function geojsonFile(opts: GeojsonOptions = {}): string {
   return file;
 }
 
-export type PlaneOrGeographic = 'epsg4527' | 'epsg4549' | 'epsg4490';
+export type PlaneOrGeographic = 'epsg4527' | 'epsg4548' | 'epsg4490';
 
 function planeCrs(crs: PlaneOrGeographic): { srs: ReturnType<typeof gdal.SpatialReference.fromEPSG>; fn: CoordFn | null } {
   if (crs === 'epsg4527') return { srs: gdal.SpatialReference.fromEPSG(4527), fn: null };
-  if (crs === 'epsg4549') return { srs: gdal.SpatialReference.fromEPSG(4549), fn: toUnprefixed };
+  if (crs === 'epsg4548') return { srs: gdal.SpatialReference.fromEPSG(4548), fn: toUnprefixed };
   return { srs: gdal.SpatialReference.fromEPSG(4490), fn: toLonLat };
 }
 
