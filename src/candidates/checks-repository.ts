@@ -15,9 +15,15 @@ const PARCELS = `
     FROM candidate.parcel p
    WHERE p.upload_id = $1 AND p.geom IS NOT NULL`;
 
-/** A cut piece: the polygonal part of an intersection, in the parcel's zone, as GeoJSON. */
+/**
+ * A cut piece: `whole` when the parcel lies entirely on the other polygon (most do) — then no
+ * geometry is cut, transformed or sent, and the piece is the parcel itself (its area of record and
+ * outline are already known) — else the polygonal part of the intersection, in the parcel's zone,
+ * as GeoJSON. Use with the lateral `covered(a, b)` in FROM.
+ */
 const piece = (a: string, b: string) =>
-  `ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(CASE WHEN ST_CoveredBy(${a}, ${b}) THEN ${a} ELSE ST_Intersection(${a}, ${b}) END, 3), p.zone_srid), 9)`;
+  `w.whole, CASE WHEN w.whole THEN NULL ELSE ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Intersection(${a}, ${b}), 3), p.zone_srid), 9) END`;
+const covered = (a: string, b: string) => `CROSS JOIN LATERAL (SELECT ST_CoveredBy(${a}, ${b}) AS whole) w`;
 
 export interface LayerVersion {
   year: number;
@@ -85,7 +91,11 @@ export async function parcelGeometries(db: Db, uploadId: string): Promise<Parcel
 export interface PieceRow {
   parcel_id: string;
   zone_srid: number;
-  piece: string; // GeoJSON in the zone
+  /** The parcel lies entirely on the other polygon: the piece is the parcel. */
+  whole: boolean;
+  piece: string | null; // GeoJSON in the zone; null when whole (filled in by the checks)
+  /** Area of record of the piece, m² (set once by the checks). */
+  area?: number;
   [key: string]: unknown;
 }
 
@@ -96,7 +106,8 @@ export async function dltbPieces(db: Db, uploadId: string, county: string, year:
      SELECT p.id AS parcel_id, p.zone_srid, d.bsm, d.dlbm, d.dlmc, d.qsdwdm, d.qsdwmc, d.qsxz, d.zldwdm,
             ${piece('p.geom', 'd.geom')} AS piece
        FROM p JOIN survey.dltb d
-         ON d.county_code = $2 AND d.survey_year = $3 AND d.geom && p.geom AND ST_Intersects(p.geom, d.geom)`,
+         ON d.county_code = $2 AND d.survey_year = $3 AND d.geom && p.geom AND ST_Intersects(p.geom, d.geom)
+       ${covered('p.geom', 'd.geom')}`,
     [uploadId, county, year],
   );
   return rows;
@@ -109,7 +120,8 @@ export async function ldxbPieces(db: Db, uploadId: string, county: string, year:
      SELECT p.id AS parcel_id, p.zone_srid, x.lin_ban, x.xiao_ban, x.di_lei,
             ${piece('p.geom', 'x.geom')} AS piece
        FROM p JOIN survey.ldxb x
-         ON x.county_code = $2 AND x.survey_year = $3 AND x.geom && p.geom AND ST_Intersects(p.geom, x.geom)`,
+         ON x.county_code = $2 AND x.survey_year = $3 AND x.geom && p.geom AND ST_Intersects(p.geom, x.geom)
+       ${covered('p.geom', 'x.geom')}`,
     [uploadId, county, year],
   );
   return rows;
@@ -170,7 +182,8 @@ export async function candidateOverlaps(db: Db, uploadId: string): Promise<Piece
             ${piece('p.geom', 'o.geom')} AS piece
        FROM p JOIN candidate.parcel o ON o.id <> p.id AND o.geom && p.geom AND ST_Intersects(p.geom, o.geom)
               AND NOT ST_Touches(p.geom, o.geom)
-       JOIN candidate.upload u ON u.id = o.upload_id`,
+       JOIN candidate.upload u ON u.id = o.upload_id
+       ${covered('p.geom', 'o.geom')}`,
     [uploadId],
   );
   return rows;

@@ -52,11 +52,31 @@ interface ParcelContext {
   township: string | null;
 }
 
+/**
+ * Gives each piece its geometry and area of record, once: a whole-parcel piece is the parcel
+ * (its outline and area), a cut piece is measured. Pieces shared by several groupings (the latest
+ * year serves four checks) are measured only the first time.
+ */
+function measurePieces(rows: sql.PieceRow[], parcels: Map<string, { plane: string; zoneSrid: number; areaM2: number }>): sql.PieceRow[] {
+  for (const r of rows) {
+    if (r.area !== undefined) continue;
+    const parcel = r.whole ? parcels.get(r.parcel_id) : undefined;
+    if (parcel) {
+      r.piece = parcel.plane;
+      r.zone_srid = parcel.zoneSrid;
+      r.area = parcel.areaM2;
+    } else {
+      r.area = officialAreaOfPlane(r.piece, zoneOfEpsg(r.zone_srid));
+    }
+  }
+  return rows;
+}
+
 /** Sums the area of record of pieces by a key; keeps the pieces of each group for reporting. */
 function groupPieces(rows: sql.PieceRow[], key: (r: sql.PieceRow) => string) {
   const byParcel = new Map<string, Map<string, { area: number; rows: sql.PieceRow[] }>>();
   for (const r of rows) {
-    const area = officialAreaOfPlane(r.piece, zoneOfEpsg(r.zone_srid));
+    const area = r.area ?? officialAreaOfPlane(r.piece, zoneOfEpsg(r.zone_srid));
     if (area <= 0) continue;
     const groups = byParcel.get(r.parcel_id) ?? new Map();
     byParcel.set(r.parcel_id, groups);
@@ -70,7 +90,7 @@ function groupPieces(rows: sql.PieceRow[], key: (r: sql.PieceRow) => string) {
 }
 
 function piecesAsFeatures(check: CheckCode, rows: sql.PieceRow[], props: Record<string, unknown>): Feature[] {
-  return rows.map((r) => problemFeature(check, planeToLonLat(r.piece, zoneOfEpsg(r.zone_srid)), props));
+  return rows.filter((r) => r.piece).map((r) => problemFeature(check, planeToLonLat(r.piece!, zoneOfEpsg(r.zone_srid)), props));
 }
 
 // ---------------------------------------------------------------- a. geometry, b. area
@@ -464,17 +484,36 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const p: CheckParameters = { ...DEFAULT_CHECK_PARAMETERS, ...opts };
   const { base, latest, xbLatest, xzq, change, xbChange } = await resolveLayers(pool, county, p);
 
-  // Fetch everything first (each a set-based query over the whole upload), then evaluate.
-  const geoms = await sql.parcelGeometries(pool, uploadId);
-  const parcels = new Map((await pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
-    'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1', [uploadId])).rows.map((r) => [r.id, r]));
-  const baseRows = await sql.dltbPieces(pool, uploadId, county, base.year);
-  const latestRows = latest.year === base.year ? baseRows : await sql.dltbPieces(pool, uploadId, county, latest.year);
-  const xbRows = xbLatest ? await sql.ldxbPieces(pool, uploadId, county, xbLatest.year) : [];
-  const changeRows = change ? (change.year === latest.year ? latestRows : await sql.dltbPieces(pool, uploadId, county, change.year)) : [];
-  const xbChangeRows = xbChange ? (xbChange.year === xbLatest?.year ? xbRows : await sql.ldxbPieces(pool, uploadId, county, xbChange.year)) : [];
-  const jRows = xzq ? await sql.jurisdiction(pool, uploadId, county, xzq.year) : [];
-  const overlapRows = await sql.candidateOverlaps(pool, uploadId);
+  // Fetch everything first — each a set-based query over the whole upload, all at once on the
+  // pool's connections (they are independent reads) — then evaluate.
+  const dltbYears = new Map<number, Promise<sql.PieceRow[]>>();
+  const dltb = (year: number) => dltbYears.get(year) ?? dltbYears.set(year, sql.dltbPieces(pool, uploadId, county, year)).get(year)!;
+  const xbYears = new Map<number, Promise<sql.PieceRow[]>>();
+  const ldxb = (year: number) => xbYears.get(year) ?? xbYears.set(year, sql.ldxbPieces(pool, uploadId, county, year)).get(year)!;
+  const none = Promise.resolve([] as sql.PieceRow[]);
+  const [geoms, parcelRows, baseRows, latestRows, xbRows, changeRows, xbChangeRows, jRows, overlapRows] = await Promise.all([
+    sql.parcelGeometries(pool, uploadId),
+    pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
+      'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
+      [uploadId],
+    ),
+    dltb(base.year),
+    dltb(latest.year),
+    xbLatest ? ldxb(xbLatest.year) : none,
+    change ? dltb(change.year) : none,
+    xbChange ? ldxb(xbChange.year) : none,
+    xzq ? sql.jurisdiction(pool, uploadId, county, xzq.year) : Promise.resolve([] as sql.JurisdictionRow[]),
+    sql.candidateOverlaps(pool, uploadId),
+  ]);
+  const parcels = new Map(parcelRows.rows.map((r) => [r.id, r]));
+  // Each parcel's area of record (of the valid polygonal geometry the overlays use), once.
+  const measured = new Map<string, { plane: string; zoneSrid: number; areaM2: number }>();
+  for (const g of geoms) {
+    if (g.valid_plane && g.zone_srid) {
+      measured.set(g.id, { plane: g.valid_plane, zoneSrid: g.zone_srid, areaM2: officialAreaOfPlane(g.valid_plane, zoneOfEpsg(g.zone_srid)) });
+    }
+  }
+  for (const rows of [baseRows, latestRows, xbRows, changeRows, xbChangeRows, overlapRows]) measurePieces(rows, measured);
 
   const byDlbm = (r: sql.PieceRow) => String(r.dlbm ?? '').toUpperCase();
   const baseByClass = groupPieces(baseRows, byDlbm);
@@ -482,7 +521,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const latestByOwner = groupPieces(latestRows, (r) => `${r.qsdwdm ?? ''}|${r.qsxz ?? ''}`);
   const latestByZlTownship = groupPieces(latestRows, (r) => String(r.zldwdm ?? '').slice(0, 9));
   const xbByDiLei = groupPieces(xbRows, (r) => String(r.di_lei ?? ''));
-  const changeByClass = groupPieces(changeRows, byDlbm);
+  const changeByClass = change?.year === latest.year ? latestByClass : groupPieces(changeRows, byDlbm);
   const xbChangeByDiLei = groupPieces(xbChangeRows, (r) => String(r.di_lei ?? ''));
   const overlapByOther = groupPieces(overlapRows, (r) => String(r.other_id));
   const jById = new Map(jRows.map((r) => [r.parcel_id, r]));
@@ -503,7 +542,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
       id: g.id,
       parcelNo: g.parcel_no,
       zoneSrid: g.zone_srid,
-      areaM2: officialAreaOfPlane(g.valid_plane, zone),
+      areaM2: measured.get(g.id)?.areaM2 ?? officialAreaOfPlane(g.valid_plane, zone),
       declaredM2: row.declared_area_m2 === null ? null : Number(row.declared_area_m2),
       township: row.township_code,
     };

@@ -12,6 +12,9 @@ import * as reports from './report-repository.js';
 import { parcelReports, reportAsGeoJson, summarise } from './report.js';
 import { getUpload, listParcels, type UploadRow } from './repository.js';
 import { createCandidateUpload } from './upload.js';
+import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
+import { withScope } from '../auth/scope.js';
+import type { FastifyRequest } from 'fastify';
 
 const Id = Type.Object({ id: Type.String() });
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
@@ -63,17 +66,21 @@ function uploadView(u: UploadRow) {
 export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  const loadUpload = async (id: string) => {
-    const u = await getUpload(pool, id);
+  // Reads run in the user's scope (row-level security: another county's upload is not found);
+  // uploads and checks, which need the system context (GDAL staging, province-wide overlaps), run
+  // only after the county was checked against the user's jurisdiction.
+  const scoped = <T>(req: FastifyRequest, fn: (db: pg.PoolClient) => Promise<T>) => withScope(pool, requireUser(req), (tx) => fn(tx.client));
+  const loadUpload = async (db: pg.PoolClient, id: string) => {
+    const u = await getUpload(db, id);
     if (!u) throw notFound('上传批次', id);
     return u;
   };
 
-  async function report(uploadId: string, runId: string | undefined, format: string | undefined, parcelId?: string) {
-    const run = await reports.findRun(pool, uploadId, runId);
+  async function report(db: pg.PoolClient, uploadId: string, runId: string | undefined, format: string | undefined, parcelId?: string) {
+    const run = await reports.findRun(db, uploadId, runId);
     if (!run) throw new Problem(404, 'check-run-not-found', 'No check run', runId ? `未找到检查记录${runId}` : '该批次尚未运行检查');
-    const parcels = parcelReports(await reports.runResults(pool, run.id, parcelId));
-    if (format === 'geojson') return reportAsGeoJson(run, parcels, await reports.parcelOutlines(pool, uploadId, parcelId));
+    const parcels = parcelReports(await reports.runResults(db, run.id, parcelId));
+    if (format === 'geojson') return reportAsGeoJson(run, parcels, await reports.parcelOutlines(db, uploadId, parcelId));
     return {
       run: { id: run.id, checkedAt: run.started_at.toISOString(), parameters: run.parameters, layers: run.layers, runBy: run.run_by },
       summary: summarise(parcels),
@@ -103,18 +110,25 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         }
         const run = fields.runChecks === undefined || parseBoolean(fields.runChecks, 'runChecks');
         const county = fields.county ?? '';
+        const user = requireUser(req);
+        requireRole(user, PERMISSIONS.uploadCandidates, '上传拟补充林地地块');
+        if (/^\d{6}$/.test(county)) requireCounty(user, county);
+        if (user.township && (fields.township || user.township) !== user.township) {
+          throw new Problem(403, 'out-of-jurisdiction', 'Outside your jurisdiction', `乡镇用户只能上传本乡镇（${user.township}）的地块`);
+        }
         const { upload, duplicate } = await createCandidateUpload(
           pool,
           config,
           { maxParcels: config.maxCandidateParcels },
           {
             county,
-            township: fields.township || undefined,
+            township: fields.township || user.township || undefined,
             applicant: fields.applicant || undefined,
             intendedForestClass: fields.intendedForestClass || undefined,
             layerName: fields.layerName || undefined,
             encoding: fields.encoding || undefined,
             sourceName: file.name,
+            uploadedBy: user.login,
           },
           file,
           // Checks that cannot run (no survey layers, change year not imported) refuse the upload
@@ -124,8 +138,8 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         let summary = null;
         // A duplicate is checked only if it never was (e.g. its first checks failed).
         if (run && (!duplicate || !(await reports.findRun(pool, upload.id)))) {
-          await runChecks(pool, upload.id, { changeYear });
-          summary = (await report(upload.id, undefined, 'json')) as { summary: unknown };
+          await runChecks(pool, upload.id, { changeYear, runBy: user.login });
+          summary = (await scoped(req, (db) => report(db, upload.id, undefined, 'json'))) as { summary: unknown };
         }
         return reply
           .status(duplicate ? 200 : 201)
@@ -140,9 +154,9 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
   app.get(
     '/candidate-uploads/:id',
     { schema: { tags: ['candidates'], summary: '上传批次及其地块', params: Id, response: { 200: Type.Any(), ...problems } } },
-    async (req) => {
-      const u = await loadUpload(req.params.id);
-      const parcels = await listParcels(pool, u.id);
+    async (req) => scoped(req, async (db) => {
+      const u = await loadUpload(db, req.params.id);
+      const parcels = await listParcels(db, u.id);
       return {
         ...uploadView(u),
         parcels: parcels.map((p) => ({
@@ -158,7 +172,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
           links: { report: `/api/v1/candidate-parcels/${p.id}/report` },
         })),
       };
-    },
+    }),
   );
 
   app.post(
@@ -177,18 +191,20 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       },
     },
     async (req, reply) => {
-      const u = await loadUpload(req.params.id);
-      const { runId } = await runChecks(pool, u.id, req.body ?? {});
-      return reply.status(201).send(await report(u.id, runId, 'json'));
+      const user = requireUser(req);
+      requireRole(user, PERMISSIONS.runChecks, '运行候选地块检查');
+      const u = await scoped(req, (db) => loadUpload(db, req.params.id));
+      const { runId } = await runChecks(pool, u.id, { ...(req.body ?? {}), runBy: user.login });
+      return reply.status(201).send(await scoped(req, (db) => report(db, u.id, runId, 'json')));
     },
   );
 
   app.get(
     '/candidate-uploads/:id/check-runs',
     { schema: { tags: ['candidates'], summary: '检查记录（按时间倒序）', params: Id, response: { 200: Type.Any(), ...problems } } },
-    async (req) => {
-      const u = await loadUpload(req.params.id);
-      const runs = await reports.listRuns(pool, u.id);
+    async (req) => scoped(req, async (db) => {
+      const u = await loadUpload(db, req.params.id);
+      const runs = await reports.listRuns(db, u.id);
       return {
         items: runs.map((r) => ({
           id: r.id,
@@ -198,7 +214,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
           links: { report: `/api/v1/candidate-uploads/${u.id}/report?run=${r.id}` },
         })),
       };
-    },
+    }),
   );
 
   const ReportQuery = Type.Object({
@@ -210,8 +226,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
     '/candidate-uploads/:id/report',
     { schema: { tags: ['candidates'], summary: '批次检查报告（JSON或GeoJSON），含汇总', params: Id, querystring: ReportQuery, response: { 200: Type.Any(), ...problems } } },
     async (req, reply) => {
-      const u = await loadUpload(req.params.id);
-      const body = await report(u.id, req.query.run, req.query.format);
+      const body = await scoped(req, async (db) => report(db, (await loadUpload(db, req.params.id)).id, req.query.run, req.query.format));
       if (req.query.format === 'geojson') void reply.type('application/geo+json');
       return body;
     },
@@ -221,9 +236,11 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
     '/candidate-parcels/:id/report',
     { schema: { tags: ['candidates'], summary: '单个地块的检查报告', params: Id, querystring: ReportQuery, response: { 200: Type.Any(), ...problems } } },
     async (req, reply) => {
-      const p = await reports.getParcel(pool, req.params.id);
-      if (!p) throw notFound('地块', req.params.id);
-      const body = await report(p.upload_id, req.query.run, req.query.format, p.id);
+      const body = await scoped(req, async (db) => {
+        const p = await reports.getParcel(db, req.params.id);
+        if (!p) throw notFound('地块', req.params.id);
+        return report(db, p.upload_id, req.query.run, req.query.format, p.id);
+      });
       if (req.query.format === 'geojson') void reply.type('application/geo+json');
       return body;
     },

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { expect } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { ensureTestAdmin, withDefaultToken } from './auth.js';
 import { testDatabaseUrl } from './db.js';
 import { importAndWait } from './imports.js';
 import { multipart } from './multipart.js';
@@ -35,14 +36,18 @@ export const ESRI_PRJ_GK39 =
 
 // ---------------------------------------------------------------- app and layers
 
-/** The app on the test database with its own work directory and, optionally, other limits. */
+/**
+ * The app on the test database with its own work directory and, optionally, other limits. Like
+ * buildTestApp, requests without an Authorization header go as the test province administrator
+ * (tests/helpers/auth.ts), so the survey-import helpers work unchanged.
+ */
 export async function buildCandidateApp(pool: pg.Pool, overrides: Partial<Config> = {}): Promise<App> {
   const config: Config = {
     ...loadConfig({ DATABASE_URL: testDatabaseUrl() }),
     workDir: mkdtempSync(join(tmpdir(), 'zhanbu-cand-')),
     ...overrides,
   };
-  return buildApp({ config, pool });
+  return withDefaultToken(await buildApp({ config, pool }), await ensureTestAdmin(pool));
 }
 
 /** Imports DLTB 2019 (base) and 2023 (change), the one-map 小班 2023 and XZQ, all must succeed. */
@@ -116,7 +121,7 @@ export function writeShapefileZip(
   const srs = gdal.SpatialReference.fromEPSG(epsg);
   const ds = gdal.open(shp, 'w', 'ESRI Shapefile');
   const layer = ds.layers.create(name, srs, gdal.wkbPolygon, ['ENCODING=CP936']);
-  const fields =
+  const fields: { name: string; type: 'string' | 'real'; width?: number }[] =
     opts.fields ??
     [...new Set(features.flatMap((f) => Object.keys(f.properties ?? {})))].map((n) => ({
       name: n,
@@ -188,12 +193,17 @@ export interface UploadFields {
 }
 
 /** POSTs a candidate upload (county defaults to 361123 unless set to null). */
-export async function postCandidates(app: App, file: string | { content: Buffer; name: string }, fields: UploadFields & { county?: string | null } = {}) {
+export async function postCandidates(
+  app: App,
+  file: string | { content: Buffer; name: string },
+  fields: Omit<UploadFields, 'county'> & { county?: string | null } = {},
+  headers: Record<string, string> = {},
+) {
   const form: Record<string, string | number | boolean> = {};
   if (fields.county !== null) form.county = fields.county ?? COUNTY;
   for (const [k, v] of Object.entries(fields)) if (k !== 'county' && v !== undefined && v !== null) form[k] = v as string | number | boolean;
   const body = multipart(form, typeof file === 'string' ? { path: file } : file);
-  return app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', ...body });
+  return app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', payload: body.payload, headers: { ...body.headers, ...headers } });
 }
 
 /** Uploads, expects 201, returns the upload view. */
