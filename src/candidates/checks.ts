@@ -459,8 +459,13 @@ export async function resolveLayers(db: pg.Pool, county: string, p: Pick<CheckPa
   const pick = (list: sql.LayerVersion[], year: number | undefined, which: 'first' | 'last') =>
     year !== undefined ? list.find((v) => v.year === year) : which === 'first' ? list[0] : list[list.length - 1];
   const base = pick(versions.dltb, p.baseYear, 'first');
-  const latest = pick(versions.dltb, p.latestYear, 'last');
-  const xbLatest = pick(versions.ldxb, p.latestYear, 'last');
+  // "Not already forest" and ownership describe the land before restoration: at acceptance (a
+  // change year given) they read the latest survey before that year, not the year that shows the
+  // new forest — otherwise a restored parcel would fail one check while passing the other.
+  const before = (list: sql.LayerVersion[]) =>
+    p.changeYear === undefined ? list[list.length - 1] : [...list].reverse().find((v) => v.year < p.changeYear!);
+  const latest = p.latestYear !== undefined ? pick(versions.dltb, p.latestYear, 'last') : (before(versions.dltb) ?? base);
+  const xbLatest = p.latestYear !== undefined ? pick(versions.ldxb, p.latestYear, 'last') : before(versions.ldxb);
   const xzq = pick(versions.xzq, undefined, 'last');
   const change = p.changeYear !== undefined ? versions.dltb.find((v) => v.year === p.changeYear) : undefined;
   const xbChange = p.changeYear !== undefined ? versions.ldxb.find((v) => v.year === p.changeYear) : undefined;

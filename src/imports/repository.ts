@@ -250,6 +250,9 @@ export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): 
       WHERE NOT EXISTS (SELECT 1 FROM staging.${ident(a.rejectsTable)} r WHERE r.fid = s.ogc_fid)`,
     [a.county, a.year, a.jobId],
   );
+  // A fresh table has no statistics: without them the planner takes it for one row and later
+  // overlays against it pick nested loops over the whole layer.
+  await client.query(`ANALYZE ${qualified}`);
   // ATTACH builds the partition's indexes (GiST, primary key): give the builds room.
   await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
   await client.query('SELECT survey.swap_layer_year($1, $2, $3, $4::regclass)', [a.layer, a.county, a.year, `survey.${leaf}`]);

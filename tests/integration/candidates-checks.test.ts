@@ -102,10 +102,12 @@ describe('passing parcels', () => {
     const file = writeGeoJson(tempDir(), 'restored.geojson', [{ geometry: r.geometry, properties: { DKBH: 'PASS-2', XZDM: r.township } }], { epsg: GK39 });
     const upload = await uploadCandidates(app, file, { runChecks: false });
     expect(upload.summary).toBeNull();
-    const run = await app.inject({ method: 'POST', url: `/api/v1/candidate-uploads/${upload.id}/check-runs`, payload: { changeYear: 2023, latestYear: 2019 } });
+    // With a change year, "not already forest" and ownership read the survey before it by default.
+    const run = await app.inject({ method: 'POST', url: `/api/v1/candidate-uploads/${upload.id}/check-runs`, payload: { changeYear: 2023 } });
     expect(run.statusCode, run.body).toBe(201);
     const report = run.json();
-    expect(report.run.parameters).toMatchObject({ changeYear: 2023, latestYear: 2019 });
+    expect(report.run.parameters).toMatchObject({ changeYear: 2023 });
+    expect(report.run.layers.dltbLatest.year).toBe(2019);
     expect(Object.values(statuses(report, 'PASS-2'))).toEqual(Array(8).fill('pass'));
     const change = checkOf(report, 'PASS-2', 'land-class-change');
     expect(change.figures.forestDltbShare).toBeGreaterThan(0.999);
