@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Problem, notFound } from '../http/problem.js';
+import { coversCounty } from '../domain/procedure/actors.js';
+import type { FastifyRequest } from 'fastify';
 import { ProblemSchema } from '../imports/schemas.js';
 import { attachment } from '../reports/tabular.js';
 import { FORMATS, type ExportFormat } from './formats.js';
@@ -48,6 +50,12 @@ const ExportBody = Type.Object({
 export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportService }> = async (fastify, { pool, exports }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const Id = Type.Object({ id: Type.String() });
+  /** An export of another county is as absent as one that does not exist (404). */
+  const load = async (req: FastifyRequest, id: string) => {
+    const j = await getExportJob(pool, id);
+    if (!j || (req.auth && !coversCounty(req.auth, j.county_code))) throw notFound('导出记录', id);
+    return j;
+  };
 
   app.post(
     '/exports',
@@ -61,20 +69,25 @@ export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportSe
     },
     async (req, reply) => {
       const b = req.body;
-      const job = await exports.submit({ county: b.county, year: b.year, layer: b.layer, format: b.format, crs: b.crs ?? 'zone-prefixed', parcels: b.parcels ?? 'changed' });
+      const job = await exports.submit({
+        county: b.county,
+        year: b.year,
+        layer: b.layer,
+        format: b.format,
+        crs: b.crs ?? 'zone-prefixed',
+        parcels: b.parcels ?? 'changed',
+        requestedBy: req.auth?.login,
+      });
       return reply.status(202).header('location', `/api/v1/exports/${job.id}`).send(view(job));
     },
   );
 
   app.get('/exports/:id', { schema: { tags: ['exports'], summary: '导出状态与进度', params: Id, response: { 200: Type.Any(), 404: ProblemSchema } } }, async (req) => {
-    const j = await getExportJob(pool, req.params.id);
-    if (!j) throw notFound('导出记录', req.params.id);
-    return view(j);
+    return view(await load(req, req.params.id));
   });
 
   app.get('/exports/:id/file', { schema: { tags: ['exports'], summary: '下载导出文件', params: Id } }, async (req, reply) => {
-    const j = await getExportJob(pool, req.params.id);
-    if (!j) throw notFound('导出记录', req.params.id);
+    const j = await load(req, req.params.id);
     if (j.state !== 'succeeded' || !j.file_path) {
       throw new Problem(409, 'export-not-ready', 'Export not ready', `导出尚未完成（${STATE_LABELS[j.state]}）`);
     }

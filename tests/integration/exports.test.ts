@@ -206,3 +206,27 @@ describe('one-map and reserve layers', () => {
     expect(r.MJ_GQ).toBeCloseTo(r.MJ / 10000, 4);
   });
 });
+
+describe('jurisdiction on restorable land and exports', () => {
+  it('confines county users to their county: 403 by county, 404 for another county’s export', async () => {
+    const { createTestUser, deleteTestUsers } = await import('../helpers/auth.js');
+    const own = await createTestUser(pool, 'county-forestry', COUNTY);
+    const other = await createTestUser(pool, 'county-forestry', '361102');
+    const city = await createTestUser(pool, 'city', '361100');
+    try {
+      const { job } = await exportTo({ format: 'geojson', crs: '4490', parcels: 'candidates' });
+      expect((await app.inject({ url: `/api/v1/exports/${job.id}`, headers: own.headers })).statusCode).toBe(200);
+      expect((await app.inject({ url: `/api/v1/exports/${job.id}`, headers: city.headers })).statusCode).toBe(200);
+      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}`, headers: other.headers }), 404, 'not-found');
+      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}/file`, headers: other.headers }), 404, 'not-found');
+      const post = await app.inject({ method: 'POST', url: '/api/v1/exports', headers: other.headers, payload: { county: COUNTY, year: 2019, layer: 'dltb', format: 'gpkg' } });
+      expectProblem(post, 403, 'out-of-jurisdiction');
+      expectProblem(await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, headers: other.headers }), 403, 'out-of-jurisdiction');
+      expectProblem(await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land`, headers: other.headers }), 403, 'out-of-jurisdiction');
+      expect((await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, headers: own.headers })).statusCode).toBe(200);
+      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}`, headers: { 'x-test-no-default-token': '1' } }), 401, 'unauthenticated');
+    } finally {
+      await deleteTestUsers(pool);
+    }
+  });
+});
