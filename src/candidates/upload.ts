@@ -60,6 +60,7 @@ export async function createCandidateUpload(
     const located = await locateSource(file.path, {
       workDir,
       maxExpandedBytes: config.maxExpandedBytes,
+      sourceName: req.sourceName,
       layerName: req.layerName,
       defaultNames: ['DKFW', 'BCLD', 'PARCELS'],
       encoding: req.encoding,

@@ -140,6 +140,7 @@ export class ImportService {
       const located = await locateSource(upload, {
         workDir,
         maxExpandedBytes: this.config.maxExpandedBytes,
+        sourceName: req.sourceName,
         layerName: req.options.layerName,
         defaultNames: spec.defaultLayerNames,
         encoding: req.options.encoding,

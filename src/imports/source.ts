@@ -23,6 +23,14 @@ export interface LocateOptions {
   /** Names to try when a zip holds several shapefiles. */
   defaultNames: string[];
   encoding?: string;
+  /** The name the user gave the file: single-file datasets are named after it (GDAL names GeoJSON layers by file). */
+  sourceName?: string;
+}
+
+/** A file stem safe to use on disk, from a user's file name. */
+export function safeStem(name: string | undefined): string {
+  const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '').replace(/[\x00-\x1f<>:"|?*]/g, '_').trim();
+  return stem && stem !== '.' && stem !== '..' ? stem.slice(0, 100) : 'upload';
 }
 
 const FORMAT_LABEL: Record<SourceFormat, string> = {
@@ -87,7 +95,7 @@ export async function locateSource(uploadPath: string, opts: LocateOptions): Pro
         '无法识别的文件格式：请上传压缩的Shapefile（.zip，含.shp/.shx/.dbf/.prj）、压缩的File Geodatabase（.gdb.zip）、GeoPackage、GeoJSON或FlatGeobuf',
       );
     }
-    const target = `${uploadPath}.${EXT[format as keyof typeof EXT]}`;
+    const target = join(opts.workDir, `${safeStem(opts.sourceName)}.${EXT[format as keyof typeof EXT]}`);
     await rename(uploadPath, target);
     return { format, datasetPath: target, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };
   }

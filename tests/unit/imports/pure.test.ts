@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { unsafeEntryReason } from '../../../src/imports/archive.js';
 import { geometryTypeParts } from '../../../src/imports/inspect.js';
 import { gdalPgConnection } from '../../../src/imports/stage.js';
+import { safeStem } from '../../../src/imports/source.js';
 import { buildValidationSql } from '../../../src/imports/validation-sql.js';
 import { DLTB, XZQ } from '../../../src/layers/specs.js';
 
@@ -58,5 +59,15 @@ describe('validation SQL', () => {
     expect(v.insertColumns).toContain('level');
     expect(v.params).toEqual(['361123']); // XZQ rules use only the county
     expect(v.rejectsSelect).not.toContain('$2');
+  });
+});
+
+describe('file stems from user file names', () => {
+  it('keeps Chinese names, drops folders and extensions, never escapes the folder', () => {
+    expect(safeStem('拟补充林地地块.geojson')).toBe('拟补充林地地块');
+    expect(safeStem('C:\\data\\dk.json')).toBe('dk');
+    expect(safeStem('../../etc/passwd')).toBe('passwd');
+    expect(safeStem('..')).toBe('upload');
+    expect(safeStem(undefined)).toBe('upload');
   });
 });
