@@ -15,12 +15,20 @@ import { candidateRoutes } from './candidates/routes.js';
 import { restorationRoutes } from './restoration/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { ExportService } from './exports/service.js';
+import { registerAuth } from './auth/plugin.js';
+import { authRoutes } from './auth/routes.js';
+import { procedureRoutes } from './procedure/routes.js';
+import { quotaRoutes } from './quota/routes.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { pilotPeriodFromEnv, type PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
   config?: Config;
   pool?: pg.Pool;
   logger?: boolean;
   importHooks?: ImportHooks;
+  /** Quota pilot period (default: ZHANBU_PILOT_START/END, else Jiangxi 2022–2024). */
+  pilotPeriod?: PilotPeriod;
 }
 
 export type App = FastifyInstance & { imports: ImportService; exports: ExportService };
@@ -36,6 +44,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);
+  registerAuth(app, pool);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -51,7 +60,14 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'candidates', description: '拟补充林地地块上传与检查（核实、验收的依据）' },
         { name: 'restoration', description: '可修复采矿用地摸排' },
         { name: 'exports', description: '更新后的地类图层导出（地类图斑、一张图、储备库）' },
+        { name: 'auth', description: '当前用户与管辖范围（令牌由 npm run users 生成）' },
+        { name: 'procedure', description: '补充林地调查确认程序：申请、核实、公示、确认、造林、验收、变更、入库' },
+        { name: 'reserve', description: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查' },
+        { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
+        { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -69,6 +85,11 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
   await app.register(exportRoutes, { prefix: '/api/v1', pool, exports });
+  const pilot = opts.pilotPeriod ?? pilotPeriodFromEnv();
+  await app.register(authRoutes, { prefix: '/api/v1' });
+  await app.register(procedureRoutes, { prefix: '/api/v1', pool });
+  await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
+  await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});

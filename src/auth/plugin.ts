@@ -32,7 +32,7 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 /**
  * Authenticates every /api/ request (401 problem+json when the token is missing, unknown, revoked
  * or expired) and refuses any request naming a county outside the user's jurisdiction in its path
- * or query (`:county`, `?county=`) with 403 — whatever the route, so no route can forget it.
+ * path, query or JSON body (`:county`, `?county=`, `{"county": …}`) with 403 — whatever the route, so no route can forget it.
  * Rows addressed by id are confined by row-level security (src/auth/scope.ts): invisible → 404.
  */
 export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
@@ -53,7 +53,8 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   });
   app.addHook('preHandler', async (req) => {
     if (!req.auth) return;
-    for (const source of [req.params, req.query] as unknown[]) {
+    // Path, query and JSON body (a multipart body is read by its route, which checks its county).
+    for (const source of [req.params, req.query, req.body] as unknown[]) {
       const county = (source as { county?: unknown } | undefined)?.county;
       if (typeof county === 'string' && /^\d{6}$/.test(county)) requireCounty(req.auth, county);
     }

@@ -11,6 +11,8 @@ import * as repo from './repository.js';
 import { ImportForm, ImportJobView, Paging, ProblemSchema, RejectView } from './schemas.js';
 import type { ImportRequest, ImportService } from './service.js';
 import { importJobView } from './view.js';
+import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
+import { withScope } from '../auth/scope.js';
 
 function parseForm(fields: Record<string, string>, sourceName: string): ImportRequest {
   const layer = fields.layer ?? '';
@@ -66,6 +68,11 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes);
       try {
         const request = parseForm(fields, file.name);
+        // The import pipeline writes partitions (system context): the county is checked here.
+        const user = requireUser(req);
+        requireRole(user, PERMISSIONS.importLayers, '导入调查图层');
+        if (/^\d{6}$/.test(request.county)) requireCounty(user, request.county);
+        request.requestedBy = user.login;
         const { job, duplicate } = await imports.submit(request, file.path, file.sha256);
         const view = { ...importJobView(job), duplicate };
         return reply
@@ -97,14 +104,15 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       },
     },
     async (req) => {
-      const rows = await repo.listJobs(pool, req.query);
+      const rows = await withScope(pool, requireUser(req), (tx) => repo.listJobs(tx.client, req.query));
       return { items: rows.map((r) => importJobView(r)) };
     },
   );
 
   const ById = Type.Object({ id: Type.String() });
-  const load = async (id: string) => {
-    const job = await repo.getJob(pool, id);
+  // Reads run in the user's scope: another county's import is not found (row-level security).
+  const load = async (db: pg.PoolClient, id: string) => {
+    const job = await repo.getJob(db, id);
     if (!job) throw notFound('导入记录', id);
     return job;
   };
@@ -112,7 +120,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
   app.get(
     '/imports/:id',
     { schema: { tags: ['imports'], summary: '导入状态、进度、计数与错误', params: ById, response: { 200: ImportJobView, ...problems } } },
-    async (req) => importJobView(await load(req.params.id)),
+    async (req) => importJobView(await withScope(pool, requireUser(req), (tx) => load(tx.client, req.params.id))),
   );
 
   app.get(
@@ -126,11 +134,12 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
         response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(RejectView) }), ...problems },
       },
     },
-    async (req) => {
-      const job = await load(req.params.id);
-      const items = await repo.listRejects(pool, job.id, req.query.limit, req.query.offset);
-      return { total: job.rejected_count ?? items.length, items: items as never };
-    },
+    async (req) =>
+      withScope(pool, requireUser(req), async (tx) => {
+        const job = await load(tx.client, req.params.id);
+        const items = await repo.listRejects(tx.client, job.id, req.query.limit, req.query.offset);
+        return { total: job.rejected_count ?? items.length, items: items as never };
+      }),
   );
 
   app.get(
@@ -159,14 +168,15 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
         },
       },
     },
-    async (req) => {
-      const job = await load(req.params.id);
-      const items = await repo.listRepairs(pool, job.id, req.query.limit, req.query.offset);
-      return {
-        total: job.repaired_count ?? 0,
-        areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
-        items: items as never,
-      };
-    },
+    async (req) =>
+      withScope(pool, requireUser(req), async (tx) => {
+        const job = await load(tx.client, req.params.id);
+        const items = await repo.listRepairs(tx.client, job.id, req.query.limit, req.query.offset);
+        return {
+          total: job.repaired_count ?? 0,
+          areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
+          items: items as never,
+        };
+      }),
   );
 };

@@ -14,7 +14,7 @@ export interface LayerVersionRow {
 }
 
 /** The layer versions in force (one per layer, county and year). */
-export async function currentLayers(db: pg.Pool, county?: string): Promise<LayerVersionRow[]> {
+export async function currentLayers(db: pg.Pool | pg.PoolClient, county?: string): Promise<LayerVersionRow[]> {
   const { rows } = await db.query<LayerVersionRow>(
     `SELECT layer, county_code, survey_year, id AS import_id, source_name, feature_count, imported_count, crs, finished_at
        FROM public.import_job
@@ -33,7 +33,7 @@ export interface LandClassTotal {
 }
 
 /** Parcel count and TBMJ (the survey's area of record) by land class for a county-year. */
-export async function dltbTotalsByLandClass(db: pg.Pool, county: string, year: number): Promise<LandClassTotal[]> {
+export async function dltbTotalsByLandClass(db: pg.Pool | pg.PoolClient, county: string, year: number): Promise<LandClassTotal[]> {
   const { rows } = await db.query<LandClassTotal>(
     `SELECT dlbm, max(dlmc) AS dlmc, count(*)::int AS parcels, coalesce(sum(tbmj), 0)::float8 AS tbmj_m2
        FROM survey.dltb WHERE county_code = $1 AND survey_year = $2

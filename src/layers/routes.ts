@@ -6,6 +6,8 @@ import { Problem } from '../http/problem.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { LAYER_SPECS, isLayerKind } from './specs.js';
 import { currentLayers, dltbTotalsByLandClass } from './repository.js';
+import { requireUser } from '../auth/plugin.js';
+import { withScope } from '../auth/scope.js';
 
 const Area = Type.Object({ m2: Type.Number(), mu: Type.Number({ description: '亩' }), hectare: Type.Number({ description: '公顷' }) });
 
@@ -39,7 +41,7 @@ export const layerRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify
       },
     },
     async (req) => ({
-      items: (await currentLayers(pool, req.query.county)).map((r) => ({
+      items: (await withScope(pool, requireUser(req), (tx) => currentLayers(tx.client, req.query.county))).map((r) => ({
         layer: r.layer,
         layerLabel: isLayerKind(r.layer) ? LAYER_SPECS[r.layer].label : r.layer,
         countyCode: r.county_code,
@@ -73,7 +75,7 @@ export const layerRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify
     },
     async (req) => {
       const { county, year } = req.params;
-      const rows = await dltbTotalsByLandClass(pool, county, year);
+      const rows = await withScope(pool, requireUser(req), (tx) => dltbTotalsByLandClass(tx.client, county, year));
       if (rows.length === 0) throw new Problem(404, 'layer-not-imported', 'Layer not imported', `${county}县${year}年地类图斑尚未导入`);
       const sum = rows.reduce((s, r) => s + r.tbmj_m2, 0);
       return {

@@ -68,7 +68,7 @@ export async function candidateParcel(tx: Scoped, id: string): Promise<Candidate
   return rows[0];
 }
 
-/** The live procedure of a candidate parcel, if any (visible or not: the uniqueness is global). */
+/** The live procedure of a candidate parcel, if any (within scope; the unique index guards the rest). */
 export async function liveProcedureOf(tx: Scoped, candidateParcelId: string): Promise<{ id: string; state: State } | undefined> {
   const { rows } = await tx.client.query<{ id: string; state: State }>(
     `SELECT id, state FROM procedure.parcel WHERE candidate_parcel_id = $1 AND state NOT IN ('withdrawn', 'rejected')`,
@@ -289,15 +289,20 @@ export interface RunRef {
   run_by: string | null;
 }
 
-/** A finished check run of the upload: the one given, else the latest (with that change year, if asked). */
-export async function checkRun(tx: Scoped, uploadId: string, opts: { runId?: string; changeYear?: number }): Promise<RunRef | undefined> {
+/**
+ * A finished check run of the upload: the one given; else the latest with that change year; else
+ * (applicationStage) the latest run made without a change year — an acceptance run checks a–g
+ * against the survey after restoration, which is not what 核实 relies on.
+ */
+export async function checkRun(tx: Scoped, uploadId: string, opts: { runId?: string; changeYear?: number; applicationStage?: boolean }): Promise<RunRef | undefined> {
   if (opts.runId !== undefined && !isUuid(opts.runId)) return undefined;
   const { rows } = await tx.client.query<RunRef>(
     `SELECT id, started_at, parameters, layers, run_by FROM candidate.check_run
       WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
         AND ($3::int IS NULL OR (parameters->>'changeYear')::int = $3)
+        AND ($2::uuid IS NOT NULL OR NOT $4 OR parameters->>'changeYear' IS NULL)
       ORDER BY started_at DESC LIMIT 1`,
-    [uploadId, opts.runId ?? null, opts.changeYear ?? null],
+    [uploadId, opts.runId ?? null, opts.changeYear ?? null, opts.applicationStage ?? false],
   );
   return rows[0];
 }

@@ -292,6 +292,7 @@ export async function completeAudit(pool: pg.Pool, user: AuthUser, auditId: stri
     }
     const s = (await getSubmission(tx, a.submission_id, true))!;
     const parcels = await submissionParcels(tx, s.id, L.review);
+    const sampled = new Set((await samplesOf(tx, a.id)).map((x) => x.parcel_id));
     for (const p of parcels) {
       planOrThrow(L.pass, p.state, user);
       await repo.recordTransition(tx, p, {
@@ -299,7 +300,7 @@ export async function completeAudit(pool: pg.Pool, user: AuthUser, auditId: stri
         to: L.next,
         notes: input.notes,
         documents: input.documents,
-        evidence: { auditId: a.id, level: a.level, sampled: a.population.length > 0 && (await samplesOf(tx, a.id)).some((x) => x.parcel_id === p.id), seed: a.seed },
+        evidence: { auditId: a.id, level: a.level, sampled: sampled.has(p.id), seed: a.seed },
       });
     }
     await tx.client.query('UPDATE procedure.audit SET completed_by = $2, completed_at = clock_timestamp() WHERE id = $1', [a.id, user.id]);

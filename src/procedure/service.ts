@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { runChecks } from '../candidates/checks.js';
 import { DEFAULT_CHECK_PARAMETERS, boundaryTolerance } from '../domain/checks/parameters.js';
-import { todayInChina, yearOf } from '../domain/procedure/deadlines.js';
+import { isIsoDate, todayInChina } from '../domain/procedure/deadlines.js';
 import {
   ACTIONS,
   acceptGuards,
@@ -29,7 +29,6 @@ import {
   type RightsHolder,
   type State,
 } from '../domain/procedure/state-machine.js';
-import { isIsoDate } from '../domain/procedure/deadlines.js';
 import { Problem } from '../http/problem.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import * as repo from './repository.js';
@@ -131,7 +130,7 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
     planOrThrow('verify', p.state, user);
-    const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId });
+    const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId, applicationStage: true });
     if (input.checkRunId && !run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该地块所在批次的检查记录${input.checkRunId}`);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
     const failures = verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override);
@@ -451,7 +450,5 @@ export async function end(pool: pg.Pool, user: AuthUser, id: string, action: 'wi
     });
   });
 }
-
-export const afforestationYear = (p: repo.ProcedureRow): number | null => (p.afforested_on ? yearOf(p.afforested_on) : null);
 
 export type { CheckOutcome };

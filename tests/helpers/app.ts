@@ -5,8 +5,10 @@ import type pg from 'pg';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ImportHooks } from '../../src/imports/service.js';
+import { ensureTestAdmin, withDefaultToken } from './auth.js';
 import { testDatabaseUrl } from './db.js';
 
+/** The app on the test database; requests without a token are sent as the test province administrator (helpers/auth.ts). */
 export async function buildTestApp(pool: pg.Pool, opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number } = {}): Promise<App> {
   const base = loadConfig({ DATABASE_URL: testDatabaseUrl() });
   const config = {
@@ -15,5 +17,5 @@ export async function buildTestApp(pool: pg.Pool, opts: { hooks?: ImportHooks; m
     ...(opts.maxUploadBytes ? { maxUploadBytes: opts.maxUploadBytes } : {}),
     ...(opts.maxExpandedBytes ? { maxExpandedBytes: opts.maxExpandedBytes } : {}),
   };
-  return buildApp({ config, pool, importHooks: opts.hooks });
+  return withDefaultToken(await buildApp({ config, pool, importHooks: opts.hooks }), await ensureTestAdmin(pool));
 }

@@ -1,0 +1,126 @@
+/**
+ * Users and API tokens from the command line (tokens are printed once; only their SHA-256 is kept):
+ *   npm run users -- create --login ys-lyj --role county-forestry --code 361123 --name 玉山县林业局
+ *   npm run users -- token --login ys-lyj [--label laptop] [--expires-days 90]
+ *   npm run users -- revoke --login ys-lyj [--label laptop]
+ *   npm run users -- disable|enable --login ys-lyj
+ *   npm run users -- list
+ *   npm run users -- demo [--county 361123]      one demo user per role, a fresh token each (KEY=token lines)
+ * Roles: township (9-digit code), county-forestry, county-government (6), city (361100 or 3611),
+ * province-reviewer, province-admin (360000 or 36).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createPool } from '../db/pool.js';
+import { migrate } from '../db/migrate.js';
+import { cityOf, isRole, provinceOf, ROLE_LABELS, ROLES, type Role } from '../domain/procedure/actors.js';
+import * as users from '../auth/repository.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    login: { type: 'string' },
+    role: { type: 'string' },
+    code: { type: 'string' },
+    name: { type: 'string' },
+    label: { type: 'string' },
+    'expires-days': { type: 'string' },
+    county: { type: 'string', default: '361123' },
+    township: { type: 'string' },
+  },
+});
+
+function usage(msg: string): never {
+  console.error(`[users] ${msg}
+usage: npm run users -- create --login L --role ROLE --code CODE --name NAME [--label X] [--expires-days N]
+       npm run users -- token --login L [--label X] [--expires-days N]
+       npm run users -- revoke --login L [--label X]
+       npm run users -- disable|enable --login L
+       npm run users -- list
+       npm run users -- demo [--county 361123] [--township 361123100]
+roles: ${ROLES.join(', ')}`);
+  process.exit(2);
+}
+
+const command = positionals[0] ?? usage('a command is required');
+const pool = createPool(loadConfig().databaseUrl, 2);
+const expiresAt = () => {
+  const d = values['expires-days'];
+  if (d === undefined) return undefined;
+  if (!/^\d+$/.test(d)) usage('--expires-days must be a whole number of days');
+  return new Date(Date.now() + Number(d) * 86_400_000);
+};
+const need = (v: string | undefined, flag: string) => v ?? usage(`${flag} is required`);
+
+try {
+  await migrate(pool);
+  switch (command) {
+    case 'create': {
+      const role = need(values.role, '--role');
+      if (!isRole(role)) usage(`unknown role ${role}`);
+      const u = await users.createUser(pool, { login: need(values.login, '--login'), name: need(values.name, '--name'), role, adminCode: need(values.code, '--code') });
+      const token = await users.issueToken(pool, u.id, { label: values.label, expiresAt: expiresAt() });
+      console.error(`[users] created ${u.login} (${ROLE_LABELS[u.role]}, ${u.admin_code}); token (shown once):`);
+      console.log(token);
+      break;
+    }
+    case 'token': {
+      const u = (await users.userByLogin(pool, need(values.login, '--login'))) ?? usage(`no user ${values.login}`);
+      const token = await users.issueToken(pool, u.id, { label: values.label, expiresAt: expiresAt() });
+      console.error(`[users] new token for ${u.login} (shown once):`);
+      console.log(token);
+      break;
+    }
+    case 'revoke': {
+      const u = (await users.userByLogin(pool, need(values.login, '--login'))) ?? usage(`no user ${values.login}`);
+      console.log(`[users] revoked ${await users.revokeTokens(pool, u.id, values.label)} token(s) of ${u.login}`);
+      break;
+    }
+    case 'disable':
+    case 'enable': {
+      const u = (await users.userByLogin(pool, need(values.login, '--login'))) ?? usage(`no user ${values.login}`);
+      await users.setActive(pool, u.id, command === 'enable');
+      console.log(`[users] ${u.login} ${command}d`);
+      break;
+    }
+    case 'list': {
+      for (const u of await users.listUsers(pool)) {
+        console.log(`${u.login}\t${u.role}\t${u.admin_code}\t${u.active ? 'active' : 'disabled'}\t${u.tokens} token(s)\t${u.display_name}`);
+      }
+      break;
+    }
+    case 'demo': {
+      const county = values.county!;
+      if (!/^\d{6}$/.test(county)) usage('--county must be a 6-digit county code');
+      // A township of the county that the imported boundaries know, else <county>100.
+      const { rows } = await pool.query<{ code: string }>(
+        `SELECT min(xzqdm) AS code FROM survey.xzq WHERE county_code = $1 AND level = 'township'`,
+        [county],
+      );
+      const township = values.township ?? rows[0]?.code ?? `${county}100`;
+      const demo: [Role, string][] = [
+        ['township', township],
+        ['county-forestry', county],
+        ['county-government', county],
+        ['city', cityOf(county)],
+        ['province-reviewer', provinceOf(county)],
+        ['province-admin', provinceOf(county)],
+      ];
+      for (const [role, code] of demo) {
+        const u = await users.ensureUser(pool, { login: `demo-${role}`, name: `演示用户：${ROLE_LABELS[role]}（${code}）`, role, adminCode: code });
+        await users.revokeTokens(pool, u.id, 'demo');
+        const token = await users.issueToken(pool, u.id, { label: 'demo' });
+        console.log(`ZHANBU_TOKEN_${role.toUpperCase().replace(/-/g, '_')}=${token}`);
+      }
+      console.error(`[users] demo users demo-<role> for county ${county} (township ${township}); use: curl -H "Authorization: Bearer $ZHANBU_TOKEN_PROVINCE_ADMIN" …`);
+      break;
+    }
+    default:
+      usage(`unknown command ${command}`);
+  }
+} catch (err) {
+  console.error(`[users] ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await pool.end();
+}

@@ -1,0 +1,326 @@
+/**
+ * SQL of the quota ledger. Amounts are integer µ亩 (bigint), read as text and parsed to BigInt so
+ * nothing passes through a float. Every function takes a `Scoped` transaction (row-level security).
+ */
+import type { Scoped } from '../auth/scope.js';
+import type { MicroMu } from '../domain/quota/five-hundred-mu.js';
+
+export type Account = 'county' | 'pool';
+export type EntryKind = 'issued' | 'pooled' | 'allocated-in' | 'allocated-out' | 'drawn' | 'deducted' | 'lapsed';
+
+export interface NewEntry {
+  county: string;
+  account: Account;
+  quotaYear: number;
+  kind: EntryKind;
+  amount: MicroMu;
+  reserveYear?: number;
+  issuanceId?: string;
+  allocationId?: string;
+  drawId?: string;
+  inspectionId?: string;
+  lapseId?: string;
+  counterparty?: string;
+  note?: string;
+}
+
+export async function insertEntry(tx: Scoped, e: NewEntry): Promise<number> {
+  const { rows } = await tx.client.query<{ id: number }>(
+    `INSERT INTO quota.entry (county_code, account, quota_year, kind, amount_umu, reserve_year, issuance_id, allocation_id, draw_id,
+        inspection_id, lapse_id, counterparty_county, note, actor_id, actor_login)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+    [e.county, e.account, e.quotaYear, e.kind, e.amount.toString(), e.reserveYear ?? null, e.issuanceId ?? null, e.allocationId ?? null,
+      e.drawId ?? null, e.inspectionId ?? null, e.lapseId ?? null, e.counterparty ?? null, e.note ?? null, tx.user.id, tx.user.login],
+  );
+  return rows[0]!.id;
+}
+
+/** Serialises every write to one account-year (draws, deductions, lapse, allocation). */
+export async function lockAccount(tx: Scoped, county: string, quotaYear: number): Promise<void> {
+  await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`quota:${county}:${quotaYear}`]);
+}
+
+/** The balance of an account for a quota year: the sum of its entries. */
+export async function balance(tx: Scoped, county: string, account: Account, quotaYear: number): Promise<MicroMu> {
+  const { rows } = await tx.client.query<{ s: string | null }>(
+    'SELECT sum(amount_umu)::text AS s FROM quota.entry WHERE county_code = $1 AND account = $2 AND quota_year = $3',
+    [county, account, quotaYear],
+  );
+  return BigInt(rows[0]?.s ?? '0');
+}
+
+export interface SumRow {
+  county_code: string;
+  account: Account;
+  quota_year: number;
+  kind: EntryKind;
+  umu: MicroMu;
+}
+
+/** Entry sums by county, account, quota year and kind (optionally one county / one year). */
+export async function sums(tx: Scoped, f: { county?: string; quotaYear?: number } = {}): Promise<SumRow[]> {
+  const { rows } = await tx.client.query<Omit<SumRow, 'umu'> & { umu: string }>(
+    `SELECT county_code, account, quota_year, kind, sum(amount_umu)::text AS umu FROM quota.entry
+      WHERE ($1::text IS NULL OR county_code = $1) AND ($2::int IS NULL OR quota_year = $2)
+      GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2, 4`,
+    [f.county ?? null, f.quotaYear ?? null],
+  );
+  return rows.map((r) => ({ ...r, umu: BigInt(r.umu) }));
+}
+
+export interface EntryRow {
+  id: number;
+  county_code: string;
+  account: Account;
+  quota_year: number;
+  kind: EntryKind;
+  amount_umu: MicroMu;
+  reserve_year: number | null;
+  issuance_id: string | null;
+  allocation_id: string | null;
+  draw_id: string | null;
+  inspection_id: string | null;
+  lapse_id: string | null;
+  counterparty_county: string | null;
+  note: string | null;
+  actor_login: string;
+  at: Date;
+  reference: string | null;
+}
+
+/** The entries of a county, oldest first, each with a human reference to what it derives from. */
+export async function entries(tx: Scoped, county: string): Promise<EntryRow[]> {
+  const { rows } = await tx.client.query<Omit<EntryRow, 'amount_umu'> & { amount_umu: string }>(
+    `SELECT e.id::int AS id, e.county_code, e.account, e.quota_year, e.kind, e.amount_umu::text AS amount_umu, e.reserve_year, e.issuance_id,
+            e.allocation_id, e.draw_id, e.inspection_id, e.lapse_id, e.counterparty_county, e.note, e.actor_login, e.at,
+            CASE
+              WHEN e.issuance_id IS NOT NULL THEN format('%s年度储备库第%s批下达（%s个地块）', i.reserve_year, i.batch,
+                   (SELECT count(*) FROM quota.issuance_parcel ip WHERE ip.issuance_id = i.id))
+              WHEN e.draw_id IS NOT NULL THEN format('%s（%s）', d.project_name, d.approval_no)
+              WHEN e.inspection_id IS NOT NULL THEN format('%s年度核查：地块%s%s', n.year, np.parcel_no, CASE n.outcome WHEN 'lost' THEN '灭失' ELSE '退化' END)
+              WHEN e.allocation_id IS NOT NULL THEN format('省级统筹：%s → %s', a.origin_county, a.county_code)
+              WHEN e.lapse_id IS NOT NULL THEN format('试点期%s–%s年结束作废', l.period_start, l.period_end)
+            END AS reference
+       FROM quota.entry e
+       LEFT JOIN quota.issuance i ON i.id = e.issuance_id
+       LEFT JOIN quota.draw d ON d.id = e.draw_id
+       LEFT JOIN quota.inspection n ON n.id = e.inspection_id
+       LEFT JOIN procedure.parcel np ON np.id = n.parcel_id
+       LEFT JOIN quota.allocation a ON a.id = e.allocation_id
+       LEFT JOIN quota.lapse l ON l.id = e.lapse_id
+      WHERE e.county_code = $1 ORDER BY e.id`,
+    [county],
+  );
+  return rows.map((r) => ({ ...r, amount_umu: BigInt(r.amount_umu) }));
+}
+
+// ---------------------------------------------------------------- issuance
+
+export interface ReserveParcel {
+  id: string;
+  parcel_no: string;
+  area_m2: string;
+}
+
+/** Provincial-reserve parcels of a county and reserve year not yet counted by an issuance (locked). */
+export async function unissuedReserve(tx: Scoped, county: string, reserveYear: number): Promise<ReserveParcel[]> {
+  const { rows } = await tx.client.query<ReserveParcel>(
+    `SELECT p.id, p.parcel_no, p.area_m2::text AS area_m2 FROM procedure.parcel p
+      WHERE p.county_code = $1 AND p.reserve_year = $2 AND p.state = 'provincial-reserve'
+        AND NOT EXISTS (SELECT 1 FROM quota.issuance_parcel ip WHERE ip.parcel_id = p.id)
+      ORDER BY p.id FOR UPDATE OF p`,
+    [county, reserveYear],
+  );
+  return rows;
+}
+
+/** Counties (in scope) with provincial-reserve parcels of the year not yet issued. */
+export async function countiesToIssue(tx: Scoped, reserveYear: number): Promise<string[]> {
+  const { rows } = await tx.client.query<{ c: string }>(
+    `SELECT DISTINCT p.county_code AS c FROM procedure.parcel p
+      WHERE p.reserve_year = $1 AND p.state = 'provincial-reserve'
+        AND NOT EXISTS (SELECT 1 FROM quota.issuance_parcel ip WHERE ip.parcel_id = p.id) ORDER BY 1`,
+    [reserveYear],
+  );
+  return rows.map((r) => r.c);
+}
+
+export interface IssuanceRow {
+  id: string;
+  county_code: string;
+  reserve_year: number;
+  quota_year: number;
+  batch: number;
+  reserve_umu: MicroMu;
+  county_umu: MicroMu;
+  pooled_umu: MicroMu;
+  rule: Record<string, unknown>;
+  issued_on: string;
+  issued_by: string;
+  issued_at: Date;
+  parcels: number;
+}
+
+export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: number; id?: string }): Promise<IssuanceRow[]> {
+  if (f.id !== undefined && !/^[0-9a-f-]{36}$/i.test(f.id)) return [];
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT i.id, i.county_code, i.reserve_year, i.quota_year, i.batch, i.reserve_umu::text AS reserve_umu, i.county_umu::text AS county_umu,
+            i.pooled_umu::text AS pooled_umu, i.rule, i.issued_on::text AS issued_on, i.issued_by, i.issued_at,
+            (SELECT count(*)::int FROM quota.issuance_parcel ip WHERE ip.issuance_id = i.id) AS parcels
+       FROM quota.issuance i
+      WHERE ($1::text IS NULL OR i.county_code = $1) AND ($2::int IS NULL OR i.reserve_year = $2) AND ($3::uuid IS NULL OR i.id = $3)
+      ORDER BY i.county_code, i.reserve_year, i.batch`,
+    [f.county ?? null, f.reserveYear ?? null, f.id ?? null],
+  );
+  return rows.map((r) => ({
+    ...(r as unknown as IssuanceRow),
+    reserve_umu: BigInt(r.reserve_umu as string),
+    county_umu: BigInt(r.county_umu as string),
+    pooled_umu: BigInt(r.pooled_umu as string),
+  }));
+}
+
+export async function issuanceParcels(tx: Scoped, issuanceId: string) {
+  const { rows } = await tx.client.query<{ parcel_id: string; parcel_no: string; area_m2: string; area_umu: string; state: string; reserve_year: number }>(
+    `SELECT ip.parcel_id, p.parcel_no, ip.area_m2::text AS area_m2, ip.area_umu::text AS area_umu, p.state, p.reserve_year
+       FROM quota.issuance_parcel ip JOIN procedure.parcel p ON p.id = ip.parcel_id
+      WHERE ip.issuance_id = $1 ORDER BY p.parcel_no, ip.parcel_id`,
+    [issuanceId],
+  );
+  return rows;
+}
+
+// ---------------------------------------------------------------- draws
+
+export interface DrawRow {
+  id: string;
+  county_code: string;
+  quota_year: number;
+  project_name: string;
+  approval_no: string;
+  approved_on: string;
+  area_umu: MicroMu;
+  area_input: { unit: string; value: string };
+  use_started_on: string | null;
+  recovered_on: string | null;
+  recovery_note: string | null;
+  drawn_by: string;
+  drawn_at: Date;
+}
+
+const DRAW_COLUMNS = `id, county_code, quota_year, project_name, approval_no, approved_on::text AS approved_on, area_umu::text AS area_umu, area_input,
+  use_started_on::text AS use_started_on, recovered_on::text AS recovered_on, recovery_note, drawn_by, drawn_at`;
+
+const drawRow = (r: Record<string, unknown>): DrawRow => ({ ...(r as unknown as DrawRow), area_umu: BigInt(r.area_umu as string) });
+
+export async function draws(tx: Scoped, f: { county?: string; id?: string }): Promise<DrawRow[]> {
+  if (f.id !== undefined && !/^[0-9a-f-]{36}$/i.test(f.id)) return [];
+  const { rows } = await tx.client.query(
+    `SELECT ${DRAW_COLUMNS} FROM quota.draw WHERE ($1::text IS NULL OR county_code = $1) AND ($2::uuid IS NULL OR id = $2)
+      ORDER BY county_code, approved_on, drawn_at`,
+    [f.county ?? null, f.id ?? null],
+  );
+  return rows.map(drawRow);
+}
+
+export async function insertDraw(
+  tx: Scoped,
+  d: { county: string; quotaYear: number; projectName: string; approvalNo: string; approvedOn: string; amount: MicroMu; input: { unit: string; value: string } },
+): Promise<DrawRow> {
+  const { rows } = await tx.client.query(
+    `INSERT INTO quota.draw (county_code, quota_year, project_name, approval_no, approved_on, area_umu, area_input, drawn_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${DRAW_COLUMNS}`,
+    [d.county, d.quotaYear, d.projectName, d.approvalNo, d.approvedOn, d.amount.toString(), JSON.stringify(d.input), tx.user.id],
+  );
+  return drawRow(rows[0]!);
+}
+
+export async function updateDraw(tx: Scoped, id: string, f: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }): Promise<DrawRow | undefined> {
+  const { rows } = await tx.client.query(
+    `UPDATE quota.draw SET use_started_on = coalesce($2, use_started_on), recovered_on = coalesce($3, recovered_on),
+            recovery_note = coalesce($4, recovery_note)
+      WHERE id = $1 RETURNING ${DRAW_COLUMNS}`,
+    [id, f.useStartedOn ?? null, f.recoveredOn ?? null, f.recoveryNote ?? null],
+  );
+  return rows[0] ? drawRow(rows[0]) : undefined;
+}
+
+// ---------------------------------------------------------------- pool
+
+export interface PoolRequestRow {
+  id: string;
+  county_code: string;
+  quota_year: number;
+  amount_umu: MicroMu;
+  allocated_umu: MicroMu;
+  purpose: string;
+  requested_by: string;
+  requested_at: Date;
+}
+
+export async function poolRequests(tx: Scoped, quotaYear?: number): Promise<PoolRequestRow[]> {
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT r.id, r.county_code, r.quota_year, r.amount_umu::text AS amount_umu,
+            coalesce((SELECT sum(a.amount_umu) FROM quota.allocation a WHERE a.request_id = r.id), 0)::text AS allocated_umu,
+            r.purpose, r.requested_by, r.requested_at
+       FROM quota.pool_request r WHERE ($1::int IS NULL OR r.quota_year = $1) ORDER BY r.requested_at, r.id`,
+    [quotaYear ?? null],
+  );
+  return rows.map((r) => ({ ...(r as unknown as PoolRequestRow), amount_umu: BigInt(r.amount_umu as string), allocated_umu: BigInt(r.allocated_umu as string) }));
+}
+
+export async function allocations(tx: Scoped, quotaYear?: number) {
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT id, round_id, quota_year, county_code, origin_county, request_id, tier, amount_umu::text AS amount_umu, allocated_by, allocated_at
+       FROM quota.allocation WHERE ($1::int IS NULL OR quota_year = $1) ORDER BY allocated_at, id`,
+    [quotaYear ?? null],
+  );
+  return rows.map((r) => ({ ...r, amount_umu: BigInt(r.amount_umu as string) })) as {
+    id: string;
+    round_id: string;
+    quota_year: number;
+    county_code: string;
+    origin_county: string;
+    request_id: string;
+    tier: string;
+    amount_umu: MicroMu;
+    allocated_by: string;
+    allocated_at: Date;
+  }[];
+}
+
+// ---------------------------------------------------------------- inspections
+
+export interface InspectionRow {
+  id: string;
+  parcel_id: string;
+  parcel_no: string;
+  county_code: string;
+  year: number;
+  inspected_on: string;
+  outcome: 'intact' | 'degraded' | 'lost';
+  findings: string | null;
+  documents: unknown[];
+  area_umu: MicroMu;
+  inspected_by: string;
+  inspected_at: Date;
+}
+
+export async function inspections(tx: Scoped, f: { county?: string; year?: number; id?: string }): Promise<InspectionRow[]> {
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT n.id, n.parcel_id, p.parcel_no, n.county_code, n.year, n.inspected_on::text AS inspected_on, n.outcome, n.findings, n.documents,
+            n.area_umu::text AS area_umu, n.inspected_by, n.inspected_at
+       FROM quota.inspection n JOIN procedure.parcel p ON p.id = n.parcel_id
+      WHERE ($1::text IS NULL OR n.county_code = $1) AND ($2::int IS NULL OR n.year = $2) AND ($3::uuid IS NULL OR n.id = $3)
+      ORDER BY n.county_code, n.year, p.parcel_no`,
+    [f.county ?? null, f.year ?? null, f.id ?? null],
+  );
+  return rows.map((r) => ({ ...(r as unknown as InspectionRow), area_umu: BigInt(r.area_umu as string) }));
+}
+
+export async function lapses(tx: Scoped) {
+  const { rows } = await tx.client.query<{ id: string; period_start: number; period_end: number; province_prefix: string; executed_at: Date }>(
+    'SELECT id, period_start, period_end, province_prefix, executed_at FROM quota.lapse ORDER BY executed_at',
+  );
+  return rows;
+}

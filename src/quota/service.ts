@@ -1,0 +1,452 @@
+/**
+ * Quota: issuance by the 500 亩 rule, the provincial pool, draws by construction projects,
+ * deductions after the annual re-inspection, lapse at the end of the pilot period, idle uses.
+ * Every figure is an append-only ledger entry (quota.entry) linked to what it derives from.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
+import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
+import { isIdleUse, isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
+import { RESERVE_STATES, type State } from '../domain/procedure/state-machine.js';
+import {
+  FIVE_HUNDRED_MU,
+  hectareToMicroMu,
+  incrementalSplit,
+  m2ToMicroMu,
+  muToMicroMu,
+  quotaArea,
+  type MicroMu,
+} from '../domain/quota/five-hundred-mu.js';
+import { dateInPeriod, lapsedOn, lastValidDay, quotaYearInPeriod, type PilotPeriod } from '../domain/quota/pilot-period.js';
+import { allocatePool } from '../domain/quota/pool.js';
+import { Problem } from '../http/problem.js';
+import * as procedures from '../procedure/repository.js';
+import { planOrThrow, procedureNotFound, type DocumentRef } from '../procedure/service.js';
+import * as repo from './repository.js';
+
+const invalid = (detail: string, code = 'request-invalid') => new Problem(422, code, 'Invalid request', detail);
+
+function dateParam(field: string, v: string | undefined, today: string): string {
+  const d = v ?? today;
+  if (!isIsoDate(d)) throw new Problem(400, 'request-invalid', 'Invalid date', `${field}应为YYYY-MM-DD格式的有效日期，实际为“${d}”`);
+  if (d > today) throw invalid(`${field}（${d}）晚于今天（${today}）`, 'date-in-future');
+  return d;
+}
+
+export interface AreaInput {
+  unit: 'm2' | 'mu' | 'hectare';
+  value: number | string;
+}
+
+/** An area as given (m² ≤ 2 decimals, 亩 or 公顷 ≤ 6 decimals) as exact µ亩. */
+export function parseArea(a: AreaInput): MicroMu {
+  try {
+    const v = a.unit === 'm2' ? m2ToMicroMu(a.value) : a.unit === 'mu' ? muToMicroMu(a.value) : hectareToMicroMu(a.value);
+    if (v <= 0n) throw new RangeError('not positive');
+    return v;
+  } catch {
+    throw invalid(`面积“${a.value}”（${a.unit}）无效：须为正数，平方米最多2位小数，亩和公顷最多6位小数`, 'area-invalid');
+  }
+}
+
+async function lapseExecuted(tx: Scoped, pilot: PilotPeriod): Promise<boolean> {
+  return (await repo.lapses(tx)).some((l) => l.period_end === pilot.endYear);
+}
+
+// ---------------------------------------------------------------- issuance (500 亩 rule)
+
+export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, input: { reserveYear: number; county?: string; issuedOn?: string }) {
+  requireRole(user, PERMISSIONS.issueQuota, '下达新增林地定额');
+  if (input.county) requireCounty(user, input.county);
+  const today = todayInChina();
+  const issuedOn = dateParam('issuedOn', input.issuedOn, today);
+  const quotaYear = input.reserveYear + 1;
+  if (!quotaYearInPeriod(pilot, quotaYear)) {
+    throw invalid(`${input.reserveYear}年度储备库对应${quotaYear}年定额，不在试点期（${pilot.startYear}–${pilot.endYear}年）内，不下达新增定额`, 'quota-year-outside-pilot');
+  }
+  if (!dateInPeriod(pilot, issuedOn)) throw invalid(`下达日期${issuedOn}不在试点期（${pilot.startYear}–${pilot.endYear}年）内`, 'quota-lapsed');
+  return withScope(pool, user, async (tx) => {
+    if (await lapseExecuted(tx, pilot)) throw invalid(`试点期已结束，新增定额已作废，不能再下达`, 'quota-lapsed');
+    const counties = input.county ? [input.county] : await repo.countiesToIssue(tx, input.reserveYear);
+    const out: repo.IssuanceRow[] = [];
+    for (const county of counties) {
+      await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`issue:${county}:${input.reserveYear}`]);
+      const parcels = await repo.unissuedReserve(tx, county, input.reserveYear);
+      if (parcels.length === 0) continue;
+      const prior = await repo.issuances(tx, { county, reserveYear: input.reserveYear });
+      const already = prior.reduce((s, i) => ({ county: s.county + i.county_umu, pooled: s.pooled + i.pooled_umu }), { county: 0n, pooled: 0n });
+      const added = parcels.reduce((s, p) => s + m2ToMicroMu(p.area_m2), 0n);
+      const cumulative = already.county + already.pooled + added;
+      const split = incrementalSplit(cumulative, already);
+      const batch = prior.length + 1;
+      const rule = {
+        name: '500亩规则（赣林规〔2022〕1号 三(三)3）',
+        thresholdMicroMu: FIVE_HUNDRED_MU.toString(),
+        cumulativeReserveMicroMu: cumulative.toString(),
+        alreadyIssued: { countyMicroMu: already.county.toString(), pooledMicroMu: already.pooled.toString() },
+        thisBatch: { addedMicroMu: added.toString(), countyMicroMu: split.county.toString(), pooledMicroMu: split.pooled.toString() },
+        text: cumulative < FIVE_HUNDRED_MU ? '储备库面积小于500亩，全部下达给县' : '储备库面积不小于500亩，下达给县500亩，其余纳入省级统筹',
+      };
+      const { rows } = await tx.client.query<{ id: string }>(
+        `INSERT INTO quota.issuance (county_code, reserve_year, quota_year, batch, reserve_umu, county_umu, pooled_umu, rule, issued_on, issued_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        [county, input.reserveYear, quotaYear, batch, cumulative.toString(), split.county.toString(), split.pooled.toString(), JSON.stringify(rule), issuedOn, user.id],
+      );
+      const issuanceId = rows[0]!.id;
+      for (const p of parcels) {
+        await tx.client.query(
+          `INSERT INTO quota.issuance_parcel (issuance_id, parcel_id, county_code, area_m2, area_umu) VALUES ($1, $2, $3, $4, $5)`,
+          [issuanceId, p.id, county, p.area_m2, m2ToMicroMu(p.area_m2).toString()],
+        );
+      }
+      await repo.lockAccount(tx, county, quotaYear);
+      await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'issued', amount: split.county, reserveYear: input.reserveYear, issuanceId });
+      if (split.pooled > 0n) {
+        await repo.insertEntry(tx, { county, account: 'pool', quotaYear, kind: 'pooled', amount: split.pooled, reserveYear: input.reserveYear, issuanceId });
+      }
+      out.push((await repo.issuances(tx, { id: issuanceId }))[0]!);
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- balances
+
+export interface AccountYear {
+  quotaYear: number;
+  reserveYear: number;
+  county: Record<'issued' | 'allocatedIn' | 'drawn' | 'deducted' | 'lapsed' | 'balance', MicroMu>;
+  pool: Record<'pooled' | 'allocatedOut' | 'lapsed' | 'balance', MicroMu>;
+}
+
+export function accountYears(sums: repo.SumRow[], county: string): AccountYear[] {
+  const years = new Map<number, AccountYear>();
+  const zero = () => ({ issued: 0n, allocatedIn: 0n, drawn: 0n, deducted: 0n, lapsed: 0n, balance: 0n });
+  for (const s of sums.filter((x) => x.county_code === county)) {
+    const y = years.get(s.quota_year) ?? { quotaYear: s.quota_year, reserveYear: s.quota_year - 1, county: zero(), pool: { pooled: 0n, allocatedOut: 0n, lapsed: 0n, balance: 0n } };
+    years.set(s.quota_year, y);
+    if (s.account === 'county') {
+      y.county.balance += s.umu;
+      if (s.kind === 'issued') y.county.issued += s.umu;
+      if (s.kind === 'allocated-in') y.county.allocatedIn += s.umu;
+      if (s.kind === 'drawn') y.county.drawn -= s.umu;
+      if (s.kind === 'deducted') y.county.deducted -= s.umu;
+      if (s.kind === 'lapsed') y.county.lapsed -= s.umu;
+    } else {
+      y.pool.balance += s.umu;
+      if (s.kind === 'pooled') y.pool.pooled += s.umu;
+      if (s.kind === 'allocated-out') y.pool.allocatedOut -= s.umu;
+      if (s.kind === 'lapsed') y.pool.lapsed -= s.umu;
+    }
+  }
+  return [...years.values()].sort((a, b) => a.quotaYear - b.quotaYear);
+}
+
+const figures = <K extends string>(r: Record<K, MicroMu>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, quotaArea(v as MicroMu)])) as Record<K, ReturnType<typeof quotaArea>>;
+
+export function accountYearView(y: AccountYear, pilot: PilotPeriod) {
+  return {
+    quotaYear: y.quotaYear,
+    reserveYear: y.reserveYear,
+    validUntil: lastValidDay(pilot),
+    county: figures(y.county),
+    pool: figures(y.pool),
+    overdrawn: y.county.balance < 0n,
+  };
+}
+
+export async function countyQuota(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string) {
+  requireCounty(user, county);
+  requireRole(user, PERMISSIONS.readQuota, '查看定额');
+  return withScope(pool, user, async (tx) => {
+    const years = accountYears(await repo.sums(tx, { county }), county);
+    const total = years.reduce((s, y) => s + y.county.balance, 0n);
+    return {
+      countyCode: county,
+      pilotPeriod: pilot,
+      lapsed: await lapseExecuted(tx, pilot),
+      years: years.map((y) => accountYearView(y, pilot)),
+      balance: quotaArea(total),
+    };
+  });
+}
+
+// ---------------------------------------------------------------- draws
+
+export interface DrawInput {
+  quotaYear?: number;
+  projectName: string;
+  approvalNo: string;
+  approvedOn: string;
+  area: AreaInput;
+}
+
+/**
+ * A construction project draws quota from a county's account for a quota year. The account-year is
+ * locked (advisory transaction lock) while the balance is summed and the draw written, so parallel
+ * draws are served one after the other and never overdraw.
+ */
+export async function draw(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string, input: DrawInput) {
+  requireCounty(user, county);
+  requireRole(user, PERMISSIONS.drawQuota, '建设项目使用定额');
+  const today = todayInChina();
+  const approvedOn = dateParam('approvedOn', input.approvedOn, today);
+  const amount = parseArea(input.area);
+  const quotaYear = input.quotaYear ?? yearOf(approvedOn);
+  if (!input.projectName.trim() || !input.approvalNo.trim()) throw invalid('须填写项目名称和审核同意书文号');
+  if (lapsedOn(pilot, approvedOn)) {
+    throw invalid(`试点期（${pilot.startYear}–${pilot.endYear}年）已于${lastValidDay(pilot)}结束，新增定额已自动作废（审核日期${approvedOn}）`, 'quota-lapsed');
+  }
+  if (!quotaYearInPeriod(pilot, quotaYear) || !dateInPeriod(pilot, approvedOn)) {
+    throw invalid(`${quotaYear}年定额或审核日期${approvedOn}不在试点期（${pilot.startYear}–${pilot.endYear}年）内`, 'quota-year-outside-pilot');
+  }
+  if (quotaYear > yearOf(approvedOn)) throw invalid(`${quotaYear}年定额在${quotaYear}年才能使用（审核日期${approvedOn}）`, 'quota-not-yet-valid');
+  return withScope(pool, user, async (tx) => {
+    await repo.lockAccount(tx, county, quotaYear);
+    if (await lapseExecuted(tx, pilot)) throw invalid('试点期已结束，新增定额已作废', 'quota-lapsed');
+    const existing = (await repo.draws(tx, { county })).find((d) => d.approval_no === input.approvalNo.trim());
+    if (existing) throw new Problem(409, 'approval-no-exists', 'Approval number already used', `审核同意书文号${input.approvalNo}已使用定额（${existing.id}）`, { drawId: existing.id });
+    const bal = await repo.balance(tx, county, 'county', quotaYear);
+    if (amount > bal) {
+      throw new Problem(409, 'quota-insufficient', 'Quota balance insufficient', `${county}县${quotaYear}年新增定额结余${quotaArea(bal).mu}亩，不足本次使用${quotaArea(amount).mu}亩`, {
+        balance: quotaArea(bal),
+        requested: quotaArea(amount),
+      });
+    }
+    const d = await repo
+      .insertDraw(tx, {
+        county,
+        quotaYear,
+        projectName: input.projectName.trim(),
+        approvalNo: input.approvalNo.trim(),
+        approvedOn,
+        amount,
+        input: { unit: input.area.unit, value: String(input.area.value) },
+      })
+      .catch((err: { code?: string }) => {
+        // The same approval number drawn at the same moment against another quota year.
+        if (err.code === '23505') throw new Problem(409, 'approval-no-exists', 'Approval number already used', `审核同意书文号${input.approvalNo}已使用定额`);
+        throw err;
+      });
+    await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'drawn', amount: -amount, drawId: d.id });
+    return { draw: d, balance: bal - amount };
+  });
+}
+
+export async function recordUse(pool: pg.Pool, user: AuthUser, drawId: string, input: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }) {
+  requireRole(user, PERMISSIONS.recordUse, '登记项目用地');
+  const today = todayInChina();
+  if (input.useStartedOn) dateParam('useStartedOn', input.useStartedOn, today);
+  if (input.recoveredOn) dateParam('recoveredOn', input.recoveredOn, today);
+  return withScope(pool, user, async (tx) => {
+    const d = (await repo.draws(tx, { id: drawId }))[0];
+    if (!d) throw new Problem(404, 'draw-not-found', 'Draw not found', `未找到定额使用记录：${drawId}（不存在或不在管辖范围内）`);
+    if (input.recoveredOn && !input.recoveryNote?.trim()) throw invalid('收回闲置林地须写明说明（recoveryNote）');
+    for (const [k, v] of [['useStartedOn', input.useStartedOn], ['recoveredOn', input.recoveredOn]] as const) {
+      if (v && v < d.approved_on) throw invalid(`${k}（${v}）早于审核日期${d.approved_on}`);
+    }
+    return (await repo.updateDraw(tx, d.id, input))!;
+  });
+}
+
+/** Approved uses idle for more than two years (nothing started, not recovered), as of a date. */
+export async function idleUses(pool: pg.Pool, user: AuthUser, f: { county?: string; asOf?: string }) {
+  const asOf = f.asOf ?? todayInChina();
+  if (!isIsoDate(asOf)) throw new Problem(400, 'request-invalid', 'Invalid date', `asOf应为YYYY-MM-DD，实际为“${asOf}”`);
+  return withScope(pool, user, async (tx) => {
+    const all = await repo.draws(tx, { county: f.county });
+    return {
+      asOf,
+      items: all
+        .filter((d) => isIdleUse({ approvedOn: d.approved_on, useStartedOn: d.use_started_on, recoveredOn: d.recovered_on }, asOf))
+        .map((d) => ({ ...drawView(d), flag: 'idle-over-two-years', flagLabel: '批准后闲置两年以上，应及时收回' })),
+    };
+  });
+}
+
+export function drawView(d: repo.DrawRow) {
+  return {
+    id: d.id,
+    countyCode: d.county_code,
+    quotaYear: d.quota_year,
+    projectName: d.project_name,
+    approvalNo: d.approval_no,
+    approvedOn: d.approved_on,
+    area: quotaArea(d.area_umu),
+    areaAsGiven: d.area_input,
+    useStartedOn: d.use_started_on,
+    recoveredOn: d.recovered_on,
+    recoveryNote: d.recovery_note,
+    drawnAt: d.drawn_at.toISOString(),
+  };
+}
+
+// ---------------------------------------------------------------- annual re-inspection
+
+export async function inspect(
+  pool: pg.Pool,
+  user: AuthUser,
+  input: { parcelId: string; year: number; inspectedOn?: string; outcome: 'intact' | 'degraded' | 'lost'; findings?: string; documents?: DocumentRef[] },
+) {
+  requireRole(user, PERMISSIONS.inspect, '补充林地年度核查');
+  const today = todayInChina();
+  const inspectedOn = dateParam('inspectedOn', input.inspectedOn, today);
+  if (yearOf(inspectedOn) !== input.year) throw invalid(`核查日期${inspectedOn}不在核查年度${input.year}内`);
+  if (input.outcome !== 'intact' && !input.findings?.trim()) throw invalid('退化或灭失须写明核查情况（findings）', 'findings-required');
+  return withScope(pool, user, async (tx) => {
+    const p = await procedures.getProcedure(tx, input.parcelId, { forUpdate: true });
+    if (!p) throw procedureNotFound(input.parcelId);
+    if (!(RESERVE_STATES as readonly State[]).includes(p.state)) {
+      throw new Problem(409, 'not-in-reserve', 'Parcel not in the reserve', `地块${p.parcel_no}不在储备库中（当前状态：${p.state}），无需年度核查`);
+    }
+    const area = m2ToMicroMu(p.area_m2!);
+    await repo.lockAccount(tx, p.county_code, input.year);
+    const { rows } = await tx.client.query<{ id: string }>(
+      `INSERT INTO quota.inspection (parcel_id, county_code, year, inspected_on, outcome, findings, documents, area_umu, inspected_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (parcel_id, year) DO NOTHING RETURNING id`,
+      [p.id, p.county_code, input.year, inspectedOn, input.outcome, input.findings?.trim() || null, JSON.stringify(input.documents ?? []), area.toString(), user.id],
+    );
+    if (!rows[0]) throw new Problem(409, 'inspection-exists', 'Already inspected', `地块${p.parcel_no}${input.year}年度已核查`);
+    const inspectionId = rows[0].id;
+    let deduction: MicroMu = 0n;
+    if (input.outcome !== 'intact') {
+      deduction = area;
+      await repo.insertEntry(tx, {
+        county: p.county_code,
+        account: 'county',
+        quotaYear: input.year,
+        kind: 'deducted',
+        amount: -area,
+        reserveYear: p.reserve_year ?? undefined,
+        inspectionId,
+        note: `${input.outcome === 'lost' ? '灭失' : '退化'}：${input.findings!.trim()}`,
+      });
+    }
+    if (input.outcome === 'lost') {
+      planOrThrow('inspection-lost', p.state, user);
+      await procedures.recordTransition(tx, p, {
+        action: 'inspection-lost',
+        to: 'removed',
+        effectiveOn: inspectedOn,
+        notes: input.findings,
+        documents: input.documents,
+        evidence: { inspectionId, year: input.year, outcome: 'lost', deductedMicroMu: area.toString() },
+        fields: { end_reason: `${input.year}年度核查灭失：${input.findings!.trim()}` },
+      });
+    }
+    const balance = await repo.balance(tx, p.county_code, 'county', input.year);
+    return { inspection: (await repo.inspections(tx, { id: inspectionId }))[0]!, deducted: quotaArea(deduction), balance: quotaArea(balance), overdrawn: balance < 0n };
+  });
+}
+
+// ---------------------------------------------------------------- provincial pool
+
+export async function requestPool(pool: pg.Pool, user: AuthUser, input: { county: string; quotaYear: number; area: AreaInput; purpose: string }) {
+  requireCounty(user, input.county);
+  requireRole(user, PERMISSIONS.requestPool, '申请省级统筹定额');
+  const amount = parseArea(input.area);
+  if (!input.purpose.trim()) throw invalid('须说明用途（purpose）');
+  return withScope(pool, user, async (tx) => {
+    const { rows } = await tx.client.query<{ id: string }>(
+      `INSERT INTO quota.pool_request (county_code, quota_year, amount_umu, purpose, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [input.county, input.quotaYear, amount.toString(), input.purpose.trim(), user.id],
+    );
+    return (await repo.poolRequests(tx, input.quotaYear)).find((r) => r.id === rows[0]!.id)!;
+  });
+}
+
+/** One allocation round for a quota year (see src/domain/quota/pool.ts for the priority rule). */
+export async function allocate(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, input: { quotaYear: number }) {
+  requireRole(user, PERMISSIONS.allocatePool, '省级统筹定额分配');
+  return withScope(pool, user, async (tx) => {
+    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pool:${user.prefix}:${input.quotaYear}`]);
+    if (await lapseExecuted(tx, pilot)) throw invalid('试点期已结束，新增定额已作废', 'quota-lapsed');
+    const sums = await repo.sums(tx, { quotaYear: input.quotaYear });
+    const balances = new Map<string, MicroMu>();
+    for (const s of sums.filter((x) => x.account === 'pool')) balances.set(s.county_code, (balances.get(s.county_code) ?? 0n) + s.umu);
+    const requests = (await repo.poolRequests(tx, input.quotaYear)).map((r) => ({
+      id: r.id,
+      county: r.county_code,
+      need: r.amount_umu - r.allocated_umu,
+      requestedAt: r.requested_at.toISOString(),
+    }));
+    const plan = allocatePool([...balances].map(([county, available]) => ({ county, available })), requests);
+    const roundId = randomUUID();
+    const made = [];
+    // Every account-year touched, locked in one (sorted) order, so no other writer can deadlock with us.
+    for (const county of [...new Set(plan.flatMap((a) => [a.county, a.origin]))].sort()) await repo.lockAccount(tx, county, input.quotaYear);
+    for (const a of plan) {
+      const { rows } = await tx.client.query<{ id: string }>(
+        `INSERT INTO quota.allocation (round_id, quota_year, county_code, origin_county, request_id, tier, amount_umu, allocated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [roundId, input.quotaYear, a.county, a.origin, a.requestId, a.tier, a.amount.toString(), user.id],
+      );
+      const allocationId = rows[0]!.id;
+      await repo.insertEntry(tx, { county: a.origin, account: 'pool', quotaYear: input.quotaYear, kind: 'allocated-out', amount: -a.amount, allocationId, counterparty: a.county });
+      await repo.insertEntry(tx, { county: a.county, account: 'county', quotaYear: input.quotaYear, kind: 'allocated-in', amount: a.amount, allocationId, counterparty: a.origin });
+      made.push({ id: allocationId, requestId: a.requestId, county: a.county, origin: a.origin, tier: a.tier, amount: quotaArea(a.amount) });
+    }
+    return { roundId, quotaYear: input.quotaYear, allocations: made };
+  });
+}
+
+export async function poolView(pool: pg.Pool, user: AuthUser, quotaYear?: number) {
+  return withScope(pool, user, async (tx) => {
+    const sums = (await repo.sums(tx, { quotaYear })).filter((s) => s.account === 'pool');
+    const by = new Map<string, MicroMu>();
+    for (const s of sums) by.set(`${s.county_code}|${s.quota_year}`, (by.get(`${s.county_code}|${s.quota_year}`) ?? 0n) + s.umu);
+    const requests = await repo.poolRequests(tx, quotaYear);
+    const allocs = await repo.allocations(tx, quotaYear);
+    return {
+      balances: [...by].map(([k, v]) => ({ originCounty: k.split('|')[0]!, quotaYear: Number(k.split('|')[1]), balance: quotaArea(v) })),
+      requests: requests.map((r) => ({
+        id: r.id,
+        countyCode: r.county_code,
+        quotaYear: r.quota_year,
+        purpose: r.purpose,
+        requested: quotaArea(r.amount_umu),
+        allocated: quotaArea(r.allocated_umu),
+        outstanding: quotaArea(r.amount_umu - r.allocated_umu),
+        requestedAt: r.requested_at.toISOString(),
+      })),
+      allocations: allocs.map((a) => ({ id: a.id, roundId: a.round_id, quotaYear: a.quota_year, countyCode: a.county_code, originCounty: a.origin_county, requestId: a.request_id, tier: a.tier, amount: quotaArea(a.amount_umu), allocatedAt: a.allocated_at.toISOString() })),
+    };
+  });
+}
+
+// ---------------------------------------------------------------- lapse at the end of the pilot period
+
+export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod) {
+  requireRole(user, PERMISSIONS.lapse, '试点期结束定额作废');
+  const today = todayInChina();
+  if (!lapsedOn(pilot, today)) {
+    throw invalid(`试点期（${pilot.startYear}–${pilot.endYear}年）至${lastValidDay(pilot)}结束，今天（${today}）尚未结束`, 'pilot-not-ended');
+  }
+  return withScope(pool, user, async (tx) => {
+    const province = user.prefix.slice(0, 2);
+    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lapse:${province}:${pilot.endYear}`]);
+    if (await lapseExecuted(tx, pilot)) throw new Problem(409, 'already-lapsed', 'Already lapsed', `试点期${pilot.startYear}–${pilot.endYear}年的定额已作废`);
+    const { rows } = await tx.client.query<{ id: string }>(
+      `INSERT INTO quota.lapse (period_start, period_end, province_prefix, executed_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [pilot.startYear, pilot.endYear, province, user.id],
+    );
+    const lapseId = rows[0]!.id;
+    const sums = await repo.sums(tx);
+    const balances = new Map<string, MicroMu>();
+    for (const s of sums) {
+      if (s.quota_year > pilot.endYear) continue;
+      const k = `${s.county_code}|${s.account}|${s.quota_year}`;
+      balances.set(k, (balances.get(k) ?? 0n) + s.umu);
+    }
+    const lapsed = [];
+    for (const [k, v] of [...balances].sort()) {
+      if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
+      const [county, account, year] = k.split('|') as [string, repo.Account, string];
+      await repo.lockAccount(tx, county, Number(year));
+      await repo.insertEntry(tx, { county, account, quotaYear: Number(year), kind: 'lapsed', amount: -v, lapseId, note: `试点期${pilot.startYear}–${pilot.endYear}年结束未使用，自动作废` });
+      lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: quotaArea(v) });
+    }
+    return { lapseId, period: pilot, lapsed };
+  });
+}

@@ -1,0 +1,357 @@
+/**
+ * The procedure end to end on the sample county 361123 (real survey layers, real checks): parcels
+ * restored from 0602 to forest are walked from the township's application to the provincial
+ * reserve by the right people, then turned into quota; every guard is tripped at least once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { drawAreaSample } from '../../src/domain/audit/sampling.js';
+import { m2ToMicroMu } from '../../src/domain/quota/five-hundred-mu.js';
+import { parseDecimal } from '../../src/domain/quota/five-hundred-mu.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
+import { resetCounty, testPool } from '../helpers/db.js';
+import { expectProblem } from '../helpers/imports.js';
+import { resetProcedure, uploadAs } from '../helpers/procedure.js';
+
+const pool = testPool();
+let app: App;
+let restored: SurveyPolygon[];
+let stillMining: SurveyPolygon[];
+const u = {} as Record<'township' | 'forestry' | 'government' | 'city' | 'reviewer' | 'admin' | 'otherTownship', TestUser>;
+
+async function clean() {
+  await resetProcedure(pool);
+  await deleteCandidates(pool);
+  await resetCounty(pool, COUNTY);
+  await deleteTestUsers(pool);
+}
+
+beforeAll(async () => {
+  await clean();
+  app = await buildTestApp(pool);
+  await importSurveyLayers(app);
+  restored = await surveyPolygons(pool, '0602', '03%', 4);
+  stillMining = await surveyPolygons(pool, '0602', '0602', 6);
+  expect(restored.length).toBeGreaterThanOrEqual(3);
+  expect(stillMining.length).toBeGreaterThanOrEqual(4);
+  const township = restored[0]!.township;
+  u.township = await createTestUser(pool, 'township', township);
+  u.forestry = await createTestUser(pool, 'county-forestry', COUNTY);
+  u.government = await createTestUser(pool, 'county-government', COUNTY);
+  u.city = await createTestUser(pool, 'city', '361100');
+  u.reviewer = await createTestUser(pool, 'province-reviewer', '36');
+  u.admin = await createTestUser(pool, 'province-admin', '36');
+  const other = [...restored, ...stillMining].map((p) => p.township).find((t) => t !== township) ?? `${COUNTY}999`;
+  u.otherTownship = await createTestUser(pool, 'township', other);
+});
+afterAll(async () => {
+  await app?.close();
+  await clean();
+  await pool.end();
+});
+
+const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
+const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
+async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+}
+/** A guard failure: 422 guard-failed listing exactly these guards. */
+function guardFailed(res: Awaited<ReturnType<typeof post>>, ...guards: string[]) {
+  const body = expectProblem(res, 422, 'guard-failed');
+  expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
+  return body;
+}
+const transitionCount = async (id: string) => (await pool.query('SELECT count(*)::int AS n FROM procedure.transition WHERE parcel_id = $1', [id])).rows[0].n as number;
+
+/** Uploads parcels as the township of the first one, with the application-time checks (survey of 2019). */
+async function upload(parcels: SurveyPolygon[], prefix: string) {
+  const township = parcels[0]!.township;
+  const user = township === u.township.adminCode ? u.township : await createTestUser(pool, 'township', township);
+  const view = await uploadAs(
+    app,
+    user.headers,
+    parcels.map((p, i) => ({ geometry: p.geometry, properties: { DKBH: `${prefix}-${i + 1}`, XZDM: p.township, SQDW: '乡镇人民政府' } })),
+    { county: COUNTY, township, runChecks: false },
+  );
+  const run = await post(u.forestry, `/api/v1/candidate-uploads/${view.id}/check-runs`, { latestYear: 2019 });
+  expect(run.statusCode, run.body).toBe(201);
+  const detail = await ok(await get(u.forestry, `/api/v1/candidate-uploads/${view.id}`));
+  return { upload: view, user, parcels: detail.parcels as { id: string; parcelNo: string }[], report: run.json() };
+}
+
+/** Walks one parcel from 申请 to 变更 as the right people, with dates in the past (2022–2024). */
+async function walkToChanged(township: TestUser, candidateParcelId: string, rightsHolders?: (h: { qsdwdm: string; qsdwmc: string }) => object) {
+  const p = await ok(await post(township, '/api/v1/procedures', { candidateParcelId, appliedOn: '2022-02-10', notes: '申请补充林地' }), 201);
+  let v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2022-02-20' }));
+  expect(v.state).toBe('verified');
+  v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会公告栏' }));
+  for (const h of v.rightsHolders) {
+    await ok(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, rightsHolders?.(h) ?? { qsdwdm: h.qsdwdm, signatory: `${h.qsdwmc}负责人`, consentedOn: '2022-03-05', document: { title: '权利人同意书', number: `同意〔2022〕${h.qsdwdm.slice(-3)}号` } }),
+      201,
+    );
+  }
+  await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20', documents: [{ title: '县政府批复', number: '玉府字〔2022〕12号' }] }));
+  await ok(
+    await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, {
+      forestClass: '0301',
+      species: ['杉木', '木荷'],
+      plantedOn: '2022-04-01',
+      areaM2: v.areaOfRecord.m2,
+      restorer: { name: '玉山县某矿业有限公司', kind: '企业' },
+    }),
+  );
+  await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }));
+  return ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
+}
+
+describe('a parcel walked from application to the provincial reserve, by the right people only', () => {
+  let walked: { id: string; area: number }[] = [];
+  let submissionId: string;
+
+  it('walks three restored parcels through 申请 … 变更 … 入库, each step recorded with who, when and the evidence', async () => {
+    const sameTownship = restored.filter((p) => p.township === restored[0]!.township).slice(0, 3);
+    const parcels = sameTownship.length >= 3 ? sameTownship : restored.slice(0, 3);
+    const { user, parcels: cands } = await upload(parcels, 'WALK');
+    for (const c of cands) {
+      const changed = await walkToChanged(user, c.id);
+      expect(changed.state).toBe('changed');
+      const reserved = await ok(await post(u.forestry, `/api/v1/procedures/${changed.id}/reserve`, { reserveYear: 2023, reservedOn: '2024-01-25' }));
+      expect(reserved).toMatchObject({ state: 'county-reserve', stateLabel: '入库（县级储备库）', reserveYear: 2023 });
+      walked.push({ id: reserved.id, area: reserved.areaOfRecord.m2 });
+    }
+    const d = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}`));
+    expect(d.history.map((h: { action: string }) => h.action)).toEqual(['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve']);
+    expect(d.history.map((h: { actor: { role: string } }) => h.actor.role)).toEqual([
+      'township', 'county-forestry', 'county-forestry', 'county-government', 'county-forestry', 'county-forestry', 'county-forestry', 'county-forestry',
+    ]);
+    const verify = d.history[1];
+    expect(verify.actor.login).toBe(u.forestry.login);
+    expect(verify.effectiveOn).toBe('2022-02-20');
+    expect(verify.evidence.checkRunId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(verify.evidence.checks.map((c: { code: string }) => c.code).sort()).toEqual(['area', 'geometry', 'jurisdiction', 'not-forest', 'overlap', 'ownership', 'source']);
+    expect(verify.evidence.checks.every((c: { status: string }) => c.status !== 'fail')).toBe(true);
+    expect(d.history[3].documents).toEqual([{ title: '县政府批复', number: '玉府字〔2022〕12号' }]);
+    expect(d.history[3].evidence.consents.length).toBe(d.rightsHolders.length);
+    expect(d.history[5].evidence.landClassChange).toMatchObject({ code: 'land-class-change', status: 'pass' });
+    expect(d.history[6].evidence.forestXiaobanShare).toBeGreaterThan(0.99);
+    expect(d.afforestation).toMatchObject({ forestClass: '0301', species: ['杉木', '木荷'], restorer: { name: '玉山县某矿业有限公司', kind: '企业' } });
+    // The area of record is the area check's 椭球面积, exactly.
+    const areaCheck = (await pool.query(
+      `SELECT r.figures->'areaOfRecord'->>'m2' AS m2 FROM candidate.check_result r JOIN procedure.parcel p ON p.verification_run_id = r.run_id AND p.candidate_parcel_id = r.parcel_id
+        WHERE p.id = $1 AND r.check_code = 'area'`, [walked[0]!.id])).rows[0].m2;
+    expect(d.areaOfRecord.m2).toBe(Number(areaCheck));
+    expect(d.availableActions).toEqual([]);
+  });
+
+  it('the county submits its 2023 reserve to the city on time (by 15 September 2024)', async () => {
+    expectProblem(await post(u.city, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023 }), 403, 'role-not-permitted');
+    const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-15' }), 201);
+    expect(s).toMatchObject({ reserveYear: 2023, dueOn: '2024-09-15', late: false, parcels: 3, state: 'city-review' });
+    const total = walked.reduce((sum, w) => sum + m2ToMicroMu(w.area.toFixed(2)), 0n);
+    expect(m2ToMicroMu(s.area.m2.toFixed(2))).toBe(total);
+    submissionId = s.id;
+    expectProblem(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-15' }), 409, 'reserve-already-submitted');
+  });
+
+  it('the city draws a reproducible sample covering ≥ 30 % of the area; a failed parcel leaves the reserve with the reason', async () => {
+    expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 409, 'audit-not-due');
+    const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', seed: 'shangrao-2024-yushan' }), 201);
+    expect(a.seed).toBe('shangrao-2024-yushan');
+    expect(a.sampledShare).toBeGreaterThanOrEqual(0.3);
+    // Anyone can redraw it from the recorded seed and population.
+    const redraw = drawAreaSample(
+      a.population.map((p: { parcelId: string; areaM2: string }) => ({ id: p.parcelId, areaCentiM2: parseDecimal(p.areaM2, 2)! })),
+      a.seed,
+      30,
+    );
+    expect(a.samples.map((s: { parcelId: string }) => s.parcelId)).toEqual(redraw.sample.map((s) => s.id));
+    expectProblem(await post(u.city, `/api/v1/audits/${a.id}/complete`), 422, 'guard-failed');
+    const [first, ...rest] = a.samples as { parcelId: string }[];
+    // The first sampled parcel fails (no reason: refused), the others pass.
+    guardFailed(await post(u.city, `/api/v1/audits/${a.id}/results`, { parcelId: first!.parcelId, result: 'fail' }), 'reason-required');
+    await ok(await post(u.city, `/api/v1/audits/${a.id}/results`, { parcelId: first!.parcelId, result: 'fail', reason: '现场林木成活率不足85%', inspectedOn: '2024-10-08' }));
+    expectProblem(await post(u.city, `/api/v1/audits/${a.id}/results`, { parcelId: first!.parcelId, result: 'pass' }), 409, 'result-recorded');
+    for (const s of rest) await ok(await post(u.city, `/api/v1/audits/${a.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-08' }));
+    const removed = await ok(await get(u.forestry, `/api/v1/procedures/${first!.parcelId}`));
+    expect(removed).toMatchObject({ state: 'removed', endReason: '市级抽查不合格：现场林木成活率不足85%' });
+    expect(removed.history.at(-1)).toMatchObject({ action: 'city-fail', actor: { role: 'city' } });
+    const done = await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`));
+    expect(done.moved).toBe(walked.length - 1);
+    expect(done.submission.state).toBe('province-review');
+    walked = walked.filter((w) => w.id !== first!.parcelId);
+  });
+
+  it('the province draws ≥ 15 %, records results and completes: the parcels enter the provincial reserve', async () => {
+    expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 403, 'role-not-permitted');
+    const a = await ok(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 201);
+    expect(a.seed).toMatch(/^[0-9a-f]{32}$/); // generated, and recorded
+    expect(a.sampledShare).toBeGreaterThanOrEqual(0.15);
+    for (const s of a.samples) await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
+    const done = await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/complete`));
+    expect(done.submission.state).toBe('provincial-reserve');
+    for (const w of walked) {
+      const d = await ok(await get(u.township, `/api/v1/procedures/${w.id}`));
+      expect(d.state).toBe('provincial-reserve');
+      expect(d.history.map((h: { action: string }) => h.action).slice(-3)).toEqual(['submit', 'city-pass', 'province-pass']);
+    }
+  });
+
+  it('the province issues 2024 quota from the 2023 reserve: below 500 亩 the county receives all of it, traceable to the parcels', async () => {
+    expectProblem(await post(u.reviewer, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-25' }), 403, 'role-not-permitted');
+    const res = await ok(await post(u.admin, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-25' }), 201);
+    expect(res.items).toHaveLength(1);
+    const i = res.items[0];
+    const exact = walked.reduce((s, w) => s + m2ToMicroMu(w.area.toFixed(2)), 0n);
+    expect(i).toMatchObject({ countyCode: COUNTY, reserveYear: 2023, quotaYear: 2024, batch: 1, parcels: walked.length });
+    expect(i.reserve.muExact).toBe(i.toCounty.muExact);
+    expect(BigInt(i.rule.cumulativeReserveMicroMu)).toBe(exact);
+    expect(i.toPool.muExact).toBe('0.000000');
+    const detail = await ok(await get(u.forestry, `/api/v1/quota/issuances/${i.id}`));
+    expect(detail.parcelItems.map((p: { parcelId: string }) => p.parcelId).sort()).toEqual(walked.map((w) => w.id).sort());
+    const q = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/quota`));
+    expect(q.years).toEqual([expect.objectContaining({ quotaYear: 2024, reserveYear: 2023 })]);
+    expect(q.years[0].county.issued.muExact).toBe(i.toCounty.muExact);
+    expect(q.years[0].county.balance.muExact).toBe(i.toCounty.muExact);
+    // Issuing again finds nothing new.
+    expect((await ok(await post(u.admin, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-26' }))).items).toEqual([]);
+  });
+
+  it('every step is in the append-only audit log, with the actor', async () => {
+    const log = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}/audit-log`));
+    const transitions = log.items.filter((e: { table: string }) => e.table === 'procedure.transition');
+    expect(transitions.map((e: { data: { action: string } }) => e.data.action)).toEqual([
+      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-pass', 'province-pass',
+    ]);
+    expect(transitions[0].actor).toMatchObject({ login: expect.stringMatching(/^test-u-township/), role: 'township' });
+    expect(log.items.some((e: { table: string; operation: string }) => e.table === 'procedure.parcel' && e.operation === 'UPDATE')).toBe(true);
+    expect(log.items.some((e: { table: string }) => e.table === 'procedure.consent')).toBe(true);
+    expect(log.items.some((e: { table: string }) => e.table === 'quota.issuance_parcel')).toBe(true);
+    await expect(pool.query('UPDATE audit.event SET actor_login = $1', ['someone-else'])).rejects.toThrow(/append-only/);
+    await expect(pool.query('DELETE FROM audit.event')).rejects.toThrow(/append-only/);
+    await expect(pool.query(`UPDATE procedure.transition SET notes = 'changed'`)).rejects.toThrow(/append-only/);
+    await expect(pool.query(`DELETE FROM quota.entry`)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('guards: each illegal step is refused with the guard that failed, and nothing changes', () => {
+  it('核实 needs the checks a–g run and passed, or a reasoned county override', async () => {
+    const { parcels: cands, user } = await upload([stillMining[0]!], 'G-VERIFY');
+    // The upload has a run (latestYear 2019) that passes; a run against 2023 where a restored parcel is forest fails "not-forest".
+    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
+    expectProblem(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 409, 'already-in-procedure');
+    expectProblem(await post(user, `/api/v1/procedures/${p.id}/verify`), 403, 'role-not-permitted');
+    expectProblem(await post(u.government, `/api/v1/procedures/${p.id}/confirm`), 409, 'transition-not-allowed');
+    const r = restored[3] ?? restored[0]!;
+    const { parcels: rc, user: ru } = await upload([{ ...r, geometry: r.geometry }], 'G-OVERRIDE');
+    const q = await ok(await post(ru, '/api/v1/procedures', { candidateParcelId: rc[0]!.id }), 201);
+    const before = await transitionCount(q.id);
+    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { rerunChecks: { latestYear: 2023 } }), 'checks-passed');
+    expect(refused.detail).toMatch(/不能办理“核实”：检查未通过：.*非现状林地/);
+    expect(await transitionCount(q.id)).toBe(before);
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '否' } }), 'checks-passed');
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '该地块申请时为采矿用地，2023年已完成修复，按修复前现状核实' } }));
+    expect(v.state).toBe('verified');
+    const d = await ok(await get(u.forestry, `/api/v1/procedures/${q.id}`));
+    expect(d.history.at(-1).evidence.override).toMatchObject({ checks: expect.arrayContaining(['not-forest']), by: u.forestry.login });
+  });
+
+  it('核实 without any check run is refused (checks-run)', async () => {
+    const view = await uploadAs(app, u.forestry.headers, [{ geometry: stillMining[1]!.geometry, properties: { DKBH: 'G-NORUN', XZDM: stillMining[1]!.township } }], {
+      county: COUNTY,
+      runChecks: false,
+    });
+    const cands = (await ok(await get(u.forestry, `/api/v1/candidate-uploads/${view.id}`))).parcels;
+    const t = await createTestUser(pool, 'township', stillMining[1]!.township);
+    const p = await ok(await post(t, '/api/v1/procedures', { candidateParcelId: cands[0].id }), 201);
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'checks-run');
+    // The township may withdraw its own application before verification, with a reason.
+    guardFailed(await post(t, `/api/v1/procedures/${p.id}/withdraw`, { reason: '' }), 'reason-required');
+    expect((await ok(await post(t, `/api/v1/procedures/${p.id}/withdraw`, { reason: '申请有误' }))).state).toBe('withdrawn');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 409, 'transition-not-allowed');
+  });
+
+  it('公示 records its period; an upheld objection stops the parcel; 确认 needs the period over, objections decided, every consent', async () => {
+    const { parcels: cands, user } = await upload([stillMining[2]!], 'G-PUBLIC');
+    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-10', to: '2022-03-01', place: '' }), 'publicity-period-valid', 'publicity-place');
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '某村村委会' }));
+    const withObjection = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/objections`, { receivedOn: '2022-03-03', objector: '村民张某', content: '地块边界含其承包地' }), 201);
+    const objectionId = withObjection.objections[0].id;
+    // Period not over, objection open, consents missing: all three named.
+    const f = guardFailed(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-08' }), 'publicity-ended', 'objections-resolved', 'consents-complete');
+    expect(f.detail).toMatch(/尚未登记同意：.+（\d{19}）/);
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: '3611230000000000000', signatory: 'x', consentedOn: '2022-03-05', document: { title: '同意书' } }), 422, 'guard-failed');
+    await ok(await post(u.government, `/api/v1/procedures/${p.id}/objections/${objectionId}/decision`, { decision: 'upheld', reason: '经核查异议属实' }));
+    const stopped = await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`));
+    expect(stopped).toMatchObject({ state: 'rejected', endReason: '公示异议成立：经核查异议属实' });
+    expect(stopped.history.at(-1)).toMatchObject({ action: 'uphold-objection', to: 'rejected', actor: { role: 'county-government' } });
+    expectProblem(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }), 409, 'transition-not-allowed');
+  });
+
+  it('造林 and 验收 guards; 验收 refuses a parcel the 2023 change survey still shows as mining land; 变更 names the layer', async () => {
+    const { parcels: cands, user } = await upload([stillMining[3]!], 'G-ACCEPT');
+    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
+    for (const h of v.rightsHolders) {
+      await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
+    }
+    await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
+    const bad = guardFailed(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0602', species: [], plantedOn: '2022-03-01', areaM2: v.areaOfRecord.m2 + 10, restorer: { name: ' ', kind: '企业' } }),
+      'forest-class-valid', 'species-recorded', 'afforestation-date-valid', 'afforested-area-valid', 'restorer-recorded',
+    );
+    expect(bad.detail).toMatch(/不能办理“造林”/);
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0305', species: ['胡枝子'], plantedOn: '2022-04-01', areaM2: v.areaOfRecord.m2, restorer: { name: '县自然资源局', kind: '政府' } }));
+    const before = await transitionCount(p.id);
+    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }), 'land-class-change-passed');
+    expect(refused.detail).toMatch(/2023年地类变更检查未通过/);
+    expect(await transitionCount(p.id)).toBe(before);
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2021 }), 422, 'change-year-not-imported');
+    expect((await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`))).state).toBe('afforested');
+  });
+
+  it('变更 against an earlier year names the layer that has not changed; 入库 refuses a year already submitted', async () => {
+    const { parcels: cands, user } = await upload([restored[2]!], 'G-CHANGE');
+    // restored[2] may overlap a walked parcel (same polygon): override the overlap if so.
+    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
+    const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '同一地块的补充材料，按原地块核实' } });
+    expect(v.statusCode, v.body).toBe(200);
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
+    for (const h of v.json().rightsHolders) {
+      await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
+    }
+    await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: v.json().areaOfRecord.m2, restorer: { name: '某公司', kind: '企业' } }));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }));
+    const f = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changeYear: 2019, changedOn: '2024-01-20' }), 'change-year-valid', 'change-in-dltb', 'change-in-one-map');
+    expect(f.detail).toMatch(/2019年地类图斑中仅0\.00%为林地/);
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2023, reservedOn: '2024-10-01' }), 'reserve-year-open');
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2022, reservedOn: '2024-10-01' }), 'reserve-year-valid', 'reserve-year-valid');
+    const r = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2024, reservedOn: '2024-10-01' }));
+    expect(r.state).toBe('county-reserve');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/withdraw`, { reason: '不再申请' }), 409, 'transition-not-allowed');
+    // Submitted after 15 September 2025: accepted, flagged late.
+    const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2024, submittedOn: '2025-09-16' }), 201);
+    expect(s).toMatchObject({ late: true, dueOn: '2025-09-15', lateLabel: expect.stringContaining('逾期') });
+    guardFailed(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2021, submittedOn: '2025-09-16' }), 'reserve-not-empty');
+  });
+
+  it('a township sees only its own township’s parcels', async () => {
+    const mine = await ok(await get(u.township, '/api/v1/procedures'));
+    expect(mine.items.length).toBeGreaterThan(0);
+    expect(mine.items.every((p: { townshipCode: string }) => p.townshipCode === u.township.adminCode)).toBe(true);
+    const others = await ok(await get(u.otherTownship, '/api/v1/procedures'));
+    expect(others.items.every((p: { townshipCode: string }) => p.townshipCode === u.otherTownship.adminCode)).toBe(true);
+    const theirs = mine.items[0].id;
+    expectProblem(await get(u.otherTownship, `/api/v1/procedures/${theirs}`), 404, 'procedure-not-found');
+  });
+});

@@ -1,0 +1,342 @@
+/**
+ * Quota: the 500 亩 rule on provincial-reserve parcels (seeded in SQL with chosen areas of record),
+ * the provincial pool's priority, draws (also 20 at once against one balance), deductions after the
+ * annual re-inspection, idle uses, lapse at the end of the pilot period, and the ledgers as JSON,
+ * CSV and XLSX with Chinese headers.
+ *
+ * Areas of record are multiples of 0.01 m² = 0.000015 亩, so 499.99, 500 and 1 730 亩 themselves are
+ * not areas any parcel set can have; the rule is tested here at the nearest areas of record on either
+ * side (333 333.33 m² = 499.999995 亩, 333 333.34 m² = 500.00001 亩) and at 0 and 500.01 亩
+ * (333 340 m², exact); tests/unit/quota proves it at exactly 0, 499.99, 500, 500.01 and 1 730 亩.
+ */
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createTestUser, deleteTestUsers, withDefaultToken, ensureTestAdmin, type TestUser } from '../helpers/auth.js';
+import { testDatabaseUrl, testPool } from '../helpers/db.js';
+import { expectProblem } from '../helpers/imports.js';
+import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
+
+const pool = testPool(8);
+let app: App;
+const u = {} as Record<string, TestUser>;
+
+/** County → its 2022 provincial reserve (m² of record per parcel) and what the rule must give (亩, exact). */
+const CASES = {
+  '361123': { parcels: [] as string[], county: '0.000000', pool: '0.000000', label: '0 亩' },
+  '361102': { parcels: ['333326.67'], county: '499.990005', pool: '0.000000', label: '499.99 亩（333 326.67 m²）' },
+  '361125': { parcels: ['200000.00', '133333.33'], county: '499.999995', pool: '0.000000', label: 'just below 500 亩 (499.999995)' },
+  '361127': { parcels: ['333333.34'], county: '500.000000', pool: '0.000010', label: 'just above 500 亩 (500.00001)' },
+  '361128': { parcels: ['333340.00'], county: '500.000000', pool: '0.010000', label: '500.01 亩 exactly' },
+  '360111': { parcels: ['400000.00', '400000.00', '353333.33'], county: '500.000000', pool: '1229.999995', label: '1 730 亩（1 153 333.33 m²）' },
+  '361124': { parcels: ['6666.67', '13333.33'], county: '30.000000', pool: '0.000000', label: '30 亩 (for deductions)' },
+} as const;
+type County = keyof typeof CASES;
+const seeded = {} as Record<County, string[]>;
+
+async function clean() {
+  await resetProcedure(pool);
+  await deleteSeededCandidates(pool);
+  await deleteTestUsers(pool);
+}
+
+beforeAll(async () => {
+  await clean();
+  app = await buildTestApp(pool);
+  u.admin = await createTestUser(pool, 'province-admin', '36');
+  u.reviewer = await createTestUser(pool, 'province-reviewer', '36');
+  u.city = await createTestUser(pool, 'city', '361100');
+  for (const c of Object.keys(CASES) as County[]) {
+    u[c] = await createTestUser(pool, 'county-forestry', c);
+    seeded[c] = await seedReserve(pool, c, 2022, [...CASES[c].parcels]);
+  }
+  u.government = await createTestUser(pool, 'county-government', '361124');
+});
+afterAll(async () => {
+  await app?.close();
+  await clean();
+  await pool.end();
+});
+
+const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
+const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
+async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json();
+}
+const quotaOf = async (county: string) => ok(await get(u[county]!, `/api/v1/counties/${county}/quota`));
+const yearOf = (q: { years: { quotaYear: number }[] }, y: number) => q.years.find((x) => x.quotaYear === y) as any;
+
+describe('issuance by the 500 亩 rule', () => {
+  it('is for the province administrator only, and only for quota years inside the pilot period', async () => {
+    expectProblem(await post(u['361123']!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.reviewer!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2024, issuedOn: '2024-03-01' }), 422, 'quota-year-outside-pilot');
+  });
+
+  it('gives each county exactly what the rule says, at 0, 499.99, either side of 500, 500.01 and 1 730 亩', async () => {
+    const zero = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, county: '361123', issuedOn: '2023-03-01' }));
+    expect(zero.items).toEqual([]); // no reserve, nothing issued
+    const res = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 201);
+    const by = Object.fromEntries(res.items.map((i: any) => [i.countyCode, i]));
+    for (const [county, c] of Object.entries(CASES)) {
+      const i = by[county];
+      if (c.parcels.length === 0) {
+        expect(i, county).toBeUndefined();
+        expect((await quotaOf(county)).balance.muExact).toBe('0.000000');
+        continue;
+      }
+      expect({ county, toCounty: i.toCounty.muExact, toPool: i.toPool.muExact }, c.label).toEqual({ county, toCounty: c.county, toPool: c.pool });
+      expect(i).toMatchObject({ reserveYear: 2022, quotaYear: 2023, batch: 1, parcels: c.parcels.length });
+      const q = await quotaOf(county);
+      const y = yearOf(q, 2023);
+      expect(y.county.issued.muExact).toBe(c.county);
+      expect(y.pool.pooled.muExact).toBe(c.pool);
+      expect(y.county.balance.muExact).toBe(c.county);
+      expect(y.validUntil).toBe('2024-12-31');
+    }
+    // Both units shown, each rounded from the exact value: 1 229.999995 亩 → 1230.0000 亩, 81.9999997 公顷 → 82.0000.
+    expect(by['360111'].toPool).toEqual({ m2: 820000, mu: 1230, hectare: 82, muExact: '1229.999995' });
+    expect(by['361127'].rule).toMatchObject({ thresholdMicroMu: '500000000', cumulativeReserveMicroMu: '500000010', text: expect.stringContaining('不小于500亩') });
+    expect(by['361125'].rule.text).toContain('小于500亩，全部下达');
+  });
+
+  it('applies the rule to the cumulative reserve when more parcels of the year arrive later', async () => {
+    // 361102 had 499.990005 亩; 0.02 亩 more (13.34 m² = 0.02001 亩) crosses 500: the county gets 0.009995, the pool 0.010015.
+    const more = await seedReserve(pool, '361102', 2022, ['13.34']);
+    const res = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, county: '361102', issuedOn: '2023-04-01' }), 201);
+    expect(res.items[0]).toMatchObject({ batch: 2, parcels: 1, toCounty: { muExact: '0.009995' }, toPool: { muExact: '0.010015' } });
+    const y = yearOf(await quotaOf('361102'), 2023);
+    expect(y.county.issued.muExact).toBe('500.000000');
+    expect(y.pool.pooled.muExact).toBe('0.010015');
+    const detail = await ok(await get(u['361102']!, `/api/v1/quota/issuances/${res.items[0].id}`));
+    expect(detail.parcelItems.map((p: any) => p.parcelId)).toEqual(more);
+    expect(detail.parcelItems[0].areaM2OfRecord).toBe('13.34');
+  });
+});
+
+describe('the provincial pool: priority to the origin county, then its city', () => {
+  it('serves 360111’s own request first, then same-city pools for Shangrao counties, then the rest of the province', async () => {
+    // Pools for 2023: 360111 1229.999995, 361102 0.010015, 361127 0.00001, 361128 0.01. Requests in this order: 361123, 360111, 361102.
+    expectProblem(await post(u['361123']!, '/api/v1/quota/pool/requests', { county: '361102', quotaYear: 2023, area: { unit: 'mu', value: 1 }, purpose: 'x' }), 403, 'out-of-jurisdiction');
+    const r1 = await ok(await post(u['361123']!, '/api/v1/quota/pool/requests', { county: '361123', quotaYear: 2023, area: { unit: 'mu', value: 100 }, purpose: '玉山县重点项目' }), 201);
+    const r2 = await ok(await post(u['360111']!, '/api/v1/quota/pool/requests', { county: '360111', quotaYear: 2023, area: { unit: 'mu', value: 1000 }, purpose: '青山湖区项目' }), 201);
+    const r3 = await ok(await post(u['361102']!, '/api/v1/quota/pool/requests', { county: '361102', quotaYear: 2023, area: { unit: 'mu', value: '0.005' }, purpose: '信州区项目' }), 201);
+    expectProblem(await post(u.reviewer!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 403, 'role-not-permitted');
+    const round = await ok(await post(u.admin!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 201);
+    const got = round.allocations.map((a: any) => [a.requestId, a.origin, a.tier, a.amount.muExact]);
+    // 361102's own (later) request is served from its own pool before 361123 gets the rest of it.
+    expect(got).toEqual([
+      [r2.id, '360111', 'same-county', '1000.000000'],
+      [r3.id, '361102', 'same-county', '0.005000'],
+      [r1.id, '361102', 'same-city', '0.005015'],
+      [r1.id, '361127', 'same-city', '0.000010'],
+      [r1.id, '361128', 'same-city', '0.010000'],
+      [r1.id, '360111', 'province', '99.984975'],
+    ]);
+    expect(yearOf(await quotaOf('361123'), 2023).county.allocatedIn.muExact).toBe('100.000000');
+    expect(yearOf(await quotaOf('360111'), 2023).pool.balance.muExact).toBe('130.015020');
+    const pool = await ok(await get(u.admin!, '/api/v1/quota/pool?quotaYear=2023'));
+    expect(pool.requests.every((r: any) => r.outstanding.muExact === '0.000000')).toBe(true);
+    // A second round has nothing left to do.
+    expect((await ok(await post(u.admin!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 201)).allocations).toEqual([]);
+  });
+});
+
+describe('draws against a balance', () => {
+  it('refuses a draw above the balance, a repeated approval number, a future quota year, and a county outside the user’s jurisdiction', async () => {
+    const c = u['361125']!;
+    const url = '/api/v1/counties/361125/quota/draws';
+    const big = expectProblem(await post(c, url, { projectName: '某高速公路', approvalNo: '赣林地审〔2023〕1号', approvedOn: '2023-05-01', area: { unit: 'hectare', value: 40 } }), 409, 'quota-insufficient');
+    expect(big.balance.muExact).toBe('499.999995');
+    expect(big.requested.muExact).toBe('600.000000');
+    const d = await ok(await post(c, url, { projectName: '某高速公路', approvalNo: '赣林地审〔2023〕1号', approvedOn: '2023-05-01', area: { unit: 'm2', value: 6666.67 } }), 201);
+    expect(d).toMatchObject({ quotaYear: 2023, area: { muExact: '10.000005' }, balanceAfter: { muExact: '489.999990' } });
+    expectProblem(await post(c, url, { projectName: '又一项目', approvalNo: '赣林地审〔2023〕1号', approvedOn: '2023-05-02', area: { unit: 'mu', value: 1 } }), 409, 'approval-no-exists');
+    expectProblem(await post(c, url, { projectName: 'x', approvalNo: 'y', approvedOn: '2023-05-02', quotaYear: 2024, area: { unit: 'mu', value: 1 } }), 422, 'quota-not-yet-valid');
+    expectProblem(await post(c, url, { projectName: 'x', approvalNo: 'y', approvedOn: '2023-05-02', area: { unit: 'm2', value: 1.005 } }), 422, 'area-invalid');
+    expectProblem(await post(u['361123']!, url, { projectName: 'x', approvalNo: 'z', approvedOn: '2023-05-02', area: { unit: 'mu', value: 1 } }), 403, 'out-of-jurisdiction');
+    expectProblem(await post(u.government!, '/api/v1/counties/361124/quota/draws', { projectName: 'x', approvalNo: 'z', approvedOn: '2023-05-02', area: { unit: 'mu', value: 1 } }), 403, 'role-not-permitted');
+  });
+
+  it('20 draws at the same moment against one balance: exactly as many succeed as the balance allows, nothing overdrawn', async () => {
+    // 361128 has exactly 500 亩 for 2023; 20 parallel draws of 30 亩: 16 fit (480 亩), 4 must be refused.
+    const url = '/api/v1/counties/361128/quota/draws';
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(u['361128']!, url, { projectName: `并发项目${i + 1}`, approvalNo: `赣林地审〔2023〕${100 + i}号`, approvedOn: '2023-07-01', area: { unit: 'mu', value: 30 } }),
+      ),
+    );
+    const codes = results.map((r) => r.statusCode).sort();
+    expect(codes.filter((c) => c === 201)).toHaveLength(16);
+    expect(codes.filter((c) => c === 409)).toHaveLength(4);
+    for (const r of results.filter((x) => x.statusCode === 409)) expect(r.json().code).toBe('quota-insufficient');
+    const y = yearOf(await quotaOf('361128'), 2023);
+    expect(y.county.drawn.muExact).toBe('480.000000');
+    expect(y.county.balance.muExact).toBe('20.000000');
+    const { rows } = await pool.query(`SELECT count(*)::int AS n, sum(amount_umu)::text AS s FROM quota.entry WHERE county_code = '361128' AND kind = 'drawn'`);
+    expect(rows[0]).toEqual({ n: 16, s: '-480000000' });
+    // The balances the successful draws reported are all different: they were served one at a time.
+    const after = results.filter((r) => r.statusCode === 201).map((r) => r.json().balanceAfter.muExact).sort();
+    expect(new Set(after).size).toBe(16);
+  });
+
+  it('flags approved uses idle for more than two years, until construction starts', async () => {
+    const d = await ok(await post(u['361127']!, '/api/v1/counties/361127/quota/draws', { projectName: '某工业园', approvalNo: '赣林地审〔2023〕9号', approvedOn: '2023-01-05', area: { unit: 'mu', value: 5 } }), 201);
+    const idle = async (asOf: string) => (await ok(await get(u['361127']!, `/api/v1/quota/idle-uses?county=361127&asOf=${asOf}`))).items.map((i: any) => i.id);
+    expect(await idle('2025-01-05')).toEqual([]);
+    expect(await idle('2025-01-06')).toEqual([d.id]);
+    await ok(await post(u['361127']!, `/api/v1/quota/draws/${d.id}/use`, { useStartedOn: '2024-06-01' }));
+    expect(await idle('2025-06-01')).toEqual([]);
+  });
+});
+
+describe('annual re-inspection deducts degraded or lost parcels from that year’s quota', () => {
+  it('deducts each degraded or lost parcel’s area from 2023; a lost parcel leaves the reserve', async () => {
+    const [a, b] = seeded['361124'];
+    expectProblem(await post(u['361123']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x' }), 404, 'procedure-not-found');
+    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded' }), 422, 'findings-required');
+    const d1 = await ok(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: '管护不到位，林分质量下降' }), 201);
+    expect(d1).toMatchObject({ deducted: { muExact: '10.000005' }, balanceAfter: { muExact: '19.999995' }, overdrawn: false });
+    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-02', outcome: 'intact' }), 409, 'inspection-exists');
+    const d2 = await ok(await post(u.city!, '/api/v1/quota/inspections', { parcelId: b, year: 2023, inspectedOn: '2023-11-02', outcome: 'lost', findings: '被开挖，林木灭失' }), 201);
+    expect(d2).toMatchObject({ deducted: { muExact: '19.999995' }, balanceAfter: { muExact: '0.000000' } });
+    const intact = await ok(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 201);
+    expect(intact.deducted.muExact).toBe('0.000000');
+    const y = yearOf(await quotaOf('361124'), 2023);
+    expect(y.county.deducted.muExact).toBe('30.000000');
+    expect(y.county.balance.muExact).toBe('0.000000');
+    const lost = await ok(await get(u['361124']!, `/api/v1/procedures/${b}`));
+    expect(lost).toMatchObject({ state: 'removed', endReason: '2023年度核查灭失：被开挖，林木灭失' });
+    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
+    // Traceable: the ledger entries name the parcels.
+    const ledger = await ok(await get(u['361124']!, '/api/v1/counties/361124/ledger'));
+    const deductions = ledger.entries.filter((e: any) => e.kind === 'deducted');
+    expect(deductions.map((e: any) => e.reference)).toEqual([expect.stringMatching(/^2023年度核查：地块S361124-\d+退化$/), expect.stringMatching(/^2023年度核查：地块S361124-\d+灭失$/)]);
+  });
+});
+
+describe('ledgers and reports', () => {
+  it('the county ledger reproduces the rule line by line, as JSON, CSV (BOM) and XLSX with Chinese headers', async () => {
+    const l = await ok(await get(u['360111']!, '/api/v1/counties/360111/ledger'));
+    expect(l.lines).toHaveLength(1);
+    expect(l.lines[0]).toMatchObject({
+      reserveYear: 2022,
+      quotaYear: 2023,
+      reserveParcels: 3,
+      countyReserve: { muExact: '1729.999995' },
+      issuedBasis: { muExact: '1729.999995' },
+      issued: { muExact: '500.000000' },
+      pooled: { muExact: '1229.999995' },
+      allocatedOut: { muExact: '1099.984975' },
+      allocatedIn: { muExact: '1000.000000' }, // its own pooled quota, requested back
+      balance: { muExact: '1500.000000' },
+      poolBalance: { muExact: '130.015020' },
+    });
+    expect(l.rounding).toMatch(/微亩/);
+    expect(l.entries.map((e: any) => e.kindLabel)).toEqual(expect.arrayContaining(['下达县级定额', '纳入省级统筹', '省级统筹调出']));
+    expect(l.parcels).toHaveLength(3);
+    const csv = await get(u['360111']!, '/api/v1/counties/360111/ledger?format=csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.headers['content-disposition']).toMatch(/filename\*=UTF-8''360111_/);
+    expect(csv.body.charCodeAt(0)).toBe(0xfeff);
+    const [header, row] = csv.body.slice(1).split('\r\n');
+    expect(header).toContain('储备年度,定额年度');
+    expect(header).toContain('下达县级定额（亩）,下达县级定额（公顷）');
+    expect(row).toContain('360111,2022,2023,3,1730,115.3333');
+    const xlsx = await app.inject({ method: 'GET', url: '/api/v1/counties/360111/ledger?format=xlsx', headers: u['360111']!.headers });
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['台账', '明细', '地块']);
+    const ws = wb.getWorksheet('台账')!;
+    const headers = (ws.getRow(1).values as unknown[]).slice(1);
+    expect(headers).toContain('纳入省级统筹（亩）');
+    expect(headers).toContain('县级结余（公顷）');
+    const col = headers.indexOf('纳入省级统筹（亩）') + 1;
+    expect(ws.getRow(2).getCell(col).value).toBe(1230);
+    expect(ws.getRow(3).getCell(2).value).toBe('合计');
+  });
+
+  it('the provincial summary adds up the counties exactly, with city subtotals; a city sees only its counties', async () => {
+    const s = await ok(await get(u.admin!, '/api/v1/ledger/province?quotaYear=2023'));
+    const counties = s.counties.map((c: any) => c.countyCode);
+    expect(counties).toEqual(expect.arrayContaining(['360111', '361102', '361124', '361125', '361127', '361128']));
+    const sum = (k: string) => s.counties.reduce((t: bigint, c: any) => t + BigInt(c[k].muExact.replace('.', '')), 0n);
+    expect(BigInt(s.total.issued.muExact.replace('.', ''))).toBe(sum('issued'));
+    expect(BigInt(s.total.pooled.muExact.replace('.', ''))).toBe(sum('pooled'));
+    expect(s.total.allocatedIn.muExact).toBe(s.total.allocatedOut.muExact); // the pool only moves quota
+    expect(s.cities.map((c: any) => c.cityCode)).toEqual(['360100', '361100']);
+    const city = await ok(await get(u.city!, '/api/v1/ledger/province?quotaYear=2023'));
+    expect(city.counties.every((c: any) => c.countyCode.startsWith('3611'))).toBe(true);
+    const xlsx = await app.inject({ method: 'GET', url: '/api/v1/ledger/province?quotaYear=2023&format=xlsx', headers: u.admin!.headers });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('汇总')!;
+    expect((ws.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['设区市代码', '县级代码', '定额年度']);
+    expect(ws.getRow(ws.rowCount).getCell(2).value).toBe('合计');
+  });
+
+  it('the annual summary (due early January) and forest-land stock per county', async () => {
+    const a = await ok(await get(u['361124']!, '/api/v1/counties/361124/annual-summary/2023'));
+    expect(a).toMatchObject({ dueOn: '2024-01-10', submission: null, inspections: { total: 2, degraded: 1, lost: 1, deducted: { muExact: '30.000000' } } });
+    expectProblem(await post(u.government!, '/api/v1/counties/361124/annual-summary/2023/submit', { submittedOn: '2024-01-08' }), 403, 'role-not-permitted');
+    const s = await ok(await post(u['361124']!, '/api/v1/counties/361124/annual-summary/2023/submit', { submittedOn: '2024-01-12' }), 201);
+    expect(s).toMatchObject({ late: true, dueOn: '2024-01-10' });
+    expectProblem(await post(u['361124']!, '/api/v1/counties/361124/annual-summary/2023/submit', { submittedOn: '2024-01-12' }), 409, 'summary-submitted');
+    const csv = await get(u['361124']!, '/api/v1/counties/361124/annual-summary/2023?format=csv');
+    expect(csv.body.split('\r\n')[0]).toBe('\uFEFF项目,数量,面积（亩）,面积（公顷）,说明');
+    const stock = await ok(await get(u['361128']!, '/api/v1/counties/361128/forest-stock'));
+    expect(stock.years).toEqual([
+      expect.objectContaining({ year: 2022, addedByReserve: expect.objectContaining({ muExact: '500.010000' }), occupiedByProjects: expect.objectContaining({ muExact: '0.000000' }) }),
+      expect.objectContaining({ year: 2023, occupiedByProjects: expect.objectContaining({ muExact: '480.000000' }), cumulativeNet: expect.objectContaining({ muExact: '20.010000' }), balanced: true }),
+    ]);
+    const lost = await ok(await get(u['361124']!, '/api/v1/counties/361124/forest-stock'));
+    expect(lost.years.find((y: any) => y.year === 2023).removedFromReserve.muExact).toBe('19.999995');
+  });
+});
+
+describe('lapse at the end of the pilot period (2022–2024)', () => {
+  it('cannot run before the period ends (a pilot extended to 2030)', async () => {
+    const config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl() }) };
+    const extended = withDefaultToken(await buildApp({ config, pool, pilotPeriod: { startYear: 2022, endYear: 2030 } }), await ensureTestAdmin(pool));
+    try {
+      expectProblem(await extended.inject({ method: 'POST', url: '/api/v1/quota/lapse', headers: u.admin!.headers }), 422, 'pilot-not-ended');
+    } finally {
+      await extended.close();
+    }
+  });
+
+  it('refuses draws dated after 2024, then voids every unused balance in the ledger; nothing can be drawn afterwards', async () => {
+    expectProblem(
+      await post(u['361127']!, '/api/v1/counties/361127/quota/draws', { projectName: 'x', approvalNo: '赣林地审〔2025〕1号', approvedOn: '2025-01-02', quotaYear: 2023, area: { unit: 'mu', value: 1 } }),
+      422,
+      'quota-lapsed',
+    );
+    const before = yearOf(await quotaOf('361127'), 2023);
+    expectProblem(await post(u.reviewer!, '/api/v1/quota/lapse'), 403, 'role-not-permitted');
+    const l = await ok(await post(u.admin!, '/api/v1/quota/lapse'), 201);
+    expect(l.period).toEqual({ startYear: 2022, endYear: 2024 });
+    const mine = l.lapsed.filter((x: any) => x.countyCode === '361127');
+    expect(mine.map((x: any) => [x.account, x.amount.muExact])).toEqual([['county', before.county.balance.muExact]]);
+    const after = yearOf(await quotaOf('361127'), 2023);
+    expect(after.county.lapsed.muExact).toBe(before.county.balance.muExact);
+    expect(after.county.balance.muExact).toBe('0.000000');
+    expect(yearOf(await quotaOf('360111'), 2023).pool.balance.muExact).toBe('0.000000');
+    expectProblem(await post(u.admin!, '/api/v1/quota/lapse'), 409, 'already-lapsed');
+    expectProblem(
+      await post(u['361102']!, '/api/v1/counties/361102/quota/draws', { projectName: 'x', approvalNo: 'late-1', approvedOn: '2024-06-01', area: { unit: 'mu', value: 1 } }),
+      422,
+      'quota-lapsed',
+    );
+    expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2024-06-01' }), 422, 'quota-lapsed');
+    // Province total: everything issued or pooled is now drawn, deducted, allocated or lapsed.
+    const s = await ok(await get(u.admin!, '/api/v1/ledger/province'));
+    expect(s.total.balance.muExact).toBe('0.000000');
+    expect(s.total.poolBalance.muExact).toBe('0.000000');
+  });
+});

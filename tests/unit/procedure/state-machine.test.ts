@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { coversCounty, normaliseAdminCode, scopePrefix } from '../../../src/domain/procedure/actors.js';
+import { addYears, annualSummaryDue, isIdleUse, isLateSubmission, reserveSubmissionDue } from '../../../src/domain/procedure/deadlines.js';
+import {
+  ACTIONS,
+  acceptGuards,
+  afforestGuards,
+  availableActions,
+  changeGuards,
+  confirmGuards,
+  plan,
+  publicizeGuards,
+  reserveGuards,
+  STATES,
+  verifyGuards,
+  type CheckOutcome,
+} from '../../../src/domain/procedure/state-machine.js';
+
+const guards = (failures: { guard: string }[]) => failures.map((f) => f.guard);
+const passing = (): CheckOutcome[] =>
+  ['geometry', 'area', 'source', 'not-forest', 'ownership', 'jurisdiction', 'overlap'].map((code) => ({ code, status: 'pass', message: 'ok' }));
+
+describe('states and transitions', () => {
+  it('has a Chinese label for every state and the happy path in order', () => {
+    const path = ['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-pass', 'province-pass'] as const;
+    let state: keyof typeof STATES | null = null;
+    for (const a of path) {
+      const role = ACTIONS[a].roles[0];
+      const p = plan(a, state, role);
+      expect(p.ok, `${a} from ${state}`).toBe(true);
+      state = ACTIONS[a].to;
+      expect(STATES[state]).toMatch(/[\u4e00-\u9fff]/);
+    }
+    expect(state).toBe('provincial-reserve');
+  });
+
+  it('refuses an action from the wrong state, naming the state and the allowed ones', () => {
+    const p = plan('confirm', 'verified', 'county-government');
+    expect(p).toMatchObject({ ok: false, status: 409, code: 'transition-not-allowed' });
+    expect(!p.ok && p.reason).toMatch(/当前状态为“核实”.*只能在“公示”状态下办理/);
+    expect(plan('verify', 'provincial-reserve', 'county-forestry').ok).toBe(false);
+    expect(plan('withdraw', 'county-reserve', 'county-forestry').ok).toBe(false); // not after 入库
+  });
+
+  it('refuses an action by the wrong role, naming who may do it', () => {
+    const p = plan('confirm', 'publicized', 'county-forestry');
+    expect(p).toMatchObject({ ok: false, status: 403, code: 'role-not-permitted' });
+    expect(!p.ok && p.reason).toMatch(/县级人民政府/);
+    expect(plan('apply', null, 'county-forestry').ok).toBe(false);
+    expect(plan('city-pass', 'city-review', 'province-admin').ok).toBe(false);
+    expect(plan('province-pass', 'province-review', 'city').ok).toBe(false);
+  });
+
+  it('offers each role only its own next steps', () => {
+    expect(availableActions('publicized', 'county-government')).toEqual(['confirm', 'reject']);
+    expect(availableActions('applied', 'township')).toEqual(['withdraw']);
+    expect(availableActions('applied', 'county-forestry')).toEqual(['verify', 'withdraw', 'reject']);
+    expect(availableActions('provincial-reserve', 'county-forestry')).toEqual([]);
+  });
+});
+
+describe('guards', () => {
+  it('核实: every check a–g ran and none failed (warnings allowed); a failure needs a reasoned override', () => {
+    expect(verifyGuards(passing(), undefined)).toEqual([]);
+    const warned = passing().map((c) => (c.code === 'ownership' ? { ...c, status: 'warn' } : c));
+    expect(verifyGuards(warned, undefined)).toEqual([]);
+    expect(guards(verifyGuards(null, undefined))).toEqual(['checks-run']);
+    expect(guards(verifyGuards(passing().filter((c) => c.code !== 'overlap'), undefined))).toEqual(['checks-run']);
+    const failed = passing().map((c) => (c.code === 'overlap' ? { ...c, status: 'fail', message: '与其他地块重叠' } : c));
+    const f = verifyGuards(failed, undefined);
+    expect(guards(f)).toEqual(['checks-passed']);
+    expect(f[0]!.reason).toMatch(/重复申报（与其他地块重叠）/);
+    expect(guards(verifyGuards(failed, { reason: '  ' }))).toEqual(['checks-passed']);
+    expect(verifyGuards(failed, { reason: '经外业核实，重叠部分为同一地块重复上传，已撤回另一批次' })).toEqual([]);
+  });
+
+  it('公示: a valid period that has started, and a place', () => {
+    expect(publicizeGuards({ from: '2024-03-01', to: '2024-03-10', place: '村委会' }, '2024-03-05')).toEqual([]);
+    expect(guards(publicizeGuards({ from: '2024-03-10', to: '2024-03-01', place: '村委会' }, '2024-03-20'))).toEqual(['publicity-period-valid']);
+    expect(guards(publicizeGuards({ from: '2024-02-30', to: '2024-03-01', place: '' }, '2024-03-20'))).toEqual(['publicity-period-valid', 'publicity-place']);
+  });
+
+  it('确认: period over, objections decided and not upheld, every rights holder consented', () => {
+    const holders = [{ qsdwdm: 'A', qsdwmc: '甲村' }, { qsdwdm: 'B', qsdwmc: '乙村' }];
+    const ok = { publicityTo: '2024-03-10', objections: [{ id: 'o', decision: 'dismissed' as const }], rightsHolders: holders, consents: ['A', 'B'] };
+    expect(confirmGuards(ok, '2024-03-11', '2024-04-01')).toEqual([]);
+    expect(guards(confirmGuards(ok, '2024-03-10', '2024-04-01'))).toEqual(['publicity-ended']);
+    expect(guards(confirmGuards({ ...ok, objections: [{ id: 'o', decision: null }] }, '2024-03-11', '2024-04-01'))).toEqual(['objections-resolved']);
+    expect(guards(confirmGuards({ ...ok, objections: [{ id: 'o', decision: 'upheld' }] }, '2024-03-11', '2024-04-01'))).toEqual(['no-upheld-objection']);
+    const missing = confirmGuards({ ...ok, consents: ['A'] }, '2024-03-11', '2024-04-01');
+    expect(guards(missing)).toEqual(['consents-complete']);
+    expect(missing[0]!.reason).toContain('乙村（B）');
+  });
+
+  it('造林: forest class, species, date after confirmation, area within the area of record, restorer', () => {
+    const input = { forestClass: '0301', species: ['杉木'], plantedOn: '2024-04-01', areaM2: 1000, restorer: { name: '某矿业公司', kind: '企业' } };
+    const facts = { confirmedOn: '2024-03-20', areaOfRecordM2: 1000 };
+    expect(afforestGuards(input, facts, '2024-05-01')).toEqual([]);
+    expect(guards(afforestGuards({ ...input, forestClass: '0602', species: [' '], plantedOn: '2024-03-01', areaM2: 1000.02, restorer: { name: '', kind: '企业' } }, facts, '2024-05-01'))).toEqual([
+      'forest-class-valid',
+      'species-recorded',
+      'afforestation-date-valid',
+      'afforested-area-valid',
+      'restorer-recorded',
+    ]);
+  });
+
+  it('验收: the land-class-change check of the year passed, the year not before planting', () => {
+    const pass = { code: 'land-class-change', status: 'pass', message: '2023年…' };
+    expect(acceptGuards(pass, 2023, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01')).toEqual([]);
+    expect(guards(acceptGuards({ ...pass, status: 'fail', message: '仅12%' }, 2023, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01'))).toEqual(['land-class-change-passed']);
+    expect(guards(acceptGuards(null, 2022, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01'))).toEqual(['change-year-after-afforestation', 'land-class-change-passed']);
+  });
+
+  it('变更: DLTB and one-map judged separately, naming the layer that has not changed', () => {
+    const f = { acceptanceYear: 2023, areaOfRecordM2: 1000, minShare: 1, toleranceM2: 1 };
+    const outcome = (dltb: number, xb: number, message = '') => ({
+      code: 'land-class-change',
+      status: dltb >= 999 && xb >= 999 ? 'pass' : 'fail',
+      message,
+      figures: { forestDltbArea: { m2: dltb }, forestXiaobanArea: { m2: xb }, forestDltbShare: dltb / 1000, forestXiaobanShare: xb / 1000 },
+    });
+    expect(changeGuards(outcome(1000, 999.5), 2023, f, '2024-02-01', '2024-03-01')).toEqual([]);
+    expect(guards(changeGuards(outcome(1000, 120), 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-in-one-map']);
+    expect(guards(changeGuards(outcome(300, 1000), 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-in-dltb']);
+    expect(guards(changeGuards(outcome(1000, 0, '2023年一张图小班未导入，无法确认变更'), 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-in-one-map']);
+    expect(guards(changeGuards(null, 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-checked']);
+  });
+
+  it('入库: a plausible reserve year not yet submitted to the city', () => {
+    expect(reserveGuards(2023, { changeYear: 2023, submittedYears: [] }, '2024-01-15', '2024-02-01')).toEqual([]);
+    expect(guards(reserveGuards(2023, { changeYear: 2023, submittedYears: [2023] }, '2024-01-15', '2024-02-01'))).toEqual(['reserve-year-open']);
+    expect(guards(reserveGuards(2022, { changeYear: 2023, submittedYears: [] }, '2024-01-15', '2024-02-01'))).toEqual(['reserve-year-valid', 'reserve-year-valid']);
+  });
+});
+
+describe('jurisdiction codes', () => {
+  it('normalises codes per role and derives the visible prefix', () => {
+    expect(normaliseAdminCode('province-admin', '36')).toEqual({ code: '360000' });
+    expect(normaliseAdminCode('city', '3611')).toEqual({ code: '361100' });
+    expect(normaliseAdminCode('city', '361100')).toEqual({ code: '361100' });
+    expect(normaliseAdminCode('county-forestry', '361123')).toEqual({ code: '361123' });
+    expect(normaliseAdminCode('township', '361123100')).toEqual({ code: '361123100' });
+    expect('error' in normaliseAdminCode('county-forestry', '361100')).toBe(true);
+    expect('error' in normaliseAdminCode('city', '360000')).toBe(true);
+    expect(scopePrefix('city', '361100')).toBe('3611');
+    expect(scopePrefix('township', '361123100')).toBe('361123');
+    expect(coversCounty({ role: 'city', adminCode: '361100' }, '361102')).toBe(true);
+    expect(coversCounty({ role: 'city', adminCode: '361100' }, '360111')).toBe(false);
+    expect(coversCounty({ role: 'county-forestry', adminCode: '361123' }, '361102')).toBe(false);
+    expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '360111')).toBe(true);
+    expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '420111')).toBe(false);
+  });
+});
+
+describe('deadlines', () => {
+  it('reserve of year N is due 15 September N+1; the due day itself is on time', () => {
+    expect(reserveSubmissionDue(2023)).toBe('2024-09-15');
+    expect(isLateSubmission(2023, '2024-09-15')).toBe(false);
+    expect(isLateSubmission(2023, '2024-09-16')).toBe(true);
+  });
+
+  it('annual summary of year Y is due in early January Y+1 (10 January)', () => {
+    expect(annualSummaryDue(2023)).toBe('2024-01-10');
+  });
+
+  it('approved use idle for more than two years is flagged', () => {
+    const use = { approvedOn: '2022-03-01', useStartedOn: null, recoveredOn: null };
+    expect(isIdleUse(use, '2024-03-01')).toBe(false);
+    expect(isIdleUse(use, '2024-03-02')).toBe(true);
+    expect(isIdleUse({ ...use, useStartedOn: '2023-01-01' }, '2025-01-01')).toBe(false);
+    expect(isIdleUse({ ...use, recoveredOn: '2024-06-01' }, '2025-01-01')).toBe(false);
+    expect(addYears('2020-02-29', 2)).toBe('2022-02-28');
+  });
+});
