@@ -15,6 +15,9 @@ fi
 [[ "$(url_db "$TEST_DATABASE_URL")" != "$(url_db "$DATABASE_URL")" || "$(url_hostport "$TEST_DATABASE_URL")" != "$(url_hostport "$DATABASE_URL")" ]] \
   || die "TEST_DATABASE_URL points at the main database $(url_db "$DATABASE_URL"); tests would wipe it"
 export TEST_DATABASE_URL
+# The test database is rebuilt from nothing on every run, so state left by an earlier run (or by
+# migrations that changed while being written) can never make the suite pass or fail.
+drop_database "$TEST_DATABASE_URL"
 ensure_database "$TEST_DATABASE_URL"
 log "test database: $(url_safe "$TEST_DATABASE_URL")"
 

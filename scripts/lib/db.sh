@@ -200,6 +200,21 @@ ensure_db_server() {
 
 # --- databases ----------------------------------------------------------------
 
+# Drop the database named in URL (only ever the test database), if it exists.
+drop_database() {
+  local url="$1" db admin
+  db="$(url_db "$url")"
+  [[ -n "$db" ]] || die "no database name in $(url_safe "$url")"
+  for admin_db in postgres template1; do
+    admin="$(url_with_db "$url" "$admin_db")"
+    pg_usable "$admin" || continue
+    log "dropping database $db (rebuilt for this run)"
+    zpsql "$admin" -v db="$db" <<<'DROP DATABASE IF EXISTS :"db" WITH (FORCE)' || die "could not drop database $db"
+    return 0
+  done
+  die "cannot connect to $(url_safe "$url")'s server to drop $db"
+}
+
 # Create the database named in URL if missing and enable PostGIS in it.
 ensure_database() {
   local url="$1" db hp admin ver
