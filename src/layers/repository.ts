@@ -49,16 +49,19 @@ export async function dltbTotalsByLandClass(db: pg.Pool | pg.PoolClient, county:
  * nearest its centre. Undefined when the layer-year is not imported.
  */
 export async function surveyZoneEpsg(db: pg.Pool | pg.PoolClient, county: string, year: number): Promise<number | undefined> {
-  const { rows } = await db.query<{ epsg: number | null; lon: number | null }>(
-    `SELECT (j.crs->>'epsg')::int AS epsg,
-            (SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) FROM survey.dltb WHERE county_code = $1 AND survey_year = $2) AS lon
-       FROM public.import_job j
-      WHERE j.layer = 'dltb' AND j.county_code = $1 AND j.survey_year = $2 AND j.state = 'succeeded' AND j.superseded_by IS NULL`,
+  const { rows } = await db.query<{ epsg: number | null }>(
+    `SELECT (crs->>'epsg')::int AS epsg FROM public.import_job
+      WHERE layer = 'dltb' AND county_code = $1 AND survey_year = $2 AND state = 'succeeded' AND superseded_by IS NULL`,
     [county, year],
   );
   const r = rows[0];
   if (!r) return undefined;
   const info = r.epsg ? crsFromEpsg(r.epsg) : undefined;
   if (info?.kind === 'gauss-kruger') return info.zonePrefixed ? info.epsg : info.epsg - 21; // 4534+i ↔ 4513+i
-  return 4513 + Math.round((r.lon ?? 117) / 3) - 25;
+  // Only a layer imported in lon/lat needs its extent read (one pass over the county-year).
+  const { rows: c } = await db.query<{ lon: number | null }>(
+    `SELECT ST_X(ST_Centroid(ST_Extent(geom)::geometry)) AS lon FROM survey.dltb WHERE county_code = $1 AND survey_year = $2`,
+    [county, year],
+  );
+  return 4513 + Math.round((c[0]?.lon ?? 117) / 3) - 25;
 }
