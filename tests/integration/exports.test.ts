@@ -230,3 +230,32 @@ describe('jurisdiction on restorable land and exports', () => {
     }
   });
 });
+
+describe('parcels applied by procedure state', () => {
+  it('applies by default only parcels that reached 变更, with the forest class recorded at 造林', async () => {
+    const { rows } = await pool.query(`SELECT id, upload_id, township_code, parcel_no FROM candidate.parcel WHERE county_code = $1 AND parcel_no = 'XF-01'`, [COUNTY]);
+    const cp = rows[0];
+    const { rows: pp } = await pool.query(
+      `INSERT INTO procedure.parcel (candidate_parcel_id, upload_id, county_code, township_code, parcel_no, state, area_m2, forest_class, created_by)
+       VALUES ($1, $2, $3, $4, $5, 'accepted', 1, '0301', gen_random_uuid()) RETURNING id`,
+      [cp.id, cp.upload_id, COUNTY, cp.township_code, cp.parcel_no],
+    );
+    try {
+      const accepted = await exportTo({ format: 'geojson', crs: '4490' });
+      expect(accepted.job).toMatchObject({ parcels: 'changed', counts: { added: 0, changed: 0 } });
+      const early = await exportTo({ format: 'geojson', crs: '4490', parcels: 'accepted' });
+      expect(early.job.counts).toMatchObject({ added: 1, changed: 1 });
+
+      await pool.query(`UPDATE procedure.parcel SET state = 'changed' WHERE id = $1`, [pp[0].id]);
+      const changed = await exportTo({ format: 'geojson', crs: '4490' });
+      expect(changed.job.counts).toMatchObject({ added: 1, changed: 1 });
+      const piece = readAll(changed.path).features.find((f) => f.props.BGBJ === 'N')!;
+      expect(piece.props).toMatchObject({ DLBM: '0301', DLMC: '乔木林地', LYDKBH: 'XF-01' });
+
+      await pool.query(`UPDATE procedure.parcel SET state = 'withdrawn' WHERE id = $1`, [pp[0].id]);
+      expect((await exportTo({ format: 'geojson', crs: '4490' })).job.counts).toMatchObject({ added: 0 });
+    } finally {
+      await pool.query('TRUNCATE procedure.parcel, procedure.transition, audit.event CASCADE');
+    }
+  });
+});
