@@ -135,12 +135,12 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
           // before it is created, rather than answering an error after creating it.
           run ? async () => void (await resolveLayers(pool, county, { changeYear })) : undefined,
         );
-        let summary = null;
-        // A duplicate is checked only if it never was (e.g. its first checks failed).
-        if (run && (!duplicate || !(await reports.findRun(pool, upload.id)))) {
-          await runChecks(pool, upload.id, { changeYear, runBy: user.login });
-          summary = (await scoped(req, (db) => report(db, upload.id, undefined, 'json'))) as { summary: unknown };
-        }
+        // A duplicate is checked only if it never was (e.g. its first checks failed); either way the
+        // answer carries the latest run's summary when there is one.
+        const checked = duplicate && (await reports.findRun(pool, upload.id)) !== undefined;
+        if (run && !checked) await runChecks(pool, upload.id, { changeYear, runBy: user.login });
+        const summary =
+          run || checked ? ((await scoped(req, (db) => report(db, upload.id, undefined, 'json'))) as { summary: unknown }) : null;
         return reply
           .status(duplicate ? 200 : 201)
           .header('location', `/api/v1/candidate-uploads/${upload.id}`)

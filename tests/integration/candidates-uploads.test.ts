@@ -236,6 +236,8 @@ describe('idempotent, all-or-nothing uploads and limits', () => {
     const again = await postCandidates(app, file);
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ id: first.json().id, duplicate: true, parcelCount: 2 });
+    // It answers with the summary of the checks already run, without running them again.
+    expect(again.json().summary).toEqual(first.json().summary);
     // Same bytes under another name: still the same file.
     copyFileSync(file, join(dir, 'renamed.geojson'));
     const renamed = await postCandidates(app, join(dir, 'renamed.geojson'));
