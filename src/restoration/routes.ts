@@ -1,7 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Problem } from '../http/problem.js';
+import { requireUser } from '../auth/plugin.js';
+import { withScope } from '../auth/scope.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { attachment, toCsv, xlsxStream, XLSX_TYPE, type Column } from '../reports/tabular.js';
 import { areaFigures } from '../domain/units.js';
@@ -55,6 +57,8 @@ const townshipColumns: Column<TownshipTotal>[] = [
 
 export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // Reads run as the user's scope, so row-level security stands behind the county check too.
+  const scoped = <T>(req: FastifyRequest, fn: (db: pg.PoolClient) => Promise<T>) => withScope(pool, requireUser(req), (tx) => fn(tx.client));
 
   app.get(
     '/counties/:county/restorable-mining-land/summary',
@@ -70,7 +74,7 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
     },
     async (req, reply) => {
       const { format, ...filters } = req.query;
-      const s = await restorableSummary(pool, toQuery(req.params.county, filters));
+      const s = await scoped(req, (db) => restorableSummary(db, toQuery(req.params.county, filters)));
       const rows: TownshipTotal[] = [...s.townships, { township: '合计', name: `${s.countyCode}县合计`, parcels: s.total.parcels, area: s.total.area }];
       const file = `${s.countyCode}_${s.surveyYear}_可修复采矿用地汇总`;
       if (format === 'csv') {
@@ -104,7 +108,7 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
     async (req, reply) => {
       const { limit, after, ...filters } = req.query;
       const county = req.params.county;
-      const page = await restorablePage(pool, toQuery(county, filters), { after, limit });
+      const page = await scoped(req, (db) => restorablePage(db, toQuery(county, filters), { after, limit }));
       const base = `/api/v1/counties/${county}/restorable-mining-land`;
       const links = [{ rel: 'self', type: 'application/geo+json', href: `${base}?${new URLSearchParams({ ...Object.fromEntries(filterQuery(filters)), limit: String(limit), ...(after !== undefined ? { after: String(after) } : {}) })}` }];
       if (page.next !== undefined) {

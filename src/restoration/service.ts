@@ -18,7 +18,7 @@ export interface RestorablePolygon {
   township: string | null;
 }
 
-async function resolve(pool: pg.Pool, q: RestorableQuery): Promise<{ filter: repo.RestorableFilter; zoneSrid: number }> {
+async function resolve(pool: pg.Pool | pg.PoolClient, q: RestorableQuery): Promise<{ filter: repo.RestorableFilter; zoneSrid: number }> {
   const years = await repo.dltbYears(pool, q.county);
   if (years.length === 0) {
     throw badInput('survey-layers-missing', 'Survey layers not imported', `${q.county}县尚未导入三调地类图斑`);
@@ -43,7 +43,7 @@ export interface TownshipTotal {
 }
 
 /** County totals of restorable mining land, by township (ZLDWDM's first 9 digits). */
-export async function restorableSummary(pool: pg.Pool, q: RestorableQuery) {
+export async function restorableSummary(pool: pg.Pool | pg.PoolClient, q: RestorableQuery) {
   const { filter, zoneSrid } = await resolve(pool, q);
   const rows = await repo.miningPolygons(pool, filter, zoneSrid, { withGeometry: false });
   const names = await repo.townshipNames(pool, q.county);
@@ -70,7 +70,7 @@ export async function restorableSummary(pool: pg.Pool, q: RestorableQuery) {
  * One page of restorable polygons in fid order. Polygons under the minimum area are skipped,
  * so the page is filled from further rows; `next` is the last fid examined.
  */
-export async function restorablePage(pool: pg.Pool, q: RestorableQuery, page: { after?: number; limit: number }) {
+export async function restorablePage(pool: pg.Pool | pg.PoolClient, q: RestorableQuery, page: { after?: number; limit: number }) {
   const { filter, zoneSrid } = await resolve(pool, q);
   const items: RestorablePolygon[] = [];
   let after = page.after;
