@@ -3,6 +3,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { badInput } from '../http/problem.js';
 
@@ -115,22 +116,37 @@ export async function extractZip(zipPath: string, destDir: string, limits: Extra
           mkdir(target, { recursive: true }).then(() => z2.readEntry(), reject);
           return;
         }
-        z2.openReadStream(e, (err, stream) => {
+        // Inflate ourselves with 1 MiB chunks: yauzl's default 16 KiB pipeline was 4× slower than
+        // unzip on a 320 MB shapefile set.
+        const deflated = e.compressionMethod === 8;
+        z2.openReadStream(e, { decompress: deflated ? false : null } as never, (err, stream) => {
           if (err || !stream) return reject(err ?? new Error('no stream'));
+          let entryBytes = 0;
           const counter = new Transform({
+            highWaterMark: 1 << 20,
             transform(chunk: Buffer, _enc, cb) {
               total += chunk.length;
+              entryBytes += chunk.length;
               if (total > limits.maxExpandedBytes) {
                 cb(badInput('zip-too-large', 'Zip expands beyond the limit', `压缩包实际解压超过上限${limits.maxExpandedBytes}字节，已停止`));
               } else cb(null, chunk);
             },
           });
+          const out = () => createWriteStream(target, { highWaterMark: 1 << 20 });
           mkdir(dirname(target), { recursive: true })
-            .then(() => pipeline(stream, counter, createWriteStream(target)))
+            .then(() =>
+              deflated
+                ? pipeline(stream, zlib.createInflateRaw({ chunkSize: 1 << 20 }), counter, out())
+                : pipeline(stream, counter, out()),
+            )
             .then(() => {
+              if (entryBytes !== e.uncompressedSize) {
+                throw new Error(`条目“${e.fileName}”解压后为${entryBytes}字节，与声明的${e.uncompressedSize}字节不符`);
+              }
               written.push(target);
               z2.readEntry();
-            }, reject);
+            })
+            .catch(reject);
         });
       });
       z2.readEntry();
