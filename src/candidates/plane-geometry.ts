@@ -1,4 +1,4 @@
-import type { Geometry, MultiPolygon as GjMultiPolygon, Polygon as GjPolygon, Position } from 'geojson';
+import type { Geometry, MultiPolygon as GjMultiPolygon, Position } from 'geojson';
 import { officialAreaGkMulti } from '../domain/area/ellipsoidal-area.js';
 import { gkToGeographic, type GaussKrugerZone } from '../domain/area/gauss-kruger.js';
 import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
@@ -50,4 +50,3 @@ export function planePointToLonLat(p: ArrayLike<number>, zone: GaussKrugerZone):
   return { type: 'Point', coordinates: gkToGeographic(p[0]!, p[1]!, zone) };
 }
 
-export type { GjPolygon };

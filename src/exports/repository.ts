@@ -92,6 +92,8 @@ export interface ChangedPieceRow {
   seq: number;
   src_fid: number;
   change: 'N' | 'S';
+  /** The parcel's forest class, on new pieces. */
+  forest_class: string | null;
   tbmj: string | null;
   kcxs: string | null;
   bsm: string | null;
@@ -100,7 +102,7 @@ export interface ChangedPieceRow {
 
 export async function changedPieces(db: Db, table: string): Promise<ChangedPieceRow[]> {
   const { rows } = await db.query<ChangedPieceRow>(
-    `SELECT seq, src_fid, change, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane
+    `SELECT seq, src_fid, change, forest_class, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane
        FROM staging.${ident(table)} WHERE change <> '' ORDER BY src_fid, seq`,
   );
   return rows;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +46,7 @@ function targetSrid(zoneSrid: number, crs: ExportCrs): number {
 }
 
 /** New pieces' attributes: official area per piece, 平差 to the original TBMJ, fresh BSM for new polygons. */
-function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string, forestClass: Map<number, string>): repo.PieceUpdate[] {
+function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string): repo.PieceUpdate[] {
   const zone = zoneOfEpsg(zoneSrid);
   const bySource = new Map<number, repo.ChangedPieceRow[]>();
   for (const r of rows) bySource.set(r.src_fid, [...(bySource.get(r.src_fid) ?? []), r]);
@@ -60,7 +59,7 @@ function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: (
       const isNew = p.change === 'N';
       const kcxs = isNew ? null : p.kcxs === null ? null : Number(p.kcxs);
       const kcmj = kcxs ? roundTo(tbmj * kcxs, 2) : 0;
-      const dlbm = isNew ? forestClass.get(p.seq)! : '';
+      const dlbm = isNew ? (p.forest_class ?? '0301') : '';
       out.push({
         seq: p.seq,
         bsm: isNew ? nextBsm() : (p.bsm ?? nextBsm()),
@@ -138,13 +137,7 @@ export class ExportService {
       const changed = await repo.changedPieces(this.pool, table);
       let bsm = await repo.maxBsm(this.pool, county, year);
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
-      const classes = new Map(
-        (await this.pool.query<{ seq: number; forest_class: string }>(`SELECT seq, forest_class FROM staging.${table} WHERE change = 'N'`)).rows.map((r) => [
-          Number(r.seq),
-          r.forest_class,
-        ]),
-      );
-      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm, classes));
+      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm));
       return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
     }
     if (job.layer === 'ldxb') {
@@ -218,4 +211,3 @@ export class ExportService {
   }
 }
 
-export const newExportId = randomUUID;
