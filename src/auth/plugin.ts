@@ -110,4 +110,6 @@ export const PERMISSIONS = {
   lapse: ['province-admin'],
   annualSummary: ['county-forestry'],
   readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+  /** Reserve submissions, city/province audits, the county's annual summary and forest stock: not townships. */
+  readReserve: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -20,18 +20,20 @@ export interface ExportJobRow {
   file_bytes: number | null;
   error: ProblemBody | null;
   requested_by: string | null;
+  /** A township user's export: its township (only that township's parcels are in it). */
+  township_code: string | null;
   created_at: Date;
   finished_at: Date | null;
 }
 
 export async function insertExportJob(
   db: Db,
-  j: { county: string; year: number; layer: string; format: string; crsEpsg: number; parcels: string; requestedBy?: string },
+  j: { county: string; year: number; layer: string; format: string; crsEpsg: number; parcels: string; requestedBy?: string; township?: string | null },
 ): Promise<ExportJobRow> {
   const { rows } = await db.query<ExportJobRow>(
-    `INSERT INTO public.export_job (county_code, survey_year, layer, format, crs_epsg, parcels, requested_by, phase)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued') RETURNING *`,
-    [j.county, j.year, j.layer, j.format, j.crsEpsg, j.parcels, j.requestedBy ?? null],
+    `INSERT INTO public.export_job (county_code, survey_year, layer, format, crs_epsg, parcels, requested_by, township_code, phase)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued') RETURNING *`,
+    [j.county, j.year, j.layer, j.format, j.crsEpsg, j.parcels, j.requestedBy ?? null, j.township ?? null],
   );
   return rows[0]!;
 }

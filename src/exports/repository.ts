@@ -1,7 +1,33 @@
 import type pg from 'pg';
+import { APP_DB_ROLE } from '../auth/scope.js';
 import { ident } from '../db/pool.js';
 
 type Db = pg.Pool | pg.PoolClient;
+
+/**
+ * Runs the statements that read what an export contains: in the requesting user's scope (a
+ * withScope transaction, so row-level security decides which parcels and survey rows go in) or,
+ * for the command line, in the system context.
+ */
+export type ScopedReader = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+
+/**
+ * Fills a scratch table from a SELECT run under the user's row-level security. GDAL streams the
+ * table through its own PostgreSQL connection, which cannot see a transaction's temporary table,
+ * so the table must be a real one in schema staging. zhanbu_app may not create tables there (it owns
+ * nothing, so every policy applies to it); instead the system context creates the table empty from
+ * the same SELECT (WITH NO DATA: planned, never run, so it reads no rows) and grants INSERT on that
+ * one table to zhanbu_app, and the rows are then written by INSERT … SELECT in the scoped
+ * transaction. What lands in the table is exactly what the user may read; everything after (areas,
+ * identifiers, GDAL) works on that table only.
+ */
+async function buildScratch(system: Db, read: ScopedReader, table: string, select: string, params: unknown[]): Promise<void> {
+  const t = `staging.${ident(table)}`;
+  await system.query(`CREATE UNLOGGED TABLE ${t} AS ${select} WITH NO DATA`, params);
+  await system.query(`GRANT INSERT ON ${t} TO ${ident(APP_DB_ROLE)}`);
+  await read((db) => db.query(`INSERT INTO ${t} ${select}`, params));
+  await system.query(`ALTER TABLE ${t} ADD PRIMARY KEY (seq)`);
+}
 
 /** The procedure's states in order (migrations/0003); an export applies parcels at or past one. */
 export const PROCEDURE_ORDER = [
@@ -50,10 +76,12 @@ export function outputGeometrySql(col: string, zoneSrid: number, targetSrid: num
  * survey files are, in column gplane; TBMJ of the pieces is filled in afterwards (it is the
  * official ellipsoidal area, computed outside SQL).
  */
-export async function buildDltbScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await db.query(
-    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
-     WITH p AS (${parcelSourceSql(parcels)}),
+export async function buildDltbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await buildScratch(
+    db,
+    read,
+    table,
+    `WITH p AS (${parcelSourceSql(parcels)}),
      d AS (SELECT * FROM survey.dltb WHERE county_code = $1 AND survey_year = $2),
      touch AS (
        SELECT d.fid, p.parcel_id, p.parcel_no, p.forest_class, p.geom AS pgeom
@@ -84,7 +112,6 @@ export async function buildDltbScratch(db: Db, table: string, county: string, ye
       WHERE NOT ST_IsEmpty(pc.g)`,
     [county, year, zoneSrid],
   );
-  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
   await db.query(`DELETE FROM staging.${ident(table)} WHERE ST_IsEmpty(gplane)`);
 }
 
@@ -190,10 +217,12 @@ function parcelsWithContextSql(parcels: string): string {
 }
 
 /** One-map 小班 of the year (when imported) plus a new 小班 per parcel (非林地 → 林地). */
-export async function buildLdxbScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await db.query(
-    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
-     WITH np AS (${parcelsWithContextSql(parcels)}),
+export async function buildLdxbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await buildScratch(
+    db,
+    read,
+    table,
+    `WITH np AS (${parcelsWithContextSql(parcels)}),
      rows AS (
        SELECT 'existing'::text AS src, NULL::uuid AS parcel_id, x.sheng, x.xian, x.xiang, x.cun, x.lin_ban, x.xiao_ban, x.di_lei,
               x.ld_qs, x.sen_lin_lb, x.bh_dj, x.mian_ji, NULL::text AS bgyy, NULL::text AS parcel_no, x.geom
@@ -209,19 +238,19 @@ export async function buildLdxbScratch(db: Db, table: string, county: string, ye
        FROM rows`,
     [county, year, zoneSrid],
   );
-  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
 }
 
 /** The reserve layer: one row per parcel with state, year, areas and ownership. */
-export async function buildReserveScratch(db: Db, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await db.query(
-    `CREATE UNLOGGED TABLE staging.${ident(table)} AS
-     SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
+export async function buildReserveScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  await buildScratch(
+    db,
+    read,
+    table,
+    `SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
             ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(np.geom, $3::int), 0.001)), 3)) AS gplane
        FROM (${parcelsWithContextSql(parcels)}) np`,
     [county, year, zoneSrid],
   );
-  await db.query(`ALTER TABLE staging.${ident(table)} ADD PRIMARY KEY (seq)`);
 }
 
 /** Rows whose area is not yet known (new 小班, parcels never checked), as plane GeoJSON. */

@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
+import { requireUser } from '../auth/plugin.js';
+import { withScope } from '../auth/scope.js';
 import { Problem, notFound } from '../http/problem.js';
-import { coversCounty } from '../domain/procedure/actors.js';
 import type { FastifyRequest } from 'fastify';
 import { ProblemSchema } from '../imports/schemas.js';
 import { attachment } from '../reports/tabular.js';
@@ -50,10 +51,13 @@ const ExportBody = Type.Object({
 export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportService }> = async (fastify, { pool, exports }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const Id = Type.Object({ id: Type.String() });
-  /** An export of another county is as absent as one that does not exist (404). */
+  /**
+   * Read in the user's scope: an export of another county, or (for a township) of the county or
+   * another township, is as absent as one that does not exist (404).
+   */
   const load = async (req: FastifyRequest, id: string) => {
-    const j = await getExportJob(pool, id);
-    if (!j || (req.auth && !coversCounty(req.auth, j.county_code))) throw notFound('导出记录', id);
+    const j = await withScope(pool, requireUser(req), (tx) => getExportJob(tx.client, id));
+    if (!j) throw notFound('导出记录', id);
     return j;
   };
 
@@ -64,11 +68,12 @@ export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportSe
         tags: ['exports'],
         summary: '导出更新后的地类图层（后台执行，返回导出编号）',
         body: ExportBody,
-        response: { 202: Type.Any(), 400: ProblemSchema, 422: ProblemSchema },
+        response: { 202: Type.Any(), 400: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema },
       },
     },
     async (req, reply) => {
       const b = req.body;
+      const user = requireUser(req);
       const job = await exports.submit({
         county: b.county,
         year: b.year,
@@ -76,8 +81,8 @@ export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportSe
         format: b.format,
         crs: b.crs ?? 'zone-prefixed',
         parcels: b.parcels ?? 'changed',
-        requestedBy: req.auth?.login,
-      });
+        requestedBy: user.login,
+      }, user);
       return reply.status(202).header('location', `/api/v1/exports/${job.id}`).send(view(job));
     },
   );

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import gdal from 'gdal-async';
 import type pg from 'pg';
 import yazl from 'yazl';
+import { withScope, type AuthUser } from '../auth/scope.js';
 import type { Config } from '../config.js';
 import { adjustPieceAreas } from '../domain/area/area-adjustment.js';
 import { landClass } from '../domain/land-classes.js';
@@ -32,10 +33,19 @@ export interface ExportRequest {
   requestedBy?: string;
 }
 
+/**
+ * Whose export it is: a user, whose jurisdiction (row-level security, migrations/0009) decides what
+ * goes in it, or 'system' for the command line run by an operator on the server.
+ */
+export type ExportRequester = AuthUser | 'system';
+
+/** The layers a township may export: its own parcels only. DLTB and the one-map are county-wide layers. */
+const TOWNSHIP_LAYERS: readonly ExportLayer[] = ['reserve'];
+
 const LAYER_NAMES: Record<ExportLayer, string> = { dltb: 'DLTB', ldxb: 'LDXB', reserve: 'BCLDCBK' };
 
-async function surveyZone(pool: pg.Pool, county: string, year: number): Promise<number> {
-  const zone = await surveyZoneEpsg(pool, county, year);
+async function surveyZone(db: pg.Pool | pg.PoolClient, county: string, year: number): Promise<number> {
+  const zone = await surveyZoneEpsg(db, county, year);
   if (zone === undefined) throw badInput('survey-year-not-imported', 'Survey year not imported', `${county}县${year}年地类图斑尚未导入，无法导出`);
   return zone;
 }
@@ -93,7 +103,9 @@ async function zipFolder(dir: string, zipPath: string, prefix = ''): Promise<voi
 /**
  * Exports updated land-class layers. The county's layer is prepared set-based in PostGIS in a
  * scratch table, changed pieces get their official areas in TypeScript, then GDAL streams the
- * scratch table into the requested format (never the whole county in Node's memory).
+ * scratch table into the requested format (never the whole county in Node's memory). The job row
+ * and every read of the exported data run in the requester's scope (row-level security), so an
+ * export holds only what its requester may read (repository.ts, buildScratch).
  */
 export class ExportService {
   private queue: Promise<void> = Promise.resolve();
@@ -106,7 +118,22 @@ export class ExportService {
     return this.queue;
   }
 
-  async submit(req: ExportRequest): Promise<jobs.ExportJobRow> {
+  /** Runs fn in the requester's scope (row-level security), or in the system context for 'system'. */
+  private reader(as: ExportRequester): repo.ScopedReader {
+    return (fn) => (as === 'system' ? fn(this.pool) : withScope(this.pool, as, (tx) => fn(tx.client)));
+  }
+
+  async submit(req: ExportRequest, as: ExportRequester): Promise<jobs.ExportJobRow> {
+    const township = as === 'system' ? null : as.township;
+    if (township && !TOWNSHIP_LAYERS.includes(req.layer)) {
+      throw new Problem(
+        403,
+        'role-not-permitted',
+        'Role not permitted',
+        `乡镇用户只能导出本乡镇的补充林地储备库地块（layer=reserve）；${LAYER_NAMES[req.layer]}为全县图层，由县级林业主管部门导出`,
+        { role: 'township', allowed: TOWNSHIP_LAYERS },
+      );
+    }
     if (!isCountyCode(req.county)) throw badInput('county-code-invalid', 'Invalid county code', `县级行政区代码“${req.county}”无效`);
     if (!repo.isParcelSelection(req.parcels)) {
       throw badInput(
@@ -115,10 +142,15 @@ export class ExportService {
         `parcels参数“${req.parcels}”无效：可用程序状态（${repo.PROCEDURE_ORDER.join('、')}，表示达到该状态及之后的地块）或candidates（全部候选地块，规划预览）`,
       );
     }
-    const zoneSrid = await surveyZone(this.pool, req.county, req.year);
-    const srid = targetSrid(zoneSrid, req.crs);
-    const job = await jobs.insertExportJob(this.pool, { ...req, crsEpsg: srid });
-    const run = () => this.run(job, zoneSrid);
+    // The job row is written in the requester's scope: its policy admits only a county in the
+    // jurisdiction and, for a township, its own township and the reserve layer.
+    const read = this.reader(as);
+    const { job, zoneSrid } = await read(async (db) => {
+      const zoneSrid = await surveyZone(db, req.county, req.year);
+      const job = await jobs.insertExportJob(db, { ...req, crsEpsg: targetSrid(zoneSrid, req.crs), township });
+      return { job, zoneSrid };
+    });
+    const run = () => this.run(job, zoneSrid, read);
     this.queue = this.queue.then(run, run);
     return job;
   }
@@ -128,34 +160,34 @@ export class ExportService {
   }
 
   /** Builds the layer's scratch table, fills in areas of record, and returns the SELECT GDAL writes. */
-  private async prepare(job: jobs.ExportJobRow, table: string, zoneSrid: number): Promise<string> {
+  private async prepare(job: jobs.ExportJobRow, table: string, zoneSrid: number, read: repo.ScopedReader): Promise<string> {
     const { county_code: county, survey_year: year, parcels } = job;
     const zone = zoneOfEpsg(zoneSrid);
     if (job.layer === 'dltb') {
-      await repo.buildDltbScratch(this.pool, table, county, year, zoneSrid, parcels);
+      await repo.buildDltbScratch(this.pool, read, table, county, year, zoneSrid, parcels);
       await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
       const changed = await repo.changedPieces(this.pool, table);
-      let bsm = await repo.maxBsm(this.pool, county, year);
+      let bsm = await read((db) => repo.maxBsm(db, county, year));
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
       await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm));
       return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
     }
     if (job.layer === 'ldxb') {
-      await repo.buildLdxbScratch(this.pool, table, county, year, zoneSrid, parcels);
+      await repo.buildLdxbScratch(this.pool, read, table, county, year, zoneSrid, parcels);
       await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
       // MIAN_JI of a new 小班 in hectares, from the official ellipsoidal area.
       const rows = await repo.rowsNeedingArea(this.pool, table, `src = 'new'`);
       await repo.setAreas(this.pool, table, 'mian_ji', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone) / 10000, 4) })));
       return repo.ldxbOutputSql(table, zoneSrid, job.crs_epsg);
     }
-    await repo.buildReserveScratch(this.pool, table, county, year, zoneSrid, parcels);
+    await repo.buildReserveScratch(this.pool, read, table, county, year, zoneSrid, parcels);
     await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
     const rows = await repo.rowsNeedingArea(this.pool, table, 'area_m2 IS NULL');
     await repo.setAreas(this.pool, table, 'area_m2', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone), 2) })));
     return repo.reserveOutputSql(table, zoneSrid, job.crs_epsg);
   }
 
-  private async run(job: jobs.ExportJobRow, zoneSrid: number): Promise<void> {
+  private async run(job: jobs.ExportJobRow, zoneSrid: number, read: repo.ScopedReader): Promise<void> {
     const dir = join(this.config.workDir, 'exports', job.id);
     const table = stagingName(job.id, 'src');
     const spec = FORMATS[job.format as ExportFormat];
@@ -163,7 +195,7 @@ export class ExportService {
     try {
       await mkdir(join(dir, 'out'), { recursive: true });
       await jobs.setProgress(this.pool, job.id, 'preparing', 0.05);
-      const outputSql = await this.prepare(job, table, zoneSrid);
+      const outputSql = await this.prepare(job, table, zoneSrid, read);
       const counts = job.layer === 'dltb' ? await repo.scratchCount(this.pool, table) : { features: await this.count(table) };
 
       await jobs.setProgress(this.pool, job.id, 'writing', 0.4);
@@ -191,7 +223,7 @@ export class ExportService {
       }
 
       await jobs.setProgress(this.pool, job.id, 'packaging', 0.95);
-      const base = `${job.county_code}_${job.survey_year}_${layerName}_${job.crs_epsg}`;
+      const base = `${job.township_code ?? job.county_code}_${job.survey_year}_${layerName}_${job.crs_epsg}`;
       const fileName = spec.download(base);
       let filePath = target;
       if (spec.zip) {

@@ -282,6 +282,8 @@ export async function provinceSummary(pool: pg.Pool, user: AuthUser, pilot: Pilo
 
 export async function annualSummary(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string, year: number) {
   requireCounty(user, county);
+  // The county's report (reserve, quota, draws): a township's scope would see a misleading part of it.
+  requireRole(user, PERMISSIONS.readReserve, '查看年度试点工作总结');
   return withScope(pool, user, async (tx) => buildAnnualSummary(tx, pilot, county, year));
 }
 
@@ -369,6 +371,7 @@ export async function submitAnnualSummary(pool: pg.Pool, user: AuthUser, pilot: 
 
 export async function forestStock(pool: pg.Pool, user: AuthUser, county: string) {
   requireCounty(user, county);
+  requireRole(user, PERMISSIONS.readReserve, '查看林地保有量');
   return withScope(pool, user, async (tx) => {
     // Added: parcels by reserve year (入库年度); removed: reserve parcels that left it (抽查不合格, 灭失),
     // by the date of that transition.

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { requireUser } from '../auth/plugin.js';
+import { PERMISSIONS, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import { availableActions, ACTIONS, RESERVE_STATES, STATES, STATE_CODES } from '../domain/procedure/state-machine.js';
 import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
@@ -408,6 +408,12 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
     })),
     links: { self: `/api/v1/audits/${a.id}` },
   });
+  /** Submissions and audits are the county's and the auditors' (README, What a township sees); row-level security hides them too. */
+  const reserveReader = (req: FastifyRequest, what: string) => {
+    const user = requireUser(req);
+    requireRole(user, PERMISSIONS.readReserve, what);
+    return user;
+  };
   const showAudit = (user: AuthUser, id: string) =>
     withScope(pool, user, async (tx) => {
       const a = await reserve.getAudit(tx, id);
@@ -476,7 +482,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       },
     },
     async (req) => {
-      const user = requireUser(req);
+      const user = reserveReader(req, '查看储备库报送记录');
       return withScope(pool, user, async (tx) => ({ items: (await reserve.listSubmissions(tx, req.query)).map(submissionView) }));
     },
   );
@@ -485,7 +491,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
     '/reserve-submissions/:id',
     { schema: { tags: ['reserve'], summary: '报送记录与抽查', params: Id, response: { 200: Type.Any(), ...problems } } },
     async (req) => {
-      const user = requireUser(req);
+      const user = reserveReader(req, '查看储备库报送记录');
       return withScope(pool, user, async (tx) => {
         const s = await reserve.getSubmission(tx, req.params.id);
         if (!s) throw new Problem(404, 'submission-not-found', 'Submission not found', `未找到储备库报送记录：${req.params.id}（不存在或不在管辖范围内）`);
@@ -516,7 +522,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
   app.get(
     '/audits/:id',
     { schema: { tags: ['reserve'], summary: '抽查样本、结果与复现所需的种子和总体', params: Id, response: { 200: Type.Any(), ...problems } } },
-    async (req) => showAudit(requireUser(req), req.params.id),
+    async (req) => showAudit(reserveReader(req, '查看抽查记录'), req.params.id),
   );
 
   app.post(

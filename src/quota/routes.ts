@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { requireUser } from '../auth/plugin.js';
+import { PERMISSIONS, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
 import { quotaArea } from '../domain/quota/five-hundred-mu.js';
 import type { PilotPeriod } from '../domain/quota/pilot-period.js';
@@ -64,6 +64,13 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
     },
   );
 
+  /** Quota is not a township's business (README, What a township sees); row-level security hides it too. */
+  const quotaReader = (req: FastifyRequest, what: string) => {
+    const user = requireUser(req);
+    requireRole(user, PERMISSIONS.readQuota, what);
+    return user;
+  };
+
   app.get(
     '/quota/issuances',
     {
@@ -74,14 +81,14 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         response: { 200: Type.Any(), ...problems },
       },
     },
-    async (req) => withScope(pool, requireUser(req), async (tx) => ({ items: (await repo.issuances(tx, req.query)).map(issuanceView) })),
+    async (req) => withScope(pool, quotaReader(req, '查看定额下达记录'), async (tx) => ({ items: (await repo.issuances(tx, req.query)).map(issuanceView) })),
   );
 
   app.get(
     '/quota/issuances/:id',
     { schema: { tags: ['quota'], summary: '一次下达及其依据地块（可追溯到每个地块）', params: Id, response: { 200: Type.Any(), ...problems } } },
     async (req) =>
-      withScope(pool, requireUser(req), async (tx) => {
+      withScope(pool, quotaReader(req, '查看定额下达记录'), async (tx) => {
         const i = (await repo.issuances(tx, { id: req.params.id }))[0];
         if (!i) throw new Problem(404, 'issuance-not-found', 'Issuance not found', `未找到定额下达记录：${req.params.id}（不存在或不在管辖范围内）`);
         const parcels = await repo.issuanceParcels(tx, i.id);
@@ -124,7 +131,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
   app.get(
     '/counties/:county/quota/draws',
     { schema: { tags: ['quota'], summary: '建设项目使用定额记录', params: County, response: { 200: Type.Any(), ...problems } } },
-    async (req) => withScope(pool, requireUser(req), async (tx) => ({ items: (await repo.draws(tx, { county: req.params.county })).map(service.drawView) })),
+    async (req) => withScope(pool, quotaReader(req, '查看建设项目使用定额记录'), async (tx) => ({ items: (await repo.draws(tx, { county: req.params.county })).map(service.drawView) })),
   );
 
   app.post(
@@ -151,7 +158,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         response: { 200: Type.Any(), ...problems },
       },
     },
-    async (req) => service.idleUses(pool, requireUser(req), req.query),
+    async (req) => service.idleUses(pool, quotaReader(req, '查看闲置用地'), req.query),
   );
 
   app.post(
@@ -200,7 +207,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       },
     },
     async (req) =>
-      withScope(pool, requireUser(req), async (tx) => ({
+      withScope(pool, quotaReader(req, '查看年度核查记录'), async (tx) => ({
         items: (await repo.inspections(tx, req.query)).map((n) => ({
           id: n.id,
           parcelId: n.parcel_id,
@@ -254,7 +261,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         response: { 200: Type.Any(), ...problems },
       },
     },
-    async (req) => service.poolView(pool, requireUser(req), req.query.quotaYear),
+    async (req) => service.poolView(pool, quotaReader(req, '查看省级统筹定额'), req.query.quotaYear),
   );
 
   app.post(
