@@ -67,6 +67,7 @@ export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportSe
       schema: {
         tags: ['exports'],
         summary: '导出更新后的地类图层（后台执行，返回导出编号）',
+        description: '导出内容按请求用户的管辖范围读取（行级安全）。乡镇用户只能导出本乡镇的储备库地块（layer=reserve）；地类图斑和一张图为全县图层，乡镇用户导出返回403。',
         body: ExportBody,
         response: { 202: Type.Any(), 400: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema },
       },
