@@ -108,6 +108,7 @@ export const PERMISSIONS = {
   recordUse: ['county-forestry', 'province-admin'],
   inspect: ['county-forestry', 'city', 'province-reviewer', 'province-admin'],
   lapse: ['province-admin'],
+  publishCheckParameters: ['province-admin'],
   annualSummary: ['county-forestry'],
   readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
 } as const satisfies Record<string, readonly Role[]>;
