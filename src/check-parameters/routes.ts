@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { requireUser } from '../auth/plugin.js';
+import { PERMISSIONS, requireRole, requireUser } from '../auth/plugin.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { CHECK_THRESHOLD_NAMES } from '../domain/checks/parameters.js';
@@ -34,8 +34,12 @@ export const checkParameterRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async
         body: PublishParameterSetBody,
         response: { 201: ParameterSetView, ...problems },
       },
-      // The default validator drops unknown properties silently; a misspelt threshold must be refused.
-      preValidation: refuseUnknownProperties(['parameters', 'reason'], { nested: { parameters: CHECK_THRESHOLD_NAMES } }),
+      preValidation: [
+        // Who may publish is decided before anything about the body is said.
+        async (req) => requireRole(requireUser(req), PERMISSIONS.publishCheckParameters, '发布候选地块检查参数'),
+        // The default validator drops unknown properties silently; a misspelt threshold must be refused.
+        refuseUnknownProperties(['parameters', 'reason'], { nested: { parameters: CHECK_THRESHOLD_NAMES } }),
+      ],
     },
     async (req, reply) => {
       const view = await service.publish(pool, requireUser(req), req.body);
