@@ -14,7 +14,7 @@ import { getUpload, listParcels, type UploadRow } from './repository.js';
 import { createCandidateUpload } from './upload.js';
 import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
-import { CHECK_THRESHOLD_NAMES } from '../domain/checks/parameters.js';
+import { thresholdInRequest } from '../check-parameters/problems.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import type { FastifyRequest } from 'fastify';
 
@@ -25,16 +25,10 @@ const CheckRunBody = Type.Object({
   changeYear: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2100, description: '验收时的变更调查年份（地类变更检查）' })),
   baseYear: Type.Optional(Type.Integer({ description: '来源检查所用的基础调查年份，默认最早导入的年份' })),
   latestYear: Type.Optional(Type.Integer({ description: '现状林地与权属检查所用年份，默认最新导入的年份' })),
-});
+}, { additionalProperties: false, description: '检查阈值由省级发布的现行检查参数决定（GET /api/v1/check-parameters），不能在此指定' });
 const CHECK_RUN_FIELDS = ['changeYear', 'baseYear', 'latestYear'] as const;
-// Thresholds decide eligibility: they come from the parameter set the province published, never
-// from the request (a township posting {"sourceMinShare":0} must not make farmland pass).
-const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, {
-  refused: (k) =>
-    (CHECK_THRESHOLD_NAMES as readonly string[]).includes(k)
-      ? new Problem(400, 'check-parameters-not-accepted', 'Thresholds are not set by a request', `检查阈值（${k}）由省级统一发布（GET /api/v1/check-parameters），不能在检查请求中指定`, { property: k })
-      : undefined,
-});
+// Thresholds decide eligibility: they come from the parameter set the province published.
+const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, { refused: thresholdInRequest });
 
 const UploadForm = Type.Object({
   file: Type.String({ format: 'binary', description: '压缩的Shapefile、GeoJSON、GeoPackage或压缩的.gdb' }),

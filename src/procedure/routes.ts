@@ -7,6 +7,7 @@ import { availableActions, ACTIONS, RESERVE_STATES, STATES, STATE_CODES } from '
 import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
 import { Problem } from '../http/problem.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
+import { thresholdInRequest } from '../check-parameters/problems.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import * as repo from './repository.js';
 import * as reserve from './reserve.js';
@@ -172,6 +173,8 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         }),
         response: ok,
       },
+      // A re-run takes survey years only; thresholds are the province's parameter set in force.
+      preValidation: refuseUnknownProperties('any', { nested: { rerunChecks: ['baseYear', 'latestYear'] }, refused: thresholdInRequest }),
     },
     async (req) => {
       const user = requireUser(req);

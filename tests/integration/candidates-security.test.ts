@@ -113,6 +113,8 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
     const refused = expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`), 422, 'guard-failed');
     expect(refused.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(['checks-passed']);
     expect(refused.detail).toMatch(/来源可靠/);
+    // Nor can a re-run at verification carry a threshold.
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { rerunChecks: { sourceMinShare: 0 } }), 400, 'check-parameters-not-accepted');
 
     // A run as one carrying {"sourceMinShare":0} would have been stored before this fix: every check
     // passed, no parameter-set version. It is never a basis for verification, override or not.
