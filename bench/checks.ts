@@ -98,6 +98,7 @@ function label(text: string, params: unknown[] | undefined): string {
   if (/JOIN survey\.ldxb/.test(text)) return `ldxbPieces(${String(params?.[2])})`;
   if (/survey\.xzq/.test(text)) return 'jurisdiction';
   if (/JOIN candidate\.parcel o/.test(text)) return 'candidateOverlaps';
+  if (/FROM candidate\.check_parameter_set/.test(text)) return 'parameterSetInForce';
   if (/INSERT INTO candidate\.check_run/.test(text)) return 'insertRun';
   if (/INSERT INTO candidate\.check_result/.test(text)) return 'insertResults';
   if (/^\s*(BEGIN|COMMIT|ROLLBACK)/.test(text) || /SET finished_at/.test(text)) return 'transaction';

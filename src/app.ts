@@ -12,6 +12,7 @@ import { importRoutes } from './imports/routes.js';
 import { ImportService, type ImportHooks } from './imports/service.js';
 import { layerRoutes } from './layers/routes.js';
 import { candidateRoutes } from './candidates/routes.js';
+import { checkParameterRoutes } from './check-parameters/routes.js';
 import { restorationRoutes } from './restoration/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { ExportService } from './exports/service.js';
@@ -82,6 +83,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config });
   await app.register(layerRoutes, { prefix: '/api/v1', pool });
   await app.register(candidateRoutes, { prefix: '/api/v1', pool, config });
+  await app.register(checkParameterRoutes, { prefix: '/api/v1', pool });
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
   await app.register(exportRoutes, { prefix: '/api/v1', pool, exports });

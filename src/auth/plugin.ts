@@ -108,6 +108,7 @@ export const PERMISSIONS = {
   recordUse: ['county-forestry', 'province-admin'],
   inspect: ['county-forestry', 'city', 'province-reviewer', 'province-admin'],
   lapse: ['province-admin'],
+  publishCheckParameters: ['province-admin'],
   annualSummary: ['county-forestry'],
   readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
   /** Reserve submissions, city/province audits, the county's annual summary and forest stock: not townships. */

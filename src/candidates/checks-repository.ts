@@ -173,26 +173,55 @@ export async function jurisdiction(db: Db, uploadId: string, county: string, xzq
   return rows;
 }
 
-/** Overlaps of each parcel with every other candidate parcel, in any upload and year. */
+/**
+ * Overlaps of each parcel with every other candidate parcel, in any upload and year.
+ *
+ * The report is stored with the run and read by everyone who may read the parcel: its county, and
+ * its township's users when it has a township (its own or its upload's). Another parcel is
+ * therefore named (id, number, upload, file) and its overlap drawn only when it lies in that same
+ * county and township. Overlaps with any other parcel (a neighbouring county's, another township's)
+ * come back as ONE row per parcel with no identifier, the union of those parcels cut to this
+ * parcel: enough to measure the overlap's area, nothing to tell whose it is. The checks report
+ * its area and never its geometry (`undisclosed`).
+ */
 export async function candidateOverlaps(db: Db, uploadId: string): Promise<PieceRow[]> {
   const { rows } = await db.query<PieceRow>(
-    `WITH p AS (${PARCELS})
+    `WITH p AS (${PARCELS}),
+     s AS (
+       SELECT cp.id, cp.county_code, cp.township_code AS parcel_township, up.township_code AS upload_township
+         FROM candidate.parcel cp JOIN candidate.upload up ON up.id = cp.upload_id
+        WHERE cp.upload_id = $1),
+     hit AS MATERIALIZED (
+       SELECT p.id, p.zone_srid, p.geom, o.id AS other_id, o.geom AS other_geom,
+              (o.county_code = s.county_code
+                 AND (s.parcel_township IS NULL OR o.township_code = s.parcel_township)
+                 AND (s.upload_township IS NULL OR o.township_code = s.upload_township)) AS disclosed
+         FROM p JOIN s ON s.id = p.id
+         JOIN candidate.parcel o ON o.id <> p.id AND o.geom && p.geom AND ST_Intersects(p.geom, o.geom)
+              AND NOT ST_Touches(p.geom, o.geom))
      SELECT p.id AS parcel_id, p.zone_srid, o.id AS other_id, o.parcel_no AS other_parcel_no, o.upload_id AS other_upload_id,
-            u.source_name AS other_source, (o.upload_id = $1) AS same_upload,
+            u.source_name AS other_source, (o.upload_id = $1) AS same_upload, false AS undisclosed,
             ${piece('p.geom', 'o.geom')} AS piece
-       FROM p JOIN candidate.parcel o ON o.id <> p.id AND o.geom && p.geom AND ST_Intersects(p.geom, o.geom)
-              AND NOT ST_Touches(p.geom, o.geom)
+       FROM hit p
+       JOIN candidate.parcel o ON o.id = p.other_id
        JOIN candidate.upload u ON u.id = o.upload_id
-       ${covered('p.geom', 'o.geom')}`,
+       ${covered('p.geom', 'o.geom')}
+      WHERE p.disclosed
+     UNION ALL
+     SELECT p.id, p.zone_srid, NULL::uuid, NULL::text, NULL::uuid, NULL::text, false, true,
+            ${piece('p.geom', 'p.others')}
+       FROM (SELECT id, zone_srid, (array_agg(geom))[1] AS geom, ST_Union(other_geom) AS others
+               FROM hit WHERE NOT disclosed GROUP BY id, zone_srid) p
+       ${covered('p.geom', 'p.others')}`,
     [uploadId],
   );
   return rows;
 }
 
-export async function insertRun(db: Db, uploadId: string, parameters: unknown, layers: unknown, runBy?: string): Promise<string> {
+export async function insertRun(db: Db, uploadId: string, parameters: unknown, parameterSetVersion: number, layers: unknown, runBy?: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO candidate.check_run (upload_id, parameters, layers, run_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [uploadId, parameters, layers, runBy ?? null],
+    `INSERT INTO candidate.check_run (upload_id, parameters, parameter_set_version, layers, run_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [uploadId, parameters, parameterSetVersion, layers, runBy ?? null],
   );
   return rows[0]!.id;
 }

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { officialAreaGkMulti, roundArea } from '../domain/area/ellipsoidal-area.js';
 import { isForestLand, isForestXiaoban, landClass, MINING_LAND } from '../domain/land-classes.js';
 import { areaFigures } from '../domain/units.js';
-import { DEFAULT_CHECK_PARAMETERS, boundaryTolerance, type CheckParameters } from '../domain/checks/parameters.js';
+import { boundaryTolerance, thresholdsOf, type CheckParameters } from '../domain/checks/parameters.js';
+import { inForce as parameterSetInForce } from '../check-parameters/repository.js';
 import {
   CHECK_LABELS,
   changeStatus,
@@ -413,28 +414,36 @@ function jurisdictionCheck(c: ParcelContext, j: sql.JurisdictionRow | undefined,
   };
 }
 
+/** Key of the one group that stands for every overlapping parcel outside the report's readership. */
+const UNDISCLOSED = 'undisclosed';
+
 function overlapCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, p: CheckParameters): CheckResult {
   const tol = Math.min(boundaryTolerance(c.areaM2, p), 1);
-  const others = [...(groups?.values() ?? [])]
-    .filter((g) => g.area > tol)
-    .map((g) => ({
-      parcelId: g.rows[0]!.other_id as string,
-      parcelNo: g.rows[0]!.other_parcel_no as string,
-      uploadId: g.rows[0]!.other_upload_id as string,
-      source: g.rows[0]!.other_source as string,
-      sameUpload: g.rows[0]!.same_upload as boolean,
-      area: areaFigures(g.area),
-    }));
+  const named = [...(groups?.entries() ?? [])].filter(([k, g]) => k !== UNDISCLOSED && g.area > tol).map(([, g]) => g);
+  const others = named.map((g) => ({
+    parcelId: g.rows[0]!.other_id as string,
+    parcelNo: g.rows[0]!.other_parcel_no as string,
+    uploadId: g.rows[0]!.other_upload_id as string,
+    source: g.rows[0]!.other_source as string,
+    sameUpload: g.rows[0]!.same_upload as boolean,
+    area: areaFigures(g.area),
+  }));
+  // Parcels outside the jurisdiction of this report's readers: that they overlap and by how much,
+  // nothing else — no id, number, file, applicant or geometry (checks-repository.candidateOverlaps).
+  const outsideArea = groups?.get(UNDISCLOSED)?.area ?? 0;
+  const outside = outsideArea > tol ? { area: areaFigures(outsideArea) } : null;
+  const findings = [
+    ...(others.length ? [`与其他地块重叠（重复申报）：${others.map((o) => `${o.parcelNo}${o.sameUpload ? '（同批）' : `（${o.source}）`}${o.area.mu}亩`).join('、')}`] : []),
+    ...(outside ? [`与管辖范围外的已申报地块重叠${fmtMu(outsideArea)}（重复申报；对方地块信息不予显示）`] : []),
+  ];
   return {
     parcelId: c.id,
     code: 'overlap',
-    status: others.length ? 'fail' : 'pass',
-    message: others.length
-      ? `与其他地块重叠（重复申报）：${others.map((o) => `${o.parcelNo}${o.sameUpload ? '（同批）' : `（${o.source}）`}${o.area.mu}亩`).join('、')}`
-      : '与其他候选或储备地块无重叠',
-    figures: { others },
+    status: findings.length ? 'fail' : 'pass',
+    message: findings.length ? findings.join('；') : '与其他候选或储备地块无重叠',
+    figures: { others, outsideJurisdiction: outside },
     problems: others.length
-      ? collection([...(groups?.values() ?? [])].filter((g) => g.area > tol).flatMap((g) => piecesAsFeatures('overlap', g.rows, { otherParcelId: g.rows[0]!.other_id, otherParcelNo: g.rows[0]!.other_parcel_no })))
+      ? collection(named.flatMap((g) => piecesAsFeatures('overlap', g.rows, { otherParcelId: g.rows[0]!.other_id, otherParcelNo: g.rows[0]!.other_parcel_no })))
       : null,
   };
 }
@@ -445,7 +454,14 @@ function notRun(parcelId: string, code: CheckCode, message: string): CheckResult
 
 // ---------------------------------------------------------------- the run
 
-export interface RunOptions extends Partial<CheckParameters> {
+/**
+ * What a caller may choose about a run: the survey years it reads and who ran it. The thresholds
+ * are never among them: a run uses the parameter set in force (province-published, versioned).
+ */
+export interface RunOptions {
+  baseYear?: number;
+  latestYear?: number;
+  changeYear?: number;
   runBy?: string;
 }
 
@@ -486,7 +502,8 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const upload = await getUpload(pool, uploadId);
   if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
   const county = upload.county_code;
-  const p: CheckParameters = { ...DEFAULT_CHECK_PARAMETERS, ...opts };
+  const parameterSet = await parameterSetInForce(pool);
+  const p: CheckParameters = { ...thresholdsOf(parameterSet.parameters), baseYear: opts.baseYear, latestYear: opts.latestYear, changeYear: opts.changeYear };
   const { base, latest, xbLatest, xzq, change, xbChange } = await resolveLayers(pool, county, p);
 
   // Fetch everything first — each a set-based query over the whole upload, all at once on the
@@ -528,7 +545,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const xbByDiLei = groupPieces(xbRows, (r) => String(r.di_lei ?? ''));
   const changeByClass = change?.year === latest.year ? latestByClass : groupPieces(changeRows, byDlbm);
   const xbChangeByDiLei = groupPieces(xbChangeRows, (r) => String(r.di_lei ?? ''));
-  const overlapByOther = groupPieces(overlapRows, (r) => String(r.other_id));
+  const overlapByOther = groupPieces(overlapRows, (r) => (r.undisclosed ? UNDISCLOSED : String(r.other_id)));
   const jById = new Map(jRows.map((r) => [r.parcel_id, r]));
 
   const results: CheckResult[] = [];
@@ -573,7 +590,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     ldxbChange: xbChange ?? null,
   };
   const runId = await withTransaction(pool, async (client) => {
-    const id = await sql.insertRun(client, uploadId, p, layers, opts.runBy);
+    const id = await sql.insertRun(client, uploadId, p, parameterSet.version, layers, opts.runBy);
     await sql.insertResults(client, id, results);
     return id;
   });

@@ -6,6 +6,8 @@ export interface RunRow {
   id: string;
   upload_id: string;
   parameters: Record<string, unknown>;
+  /** The province-published parameter set the run used (null: a run from before versioning). */
+  parameter_set_version: number | null;
   layers: Record<string, unknown>;
   started_at: Date;
   finished_at: Date | null;

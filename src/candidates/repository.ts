@@ -22,8 +22,16 @@ export interface UploadRow {
   created_at: Date;
 }
 
-export async function uploadByHash(db: Db, county: string, sha256: string): Promise<UploadRow | undefined> {
-  const { rows } = await db.query<UploadRow>('SELECT * FROM candidate.upload WHERE county_code = $1 AND content_sha256 = $2', [county, sha256]);
+/**
+ * The upload of the same file in the same scope: county and township (none for a county-level
+ * upload), as the unique key of migration 0008. Looking wider would hand a township another
+ * township's upload and its check summary.
+ */
+export async function uploadByHash(db: Db, county: string, township: string | null, sha256: string): Promise<UploadRow | undefined> {
+  const { rows } = await db.query<UploadRow>(
+    'SELECT * FROM candidate.upload WHERE county_code = $1 AND township_code IS NOT DISTINCT FROM $2 AND content_sha256 = $3',
+    [county, township, sha256],
+  );
   return rows[0];
 }
 

@@ -14,6 +14,8 @@ import { getUpload, listParcels, type UploadRow } from './repository.js';
 import { createCandidateUpload } from './upload.js';
 import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
+import { thresholdInRequest } from '../check-parameters/problems.js';
+import { refuseUnknownProperties } from '../http/strict-body.js';
 import type { FastifyRequest } from 'fastify';
 
 const Id = Type.Object({ id: Type.String() });
@@ -23,11 +25,10 @@ const CheckRunBody = Type.Object({
   changeYear: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2100, description: '验收时的变更调查年份（地类变更检查）' })),
   baseYear: Type.Optional(Type.Integer({ description: '来源检查所用的基础调查年份，默认最早导入的年份' })),
   latestYear: Type.Optional(Type.Integer({ description: '现状林地与权属检查所用年份，默认最新导入的年份' })),
-  sourceMinShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  changeMinShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  boundaryToleranceM2: Type.Optional(Type.Number({ minimum: 0 })),
-  declaredAreaTolerance: Type.Optional(Type.Number({ minimum: 0 })),
-});
+}, { additionalProperties: false, description: '检查阈值由省级发布的现行检查参数决定（GET /api/v1/check-parameters），不能在此指定' });
+const CHECK_RUN_FIELDS = ['changeYear', 'baseYear', 'latestYear'] as const;
+// Thresholds decide eligibility: they come from the parameter set the province published.
+const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, { refused: thresholdInRequest });
 
 const UploadForm = Type.Object({
   file: Type.String({ format: 'binary', description: '压缩的Shapefile、GeoJSON、GeoPackage或压缩的.gdb' }),
@@ -82,7 +83,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
     const parcels = parcelReports(await reports.runResults(db, run.id, parcelId));
     if (format === 'geojson') return reportAsGeoJson(run, parcels, await reports.parcelOutlines(db, uploadId, parcelId));
     return {
-      run: { id: run.id, checkedAt: run.started_at.toISOString(), parameters: run.parameters, layers: run.layers, runBy: run.run_by },
+      run: { id: run.id, checkedAt: run.started_at.toISOString(), parameters: run.parameters, parameterSetVersion: run.parameter_set_version, layers: run.layers, runBy: run.run_by },
       summary: summarise(parcels),
       parcels,
     };
@@ -94,7 +95,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       schema: {
         tags: ['candidates'],
         summary: '上传拟补充林地地块并检查',
-        description: '整体上传（全有或全无）；同一县同一文件再次上传返回原批次（200，duplicate=true），不会重复创建地块。默认上传后立即运行全部检查。',
+        description: '整体上传（全有或全无）；同一县（同一乡镇）同一文件再次上传返回原批次（200，duplicate=true），不会重复创建地块；其他乡镇上传的相同文件不视为重复。默认上传后立即运行全部检查。',
         consumes: ['multipart/form-data'],
         body: UploadForm,
         response: { 200: Type.Any(), 201: Type.Any(), ...problems },
@@ -188,13 +189,15 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       // A POST without a body (all defaults) is valid: validate it as {}.
       preValidation: async (req) => {
         if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
+        await refuseThresholds(req);
       },
     },
     async (req, reply) => {
       const user = requireUser(req);
       requireRole(user, PERMISSIONS.runChecks, '运行候选地块检查');
       const u = await scoped(req, (db) => loadUpload(db, req.params.id));
-      const { runId } = await runChecks(pool, u.id, { ...(req.body ?? {}), runBy: user.login });
+      const { changeYear, baseYear, latestYear } = req.body ?? {};
+      const { runId } = await runChecks(pool, u.id, { changeYear, baseYear, latestYear, runBy: user.login });
       return reply.status(201).send(await scoped(req, (db) => report(db, u.id, runId, 'json')));
     },
   );
@@ -210,6 +213,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
           id: r.id,
           checkedAt: r.started_at.toISOString(),
           parameters: r.parameters,
+          parameterSetVersion: r.parameter_set_version,
           layers: r.layers,
           links: { report: `/api/v1/candidate-uploads/${u.id}/report?run=${r.id}` },
         })),

@@ -31,7 +31,8 @@ export interface CandidateLimits {
 /**
  * Takes an uploaded file of candidate parcels: the same format, archive, coordinate-system and
  * encoding handling as survey imports, then one transaction that creates the upload and its
- * parcels. The same file for the same county is the same upload (never duplicate parcels).
+ * parcels. The same file in the same scope (county and township) is the same upload (never
+ * duplicate parcels); another township's identical file is its own upload.
  */
 export async function createCandidateUpload(
   pool: pg.Pool,
@@ -48,7 +49,7 @@ export async function createCandidateUpload(
   if (req.township && !(/^\d{9}$/.test(req.township) && req.township.startsWith(req.county))) {
     throw badInput('township-code-invalid', 'Invalid township code', `乡镇代码“${req.township}”应为本县（${req.county}）的9位代码`);
   }
-  const existing = await repo.uploadByHash(pool, req.county, file.sha256);
+  const existing = await repo.uploadByHash(pool, req.county, req.township ?? null, file.sha256);
   if (existing) return { upload: existing, duplicate: true };
   await beforeCreate?.();
 
@@ -115,7 +116,7 @@ export async function createCandidateUpload(
     ).catch(async (err: { code?: string }) => {
       // Two identical uploads at the same moment: the loser returns the winner's upload.
       if (err.code === '23505') {
-        const winner = await repo.uploadByHash(pool, req.county, file.sha256);
+        const winner = await repo.uploadByHash(pool, req.county, req.township ?? null, file.sha256);
         if (winner) {
           duplicate = true;
           return winner;

@@ -285,6 +285,7 @@ export interface RunRef {
   id: string;
   started_at: Date;
   parameters: Record<string, unknown>;
+  parameter_set_version: number | null;
   layers: Record<string, unknown>;
   run_by: string | null;
 }
@@ -297,7 +298,7 @@ export interface RunRef {
 export async function checkRun(tx: Scoped, uploadId: string, opts: { runId?: string; changeYear?: number; applicationStage?: boolean }): Promise<RunRef | undefined> {
   if (opts.runId !== undefined && !isUuid(opts.runId)) return undefined;
   const { rows } = await tx.client.query<RunRef>(
-    `SELECT id, started_at, parameters, layers, run_by FROM candidate.check_run
+    `SELECT id, started_at, parameters, parameter_set_version, layers, run_by FROM candidate.check_run
       WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
         AND ($3::int IS NULL OR (parameters->>'changeYear')::int = $3)
         AND ($2::uuid IS NOT NULL OR NOT $4 OR parameters->>'changeYear' IS NULL)

@@ -198,7 +198,12 @@ const LEVEL = {
   province: { roles: PERMISSIONS.provinceAudit, review: 'province-review', pass: 'province-pass', fail: 'province-fail', next: 'provincial-reserve', label: '省级抽查' },
 } as const;
 
-export async function drawAudit(pool: pg.Pool, user: AuthUser, submissionId: string, input: { level: 'city' | 'province'; seed?: string }) {
+/**
+ * Draws the audit sample. The seed is the server's (128 random bits), never the auditor's: with a
+ * chosen seed, anyone could search offline for one that leaves a doubtful parcel out. It is recorded
+ * with the audit, with the population, so the sample can be redrawn and checked by anyone.
+ */
+export async function drawAudit(pool: pg.Pool, user: AuthUser, submissionId: string, input: { level: 'city' | 'province' }) {
   const L = LEVEL[input.level];
   return withScope(pool, user, async (tx) => {
     const s = await getSubmission(tx, submissionId, true);
@@ -213,7 +218,7 @@ export async function drawAudit(pool: pg.Pool, user: AuthUser, submissionId: str
       throw new Problem(409, 'audit-exists', 'Audit already drawn', `该报送的${L.label}样本已抽取`);
     }
     const parcels = await submissionParcels(tx, s.id, L.review);
-    const seed = input.seed?.trim() || randomBytes(16).toString('hex');
+    const seed = randomBytes(16).toString('hex');
     const population = parcels.map((p) => ({ id: p.id, areaCentiM2: centi(p.area_m2!), parcel: p }));
     const sample = drawAreaSample(population, seed, MIN_SHARE_PCT[input.level]);
     const canonical = [...population].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -6,6 +6,8 @@ import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import { availableActions, ACTIONS, RESERVE_STATES, STATES, STATE_CODES } from '../domain/procedure/state-machine.js';
 import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
 import { Problem } from '../http/problem.js';
+import { refuseUnknownProperties } from '../http/strict-body.js';
+import { thresholdInRequest } from '../check-parameters/problems.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import * as repo from './repository.js';
 import * as reserve from './reserve.js';
@@ -171,6 +173,8 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         }),
         response: ok,
       },
+      // A re-run takes survey years only; thresholds are the province's parameter set in force.
+      preValidation: refuseUnknownProperties('any', { nested: { rerunChecks: ['baseYear', 'latestYear'] }, refused: thresholdInRequest }),
     },
     async (req) => {
       const user = requireUser(req);
@@ -506,11 +510,18 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
     {
       schema: {
         tags: ['reserve'],
-        summary: '抽取核查样本：市级≥30%面积，省级≥15%面积（随机种子记录，可复现）',
+        summary: '抽取核查样本：市级≥30%面积，省级≥15%面积（系统生成随机种子并记录，可复现）',
         params: Id,
-        body: Type.Object({ level: Type.Union([Type.Literal('city'), Type.Literal('province')]), seed: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+        description: '随机种子由系统生成（128位随机数）并与总体一并记录，任何人可据此复现样本；请求中不能指定种子。',
+        body: Type.Object({ level: Type.Union([Type.Literal('city'), Type.Literal('province')]) }),
         response: ok,
       },
+      preValidation: refuseUnknownProperties(['level'], {
+        refused: (k) =>
+          k === 'seed'
+            ? new Problem(400, 'seed-not-accepted', 'The sampling seed is drawn by the server', '抽样随机种子由系统生成并记录，不能在请求中指定')
+            : undefined,
+      }),
     },
     async (req, reply) => {
       const user = requireUser(req);

@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import { runChecks } from '../candidates/checks.js';
-import { DEFAULT_CHECK_PARAMETERS, boundaryTolerance } from '../domain/checks/parameters.js';
+import { boundaryTolerance, parameterSetGuard } from '../domain/checks/parameters.js';
+import { inForce as parameterSetInForce } from '../check-parameters/repository.js';
 import { isIsoDate, todayInChina } from '../domain/procedure/deadlines.js';
 import {
   ACTIONS,
@@ -124,6 +125,16 @@ async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: A
   return runId;
 }
 
+/**
+ * Refuses (422) a run made under another parameter set than the one in force. Refused rather than
+ * re-evaluated: see parameterSetGuard; `rerunChecks` (verify) or omitting `checkRunId` (accept,
+ * which then runs the checks afresh) gives a current run in one request.
+ */
+async function requireCurrentParameters(tx: Scoped, action: Action, run: repo.RunRef): Promise<void> {
+  const failure = parameterSetGuard(run.parameter_set_version, (await parameterSetInForce(tx.client)).version);
+  if (failure) throw guardFailed(action, [failure]);
+}
+
 export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: VerifyInput) {
   checkDate('verifiedOn', input.verifiedOn);
   const rerunId = input.rerunChecks ? await runChecksFor(pool, user, id, 'verify', input.rerunChecks) : undefined;
@@ -132,6 +143,9 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
     planOrThrow('verify', p.state, user);
     const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId, applicationStage: true });
     if (input.checkRunId && !run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该地块所在批次的检查记录${input.checkRunId}`);
+    // The run's statuses stand only under the parameter set in force now; an override covers failed
+    // checks, not a run judged by other thresholds (or by thresholds a request once supplied).
+    if (run) await requireCurrentParameters(tx, 'verify', run);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
     const failures = verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override);
     if (failures.length) throw guardFailed('verify', failures);
@@ -344,6 +358,7 @@ export async function accept(pool: pg.Pool, user: AuthUser, id: string, input: C
     const today = todayInChina();
     const acceptedOn = dateOr(input.acceptedOn, today);
     const { run, outcome } = await changeOutcome(tx, p, runId, input.changeYear);
+    await requireCurrentParameters(tx, 'accept', run);
     const failures = acceptGuards(outcome, input.changeYear, { afforestedOn: p.afforested_on }, acceptedOn, today);
     if (failures.length) throw guardFailed('accept', failures);
     return repo.recordTransition(tx, p, {
@@ -375,7 +390,9 @@ export async function change(pool: pg.Pool, user: AuthUser, id: string, input: P
     const today = todayInChina();
     const changedOn = dateOr(input.changedOn, today);
     const { run, outcome } = await changeOutcome(tx, p, runId, changeYear);
-    const params = { ...DEFAULT_CHECK_PARAMETERS, ...(run.parameters as object) };
+    // 变更 re-judges the run's measured shares itself, so it applies the thresholds in force now,
+    // whatever set the run was made under (never thresholds a run carried).
+    const params = (await parameterSetInForce(tx.client)).parameters;
     const area = p.area_m2 === null ? null : Number(p.area_m2);
     const failures = changeGuards(
       outcome,

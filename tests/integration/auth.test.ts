@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { DEFAULT_CHECK_PARAMETERS } from '../../src/domain/checks/parameters.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, noDefaultToken, type TestUser } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
@@ -124,6 +125,9 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/candidate-uploads/{id}/check-runs': [{ method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/check-runs` }],
   'GET /api/v1/candidate-uploads/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/report` }],
   'GET /api/v1/candidate-parcels/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-parcels/${f.candidate}/report` }],
+  'GET /api/v1/check-parameters': [{ method: 'GET', url: '/api/v1/check-parameters', list: true }],
+  'GET /api/v1/check-parameters/versions': [{ method: 'GET', url: '/api/v1/check-parameters/versions', list: true }],
+  'POST /api/v1/check-parameters/versions': [{ method: 'POST', url: '/api/v1/check-parameters/versions', payload: { parameters: DEFAULT_CHECK_PARAMETERS, reason: '越权发布检查参数' } }],
   'GET /api/v1/counties/{county}/restorable-mining-land/summary': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/restorable-mining-land/summary` }],
   'GET /api/v1/counties/{county}/restorable-mining-land': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/restorable-mining-land` }],
   'POST /api/v1/exports': [{ method: 'POST', url: '/api/v1/exports', payload: { county: FOREIGN, year: 2019, layer: 'dltb', format: 'geojson' } }],

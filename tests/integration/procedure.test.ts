@@ -160,8 +160,16 @@ describe('a parcel walked from application to the provincial reserve, by the rig
   it('the city draws a reproducible sample covering ≥ 30 % of the area; a failed parcel leaves the reserve with the reason', async () => {
     expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 403, 'role-not-permitted');
     expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 409, 'audit-not-due');
-    const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', seed: 'shangrao-2024-yushan' }), 201);
-    expect(a.seed).toBe('shangrao-2024-yushan');
+    // The seed is the server's: an auditor who could choose it could search offline for a convenient sample.
+    for (const seed of ['shangrao-2024-yushan', '']) {
+      expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', seed }), 400, 'seed-not-accepted');
+    }
+    expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', sampleSize: 1 }), 400, 'request-invalid');
+    expect((await pool.query('SELECT count(*)::int AS n FROM procedure.audit WHERE submission_id = $1', [submissionId])).rows[0].n).toBe(0);
+    const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
+    expect(a.seed).toMatch(/^[0-9a-f]{32}$/); // 128 random bits, drawn and recorded by the server
+    expect((await pool.query('SELECT seed FROM procedure.audit WHERE id = $1', [a.id])).rows[0].seed).toBe(a.seed);
+    expect((await ok(await get(u.reviewer, `/api/v1/audits/${a.id}`))).seed).toBe(a.seed);
     expect(a.sampledShare).toBeGreaterThanOrEqual(0.3);
     // Anyone can redraw it from the recorded seed and population.
     const redraw = drawAreaSample(
