@@ -9,7 +9,7 @@ const probe = createPool(config.databaseUrl, 1);
 const unsafe = await unsafeServiceLogin(probe).finally(() => probe.end());
 if (unsafe) {
   console.error(
-    `[zhanbu] refusing to start: DATABASE_URL logs in as ${unsafe}. Use the zhanbu_service login ` +
+    `[zhanbu] refusing to start: the DATABASE_URL login ${unsafe}. Use the zhanbu_service login ` +
       '(scripts/setup.sh prints its URL; README, "Security").',
   );
   process.exit(1);

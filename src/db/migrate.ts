@@ -65,7 +65,13 @@ export async function migrate(pool: pg.Pool, logOrOpts: ((msg: string) => void) 
     const done = new Map<string, string>();
     const { rows: exists } = await client.query<{ t: string | null }>(`SELECT to_regclass('public.schema_migrations')::text AS t`);
     if (exists[0]!.t) {
-      const { rows } = await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM public.schema_migrations');
+      const { rows } = await client
+        .query<{ version: string; checksum: string }>('SELECT version, checksum FROM public.schema_migrations')
+        .catch((err: { code?: string; message: string }) => {
+          // A database from before 0007 grants the service login nothing.
+          if (err.code !== '42501') throw err;
+          throw new Error(`${err.message}: migrations are applied by a superuser or zhanbu_owner; run \`npm run migrate\` with ZHANBU_OWNER_DATABASE_URL set to such a connection`);
+        });
       for (const r of rows) done.set(r.version, r.checksum);
     }
     for (const m of migrations) {
