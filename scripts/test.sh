@@ -9,11 +9,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 ZHANBU_TAG=setup zhanbu_setup
 
+# Tests need a privileged connection (they create and empty the test database); the app under test
+# connects as zhanbu_service (tests/helpers/db.ts), with the password set-up gave it.
+admin_url="${ZHANBU_OWNER_DATABASE_URL:-$DATABASE_URL}"
 if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
-  TEST_DATABASE_URL="$(url_with_db "$DATABASE_URL" zhanbu_test)"
+  TEST_DATABASE_URL="$(url_with_db "$admin_url" zhanbu_test)"
 fi
-[[ "$(url_db "$TEST_DATABASE_URL")" != "$(url_db "$DATABASE_URL")" || "$(url_hostport "$TEST_DATABASE_URL")" != "$(url_hostport "$DATABASE_URL")" ]] \
-  || die "TEST_DATABASE_URL points at the main database $(url_db "$DATABASE_URL"); tests would wipe it"
+if [[ -z "${TEST_SERVICE_DATABASE_URL:-}" && "$DATABASE_URL" != "$admin_url" ]]; then
+  TEST_SERVICE_DATABASE_URL="$(url_with_db "$DATABASE_URL" "$(url_db "$TEST_DATABASE_URL")")"
+  export TEST_SERVICE_DATABASE_URL
+fi
+[[ "$(url_db "$TEST_DATABASE_URL")" != "$(url_db "$admin_url")" || "$(url_hostport "$TEST_DATABASE_URL")" != "$(url_hostport "$admin_url")" ]] \
+  || die "TEST_DATABASE_URL points at the main database $(url_db "$admin_url"); tests would wipe it"
 export TEST_DATABASE_URL
 # The test database is rebuilt from nothing on every run, so state left by an earlier run (or by
 # migrations that changed while being written) can never make the suite pass or fail.

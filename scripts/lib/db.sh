@@ -198,6 +198,64 @@ ensure_db_server() {
   log "using DATABASE_URL=$DATABASE_URL"
 }
 
+# --- roles: migrate as a superuser (or zhanbu_owner), serve as zhanbu_service ----
+
+# 0 when the login of URL is a superuser (tried on its database, then postgres, template1).
+url_is_superuser() {
+  local db r
+  for db in "$(url_db "$1")" postgres template1; do
+    [[ -n "$db" ]] || continue
+    if r="$(zpsql "$(url_with_db "$1" "$db")" -At -c 'select rolsuper from pg_roles where rolname = current_user' 2>/dev/null)"; then
+      [[ "$r" == t ]]
+      return
+    fi
+  done
+  return 1
+}
+
+# The service login's password: ZHANBU_SERVICE_PASSWORD, else the file in ZHANBU_SECRETS_DIR
+# (default .secrets/, git-ignored), generated on first use. `npm run migrate` sets it on the role.
+service_password() {
+  if [[ -n "${ZHANBU_SERVICE_PASSWORD:-}" ]]; then printf '%s' "$ZHANBU_SERVICE_PASSWORD"; return; fi
+  local dir="${ZHANBU_SECRETS_DIR:-$ZHANBU_ROOT/.secrets}" f
+  f="$dir/zhanbu_service.password"
+  if [[ ! -s "$f" ]]; then
+    (umask 077 && mkdir -p "$dir" && node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("hex"))' >"$f") \
+      || die "could not write the service password to $f"
+    log "generated the zhanbu_service password in $f"
+  fi
+  cat "$f"
+}
+
+# URL with another user and password (keeps host, port, database, query).
+url_with_login() {
+  node -e '
+    const u = new URL(process.argv[1]);
+    u.username = process.argv[2];
+    u.password = process.argv[3];
+    process.stdout.write(u.toString());
+  ' "$1" "$2" "$3"
+}
+
+# Splits the connection in two (README, "Security"): ZHANBU_OWNER_DATABASE_URL runs migrations,
+# DATABASE_URL is the service's login. A superuser DATABASE_URL (the local default) becomes the
+# migration connection and the service gets zhanbu_service on the same database; a DATABASE_URL
+# that is not a superuser is taken as the service's login, as is.
+resolve_db_logins() {
+  local pw
+  if [[ -z "${ZHANBU_OWNER_DATABASE_URL:-}" ]]; then
+    url_is_superuser "$DATABASE_URL" || return 0
+    ZHANBU_OWNER_DATABASE_URL="$DATABASE_URL"
+  elif [[ "$DATABASE_URL" != "$ZHANBU_OWNER_DATABASE_URL" ]] && ! url_is_superuser "$DATABASE_URL"; then
+    export ZHANBU_OWNER_DATABASE_URL
+    return 0
+  fi
+  pw="$(service_password)"
+  export ZHANBU_OWNER_DATABASE_URL ZHANBU_SERVICE_PASSWORD="$pw"
+  DATABASE_URL="$(url_with_login "$ZHANBU_OWNER_DATABASE_URL" zhanbu_service "$pw")"
+  export DATABASE_URL
+}
+
 # --- databases ----------------------------------------------------------------
 
 # Drop the database named in URL (only ever the test database), if it exists.

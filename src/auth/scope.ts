@@ -33,7 +33,8 @@ const SCOPED: unique symbol = Symbol('zhanbu.scoped');
  * A transaction confined to a user's jurisdiction by PostgreSQL row-level security: it runs as the
  * non-owner role zhanbu_app with the user's code prefix, township and identity in transaction-local
  * settings (migrations/0003). Only `withScope` makes one, so a repository function that takes a
- * `Scoped` cannot be called without a user's scope.
+ * `Scoped` cannot be called without a user's scope. Outside a scope the connection is the service's
+ * login zhanbu_service (BYPASSRLS, no superuser, owns nothing; migrations/0007): the system context.
  */
 export interface Scoped {
   readonly [SCOPED]: true;

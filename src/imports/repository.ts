@@ -234,12 +234,13 @@ export async function lockLayerYear(client: pg.PoolClient, layer: LayerKind, cou
 
 /**
  * Builds the new layer-year as a fresh table, then swaps it in as the county-year partition
- * (replacing any previous one). Runs inside the caller's transaction: all or nothing.
+ * (replacing any previous one). Runs inside the caller's transaction: all or nothing. The service
+ * owns nothing in `survey`: the table is created, analysed and attached by the schema's owner
+ * through SECURITY DEFINER functions that build its name from the running import (migrations/0007).
  */
 export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): Promise<{ table: string; rows: number }> {
-  const leaf = `${a.layer}_${a.county}_${a.year}_${a.jobId.replace(/-/g, '').slice(0, 8)}`;
-  const qualified = `survey.${ident(leaf)}`;
-  await client.query(`CREATE TABLE ${qualified} (LIKE survey.${ident(a.layer)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  const { rows } = await client.query<{ t: string }>('SELECT survey.create_layer_year($1, $2, $3, $4) AS t', [a.layer, a.county, a.year, a.jobId]);
+  const qualified = rows[0]!.t;
   const geom = a.repairsTable ? 'coalesce(p.fixed, s.geom)' : 's.geom';
   const join = a.repairsTable ? `LEFT JOIN staging.${ident(a.repairsTable)} p ON p.fid = s.ogc_fid` : '';
   const result = await client.query(
@@ -250,13 +251,11 @@ export async function writeLayerYear(client: pg.PoolClient, a: WriteLayerArgs): 
       WHERE NOT EXISTS (SELECT 1 FROM staging.${ident(a.rejectsTable)} r WHERE r.fid = s.ogc_fid)`,
     [a.county, a.year, a.jobId],
   );
-  // A fresh table has no statistics: without them the planner takes it for one row and later
-  // overlays against it pick nested loops over the whole layer.
-  await client.query(`ANALYZE ${qualified}`);
   // ATTACH builds the partition's indexes (GiST, primary key): give the builds room.
   await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-  await client.query('SELECT survey.swap_layer_year($1, $2, $3, $4::regclass)', [a.layer, a.county, a.year, `survey.${leaf}`]);
-  return { table: `survey.${leaf}`, rows: result.rowCount ?? 0 };
+  // Analyses the new table (the planner needs its statistics) and swaps it in.
+  await client.query('SELECT survey.attach_layer_year($1, $2, $3, $4)', [a.layer, a.county, a.year, a.jobId]);
+  return { table: qualified, rows: result.rowCount ?? 0 };
 }
 
 export async function supersede(client: pg.PoolClient, oldId: string, newId: string): Promise<void> {

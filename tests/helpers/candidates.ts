@@ -15,7 +15,7 @@ import { expect } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ensureTestAdmin, withDefaultToken } from './auth.js';
-import { testDatabaseUrl } from './db.js';
+import { serviceDatabaseUrl } from './db.js';
 import { importAndWait } from './imports.js';
 import { multipart } from './multipart.js';
 
@@ -39,15 +39,16 @@ export const ESRI_PRJ_GK39 =
 /**
  * The app on the test database with its own work directory and, optionally, other limits. Like
  * buildTestApp, requests without an Authorization header go as the test province administrator
- * (tests/helpers/auth.ts), so the survey-import helpers work unchanged.
+ * (tests/helpers/auth.ts), so the survey-import helpers work unchanged. The app connects as the
+ * service's login with a pool of its own (see buildTestApp).
  */
 export async function buildCandidateApp(pool: pg.Pool, overrides: Partial<Config> = {}): Promise<App> {
   const config: Config = {
-    ...loadConfig({ DATABASE_URL: testDatabaseUrl() }),
+    ...loadConfig({ DATABASE_URL: serviceDatabaseUrl() }),
     workDir: mkdtempSync(join(tmpdir(), 'zhanbu-cand-')),
     ...overrides,
   };
-  return withDefaultToken(await buildApp({ config, pool }), await ensureTestAdmin(pool));
+  return withDefaultToken(await buildApp({ config }), await ensureTestAdmin(pool));
 }
 
 /** Imports DLTB 2019 (base) and 2023 (change), the one-map 小班 2023 and XZQ, all must succeed. */

@@ -16,7 +16,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, withDefaultToken, ensureTestAdmin, type TestUser } from '../helpers/auth.js';
-import { testDatabaseUrl, testPool } from '../helpers/db.js';
+import { serviceDatabaseUrl, testPool } from '../helpers/db.js';
 import { expectProblem } from '../helpers/imports.js';
 import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
 
@@ -302,8 +302,8 @@ describe('ledgers and reports', () => {
 
 describe('lapse at the end of the pilot period (2022–2024)', () => {
   it('cannot run before the period ends (a pilot extended to 2030)', async () => {
-    const config = { ...loadConfig({ DATABASE_URL: testDatabaseUrl() }) };
-    const extended = withDefaultToken(await buildApp({ config, pool, pilotPeriod: { startYear: 2022, endYear: 2030 } }), await ensureTestAdmin(pool));
+    const config = { ...loadConfig({ DATABASE_URL: serviceDatabaseUrl() }) };
+    const extended = withDefaultToken(await buildApp({ config, pilotPeriod: { startYear: 2022, endYear: 2030 } }), await ensureTestAdmin(pool));
     try {
       expectProblem(await extended.inject({ method: 'POST', url: '/api/v1/quota/lapse', headers: u.admin!.headers }), 422, 'pilot-not-ended');
     } finally {
