@@ -81,10 +81,11 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
       security: [{ bearer: [] }],
     },
   });
-  // The API explorer is public, and its page needs scripts, styles and images of its own origin.
+  // The API explorer is public, and its page needs scripts, styles and images of its own origin
+  // (helmet's default policy; no upgrade-insecure-requests, which breaks the page on a plain-HTTP intranet host).
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      route.config = { ...(route.config ?? {}), public: true, helmet: { contentSecurityPolicy: { useDefaults: true } } } as typeof route.config;
+      route.config = { ...(route.config ?? {}), public: true, helmet: { contentSecurityPolicy: { useDefaults: true, directives: { upgradeInsecureRequests: null } } } } as typeof route.config;
     });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
