@@ -46,6 +46,17 @@ export function tokenOf(req: FastifyRequest): string | undefined {
  */
 export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   app.decorateRequest('auth', null);
+  // The OpenAPI document states the same rule the hook enforces: public routes need no token,
+  // role-restricted ones name their roles.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
+    if (!route.schema) return;
+    if (config?.public) route.schema = { ...route.schema, security: [] };
+    else if (config?.roles) {
+      const who = `仅限：${config.roles.map((r) => ROLE_LABELS[r]).join('、')}。`;
+      route.schema = { ...route.schema, description: route.schema.description ? `${route.schema.description}\n\n${who}` : who };
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404 || req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);

@@ -174,6 +174,14 @@ describe('authentication is decided on the matched route (item 1)', () => {
     expect(checked.length).toBeGreaterThan(50);
   });
 
+  it('the OpenAPI document states the rule: public routes without security, role-restricted ones name their roles', async () => {
+    const doc = (await app.inject({ url: '/openapi.json', headers: noDefaultToken })).json();
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    expect(doc.paths['/api/v1/imports'].post.description).toMatch(/仅限：县级林业主管部门、省级林业主管部门（管理）/);
+    expect(doc.paths['/api/v1/health'].get.description).toMatch(/仅限：省级林业主管部门（管理）/);
+    expect(doc.paths['/api/v1/me'].get.security).toBeUndefined(); // the document's default: bearer
+  });
+
   it('a GET route asked with HEAD is authenticated too', async () => {
     expect((await raw('HEAD', '/api/v1/me')).status).toBe(401);
     expect((await raw('HEAD', '/%61pi/v1/me')).status).toBe(401);
