@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -7,6 +8,7 @@ import type pg from 'pg';
 import { loadConfig, type Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { registerProblemHandler } from './http/problem.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { healthRoutes } from './health/routes.js';
 import { importRoutes } from './imports/routes.js';
 import { ImportService, type ImportHooks } from './imports/service.js';
@@ -45,7 +47,16 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);
+  // Security headers on every answer (registered first, so refusals carry them too); the API returns data, never pages, so its CSP allows nothing.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  });
   registerAuth(app, pool);
+  registerInputGuards(app);
+  // Answers of authenticated routes carry data of someone's jurisdiction: no cache keeps them.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.routeOptions.config?.public !== true) void reply.header('cache-control', 'no-store');
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -71,14 +82,21 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The API explorer is public, and its page needs scripts, styles and images of its own origin
+  // (helmet's default policy; no upgrade-insecure-requests, which breaks the page on a plain-HTTP intranet host).
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), public: true, helmet: { contentSecurityPolicy: { useDefaults: true, directives: { upgradeInsecureRequests: null } } } } as typeof route.config;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 },
   });
 
   const imports = new ImportService(pool, config, opts.importHooks);
   await imports.start();
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { pool });
   await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config });
   await app.register(layerRoutes, { prefix: '/api/v1', pool });

@@ -22,21 +22,48 @@ export interface Config {
   workDir: string;
 }
 
-const int = (v: string | undefined, d: number): number => (v && /^\d+$/.test(v) ? Number(v) : d);
+/** A malformed environment value: the service refuses to start rather than run on a silent default. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置错误（环境变量）：\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/zhanbu';
 
+/** Reads the configuration; unset (or empty) variables take their defaults, malformed ones throw ConfigError listing every one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return {
-    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    ownerDatabaseUrl: env.ZHANBU_OWNER_DATABASE_URL ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    servicePassword: env.ZHANBU_SERVICE_PASSWORD || undefined,
-    host: env.HOST ?? '127.0.0.1',
-    port: int(env.PORT, 3000),
-    maxUploadBytes: int(env.ZHANBU_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
-    maxExpandedBytes: int(env.ZHANBU_MAX_EXPANDED_BYTES, 8 * 1024 ** 3),
-    maxCandidateUploadBytes: int(env.ZHANBU_MAX_CANDIDATE_UPLOAD_BYTES, 100 * 1024 ** 2),
-    maxCandidateParcels: int(env.ZHANBU_MAX_CANDIDATE_PARCELS, 10_000),
-    workDir: env.ZHANBU_WORK_DIR ?? '/tmp/zhanbu',
+  const problems: string[] = [];
+  const set = (name: string): string | undefined => (env[name] === undefined || env[name]!.trim() === '' ? undefined : env[name]!.trim());
+  const int = (name: string, d: number, min = 1, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = set(name);
+    if (v === undefined) return d;
+    const n = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!(n >= min && n <= max)) {
+      problems.push(`${name}=“${v}”无效：应为${min}–${max}之间的整数（未设置时默认${d}）`);
+      return d;
+    }
+    return n;
   };
+  const databaseUrl = set('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !URL.canParse(databaseUrl)) {
+    problems.push(`DATABASE_URL无效：应为postgres://用户@主机:端口/数据库形式的连接串`);
+  }
+  const workDir = set('ZHANBU_WORK_DIR') ?? '/tmp/zhanbu';
+  if (!workDir.startsWith('/')) problems.push(`ZHANBU_WORK_DIR=“${workDir}”无效：应为绝对路径`);
+  const config: Config = {
+    databaseUrl,
+    ownerDatabaseUrl: set('ZHANBU_OWNER_DATABASE_URL') ?? databaseUrl,
+    servicePassword: set('ZHANBU_SERVICE_PASSWORD'),
+    host: set('HOST') ?? '127.0.0.1',
+    port: int('PORT', 3000, 1, 65535),
+    maxUploadBytes: int('ZHANBU_MAX_UPLOAD_BYTES', 2 * 1024 ** 3),
+    maxExpandedBytes: int('ZHANBU_MAX_EXPANDED_BYTES', 8 * 1024 ** 3),
+    maxCandidateUploadBytes: int('ZHANBU_MAX_CANDIDATE_UPLOAD_BYTES', 100 * 1024 ** 2),
+    maxCandidateParcels: int('ZHANBU_MAX_CANDIDATE_PARCELS', 10_000),
+    workDir,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
 }

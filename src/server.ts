@@ -1,9 +1,17 @@
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { unsafeServiceLogin } from './db/roles.js';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // A clear message and a failed start, not a stack trace (nor a silent default).
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
 // The service runs as zhanbu_service, never as a superuser or the schema's owner (README, "Security").
 const probe = createPool(config.databaseUrl, 1);
 const unsafe = await unsafeServiceLogin(probe).finally(() => probe.end());

@@ -7,13 +7,18 @@ import type { AuthUser } from './scope.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated user (set for every /api/ request; null on public routes). */
+    /** The authenticated user: set before any handler of a route that is not public (see registerAuth). */
     auth: AuthUser | null;
   }
+  interface FastifyContextConfig {
+    /** The route answers without a user (/health, /docs, /openapi.json). Every other route needs one. */
+    public?: boolean;
+    /** Roles allowed on the route, refused in onRequest, before a body is read (uploads write nothing for a wrong role). */
+    roles?: readonly Role[];
+    /** What the route does, for the refusal (“导入调查图层只能由…办理”). */
+    action?: string;
+  }
 }
-
-/** Everything under /api/ needs a user; /health, /docs and /openapi.json stay public. */
-export const requiresAuth = (url: string): boolean => url.startsWith('/api/');
 
 const unauthenticated = (detail: string, code = 'unauthenticated') => new Problem(401, code, 'Authentication required', detail);
 
@@ -30,15 +35,30 @@ export function tokenOf(req: FastifyRequest): string | undefined {
 }
 
 /**
- * Authenticates every /api/ request (401 problem+json when the token is missing, unknown, revoked
- * or expired) and refuses any request naming a county outside the user's jurisdiction in its path
- * path, query or JSON body (`:county`, `?county=`, `{"county": …}`) with 403 — whatever the route, so no route can forget it.
+ * Deny by default, decided on the matched route (never on the raw URL, which the router decodes:
+ * `/%61pi/v1/exports` is the route `/api/v1/exports`): every route needs a valid token unless its
+ * options say `config: { public: true }`; a route's `config.roles` is checked here too, so a wrong
+ * role is refused before the body is read. Unknown URLs fall to the 404 handler without a token.
+ * 401 problem+json when the token is missing, unknown, revoked or expired. Then any request naming
+ * a county outside the user's jurisdiction in its path, query or JSON body (`:county`, `?county=`,
+ * `{"county": …}`) is refused with 403 — whatever the route, so no route can forget it.
  * Rows addressed by id are confined by row-level security (src/auth/scope.ts): invisible → 404.
  */
 export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   app.decorateRequest('auth', null);
+  // The OpenAPI document states the same rule the hook enforces: public routes need no token,
+  // role-restricted ones name their roles.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
+    if (!route.schema) return;
+    if (config?.public) route.schema = { ...route.schema, security: [] };
+    else if (config?.roles) {
+      const who = `仅限：${config.roles.map((r) => ROLE_LABELS[r]).join('、')}。`;
+      route.schema = { ...route.schema, description: route.schema.description ? `${route.schema.description}\n\n${who}` : who };
+    }
+  });
   app.addHook('onRequest', async (req, reply) => {
-    if (!requiresAuth(req.url)) return;
+    if (req.is404 || req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);
     if (!token) {
       void reply.header('www-authenticate', 'Bearer realm="zhanbu"');
@@ -50,6 +70,8 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
       throw unauthenticated('访问令牌无效、已吊销或已过期', 'token-invalid');
     }
     req.auth = user;
+    const { roles, action } = req.routeOptions.config;
+    if (roles) requireRole(user, roles, action ?? '该操作');
   });
   app.addHook('preHandler', async (req) => {
     if (!req.auth) return;
@@ -61,7 +83,7 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   });
 }
 
-/** The request's user; 401 when there is none (a route outside /api/ asking for one). */
+/** The request's user (always set on a route that is not public); 401 if a public route asks for one. */
 export function requireUser(req: FastifyRequest): AuthUser {
   if (!req.auth) throw unauthenticated('请求未携带访问令牌');
   return req.auth;

@@ -17,14 +17,15 @@ import { withScope } from '../auth/scope.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import type { FastifyRequest } from 'fastify';
+import { IdParams, Uuid, Year } from '../http/schemas.js';
 
-const Id = Type.Object({ id: Type.String() });
+const Id = IdParams;
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
 
 const CheckRunBody = Type.Object({
   changeYear: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2100, description: '验收时的变更调查年份（地类变更检查）' })),
-  baseYear: Type.Optional(Type.Integer({ description: '来源检查所用的基础调查年份，默认最早导入的年份' })),
-  latestYear: Type.Optional(Type.Integer({ description: '现状林地与权属检查所用年份，默认最新导入的年份' })),
+  baseYear: Type.Optional(Year({ description: '来源检查所用的基础调查年份，默认最早导入的年份' })),
+  latestYear: Type.Optional(Year({ description: '现状林地与权属检查所用年份，默认最新导入的年份' })),
 }, { additionalProperties: false, description: '检查阈值由省级发布的现行检查参数决定（GET /api/v1/check-parameters），不能在此指定' });
 const CHECK_RUN_FIELDS = ['changeYear', 'baseYear', 'latestYear'] as const;
 // Thresholds decide eligibility: they come from the parameter set the province published.
@@ -39,7 +40,7 @@ const UploadForm = Type.Object({
   layerName: Type.Optional(Type.String()),
   encoding: Type.Optional(Type.String()),
   runChecks: Type.Optional(Type.Boolean({ default: true })),
-  changeYear: Type.Optional(Type.Integer()),
+  changeYear: Type.Optional(Year()),
 });
 
 function uploadView(u: UploadRow) {
@@ -100,13 +101,15 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         body: UploadForm,
         response: { 200: Type.Any(), 201: Type.Any(), ...problems },
       },
+      // Token and role are checked in onRequest, before a byte of the upload is read.
+      config: { roles: PERMISSIONS.uploadCandidates, action: '上传拟补充林地地块' },
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
       const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxCandidateUploadBytes);
       try {
         const changeYear = fields.changeYear ? Number(fields.changeYear) : undefined;
-        if (changeYear !== undefined && !Number.isInteger(changeYear)) {
+        if (changeYear !== undefined && !(Number.isInteger(changeYear) && changeYear >= 1990 && changeYear <= 2100)) {
           throw new Problem(400, 'request-invalid', 'Invalid changeYear', `参数changeYear应为年份，实际为“${fields.changeYear}”`);
         }
         const run = fields.runChecks === undefined || parseBoolean(fields.runChecks, 'runChecks');
@@ -186,6 +189,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         body: Type.Optional(CheckRunBody),
         response: { 201: Type.Any(), ...problems },
       },
+      config: { roles: PERMISSIONS.runChecks, action: '运行候选地块检查' },
       // A POST without a body (all defaults) is valid: validate it as {}.
       preValidation: async (req) => {
         if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
@@ -222,7 +226,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
   );
 
   const ReportQuery = Type.Object({
-    run: Type.Optional(Type.String({ description: '检查记录编号，默认最新' })),
+    run: Type.Optional(Uuid({ description: '检查记录编号，默认最新' })),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson')])),
   });
 

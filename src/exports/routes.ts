@@ -11,6 +11,7 @@ import { attachment } from '../reports/tabular.js';
 import { FORMATS, type ExportFormat } from './formats.js';
 import { getExportJob, type ExportJobRow } from './jobs-repository.js';
 import type { ExportService } from './service.js';
+import { CountyCode, IdParams, Year } from '../http/schemas.js';
 
 const STATE_LABELS: Record<string, string> = { queued: '排队中', running: '导出中', succeeded: '完成', failed: '失败' };
 const PHASE_LABELS: Record<string, string> = { queued: '排队中', preparing: '叠加地块、分割图斑', computing: '计算椭球面积', writing: '写出文件', packaging: '打包', succeeded: '完成', failed: '失败' };
@@ -40,8 +41,8 @@ function view(j: ExportJobRow) {
 }
 
 const ExportBody = Type.Object({
-  county: Type.String({ pattern: '^\\d{6}$' }),
-  year: Type.Integer({ minimum: 1990, maximum: 2100, description: '导出的地类图斑年份' }),
+  county: CountyCode(),
+  year: Year({ description: '导出的地类图斑年份' }),
   layer: Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('reserve')], { description: 'dltb 更新后的地类图斑；ldxb 一张图小班；reserve 补充林地储备库地块' }),
   format: Type.Union([Type.Literal('shapefile'), Type.Literal('gpkg'), Type.Literal('filegdb'), Type.Literal('geojson'), Type.Literal('flatgeobuf')]),
   crs: Type.Optional(Type.Union([Type.Literal('4490'), Type.Literal('zone'), Type.Literal('zone-prefixed')], { description: '4490经纬度；zone 不带带号的高斯-克吕格；zone-prefixed 带带号，默认' })),
@@ -50,7 +51,7 @@ const ExportBody = Type.Object({
 
 export const exportRoutes: FastifyPluginAsync<{ pool: pg.Pool; exports: ExportService }> = async (fastify, { pool, exports }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const Id = Type.Object({ id: Type.String() });
+  const Id = IdParams;
   /**
    * Read in the user's scope: an export of another county, or (for a township) of the county or
    * another township, is as absent as one that does not exist (404).

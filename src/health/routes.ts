@@ -2,25 +2,58 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import gdal from 'gdal-async';
 import type pg from 'pg';
+import { ProblemSchema } from '../imports/schemas.js';
 
-const Health = Type.Object({
+/** Public: up or down, nothing else (versions and database errors help an attacker, not a load balancer). */
+const Status = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]) });
+
+const Detail = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
   database: Type.Object({ ok: Type.Boolean(), postgis: Type.Optional(Type.String()), error: Type.Optional(Type.String()) }),
   gdal: Type.String(),
 });
 
-export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (app, { pool }) => {
-  app.withTypeProvider<TypeBoxTypeProvider>().get(
+export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, { pool }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const probe = async () => {
+    try {
+      const { rows } = await pool.query<{ v: string }>('SELECT postgis_lib_version() AS v');
+      return { ok: true as const, postgis: rows[0]!.v };
+    } catch (err) {
+      return { ok: false as const, error: (err as Error).message };
+    }
+  };
+
+  app.get(
     '/health',
-    { schema: { tags: ['health'], summary: '服务与数据库状态', response: { 200: Health, 503: Health } } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: '服务是否可用（公开，仅ok/down）',
+        description: '公开接口，只回答服务与数据库是否可用：200 {"status":"ok"}或503 {"status":"down"}。版本与数据库错误见需要省级管理员令牌的 GET /api/v1/health。',
+        security: [],
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_req, reply) => ((await probe()).ok ? { status: 'ok' as const } : reply.status(503).send({ status: 'down' as const })),
+  );
+
+  app.get(
+    '/api/v1/health',
+    {
+      config: { roles: ['province-admin'], action: '查看服务运行详情' },
+      schema: {
+        tags: ['health'],
+        summary: '服务运行详情：PostGIS与GDAL版本、数据库错误（仅省级管理员）',
+        description: '需要省级管理员的访问令牌；其他角色返回403。数据库不可用时返回503及错误信息。',
+        response: { 200: Detail, 503: Detail, 401: ProblemSchema, 403: ProblemSchema },
+      },
+    },
     async (_req, reply) => {
-      const gdalVersion = gdal.version;
-      try {
-        const { rows } = await pool.query<{ v: string }>('SELECT postgis_lib_version() AS v');
-        return { status: 'ok' as const, database: { ok: true, postgis: rows[0]!.v }, gdal: gdalVersion };
-      } catch (err) {
-        return reply.status(503).send({ status: 'degraded' as const, database: { ok: false, error: (err as Error).message }, gdal: gdalVersion });
-      }
+      const db = await probe();
+      const body = { status: db.ok ? ('ok' as const) : ('degraded' as const), database: db, gdal: gdal.version };
+      return db.ok ? body : reply.status(503).send(body);
     },
   );
 };

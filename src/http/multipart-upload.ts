@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { Problem, badInput } from './problem.js';
+import { nulRefused } from './input-guards.js';
 
 export interface ReceivedFile {
   path: string;
@@ -32,9 +33,17 @@ export async function receiveUpload(req: FastifyRequest, dir: string, maxBytes: 
   await mkdir(dir, { recursive: true });
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
+      // PostgreSQL refuses NUL in text: refuse it here rather than answer 500 later.
+      if (part.fieldname.includes('\u0000')) throw nulRefused('表单字段名');
       if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value ?? '').trim();
+        const value = String(part.value ?? '');
+        if (value.includes('\u0000')) throw nulRefused(`表单字段${part.fieldname}`);
+        fields[part.fieldname] = value.trim();
         continue;
+      }
+      if ((part.filename ?? '').includes('\u0000')) {
+        part.file.resume();
+        throw nulRefused('上传文件名');
       }
       if (file) {
         part.file.resume();

@@ -75,6 +75,6 @@ export function registerProblemHandler(app: FastifyInstance): void {
     void reply
       .status(404)
       .type('application/problem+json')
-      .send(new Problem(404, 'route-not-found', 'Route not found', `没有这个接口：${req.method} ${req.url}`).toBody(req.url));
+      .send(new Problem(404, 'route-not-found', 'Route not found', '没有这个接口：请对照 /openapi.json 中的接口列表').toBody(req.url));
   });
 }

@@ -13,6 +13,7 @@ import type { ImportRequest, ImportService } from './service.js';
 import { importJobView } from './view.js';
 import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
+import { CountyCode, IdParams, Year } from '../http/schemas.js';
 
 function parseForm(fields: Record<string, string>, sourceName: string): ImportRequest {
   const layer = fields.layer ?? '';
@@ -61,6 +62,8 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
         body: ImportForm,
         response: { 200: ImportJobView, 202: ImportJobView, ...problems },
       },
+      // Token and role are checked in onRequest, before a byte of the upload is read.
+      config: { roles: PERMISSIONS.importLayers, action: '导入调查图层' },
       // The body is a multipart stream read below; the schema documents it for OpenAPI.
       validatorCompiler: () => () => true,
     },
@@ -93,9 +96,9 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
         summary: '导入记录列表',
         querystring: Type.Intersect([
           Type.Object({
-            county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })),
+            county: Type.Optional(CountyCode()),
             layer: Type.Optional(Type.String()),
-            year: Type.Optional(Type.Integer()),
+            year: Type.Optional(Year()),
             state: Type.Optional(Type.String()),
           }),
           Paging,
@@ -109,7 +112,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
     },
   );
 
-  const ById = Type.Object({ id: Type.String() });
+  const ById = IdParams;
   // Reads run in the user's scope: another county's import is not found (row-level security).
   const load = async (db: pg.PoolClient, id: string) => {
     const job = await repo.getJob(db, id);

@@ -91,5 +91,5 @@ export const RejectView = Type.Object({
 
 export const Paging = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 }),
 });

@@ -8,6 +8,7 @@ import { LAYER_SPECS, isLayerKind } from './specs.js';
 import { currentLayers, dltbTotalsByLandClass } from './repository.js';
 import { requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
+import { CountyCode, Year } from '../http/schemas.js';
 
 const Area = Type.Object({ m2: Type.Number(), mu: Type.Number({ description: '亩' }), hectare: Type.Number({ description: '公顷' }) });
 
@@ -20,7 +21,7 @@ export const layerRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify
       schema: {
         tags: ['layers'],
         summary: '当前生效的图层（每县每年每类一个版本）',
-        querystring: Type.Object({ county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })) }),
+        querystring: Type.Object({ county: Type.Optional(CountyCode()) }),
         response: {
           200: Type.Object({
             items: Type.Array(
@@ -61,7 +62,7 @@ export const layerRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify
       schema: {
         tags: ['layers'],
         summary: '地类图斑按地类汇总（图斑数、图斑面积TBMJ，平方米/亩/公顷）',
-        params: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }), year: Type.Integer() }),
+        params: Type.Object({ county: CountyCode(), year: Year() }),
         response: {
           200: Type.Object({
             countyCode: Type.String(),

@@ -7,10 +7,11 @@ import type { PilotPeriod } from '../domain/quota/pilot-period.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { attachment, toCsv, xlsxStream, XLSX_TYPE, type Column, type Sheet } from '../reports/tabular.js';
 import * as service from './service.js';
+import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
 
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM）或xlsx' }));
-const County = Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }) });
+const County = Type.Object({ county: CountyCode() });
 
 /** Two columns per figure: 亩 and 公顷 (4 decimals each, from the exact value). */
 function areaColumns<T>(label: string, get: (r: T) => QuotaArea | null): Column<T>[] {
@@ -115,7 +116,7 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
       schema: {
         tags: ['ledger'],
         summary: '全省（或本市）汇总：各县储备、下达、统筹、使用、扣减、作废、结余，JSON/CSV/XLSX',
-        querystring: Type.Object({ quotaYear: Type.Optional(Type.Integer()), format: Format }),
+        querystring: Type.Object({ quotaYear: Type.Optional(Year()), format: Format }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -137,7 +138,7 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
       schema: {
         tags: ['ledger'],
         summary: '县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX',
-        params: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }), year: Type.Integer({ minimum: 2019, maximum: 2100 }) }),
+        params: Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) }),
         querystring: Type.Object({ format: Format }),
         response: { 200: Type.Any(), ...problems },
       },
@@ -176,8 +177,8 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
       schema: {
         tags: ['ledger'],
         summary: '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）',
-        params: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }), year: Type.Integer({ minimum: 2019, maximum: 2100 }) }),
-        body: Type.Optional(Type.Object({ submittedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) })),
+        params: Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) }),
+        body: Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDate('上报日期')) })),
         response: { 201: Type.Any(), ...problems },
       },
       preValidation: async (req) => {
@@ -215,10 +216,10 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
   );
 
   const auditQuery = Type.Object({
-    parcelId: Type.Optional(Type.String({ format: 'uuid' })),
-    county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })),
-    table: Type.Optional(Type.String()),
-    after: Type.Optional(Type.Integer({ minimum: 0 })),
+    parcelId: Type.Optional(Uuid()),
+    county: Type.Optional(CountyCode()),
+    table: Type.Optional(Type.String({ maxLength: 100 })),
+    after: Type.Optional(SafeInteger({ minimum: 0 })),
     limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   });
 
@@ -236,7 +237,7 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
       schema: {
         tags: ['procedure'],
         summary: '一个地块的审计日志',
-        params: Type.Object({ id: Type.String() }),
+        params: IdParams,
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) }),
         response: { 200: Type.Any(), ...problems },
       },

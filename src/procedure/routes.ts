@@ -12,10 +12,10 @@ import { ProblemSchema } from '../imports/schemas.js';
 import * as repo from './repository.js';
 import * as reserve from './reserve.js';
 import * as service from './service.js';
+import { CountyCode, IdParams, Int32, IsoDate, Uuid, Year } from '../http/schemas.js';
 
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
-const Id = Type.Object({ id: Type.String() });
-const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const Id = IdParams;
 const Document = Type.Object(
   {
     title: Type.String({ minLength: 1, description: '文件名称' }),
@@ -116,7 +116,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         tags: ['procedure'],
         summary: '申请：乡镇对候选地块提出补充林地申请',
         description: '由乡镇人民政府办理；同一候选地块同时只能在一个办理流程中。',
-        body: Type.Object({ candidateParcelId: Type.String(), appliedOn: Type.Optional(IsoDate('申请日期')), ...Common }),
+        body: Type.Object({ candidateParcelId: Uuid(), appliedOn: Type.Optional(IsoDate('申请日期')), ...Common }),
         response: ok,
       },
     },
@@ -134,12 +134,12 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         tags: ['procedure'],
         summary: '办理中的地块（仅管辖范围内）',
         querystring: Type.Object({
-          county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })),
+          county: Type.Optional(CountyCode()),
           state: Type.Optional(Type.Union(STATE_CODES.map((s) => Type.Literal(s)))),
-          reserveYear: Type.Optional(Type.Integer()),
-          submissionId: Type.Optional(Type.String({ format: 'uuid' })),
+          reserveYear: Type.Optional(Year()),
+          submissionId: Type.Optional(Uuid()),
           limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Int32({ minimum: 0, default: 0 }),
         }),
         response: { 200: Type.Any(), ...problems },
       },
@@ -165,8 +165,8 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         description: '默认采用该批次最新一次检查；checkRunId指定检查记录，rerunChecks立即重新检查。检查不通过时须由县级林业主管部门在override.reason中写明核实意见。',
         params: Id,
         body: Type.Object({
-          checkRunId: Type.Optional(Type.String()),
-          rerunChecks: Type.Optional(Type.Object({ baseYear: Type.Optional(Type.Integer()), latestYear: Type.Optional(Type.Integer()) })),
+          checkRunId: Type.Optional(Uuid()),
+          rerunChecks: Type.Optional(Type.Object({ baseYear: Type.Optional(Year()), latestYear: Type.Optional(Year()) })),
           override: Type.Optional(Type.Object({ reason: Type.String({ description: '核实意见：为何检查不通过仍可补充' }) })),
           verifiedOn: Type.Optional(IsoDate('核实日期')),
           ...Common,
@@ -223,7 +223,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       schema: {
         tags: ['procedure'],
         summary: '认定公示异议：成立（地块终止办理）或不成立',
-        params: Type.Object({ id: Type.String(), objectionId: Type.String() }),
+        params: Type.Object({ id: Uuid(), objectionId: Uuid() }),
         body: Type.Object({ decision: Type.Union([Type.Literal('upheld'), Type.Literal('dismissed')]), reason: Type.String(), decidedOn: Type.Optional(IsoDate('认定日期')) }),
         response: ok,
       },
@@ -281,7 +281,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
           forestClass: Type.String({ description: '三调林地地类，如0301' }),
           species: Type.Array(Type.String()),
           plantedOn: IsoDate('造林日期'),
-          areaM2: Type.Number({ description: '造林面积（平方米）' }),
+          areaM2: Type.Number({ minimum: 0, maximum: 1e10, description: '造林面积（平方米）' }),
           restorer: Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) }),
           ...Common,
         }),
@@ -302,7 +302,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         summary: '验收：该年度变更调查的地类变更检查须通过',
         description: '未指定checkRunId时按changeYear立即运行检查。',
         params: Id,
-        body: Type.Object({ changeYear: Type.Integer({ minimum: 2019, maximum: 2100 }), checkRunId: Type.Optional(Type.String()), acceptedOn: Type.Optional(IsoDate('验收日期')), ...Common }),
+        body: Type.Object({ changeYear: Type.Integer({ minimum: 2019, maximum: 2100 }), checkRunId: Type.Optional(Uuid()), acceptedOn: Type.Optional(IsoDate('验收日期')), ...Common }),
         response: ok,
       },
     },
@@ -320,7 +320,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         summary: '变更：该年度地类图斑与“一张图”均已变更为林地',
         description: '默认采用验收时的变更调查年份与检查记录。',
         params: Id,
-        body: Type.Object({ changeYear: Type.Optional(Type.Integer({ minimum: 2019, maximum: 2100 })), checkRunId: Type.Optional(Type.String()), changedOn: Type.Optional(IsoDate('变更日期')), ...Common }),
+        body: Type.Object({ changeYear: Type.Optional(Type.Integer({ minimum: 2019, maximum: 2100 })), checkRunId: Type.Optional(Uuid()), changedOn: Type.Optional(IsoDate('变更日期')), ...Common }),
         response: ok,
       },
     },
@@ -431,8 +431,8 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       schema: {
         tags: ['reserve'],
         summary: '县级补充林地储备库（按储备年度）',
-        params: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }) }),
-        querystring: Type.Object({ year: Type.Optional(Type.Integer()) }),
+        params: Type.Object({ county: CountyCode() }),
+        querystring: Type.Object({ year: Type.Optional(Year()) }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -463,7 +463,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       schema: {
         tags: ['reserve'],
         summary: '县级储备库报市级审核（应于次年9月15日前，逾期标记）',
-        params: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }) }),
+        params: Type.Object({ county: CountyCode() }),
         body: Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), submittedOn: Type.Optional(IsoDate('报送日期')), ...Common }),
         response: ok,
       },
@@ -481,7 +481,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       schema: {
         tags: ['reserve'],
         summary: '储备库报送记录（管辖范围内）',
-        querystring: Type.Object({ county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })), year: Type.Optional(Type.Integer()) }),
+        querystring: Type.Object({ county: Type.Optional(CountyCode()), year: Type.Optional(Year()) }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -544,7 +544,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
         summary: '登记样本地块核查结果（不合格须写明原因，地块出库）',
         params: Id,
         body: Type.Object({
-          parcelId: Type.String(),
+          parcelId: Uuid(),
           result: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
           reason: Type.Optional(Type.String()),
           inspectedOn: Type.Optional(IsoDate('核查日期')),

@@ -9,16 +9,17 @@ import { Problem } from '../http/problem.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import * as repo from './repository.js';
 import * as service from './service.js';
+import { CountyCode, IdParams, IsoDate, Uuid, Year } from '../http/schemas.js';
 
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 const ok = { 200: Type.Any(), 201: Type.Any(), ...problems };
-const Id = Type.Object({ id: Type.String() });
-const County = Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }) });
-const IsoDate = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const Id = IdParams;
+const County = Type.Object({ county: CountyCode() });
 const Area = Type.Object(
   {
     unit: Type.Union([Type.Literal('m2'), Type.Literal('mu'), Type.Literal('hectare')], { description: 'm2 平方米（≤2位小数）、mu 亩或 hectare 公顷（≤6位小数）' }),
-    value: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?$' })]),
+    // Bounded so the exact µ亩 amount fits a bigint.
+    value: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1e10 }), Type.String({ pattern: '^\\d{1,10}(\\.\\d+)?$', maxLength: 40 })]),
   },
   { additionalProperties: false },
 );
@@ -53,7 +54,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         summary: '按500亩规则下达新增定额（N年度省级储备库 → N+1年定额）',
         description:
           '按县汇总该储备年度已入省级储备库、尚未下达的地块面积（椭球面积）：小于500亩全部下达给县；不小于500亩下达给县500亩，其余纳入省级统筹。同一储备年度后续入库的地块再次下达时按累计面积计算，县级累计不超过500亩。',
-        body: Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })), issuedOn: Type.Optional(IsoDate('下达日期')) }),
+        body: Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), county: Type.Optional(CountyCode()), issuedOn: Type.Optional(IsoDate('下达日期')) }),
         response: ok,
       },
     },
@@ -77,7 +78,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '定额下达记录',
-        querystring: Type.Object({ county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })), reserveYear: Type.Optional(Type.Integer()) }),
+        querystring: Type.Object({ county: Type.Optional(CountyCode()), reserveYear: Type.Optional(Year()) }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -113,7 +114,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         summary: '建设项目使用定额（不超过结余；并发请求依次处理，不会透支）',
         params: County,
         body: Type.Object({
-          quotaYear: Type.Optional(Type.Integer({ description: '使用哪一年的定额，默认审核日期所在年' })),
+          quotaYear: Type.Optional(Year({ description: '使用哪一年的定额，默认审核日期所在年' })),
           projectName: Type.String({ minLength: 1 }),
           approvalNo: Type.String({ minLength: 1, description: '使用林地审核同意书文号' }),
           approvedOn: IsoDate('审核同意日期'),
@@ -154,7 +155,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '批准后闲置两年以上、应收回的项目用地',
-        querystring: Type.Object({ county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })), asOf: Type.Optional(IsoDate('截至日期，默认今天')) }),
+        querystring: Type.Object({ county: Type.Optional(CountyCode()), asOf: Type.Optional(IsoDate('截至日期，默认今天')) }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -168,7 +169,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
         tags: ['quota'],
         summary: '储备库地块年度核查：退化或灭失的扣减当年度定额（灭失地块出库）',
         body: Type.Object({
-          parcelId: Type.String(),
+          parcelId: Uuid(),
           year: Type.Integer({ minimum: 2019, maximum: 2100 }),
           inspectedOn: Type.Optional(IsoDate('核查日期')),
           outcome: Type.Union([Type.Literal('intact'), Type.Literal('degraded'), Type.Literal('lost')], { description: 'intact 完好，degraded 林分质量下降或退化，lost 灭失' }),
@@ -202,7 +203,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '年度核查记录',
-        querystring: Type.Object({ county: Type.Optional(Type.String({ pattern: '^\\d{6}$' })), year: Type.Optional(Type.Integer()) }),
+        querystring: Type.Object({ county: Type.Optional(CountyCode()), year: Type.Optional(Year()) }),
         response: { 200: Type.Any(), ...problems },
       },
     },
@@ -228,7 +229,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '申请省级统筹定额',
-        body: Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }), quotaYear: Type.Integer(), area: Area, purpose: Type.String({ minLength: 1 }) }),
+        body: Type.Object({ county: CountyCode(), quotaYear: Year(), area: Area, purpose: Type.String({ minLength: 1 }) }),
         response: ok,
       },
     },
@@ -244,7 +245,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '省级统筹分配（优先本县，其次本市，再次省内其他县）',
-        body: Type.Object({ quotaYear: Type.Integer() }),
+        body: Type.Object({ quotaYear: Year() }),
         response: ok,
       },
     },
@@ -257,7 +258,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
       schema: {
         tags: ['quota'],
         summary: '省级统筹：按来源县的结余、申请与分配',
-        querystring: Type.Object({ quotaYear: Type.Optional(Type.Integer()) }),
+        querystring: Type.Object({ quotaYear: Type.Optional(Year()) }),
         response: { 200: Type.Any(), ...problems },
       },
     },

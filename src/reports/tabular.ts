@@ -16,9 +16,19 @@ export interface Sheet<T> {
   rows: Iterable<T> | AsyncIterable<T>;
 }
 
-function csvCell(v: string | number | null | undefined): string {
+/**
+ * Text a spreadsheet would read as a formula (=, +, -, @, or a leading tab or carriage return,
+ * which Excel skips before looking). A plain decimal number written as text (“-12.5”) is not one:
+ * it stays as it is, so exact amounts kept as strings are not mangled.
+ */
+export function looksLikeFormula(s: string): boolean {
+  return /^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s);
+}
+
+/** A CSV cell. Text that looks like a formula is prefixed with ' (OWASP), so it opens as text; numbers are never touched. */
+export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'string' && looksLikeFormula(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -45,7 +55,12 @@ export async function writeXlsx(out: Writable, sheets: Sheet<any>[]): Promise<vo
     ws.columns = sheet.columns.map((c, i) => ({ key: `c${i}`, header: c.header, width: c.width ?? Math.max(10, c.header.length * 2 + 2), style: c.numFmt ? { numFmt: c.numFmt } : {} }));
     ws.getRow(1).font = { bold: true };
     for await (const row of sheet.rows) {
-      ws.addRow(sheet.columns.map((c) => c.value(row) ?? null)).commit();
+      const r = ws.addRow(sheet.columns.map((c) => c.value(row) ?? null));
+      // Text is written as a string cell, never as a formula: pin the type whatever the value looks like.
+      r.eachCell((cell) => {
+        if (typeof cell.value === 'string' && looksLikeFormula(cell.value)) cell.value = { richText: [{ text: cell.value }] };
+      });
+      r.commit();
     }
     ws.commit();
   }

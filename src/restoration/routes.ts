@@ -8,19 +8,20 @@ import { ProblemSchema } from '../imports/schemas.js';
 import { attachment, toCsv, xlsxStream, XLSX_TYPE, type Column } from '../reports/tabular.js';
 import { areaFigures } from '../domain/units.js';
 import { restorablePage, restorableSummary, type RestorableQuery, type TownshipTotal } from './service.js';
+import { CountyCode, Int32, Year } from '../http/schemas.js';
 
 const Filters = Type.Object({
-  year: Type.Optional(Type.Integer({ description: '基础调查年份，默认该县最早导入的地类图斑年份' })),
+  year: Type.Optional(Year({ description: '基础调查年份，默认该县最早导入的地类图斑年份' })),
   township: Type.Optional(Type.String({ pattern: '^\\d{9}$', description: '乡镇代码（坐落单位代码前9位）' })),
-  minAreaM2: Type.Optional(Type.Number({ minimum: 0, description: '可修复面积下限（平方米）' })),
+  minAreaM2: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: '可修复面积下限（平方米）' })),
   ownership: Type.Optional(Type.Union([Type.Literal('state'), Type.Literal('collective')], { description: 'state 国有 / collective 集体' })),
   qsxz: Type.Optional(Type.String({ pattern: '^\\d{2}(,\\d{2})*$', description: '权属性质代码，逗号分隔' })),
   czcsxm204: Type.Optional(Type.Boolean({ description: '仅城镇村属性码204（盐田及采矿用地）' })),
-  bbox: Type.Optional(Type.String({ pattern: '^-?[\\d.]+,-?[\\d.]+,-?[\\d.]+,-?[\\d.]+$', description: 'minLon,minLat,maxLon,maxLat（EPSG:4490）' })),
+  bbox: Type.Optional(Type.String({ maxLength: 200, pattern: '^-?\\d{1,3}(\\.\\d+)?,-?\\d{1,3}(\\.\\d+)?,-?\\d{1,3}(\\.\\d+)?,-?\\d{1,3}(\\.\\d+)?$', description: 'minLon,minLat,maxLon,maxLat（EPSG:4490）' })),
 });
 type FiltersT = Static<typeof Filters>;
 
-const CountyParams = Type.Object({ county: Type.String({ pattern: '^\\d{6}$' }) });
+const CountyParams = Type.Object({ county: CountyCode() });
 
 function toQuery(county: string, f: FiltersT): RestorableQuery {
   const bbox = f.bbox?.split(',').map(Number) as [number, number, number, number] | undefined;
@@ -99,7 +100,7 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
           Filters,
           Type.Object({
             limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
-            after: Type.Optional(Type.Integer({ minimum: -1, description: '上一页最后一个要素的fid' })),
+            after: Type.Optional(Int32({ minimum: -1, description: '上一页最后一个要素的fid' })),
           }),
         ]),
         response: { 200: Type.Any(), 400: ProblemSchema, 422: ProblemSchema },

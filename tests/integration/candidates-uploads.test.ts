@@ -212,13 +212,13 @@ describe('malformed inputs: a clear error or a failed check, never a 500', () =>
     expect(res.json().summary.parcels).toBe(1);
   });
 
-  it('unknown uploads, parcels and runs are 404; a bad report format is 400', async () => {
+  it('unknown uploads, parcels and runs are 404; a malformed id or a bad report format is 400', async () => {
     const upload = await uploadCandidates(app, writeGeoJson(dir, 'ids.geojson', [{ geometry: mining[0]!.geometry, properties: {} }], { epsg: GK39 }));
     expectProblem(await app.inject('/api/v1/candidate-uploads/00000000-0000-0000-0000-000000000000'), 404, 'not-found');
-    expectProblem(await app.inject('/api/v1/candidate-uploads/not-an-id'), 404, 'not-found');
-    expectProblem(await app.inject('/api/v1/candidate-parcels/not-an-id/report'), 404, 'not-found');
+    expectProblem(await app.inject('/api/v1/candidate-uploads/not-an-id'), 400, 'request-invalid');
+    expectProblem(await app.inject('/api/v1/candidate-parcels/not-an-id/report'), 400, 'request-invalid');
     expectProblem(await app.inject(`/api/v1/candidate-uploads/${upload.id}/report?run=00000000-0000-0000-0000-000000000000`), 404, 'check-run-not-found');
-    expectProblem(await app.inject(`/api/v1/candidate-uploads/${upload.id}/report?run=not-a-run`), 404, 'check-run-not-found');
+    expectProblem(await app.inject(`/api/v1/candidate-uploads/${upload.id}/report?run=not-a-run`), 400, 'request-invalid');
     expectProblem(await app.inject(`/api/v1/candidate-uploads/${upload.id}/report?format=xml`), 400, 'request-invalid');
   });
 });

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('takes defaults for unset or empty variables and reads well-formed ones', () => {
+    expect(loadConfig({})).toMatchObject({ databaseUrl: DEFAULT_DATABASE_URL, host: '127.0.0.1', port: 3000, workDir: '/tmp/zhanbu', maxCandidateParcels: 10_000 });
+    expect(loadConfig({ PORT: '', HOST: ' ' }).port).toBe(3000);
+    expect(loadConfig({ PORT: '8080', ZHANBU_MAX_UPLOAD_BYTES: '1048576', ZHANBU_WORK_DIR: '/srv/zhanbu' })).toMatchObject({ port: 8080, maxUploadBytes: 1048576, workDir: '/srv/zhanbu' });
+  });
+
+  it('refuses a malformed value instead of silently defaulting (PORT=abc was port 3000)', () => {
+    const bad: Record<string, string>[] = [
+      { PORT: 'abc' },
+      { PORT: '70000' },
+      { PORT: '0' },
+      { PORT: '3000x' },
+      { PORT: '-1' },
+      { ZHANBU_MAX_UPLOAD_BYTES: '2GB' },
+      { ZHANBU_MAX_CANDIDATE_PARCELS: '1e4' },
+      { DATABASE_URL: 'mysql://x@y/z' },
+      { ZHANBU_WORK_DIR: 'relative/dir' },
+    ];
+    for (const env of bad) {
+      const name = Object.keys(env)[0]!;
+      expect(() => loadConfig(env), name).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(new RegExp(name));
+    }
+  });
+
+  it('lists every malformed variable at once', () => {
+    try {
+      loadConfig({ PORT: 'abc', ZHANBU_MAX_EXPANDED_BYTES: 'lots' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toHaveLength(2);
+      expect((err as ConfigError).message).toMatch(/PORT=“abc”无效/);
+      expect((err as ConfigError).message).toMatch(/ZHANBU_MAX_EXPANDED_BYTES=“lots”无效/);
+    }
+  });
+
+  it('the server does not start on a malformed value: exit 1 with the message, no stack trace', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'abc' }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/PORT=“abc”无效/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
