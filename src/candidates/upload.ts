@@ -59,7 +59,7 @@ export async function createCandidateUpload(
   try {
     const located = await locateSource(file.path, {
       workDir,
-      maxExpandedBytes: config.maxExpandedBytes,
+      maxExpandedBytes: config.maxCandidateExpandedBytes,
       sourceName: req.sourceName,
       layerName: req.layerName,
       defaultNames: ['DKFW', 'BCLD', 'PARCELS'],

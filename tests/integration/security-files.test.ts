@@ -5,19 +5,24 @@
  * own township, and absurdly nested GeoJSON is refused rather than crashing the service.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { extractZip } from '../../src/imports/archive.js';
+import { holdWorkerLock } from '../../src/imports/repository.js';
 import { gdalPgConnection } from '../../src/imports/stage.js';
 import { COUNTY, buildCandidateApp, deleteCandidates, postCandidates, tempDir, uploadCount, zipFiles } from '../helpers/candidates.js';
 import { resetCounty, testDatabaseUrl, testPool } from '../helpers/db.js';
-import { gpkgFile } from '../helpers/fixture-variants.js';
+import { gpkgFile, zipBomb } from '../helpers/fixture-variants.js';
 import { expectProblem, postImport } from '../helpers/imports.js';
 
 const pool = testPool();
 let app: App;
 let dir: string;
+const MiB = 1024 * 1024;
 
 beforeAll(async () => {
   await resetCounty(pool, COUNTY);
@@ -135,4 +140,98 @@ it('a /vsicurl/ path as the multipart file name never reaches the service: only 
   const res = await postCandidates(app, { content: Buffer.from(squareGeoJson), name: '/vsicurl/http://127.0.0.1:9/DKFW.geojson' }, { runChecks: false });
   expect(res.statusCode, res.body).toBe(201);
   expect(res.json().source.name).toBe('DKFW.geojson');
+});
+
+describe('item 8: zip expansion is bounded before and while extracting, per kind of upload', () => {
+  /** Bytes of regular files under a folder (what the extraction put on disk). */
+  const bytesOnDisk = (d: string): number => {
+    if (!existsSync(d)) return 0;
+    let n = 0;
+    for (const e of readdirSync(d, { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) n += statSync(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).size;
+    }
+    return n;
+  };
+
+  it('a 1 MB zip declaring 1 GiB is refused from its directory, before a byte is written (413)', async () => {
+    const bomb = zipBomb({ expandedBytes: 1024 * MiB, dir });
+    expect(statSync(bomb).size).toBeLessThan(1.5 * MiB);
+    const dest = join(dir, `bomb-honest-${++serial}`);
+    await expect(extractZip(bomb, dest, { maxExpandedBytes: 512 * MiB })).rejects.toMatchObject({ status: 413, code: 'zip-too-large' });
+    expect(bytesOnDisk(dest)).toBe(0);
+  });
+
+  it('a zip whose header lies is stopped while inflating, having written no more than it declared', async () => {
+    const dest = join(dir, `bomb-lying-${++serial}`);
+    const lying = zipBomb({ expandedBytes: 1024 * MiB, declaredBytes: 3 * MiB + 123, dir });
+    await expect(extractZip(lying, dest, { maxExpandedBytes: 16 * MiB })).rejects.toMatchObject({ status: 422, code: 'zip-corrupt' });
+    expect(bytesOnDisk(dest)).toBeLessThanOrEqual(3 * MiB + 123);
+  });
+
+  it('candidate uploads have a far smaller expansion limit than survey layers', async () => {
+    const config = loadConfig({});
+    expect(config.maxCandidateExpandedBytes).toBe(512 * MiB);
+    expect(config.maxExpandedBytes).toBeGreaterThanOrEqual(8 * config.maxCandidateExpandedBytes);
+    expect(loadConfig({ ZHANBU_MAX_CANDIDATE_EXPANDED_BYTES: '1048576' }).maxCandidateExpandedBytes).toBe(MiB);
+    // Over HTTP: the same 1 MB bomb is a 413 for a candidate upload and leaves nothing behind.
+    const res = await postCandidates(app, zipBomb({ expandedBytes: 1024 * MiB, dir, entryName: 'DKFW.geojson' }), { runChecks: false });
+    expectProblem(res, 413, 'zip-too-large');
+    expect(res.json()).toMatchObject({ declaredBytes: 1024 * MiB, limitBytes: 512 * MiB });
+    expect(bytesOnDisk(app.imports.workDir)).toBe(0);
+    expect(await uploadCount(pool)).toBe(0);
+  });
+});
+
+describe('item 8: the work folder is private, per instance, and cleaned of a crashed run at start', () => {
+  it('removes what dead instances and older versions left, keeps live instances, exports and foreign files', async () => {
+    const base = tempDir('zhanbu-workdir-');
+    chmodSync(base, 0o755);
+    const dead = randomUUID();
+    const live = randomUUID();
+    const plant = (rel: string, bytes = 1024) => {
+      mkdirSync(join(base, rel, '..'), { recursive: true });
+      writeFileSync(join(base, rel), Buffer.alloc(bytes));
+    };
+    plant(`instance-${dead}/uploads/${randomUUID()}`, 200_000); // a killed upload
+    plant(`instance-${dead}/${randomUUID()}/extracted/DLTB.dbf`, 300_000); // a killed import's extraction
+    plant(`instance-${live}/uploads/in-flight`);
+    plant(`uploads/${randomUUID()}`); // the layout before instance folders
+    plant(`${randomUUID()}/extracted/DLTB.shp`);
+    plant(`candidate-${randomUUID()}/DKFW.geojson`);
+    plant('exports/done/361123_2023_DLTB.zip');
+    plant('notes-of-the-admin.txt');
+    // The live instance holds its worker lock on a session of its own, as a running service does.
+    const lock = await pool.connect();
+    await holdWorkerLock(lock, live);
+    let started: App | undefined;
+    try {
+      started = await buildCandidateApp(pool, { workDir: base });
+      const names = readdirSync(base).sort();
+      const own = `instance-${started.imports.workerId}`;
+      expect(names).toEqual(['exports', own, `instance-${live}`, 'notes-of-the-admin.txt'].sort());
+      expect(statSync(base).mode & 0o777).toBe(0o700);
+      expect(statSync(join(base, own)).mode & 0o777).toBe(0o700);
+      expect(statSync(join(base, own, 'uploads')).mode & 0o777).toBe(0o700);
+      expect(started.imports.workDir).toBe(join(base, own));
+      // Uploads are received inside the instance's folder and gone once answered.
+      const res = await postCandidates(started, { content: Buffer.from(squareGeoJson), name: 'DKFW.geojson' }, { runChecks: false });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(readdirSync(join(base, own, 'uploads'))).toEqual([]);
+      expect(readdirSync(join(base, own))).toEqual(['uploads']);
+    } finally {
+      await started?.close();
+      await lock.query('SELECT pg_advisory_unlock_all()');
+      lock.release();
+    }
+    // A graceful stop removes the instance's own folder.
+    expect(readdirSync(base).filter((n) => n.startsWith('instance-'))).toEqual([`instance-${live}`]);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('refuses to start on a work folder that is a symlink', async () => {
+    const target = tempDir('zhanbu-workdir-target-');
+    const link = join(tempDir('zhanbu-workdir-link-'), 'work');
+    symlinkSync(target, link);
+    await expect(buildCandidateApp(pool, { workDir: link })).rejects.toThrow(/not a directory/);
+  });
 });
