@@ -15,6 +15,7 @@ import { extractZip } from '../../src/imports/archive.js';
 import { holdWorkerLock } from '../../src/imports/repository.js';
 import { gdalPgConnection } from '../../src/imports/stage.js';
 import { COUNTY, buildCandidateApp, deleteCandidates, postCandidates, tempDir, uploadCount, zipFiles } from '../helpers/candidates.js';
+import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { resetCounty, testDatabaseUrl, testPool } from '../helpers/db.js';
 import { gpkgFile, zipBomb } from '../helpers/fixture-variants.js';
 import { expectProblem, postImport } from '../helpers/imports.js';
@@ -233,5 +234,87 @@ describe('item 8: the work folder is private, per instance, and cleaned of a cra
     const link = join(tempDir('zhanbu-workdir-link-'), 'work');
     symlinkSync(target, link);
     await expect(buildCandidateApp(pool, { workDir: link })).rejects.toThrow(/not a directory/);
+  });
+});
+
+describe('item 9: a parcel is filed under the township its XZDM names, within the rules', () => {
+  let township: TestUser;
+  let county: TestUser;
+  beforeAll(async () => {
+    township = await createTestUser(pool, 'township', '361123100');
+    county = await createTestUser(pool, 'county-forestry', COUNTY);
+  });
+  afterAll(async () => {
+    await deleteTestUsers(pool);
+  });
+
+  /** A GeoJSON of small lon/lat squares in 玉山县, one per [DKBH, XZDM]. */
+  const parcels = (rows: [string, string | null][]) =>
+    Buffer.from(
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: rows.map(([dkbh, xzdm], i) => ({
+          type: 'Feature',
+          properties: { DKBH: dkbh, ...(xzdm ? { XZDM: xzdm } : {}) },
+          geometry: { type: 'Polygon', coordinates: [[[118.1 + i * 0.002, 28.6], [118.101 + i * 0.002, 28.6], [118.101 + i * 0.002, 28.601], [118.1 + i * 0.002, 28.601], [118.1 + i * 0.002, 28.6]]] },
+        })),
+      }),
+    );
+  const upload = (rows: [string, string | null][], headers: Record<string, string> = {}, fields: Record<string, string> = {}) =>
+    postCandidates(app, { content: parcels(rows), name: `parcels-${++serial}.geojson` }, { runChecks: false, ...fields }, headers);
+  const townshipsOf = async (uploadId: string) =>
+    (await pool.query<{ parcel_no: string; township_code: string }>('SELECT parcel_no, township_code FROM candidate.parcel WHERE upload_id = $1 ORDER BY fid', [uploadId])).rows.map(
+      (r) => [r.parcel_no, r.township_code],
+    );
+
+  it("a township cannot file a parcel in a neighbouring township's name (403, naming the parcel and the code)", async () => {
+    const res = await upload([['OWN-1', '361123100'], ['NEIGHBOUR-1', '361123101']], township.headers);
+    const body = expectProblem(res, 403, 'parcel-township-out-of-jurisdiction');
+    expect(body.detail).toContain('NEIGHBOUR-1');
+    expect(body.detail).toContain('361123101');
+    expect(body.parcels).toEqual([{ fid: expect.any(Number), parcelNo: 'NEIGHBOUR-1', township: '361123101' }]);
+    expect(await uploadCount(pool)).toBe(0);
+  });
+
+  it("a township's own parcels are filed under it, with or without XZDM", async () => {
+    const res = await upload([['OWN-1', '361123100'], ['OWN-2', null]], township.headers);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(await townshipsOf(res.json().id)).toEqual([['OWN-1', '361123100'], ['OWN-2', '361123100']]);
+  });
+
+  it('a code outside the upload’s county is refused for every role (422)', async () => {
+    for (const headers of [county.headers, township.headers, {}]) {
+      const body = expectProblem(await upload([['OK-1', '361123101'], ['FOREIGN-1', '361124001']], headers), 422, 'parcel-township-outside-county');
+      expect(body.detail).toContain('FOREIGN-1');
+      expect(body.detail).toContain('361124001');
+    }
+    expect(await uploadCount(pool)).toBe(0);
+  });
+
+  it('a county files parcels of its townships, each under its own XZDM', async () => {
+    const res = await upload([['T1', '361123101'], ['T2', '361123102'], ['T0', null]], county.headers, { township: '361123100' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(await townshipsOf(res.json().id)).toEqual([['T1', '361123101'], ['T2', '361123102'], ['T0', '361123100']]);
+  });
+});
+
+describe('item 12: absurdly nested GeoJSON is a 422, not a 500', () => {
+  const deep = (n: number) =>
+    Buffer.from(
+      '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":' +
+        '['.repeat(n) +
+        ']'.repeat(n) +
+        '}}]}',
+    );
+
+  it('a 200,000-deep array in an uploaded .geojson is refused (422 geojson-too-deep)', async () => {
+    const res = await postCandidates(app, { content: deep(200_000), name: 'DKFW.geojson' }, { runChecks: false });
+    expectProblem(res, 422, 'geojson-too-deep');
+    expect(await uploadCount(pool)).toBe(0);
+    // The same inside a zip, and as a survey layer.
+    expectProblem(await postCandidates(app, zipOf([['DKFW.geojson', deep(200_000)]]), { runChecks: false }), 422, 'geojson-too-deep');
+    expectProblem(await postImport(app, { file: writeTemp({ content: deep(200_000), name: 'x' }), name: 'DLTB.geojson' }), 422, 'geojson-too-deep');
+    // The service still answers.
+    expect((await app.inject('/health')).statusCode).toBe(200);
   });
 });
