@@ -75,24 +75,36 @@ export function formatOfName(name: string): UploadFormat | 'zip' | undefined {
 }
 
 /**
- * Why a name must not be used near GDAL, or undefined: a `/vsi…/` handler anywhere in it (GDAL
- * would read from the network or from inside other archives), a `PG:` or other driver prefix, XML
- * (an inline VRT), or control characters.
+ * Why a name the user chose (a file name, a path inside a zip) must not be used near GDAL, or
+ * undefined: a `/vsi…/` handler anywhere in it (GDAL reads those from the network or from inside
+ * other archives), a `PG:`, `http:` or other connection prefix, XML (an inline VRT), or control
+ * characters.
  */
 export function unsafeNameReason(name: string): string | undefined {
-  if (/[\x00-\x1f]/.test(name)) return '包含控制字符';
   if (/(^|[\\/])vsi[a-z0-9_]*([\\/]|$)/i.test(name)) return '包含GDAL虚拟文件系统前缀（/vsi…）';
-  if (/^\s*[a-z][a-z0-9_+.-]+:/i.test(name)) return '以数据源连接前缀（如PG:、http:）开头';
-  if (/<\s*OGRVRTDataSource|<\s*VRTDataset/i.test(name)) return '包含VRT定义';
+  return unsafePathReason(name);
+}
+
+/**
+ * The same for a path we built ourselves (work folder + user's name): GDAL takes a path for a
+ * virtual file only when it starts with `/vsi`, so only a prefix counts here — an administrator's
+ * work folder may well have a segment called `vsites`.
+ */
+function unsafePathReason(path: string): string | undefined {
+  if (/[\x00-\x1f]/.test(path)) return '包含控制字符';
+  if (/^\s*[\\/]vsi/i.test(path)) return '包含GDAL虚拟文件系统前缀（/vsi…）';
+  if (/^\s*[a-z][a-z0-9_+.-]+:/i.test(path)) return '以数据源连接前缀（如PG:、http:）开头';
+  if (/<\s*OGRVRTDataSource|<\s*VRTDataset/i.test(path)) return '包含VRT定义';
   return undefined;
 }
 
-/** Refuses (422 file-name-unsafe) a name or path that GDAL could take for something other than a local file. */
+const unsafeName = (shown: string, reason: string) =>
+  badInput('file-name-unsafe', 'Unsafe file name', `文件名“${shown.slice(0, 200)}”${reason}，已拒绝`, { file: shown.slice(0, 200) });
+
+/** Refuses (422 file-name-unsafe) a user-given name GDAL could take for something other than a local file. */
 export function assertSafeName(name: string, shown = name): void {
   const reason = unsafeNameReason(name);
-  if (reason) {
-    throw badInput('file-name-unsafe', 'Unsafe file name', `文件名“${shown.slice(0, 200)}”${reason}，已拒绝`, { file: shown.slice(0, 200) });
-  }
+  if (reason) throw unsafeName(shown, reason);
 }
 
 function head(path: string, length: number): Buffer {
@@ -160,7 +172,8 @@ function contentMatches(path: string, format: UploadFormat): boolean {
  * from its extension — requires, and any path GDAL could read as something else.
  */
 export function assertUploadContent(path: string, format: UploadFormat, shownName = basename(path)): void {
-  assertSafeName(path, shownName);
+  const reason = unsafePathReason(path);
+  if (reason) throw unsafeName(shownName, reason);
   if (!contentMatches(path, format)) {
     throw badInput(
       'file-content-mismatch',

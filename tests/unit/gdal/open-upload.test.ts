@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   HARDENING_OPTIONS,
   assertJsonDepth,
+  assertUploadContent,
   formatOfName,
   hardenGdal,
   openUpload,
@@ -43,6 +44,12 @@ describe('names GDAL could read as something other than a local file', () => {
   });
   it.each(['DKFW.shp', '/tmp/zhanbu/instance/extracted/玉山县/DKFW.shp', 'vsicurl.geojson', 'C:\\data\\DKFW.zip'])('%s is fine', (name) => {
     expect(unsafeNameReason(name)).toBeUndefined();
+  });
+
+  it('a work folder with a segment that merely starts with "vsi" is not mistaken for a handler', () => {
+    mkdirSync(join(dir, 'vsites'), { recursive: true });
+    const p = file('vsites/ok.geojson', '{"type":"FeatureCollection","features":[]}');
+    expect(() => assertUploadContent(p, 'geojson')).not.toThrow();
   });
 
   it('openUpload refuses a /vsicurl/ or PG: dataset path before GDAL sees it', () => {
