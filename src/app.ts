@@ -9,6 +9,7 @@ import { loadConfig, type Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { registerProblemHandler } from './http/problem.js';
 import { registerInputGuards } from './http/input-guards.js';
+import { hardenGdal } from './gdal/open-upload.js';
 import { healthRoutes } from './health/routes.js';
 import { importRoutes } from './imports/routes.js';
 import { ImportService, type ImportHooks } from './imports/service.js';
@@ -94,13 +95,17 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 },
   });
 
+  hardenGdal();
   const imports = new ImportService(pool, config, opts.importHooks);
   await imports.start();
+  // Uploads and extractions go to this instance's private folder; exports (kept for download
+  // across restarts) stay in the shared work folder.
+  const instanceConfig: Config = { ...config, workDir: imports.workDir };
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { pool });
-  await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config });
+  await app.register(importRoutes, { prefix: '/api/v1', pool, imports, config: instanceConfig });
   await app.register(layerRoutes, { prefix: '/api/v1', pool });
-  await app.register(candidateRoutes, { prefix: '/api/v1', pool, config });
+  await app.register(candidateRoutes, { prefix: '/api/v1', pool, config: instanceConfig });
   await app.register(checkParameterRoutes, { prefix: '/api/v1', pool });
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);

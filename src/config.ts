@@ -13,8 +13,10 @@ export interface Config {
   port: number;
   /** Largest accepted upload, bytes. */
   maxUploadBytes: number;
-  /** Largest total expanded size of an uploaded zip, bytes (zip-bomb guard). */
+  /** Largest total expanded size of an uploaded survey-layer zip, bytes (zip-bomb guard). */
   maxExpandedBytes: number;
+  /** Largest total expanded size of a candidate-parcel zip, bytes: parcels are far smaller than survey layers. */
+  maxCandidateExpandedBytes: number;
   /** Largest candidate-parcel upload, bytes, and most parcels in one upload. */
   maxCandidateUploadBytes: number;
   maxCandidateParcels: number;
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: int('ZHANBU_MAX_UPLOAD_BYTES', 2 * 1024 ** 3),
     maxExpandedBytes: int('ZHANBU_MAX_EXPANDED_BYTES', 8 * 1024 ** 3),
     maxCandidateUploadBytes: int('ZHANBU_MAX_CANDIDATE_UPLOAD_BYTES', 100 * 1024 ** 2),
+    maxCandidateExpandedBytes: int('ZHANBU_MAX_CANDIDATE_EXPANDED_BYTES', 512 * 1024 ** 2),
     maxCandidateParcels: int('ZHANBU_MAX_CANDIDATE_PARCELS', 10_000),
     workDir,
   };

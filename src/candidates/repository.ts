@@ -155,3 +155,12 @@ export async function listParcels(db: Db, uploadId: string): Promise<ParcelRow[]
   );
   return rows;
 }
+
+/** Each parcel of an upload with the township it was filed under (for the jurisdiction rule). */
+export async function filedTownships(db: Db, uploadId: string): Promise<{ fid: number; parcelNo: string; township: string | null }[]> {
+  const { rows } = await db.query<{ fid: number; parcelNo: string; township: string | null }>(
+    `SELECT fid, parcel_no AS "parcelNo", township_code AS township FROM candidate.parcel WHERE upload_id = $1 ORDER BY fid`,
+    [uploadId],
+  );
+  return rows;
+}

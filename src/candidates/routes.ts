@@ -133,6 +133,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
             encoding: fields.encoding || undefined,
             sourceName: file.name,
             uploadedBy: user.login,
+            userTownship: user.township ?? undefined,
           },
           file,
           // Checks that cannot run (no survey layers, change year not imported) refuse the upload

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { withTransaction } from '../db/pool.js';
 import { isCountyCode } from '../domain/ownership.js';
+import { describeParcels, townshipViolations } from '../domain/parcel-township.js';
 import { badInput, Problem } from '../http/problem.js';
 import { inspectLayer } from '../imports/inspect.js';
 import { dropStaging, stagingColumns, stagingName } from '../imports/repository.js';
@@ -22,6 +23,8 @@ export interface CandidateUploadRequest {
   encoding?: string;
   sourceName: string;
   uploadedBy?: string;
+  /** The uploading user's township, for a township user: every parcel must be of it. */
+  userTownship?: string;
 }
 
 export interface CandidateLimits {
@@ -60,7 +63,7 @@ export async function createCandidateUpload(
   try {
     const located = await locateSource(file.path, {
       workDir,
-      maxExpandedBytes: config.maxExpandedBytes,
+      maxExpandedBytes: config.maxCandidateExpandedBytes,
       sourceName: req.sourceName,
       layerName: req.layerName,
       defaultNames: ['DKFW', 'BCLD', 'PARCELS'],
@@ -93,8 +96,8 @@ export async function createCandidateUpload(
     });
     const columns = (await stagingColumns(pool, table)).map((c) => c.name);
     let duplicate = false;
-    const upload = await withTransaction(pool, (client) =>
-      repo.insertUploadWithParcels(
+    const upload = await withTransaction(pool, async (client) => {
+      const created = await repo.insertUploadWithParcels(
         client,
         {
           county: req.county,
@@ -112,8 +115,11 @@ export async function createCandidateUpload(
           uploadedBy: req.uploadedBy,
         },
         { table, columns, srid: info.epsg, gk: info.kind === 'gauss-kruger' ? { falseEasting: info.falseEasting } : undefined },
-      ),
-    ).catch(async (err: { code?: string }) => {
+      );
+      // Parcels take their township from the file's XZDM: checked here, so a refusal rolls back all.
+      checkFiledTownships(await repo.filedTownships(client, created.id), req.county, req.userTownship);
+      return created;
+    }).catch(async (err: { code?: string }) => {
       // Two identical uploads at the same moment: the loser returns the winner's upload.
       if (err.code === '23505') {
         const winner = await repo.uploadByHash(pool, req.county, req.township ?? null, file.sha256);
@@ -128,5 +134,28 @@ export async function createCandidateUpload(
   } finally {
     await dropStaging(pool, id).catch(() => {});
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Refuses the whole upload when a parcel is filed outside the county (422) or outside the user's township (403). */
+function checkFiledTownships(parcels: { fid: number; parcelNo: string; township: string | null }[], county: string, userTownship?: string): void {
+  const v = townshipViolations(parcels, county, userTownship);
+  const listed = (ps: typeof parcels) => ps.slice(0, 100).map((p) => ({ fid: p.fid, parcelNo: p.parcelNo, township: p.township }));
+  if (v.outsideCounty.length) {
+    throw badInput(
+      'parcel-township-outside-county',
+      'Parcel filed under another county',
+      `${describeParcels(v.outsideCounty)}的乡镇代码（XZDM）不属于本县（${county}），整个上传已拒绝；请核对地块的XZDM字段`,
+      { parcels: listed(v.outsideCounty) },
+    );
+  }
+  if (v.otherTownship.length) {
+    throw new Problem(
+      403,
+      'parcel-township-out-of-jurisdiction',
+      'Parcel filed under another township',
+      `乡镇用户只能上传本乡镇（${userTownship}）的地块：${describeParcels(v.otherTownship)}属于其他乡镇，整个上传已拒绝`,
+      { parcels: listed(v.otherTownship), township: userTownship },
+    );
   }
 }

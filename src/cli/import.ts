@@ -51,8 +51,8 @@ try {
   await migrate(pool);
   await service.start();
   // The service consumes its input file; hand it a copy so the user's file stays put.
-  const tmp = join(config.workDir, 'uploads', randomUUID());
-  await mkdir(join(config.workDir, 'uploads'), { recursive: true });
+  const tmp = join(service.workDir, 'uploads', randomUUID());
+  await mkdir(join(service.workDir, 'uploads'), { recursive: true });
   await copyFile(values.file, tmp);
   const { job, duplicate } = await service.submit(
     {

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
-import { badInput } from '../http/problem.js';
+import { Problem, badInput } from '../http/problem.js';
 
 const ZIP_MAGIC = [0x50, 0x4b]; // "PK"
 
@@ -39,15 +39,20 @@ function zipError(err: Error) {
   return badInput('zip-corrupt', 'Corrupt zip archive', `压缩包已损坏：${err.message}`);
 }
 
+/** 413: the archive expands beyond what this kind of upload may use on disk. */
+const tooLarge = (detail: string, ext?: Record<string, unknown>) => new Problem(413, 'zip-too-large', 'Zip expands beyond the limit', detail, ext);
+
 export interface ExtractLimits {
   maxExpandedBytes: number;
   maxEntries?: number;
 }
 
 /**
- * Extracts a zip into destDir after checking every entry: no path escapes destDir, the declared
- * total expansion stays under the limit, and the bytes actually written are counted too (headers
- * can lie). Any violation rejects the whole archive before or while writing, never silently.
+ * Extracts a zip into destDir after checking every entry: no path escapes destDir, and the
+ * declared total expansion stays under the limit — checked from the central directory before a
+ * single byte is written. While inflating, the real bytes are counted too (headers can lie): an
+ * entry is stopped the moment it passes its declared size, so what reaches the disk never exceeds
+ * the declared total, hence never the limit. Any violation rejects the whole archive.
  */
 export async function extractZip(zipPath: string, destDir: string, limits: ExtractLimits): Promise<string[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
@@ -87,12 +92,10 @@ export async function extractZip(zipPath: string, destDir: string, limits: Extra
   }
   if (declared > limits.maxExpandedBytes) {
     zip.close();
-    throw badInput(
-      'zip-too-large',
-      'Zip expands beyond the limit',
-      `压缩包解压后共${declared}字节，超过上限${limits.maxExpandedBytes}字节（疑似压缩炸弹）`,
-      { declaredBytes: declared, limitBytes: limits.maxExpandedBytes },
-    );
+    throw tooLarge(`压缩包解压后共${declared}字节，超过上限${limits.maxExpandedBytes}字节（疑似压缩炸弹），未解压任何文件`, {
+      declaredBytes: declared,
+      limitBytes: limits.maxExpandedBytes,
+    });
   }
 
   // Second pass: reopen to stream entries (lazy reading above consumed the directory).
@@ -125,11 +128,21 @@ export async function extractZip(zipPath: string, destDir: string, limits: Extra
           const counter = new Transform({
             highWaterMark: 1 << 20,
             transform(chunk: Buffer, _enc, cb) {
+              // Checked before the chunk is passed on: it is never written.
+              if (entryBytes + chunk.length > e.uncompressedSize) {
+                return cb(
+                  badInput('zip-corrupt', 'Zip entry larger than declared', `压缩包中的条目“${e.fileName}”解压后超过其声明的${e.uncompressedSize}字节（文件头信息不实，疑似压缩炸弹），已停止解压`, {
+                    entry: e.fileName,
+                    declaredBytes: e.uncompressedSize,
+                  }),
+                );
+              }
+              if (total + chunk.length > limits.maxExpandedBytes) {
+                return cb(tooLarge(`压缩包实际解压超过上限${limits.maxExpandedBytes}字节，已停止`, { limitBytes: limits.maxExpandedBytes }));
+              }
               total += chunk.length;
               entryBytes += chunk.length;
-              if (total > limits.maxExpandedBytes) {
-                cb(badInput('zip-too-large', 'Zip expands beyond the limit', `压缩包实际解压超过上限${limits.maxExpandedBytes}字节，已停止`));
-              } else cb(null, chunk);
+              cb(null, chunk);
             },
           });
           const out = () => createWriteStream(target, { highWaterMark: 1 << 20 });

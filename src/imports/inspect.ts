@@ -6,7 +6,8 @@ import {
   type CrsInfo,
 } from '../domain/crs/cgcs2000-crs.js';
 import { badInput } from '../http/problem.js';
-import { formatLabel, type LocatedSource } from './source.js';
+import { openUpload } from '../gdal/open-upload.js';
+import type { LocatedSource } from './source.js';
 
 export interface SourceCrs {
   info: CrsInfo;
@@ -39,14 +40,6 @@ export function geometryTypeParts(t: number): { flat: number; z: boolean; m: boo
 }
 
 const FLAT_NAMES = ['Unknown', 'Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'];
-
-function openDataset(path: string, format: LocatedSource['format']): gdal.Dataset {
-  try {
-    return gdal.open(path, 'r');
-  } catch (err) {
-    throw badInput('file-unreadable', 'File cannot be opened', `${formatLabel(format)}文件无法打开：${(err as Error).message}`);
-  }
-}
 
 /** What inspection needs to know about the kind of layer expected. */
 export interface ExpectedLayer {
@@ -112,7 +105,7 @@ function identifyCrs(layer: gdal.Layer, located: LocatedSource, extent: Inspecte
  * the layer exists and is not empty, holds polygons, and is in a CGCS2000 system we can place.
  */
 export function inspectLayer(located: LocatedSource, spec: ExpectedLayer, opts: { layerName?: string; dropZ?: boolean }): InspectedLayer {
-  const ds = openDataset(located.datasetPath, located.format);
+  const ds = openUpload(located);
   try {
     const layer = pickLayer(ds, spec, located.format === 'shapefile' ? undefined : opts.layerName);
     const { flat, z, m } = geometryTypeParts(layer.geomType);

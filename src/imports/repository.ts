@@ -278,6 +278,23 @@ export async function holdWorkerLock(client: pg.PoolClient, workerId: string): P
   await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [WORKER_LOCK_CLASS, workerId]);
 }
 
+/** Gives the lock back before its session returns to a shared pool (the session outlives the worker). */
+export async function releaseWorkerLock(client: pg.PoolClient, workerId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [WORKER_LOCK_CLASS, workerId]);
+}
+
+/** Whether the worker (service instance) with this id still holds its lock, i.e. still runs. */
+export async function workerAlive(db: Db, workerId: string): Promise<boolean> {
+  const { rows } = await db.query<{ alive: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks l
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                       AND l.classid::bigint = $1
+                       AND l.objid::bigint = (hashtext($2)::bigint & 4294967295)) AS alive`,
+    [WORKER_LOCK_CLASS, workerId],
+  );
+  return rows[0]!.alive;
+}
+
 /**
  * Imports left queued/running by a process that is gone (its advisory lock is free): nothing of
  * theirs was committed, so they are marked failed and their staging tables dropped.

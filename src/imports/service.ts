@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { prepareWorkDir } from '../work-dir.js';
 import { Problem, badInput, conflict } from '../http/problem.js';
 import { LAYER_SPECS, type LayerKind } from '../layers/specs.js';
 import { isCountyCode } from '../domain/ownership.js';
@@ -68,6 +69,7 @@ export class ImportService {
   private queue: Promise<void> = Promise.resolve();
   private lockClient?: pg.PoolClient;
   private progressWriters = new Map<string, number>();
+  private instanceDir?: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -75,7 +77,12 @@ export class ImportService {
     private readonly hooks: ImportHooks = {},
   ) {}
 
-  /** Holds this process's worker lock and fails imports that a dead process left behind. */
+  /**
+   * Holds this process's worker lock, fails imports that a dead process left behind, and removes
+   * what dead processes left in the work folder; this instance then works in a private folder of
+   * its own (see work-dir.ts). The lock is taken first, so no other starting instance takes this
+   * one's folder for a leftover.
+   */
   async start(): Promise<void> {
     this.lockClient = await this.pool.connect();
     await repo.holdWorkerLock(this.lockClient, this.workerId);
@@ -83,10 +90,29 @@ export class ImportService {
       this.pool,
       new Problem(500, 'import-interrupted', 'Import interrupted', '导入过程中服务停止，本次导入未写入任何数据，请重新提交').toBody(),
     );
+    try {
+      const work = await prepareWorkDir(this.config.workDir, this.workerId, (id) => repo.workerAlive(this.pool, id));
+      this.instanceDir = work.dir;
+    } catch (err) {
+      // A service that cannot start must not keep its lock (nor the pool's connection).
+      await repo.releaseWorkerLock(this.lockClient, this.workerId).catch(() => {});
+      this.lockClient.release();
+      this.lockClient = undefined;
+      throw err;
+    }
+  }
+
+  /** This instance's private work folder (uploads, extracted archives); set by start(). */
+  get workDir(): string {
+    if (!this.instanceDir) throw new Error('ImportService.start() has not run');
+    return this.instanceDir;
   }
 
   async stop(): Promise<void> {
     await this.queue.catch(() => {});
+    if (this.instanceDir) await rm(this.instanceDir, { recursive: true, force: true }).catch(() => {});
+    this.instanceDir = undefined;
+    if (this.lockClient) await repo.releaseWorkerLock(this.lockClient, this.workerId).catch(() => {});
     this.lockClient?.release();
     this.lockClient = undefined;
   }
@@ -127,7 +153,7 @@ export class ImportService {
     }
 
     const id = randomUUID();
-    const workDir = join(this.config.workDir, id);
+    const workDir = join(this.workDir, id);
     await mkdir(workDir, { recursive: true });
     try {
       const upload = join(workDir, 'upload');

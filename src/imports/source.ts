@@ -1,10 +1,11 @@
-import { open, readdir, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, rename, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { assertJsonDepth, assertSafeName, assertUploadContent, formatOfName, sniffFormat, type UploadFormat } from '../gdal/open-upload.js';
 import { badInput } from '../http/problem.js';
 import { extractZip, isZipFile } from './archive.js';
 import { checkShapefileSet, decideDbfEncoding, type EncodingDecision } from './shapefile.js';
 
-export type SourceFormat = 'shapefile' | 'filegdb' | 'gpkg' | 'geojson' | 'flatgeobuf';
+export type SourceFormat = UploadFormat;
 
 export interface LocatedSource {
   format: SourceFormat;
@@ -31,31 +32,6 @@ export interface LocateOptions {
 export function safeStem(name: string | undefined): string {
   const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '').replace(/[\x00-\x1f<>:"|?*]/g, '_').trim();
   return stem && stem !== '.' && stem !== '..' ? stem.slice(0, 100) : 'upload';
-}
-
-const FORMAT_LABEL: Record<SourceFormat, string> = {
-  shapefile: 'Shapefile',
-  filegdb: 'File Geodatabase',
-  gpkg: 'GeoPackage',
-  geojson: 'GeoJSON',
-  flatgeobuf: 'FlatGeobuf',
-};
-export const formatLabel = (f: SourceFormat): string => FORMAT_LABEL[f];
-
-async function sniff(path: string): Promise<SourceFormat | undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(buf, 0, 64, 0);
-    const head = buf.subarray(0, bytesRead);
-    if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'gpkg';
-    if (head[0] === 0x66 && head[1] === 0x67 && head[2] === 0x62 && head[3] === 0x03) return 'flatgeobuf';
-    const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
-    if (text.startsWith('{')) return 'geojson';
-    return undefined;
-  } finally {
-    await fh.close();
-  }
 }
 
 const EXT: Record<Exclude<SourceFormat, 'shapefile' | 'filegdb'>, string> = { gpkg: 'gpkg', geojson: 'geojson', flatgeobuf: 'fgb' };
@@ -86,29 +62,44 @@ function pickByName<T extends { name: string }>(items: T[], wanted: string[], st
  */
 export async function locateSource(uploadPath: string, opts: LocateOptions): Promise<LocatedSource> {
   if ((await stat(uploadPath)).size === 0) throw badInput('file-empty', 'Empty file', '上传的文件为空');
+  // The name the user gave is refused outright when GDAL could read it as a connection or a
+  // virtual path, even though only a sanitised stem of it is ever used on disk.
+  if (opts.sourceName !== undefined) assertSafeName(opts.sourceName);
+  const named = opts.sourceName ? formatOfName(opts.sourceName) : undefined;
   if (!(await isZipFile(uploadPath))) {
-    const format = await sniff(uploadPath);
+    const format = sniffFormat(uploadPath);
     if (!format) {
+      if (named && named !== 'zip') assertUploadContent(uploadPath, named, opts.sourceName);
       throw badInput(
         'format-unsupported',
         'Unsupported file format',
         '无法识别的文件格式：请上传压缩的Shapefile（.zip，含.shp/.shx/.dbf/.prj）、压缩的File Geodatabase（.gdb.zip）、GeoPackage、GeoJSON或FlatGeobuf',
       );
     }
+    // A name that promises another format than the content (a GeoPackage called DKFW.shp) is refused.
+    if (named && named !== 'zip' && named !== format) assertUploadContent(uploadPath, named, opts.sourceName);
     const target = join(opts.workDir, `${safeStem(opts.sourceName)}.${EXT[format as keyof typeof EXT]}`);
     await rename(uploadPath, target);
+    if (format === 'geojson') await assertJsonDepth(target, opts.sourceName);
     return { format, datasetPath: target, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };
   }
 
   const dir = join(opts.workDir, 'extracted');
   await extractZip(uploadPath, dir, { maxExpandedBytes: opts.maxExpandedBytes });
   const entries = await walk(dir);
+  for (const e of entries) assertSafeName(relative(dir, e.path));
+  /** The chosen dataset, its content checked against its extension before anything reads it. */
+  const located = async (format: SourceFormat, path: string): Promise<LocatedSource> => {
+    assertUploadContent(path, format, relative(dir, path));
+    if (format === 'geojson') await assertJsonDepth(path, relative(dir, path));
+    return { format, datasetPath: path, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };
+  };
   const wanted = opts.layerName ? [opts.layerName] : opts.defaultNames;
 
   const gdbs = entries.filter((e) => e.isDir && /\.gdb$/i.test(e.name));
   if (gdbs.length > 0) {
     // The layer inside the gdb is picked later by name; here only the folder.
-    return { format: 'filegdb', datasetPath: gdbs[0]!.path, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };
+    return located('filegdb', gdbs[0]!.path);
   }
   for (const [format, re] of [
     ['gpkg', /\.gpkg$/i],
@@ -118,7 +109,7 @@ export async function locateSource(uploadPath: string, opts: LocateOptions): Pro
     const files = entries.filter((e) => !e.isDir && re.test(e.name));
     if (files.length) {
       const hit = pickByName(files, wanted, (n) => n.replace(re, '')) ?? files[0]!;
-      return { format, datasetPath: hit.path, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };
+      return located(format, hit.path);
     }
   }
   const shps = entries.filter((e) => !e.isDir && /\.shp$/i.test(e.name));
@@ -139,6 +130,7 @@ export async function locateSource(uploadPath: string, opts: LocateOptions): Pro
       layers: shps.map((s) => s.name.replace(/\.shp$/i, '')),
     });
   }
+  assertUploadContent(shp.path, 'shapefile', relative(dir, shp.path));
   const set = await checkShapefileSet(shp.path);
   const encoding = await decideDbfEncoding(shp.path, set.dbf, set.cpg, opts.encoding);
   return { format: 'shapefile', datasetPath: shp.path, encoding, missingPrj: !set.prj };

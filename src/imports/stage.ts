@@ -1,4 +1,5 @@
 import gdal from 'gdal-async';
+import { openUploadAsync } from '../gdal/open-upload.js';
 import { badInput } from '../http/problem.js';
 import type { LocatedSource } from './source.js';
 
@@ -39,12 +40,7 @@ export interface StageOptions {
  * A single reader: two readers splitting the layer by OFFSET were slower on two cores.
  */
 export async function stageLayer(located: LocatedSource, opts: StageOptions): Promise<void> {
-  let ds: gdal.Dataset;
-  try {
-    ds = await gdal.openAsync(located.datasetPath, 'r');
-  } catch (err) {
-    throw badInput('file-unreadable', 'File cannot be opened', `文件无法打开：${(err as Error).message}`);
-  }
+  const ds = await openUploadAsync(located);
   const args = [
     '-f', 'PostgreSQL',
     '-nln', `staging.${opts.table}`,

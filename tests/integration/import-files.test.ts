@@ -263,7 +263,7 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
     // 64 MiB of zeros in a ~70 KB zip against an 8 MiB expansion limit.
     const small = await buildTestApp(pool, { maxExpandedBytes: 8 * 1024 * 1024 });
     try {
-      const honest = expectProblem(await postImport(small, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024 }) }), 422, 'zip-too-large');
+      const honest = expectProblem(await postImport(small, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024 }) }), 413, 'zip-too-large');
       expect(honest.declaredBytes).toBe(64 * 1024 * 1024);
       // Declares 1 KiB: caught while expanding, by counting the bytes actually written.
       const lying = await postImport(small, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024, declaredBytes: 1024 }) });
