@@ -46,7 +46,9 @@ export function ringsOf(g: { type: string; coordinates?: unknown } | null | unde
 }
 
 export function selfIntersections(rings: Ring[], options: SelfIntersectionOptions = {}): SelfIntersections {
-  const { limit, maxPairTests, maxPoints } = { ...DEFAULTS, ...options };
+  const limit = options.limit ?? DEFAULTS.limit;
+  const maxPairTests = options.maxPairTests ?? DEFAULTS.maxPairTests;
+  const maxPoints = options.maxPoints ?? DEFAULTS.maxPoints;
   let total = 0;
   for (const ring of rings) total += Math.max(ring.length - 1, 0);
   // Flat segment arrays: x0 y0 x1 y1, ring id, index in ring; per ring: segment count, closed.
