@@ -11,6 +11,7 @@ import { dropStaging, stagingColumns, stagingName } from '../imports/repository.
 import { locateSource } from '../imports/source.js';
 import { stageLayer } from '../imports/stage.js';
 import { checkGeoJsonStructure } from './geojson-structure.js';
+import { guardStagedGeometry } from './geometry-guard.js';
 import * as repo from './repository.js';
 
 export interface CandidateUploadRequest {
@@ -91,6 +92,8 @@ export async function createCandidateUpload(
       dropZ: true,
     });
     const columns = (await stagingColumns(pool, table)).map((c) => c.name);
+    // Bounds first: nothing unplaceable or pathological reaches ST_MakeValid below.
+    await guardStagedGeometry(pool, config, { table, columns, crs: info });
     let duplicate = false;
     const upload = await withTransaction(pool, (client) =>
       repo.insertUploadWithParcels(
@@ -112,6 +115,7 @@ export async function createCandidateUpload(
         },
         { table, columns, srid: info.epsg, gk: info.kind === 'gauss-kruger' ? { falseEasting: info.falseEasting } : undefined },
       ),
+      { statementTimeoutMs: config.checkStatementTimeoutMs },
     ).catch(async (err: { code?: string }) => {
       // Two identical uploads at the same moment: the loser returns the winner's upload.
       if (err.code === '23505') {
