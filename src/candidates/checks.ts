@@ -18,8 +18,7 @@ import { duplicateVertices, ringPerimeter, spikeVertices, thinness, type XY } fr
 import { withTransaction } from '../db/pool.js';
 import { loadConfig, type Config } from '../config.js';
 import { CHINA_LON_LAT as CHINA, latLonLooksSwapped, latLonSwappedMessage } from '../domain/geometry/bounds.js';
-import type { SelfIntersectionAnswer } from '../workers/geometry.js';
-import { countCrossings } from './geometry-guard.js';
+import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
 import { badInput } from '../http/problem.js';
 import * as sql from './checks-repository.js';
 import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from './plane-geometry.js';

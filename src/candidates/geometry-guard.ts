@@ -2,12 +2,8 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { crossingsRefusal, shapeRefusal, type GeometryLimits, type GeometryRefusal } from '../domain/geometry/bounds.js';
 import { Problem } from '../http/problem.js';
-import { selfIntersectionsOffThread } from '../workers/geometry.js';
-import { WorkerBusyError, WorkerTimeoutError } from '../workers/pool.js';
-import { invalidStagedPolygons, stagedShapes } from './geometry-guard-repository.js';
-
-/** Most pair tests of one parcel's self-intersection search (a few tenths of a second). */
-const PAIR_BUDGET = 20_000_000;
+import { countCrossings } from '../workers/geometry.js';
+import { invalidStagedPolygons, stagedShapes } from '../imports/staging-geometry-repository.js';
 
 const TITLES: Record<GeometryRefusal['code'], string> = {
   'geometry-empty': 'Empty geometry',
@@ -72,22 +68,4 @@ export async function guardStagedGeometry(
     if (r) refused.push({ ...r, fid: Number(c.key), parcelNo: byFid.get(c.key)?.parcel_no ?? c.key });
   }
   if (refused.length) throw refuse(refused);
-}
-
-/**
- * Self-intersections of each geometry on a worker thread, stopping past `limit` per geometry.
- * A search past its time limit is answered 422 geometry-too-complex; a full queue 503.
- */
-export async function countCrossings(config: Pick<Config, 'geometryWorkers' | 'geometryTaskTimeoutMs'>, items: { key: string; geojson: string }[], limit: number, maxPoints = 0) {
-  try {
-    return await selfIntersectionsOffThread(config, items, { limit, maxPairTests: PAIR_BUDGET, maxPoints });
-  } catch (err) {
-    if (err instanceof WorkerTimeoutError) {
-      throw new Problem(422, 'geometry-too-complex', 'Geometry too complex', `几何检查超过${err.timeoutMs / 1000}秒仍未完成，几何过于复杂，未导入`);
-    }
-    if (err instanceof WorkerBusyError) {
-      throw new Problem(503, 'server-busy', 'Server busy', '几何检查任务排队已满，请稍后重试', { retryAfter: 5 });
-    }
-    throw err;
-  }
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { Problem, notFound } from '../http/problem.js';
 import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
 import { PerKeyLimiter } from '../http/concurrency.js';
+import { geometryWorkers } from '../workers/geometry.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { resolveLayers, runChecks } from './checks.js';
 import * as reports from './report-repository.js';
@@ -67,6 +68,8 @@ function uploadView(u: UploadRow) {
 export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const uploadSlots = new PerKeyLimiter(config.maxConcurrentUploadsPerUser, '拟补充林地上传');
+  // Geometry worker threads start with the service, not on the first upload (they compile first).
+  void geometryWorkers(config).warm();
 
   // Reads run in the user's scope (row-level security: another county's upload is not found);
   // uploads and checks, which need the system context (GDAL staging, province-wide overlaps), run

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { SelfIntersectionOptions } from '../domain/geometry/self-intersections.js';
 import type { SelfIntersectionAnswer, SelfIntersectionTask } from './geometry-worker.js';
-import { WorkerPool } from './pool.js';
+import { Problem } from '../http/problem.js';
+import { WorkerBusyError, WorkerPool, WorkerTimeoutError } from './pool.js';
 
 export type { SelfIntersectionAnswer } from './geometry-worker.js';
 
@@ -29,4 +30,25 @@ export function selfIntersectionsOffThread(
   if (items.length === 0) return Promise.resolve([]);
   const task: SelfIntersectionTask = { task: 'self-intersections', items, options };
   return geometryWorkers(c).run<SelfIntersectionAnswer[]>(task);
+}
+
+/** Most pair tests of one geometry's self-intersection search (a few tenths of a second). */
+const PAIR_BUDGET = 20_000_000;
+
+/**
+ * Self-intersections of each geometry on a worker thread, stopping past `limit` per geometry.
+ * A search past its time limit is answered 422 geometry-too-complex; a full queue 503.
+ */
+export async function countCrossings(config: WorkerConfig, items: { key: string; geojson: string }[], limit: number, maxPoints = 0): Promise<SelfIntersectionAnswer[]> {
+  try {
+    return await selfIntersectionsOffThread(config, items, { limit, maxPairTests: PAIR_BUDGET, maxPoints });
+  } catch (err) {
+    if (err instanceof WorkerTimeoutError) {
+      throw new Problem(422, 'geometry-too-complex', 'Geometry too complex', `几何自相交检查超过${err.timeoutMs / 1000}秒仍未完成：几何过于复杂`);
+    }
+    if (err instanceof WorkerBusyError) {
+      throw new Problem(503, 'server-busy', 'Server busy', '几何检查任务排队已满，请稍后重试', { retryAfter: 5 });
+    }
+    throw err;
+  }
 }

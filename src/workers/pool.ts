@@ -98,13 +98,17 @@ export class WorkerPool {
     return w;
   }
 
-  /** Starts the threads now, so the first task does not wait for them. */
-  warm(): void {
+  /** Starts the threads now, so the first task does not wait for them; resolves when they are ready. */
+  warm(): Promise<void> {
     while (!this.closed && this.all.size < Math.max(1, this.opts.size)) {
       const w = this.spawn();
       w.unref();
       this.idle.push(w);
     }
+    return Promise.all(this.idle.map((w) => this.ready.get(w))).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private pump(): void {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ident } from '../db/pool.js';
 
 /**
- * Reads of a staged candidate layer for the geometry bounds: cheap per-feature measures (no GEOS
+ * Reads of a staged layer (candidate upload or survey import) for the geometry bounds: cheap per-feature measures (no GEOS
  * work beyond reading coordinates), and the invalid polygons whose crossings are then counted.
  */
 type Db = pg.Pool | pg.PoolClient;
@@ -49,4 +49,18 @@ export async function invalidStagedPolygons(db: Db, table: string, fids?: number
     [fids ?? null],
   );
   return rows;
+}
+
+/**
+ * Adds features to an import's rejects table (fid, bsm, reasons) with one reason; a feature
+ * already rejected for something else keeps its reasons and gains this one.
+ */
+export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<void> {
+  if (fids.length === 0) return;
+  await db.query(
+    `INSERT INTO staging.${ident(rejectsTable)} (fid, bsm, reasons)
+     SELECT s.ogc_fid, ${idExpr}, jsonb_build_array($2::jsonb) FROM staging.${ident(sourceTable)} s WHERE s.ogc_fid = ANY($1::int[])
+     ON CONFLICT (fid) DO UPDATE SET reasons = staging.${ident(rejectsTable)}.reasons || EXCLUDED.reasons`,
+    [fids, JSON.stringify(reason)],
+  );
 }
