@@ -52,11 +52,10 @@ export async function rejectUnrepairable(
   for (const chunk of chunks) {
     for (const a of await search(chunk)) if (crossingsRefusal(a, config)) refused.push(Number(a.key));
   }
-  await addRejects(db, t.sourceTable, t.rejectsTable, t.idExpr, refused, {
+  return addRejects(db, t.sourceTable, t.rejectsTable, t.idExpr, refused, {
     code: UNREPAIRABLE,
     field: null,
     value: null,
     message: `几何自相交超过${limit}处（或过于复杂），不予自动修复，请在源数据中修正`,
   });
-  return refused.length;
 }

@@ -55,12 +55,15 @@ export async function invalidStagedPolygons(db: Db, table: string, fids?: number
  * Adds features to an import's rejects table (fid, bsm, reasons) with one reason; a feature
  * already rejected for something else keeps its reasons and gains this one.
  */
-export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<void> {
-  if (fids.length === 0) return;
-  await db.query(
+export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<number> {
+  if (fids.length === 0) return 0;
+  // Returns how many features were not rejected before (xmax = 0: inserted, not updated).
+  const { rows } = await db.query<{ inserted: boolean }>(
     `INSERT INTO staging.${ident(rejectsTable)} (fid, bsm, reasons)
      SELECT s.ogc_fid, ${idExpr}, jsonb_build_array($2::jsonb) FROM staging.${ident(sourceTable)} s WHERE s.ogc_fid = ANY($1::int[])
-     ON CONFLICT (fid) DO UPDATE SET reasons = staging.${ident(rejectsTable)}.reasons || EXCLUDED.reasons`,
+     ON CONFLICT (fid) DO UPDATE SET reasons = staging.${ident(rejectsTable)}.reasons || EXCLUDED.reasons
+     RETURNING (xmax = 0) AS inserted`,
     [fids, JSON.stringify(reason)],
   );
+  return rows.filter((r) => r.inserted).length;
 }
