@@ -40,7 +40,7 @@ export type App = FastifyInstance & { imports: ImportService; exports: ExportSer
 /** Builds the service: one plugin per capability; tests drive it with app.inject(). */
 export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
-  const pool = opts.pool ?? createPool(config.databaseUrl);
+  const pool = opts.pool ?? createPool(config.databaseUrl, 10, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
   const ownsPool = !opts.pool;
   const app = Fastify({
     logger: opts.logger ?? false,

@@ -22,6 +22,24 @@ export interface Config {
   maxCandidateParcels: number;
   /** Where uploads and extracted archives are kept while an import runs. */
   workDir: string;
+  /**
+   * Bounds on geometry work (one upload must not freeze the service). Parcels beyond them are
+   * refused before any repair (ST_MakeValid) or overlay runs.
+   */
+  maxParcelVertices: number;
+  maxUploadVertices: number;
+  maxParcelParts: number;
+  /** A parcel (or an invalid survey polygon to be repaired) with more crossings is refused. */
+  maxSelfIntersections: number;
+  /** Worker threads for CPU-heavy geometry searches, and the time limit of one task, ms. */
+  geometryWorkers: number;
+  geometryTaskTimeoutMs: number;
+  /** statement_timeout of candidate upload and check queries, ms. */
+  checkStatementTimeoutMs: number;
+  /** Longest wait for a database connection before answering 503 database-busy, ms. */
+  dbAcquireTimeoutMs: number;
+  /** Candidate uploads one user may have in progress at once (the next gets 429). */
+  maxConcurrentUploadsPerUser: number;
 }
 
 /** A malformed environment value: the service refuses to start rather than run on a silent default. */
@@ -66,6 +84,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCandidateExpandedBytes: int('ZHANBU_MAX_CANDIDATE_EXPANDED_BYTES', 512 * 1024 ** 2),
     maxCandidateParcels: int('ZHANBU_MAX_CANDIDATE_PARCELS', 10_000),
     workDir,
+    maxParcelVertices: int('ZHANBU_MAX_PARCEL_VERTICES', 20_000),
+    maxUploadVertices: int('ZHANBU_MAX_UPLOAD_VERTICES', 1_000_000),
+    maxParcelParts: int('ZHANBU_MAX_PARCEL_PARTS', 500),
+    maxSelfIntersections: int('ZHANBU_MAX_SELF_INTERSECTIONS', 50),
+    geometryWorkers: int('ZHANBU_GEOMETRY_WORKERS', 1, 1, 2),
+    geometryTaskTimeoutMs: int('ZHANBU_GEOMETRY_TASK_TIMEOUT_MS', 10_000),
+    checkStatementTimeoutMs: int('ZHANBU_CHECK_STATEMENT_TIMEOUT_MS', 120_000),
+    dbAcquireTimeoutMs: int('ZHANBU_DB_ACQUIRE_TIMEOUT_MS', 10_000),
+    maxConcurrentUploadsPerUser: int('ZHANBU_MAX_CONCURRENT_UPLOADS', 2),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

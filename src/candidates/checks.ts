@@ -1,5 +1,4 @@
 import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
-import kinks from '@turf/kinks';
 import type pg from 'pg';
 import { officialAreaGkMulti, roundArea } from '../domain/area/ellipsoidal-area.js';
 import { isForestLand, isForestXiaoban, landClass, MINING_LAND } from '../domain/land-classes.js';
@@ -18,6 +17,9 @@ import {
 } from '../domain/checks/status.js';
 import { duplicateVertices, ringPerimeter, spikeVertices, thinness, type XY } from '../domain/geometry/vertex-checks.js';
 import { withTransaction } from '../db/pool.js';
+import { loadConfig, type Config } from '../config.js';
+import { CHINA_LON_LAT as CHINA, latLonLooksSwapped, latLonSwappedMessage } from '../domain/geometry/bounds.js';
+import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
 import { badInput } from '../http/problem.js';
 import * as sql from './checks-repository.js';
 import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from './plane-geometry.js';
@@ -36,8 +38,6 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : 0);
 const fmtMu = (m2: number) => `${areaFigures(m2).mu}亩（${areaFigures(m2).m2}平方米）`;
 
-/** China, generously (lon 73–136°E, lat 3–54°N): outside it, coordinates are wrong. */
-const CHINA = { minX: 73, maxX: 136, minY: 3, maxY: 54 };
 
 function problemFeature(check: CheckCode, geometry: Geometry, props: Record<string, unknown>): Feature {
   return { type: 'Feature', geometry, properties: { check, checkLabel: CHECK_LABELS[check], ...props } };
@@ -96,15 +96,7 @@ function piecesAsFeatures(check: CheckCode, rows: sql.PieceRow[], props: Record<
 
 // ---------------------------------------------------------------- a. geometry, b. area
 
-/** The geometry with exactly repeated consecutive vertices removed (for the self-intersection search). */
-function withoutRepeatedVertices(g: Geometry): Geometry {
-  const ring = (r: Position[]) => r.filter((pt, i) => i === 0 || pt[0] !== r[i - 1]![0] || pt[1] !== r[i - 1]![1]);
-  if (g.type === 'Polygon') return { type: 'Polygon', coordinates: g.coordinates.map(ring) };
-  if (g.type === 'MultiPolygon') return { type: 'MultiPolygon', coordinates: g.coordinates.map((poly) => poly.map(ring)) };
-  return g;
-}
-
-function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: UploadRow['warnings']): CheckResult {
+function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: UploadRow['warnings'], crossings: SelfIntersectionAnswer | undefined): CheckResult {
   const base = { parcelId: g.id, code: 'geometry' as const };
   const problems: Feature[] = [];
   const findings: string[] = [];
@@ -138,8 +130,8 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
   let latLonSwapped = false;
   if (x0 < CHINA.minX || x1 > CHINA.maxX || y0 < CHINA.minY || y1 > CHINA.maxY) {
     // Latitude first (a common export mistake) puts the parcel outside China; read the other way round it is inside.
-    latLonSwapped = y0 >= CHINA.minX && y1 <= CHINA.maxX && x0 >= CHINA.minY && x1 <= CHINA.maxY;
-    fail(latLonSwapped ? `坐标（${x0.toFixed(6)}, ${y0.toFixed(6)}）不在中国境内，经纬度可能颠倒（纬度在前）` : '坐标不在中国境内');
+    latLonSwapped = latLonLooksSwapped([x0, y0, x1, y1]);
+    fail(latLonSwapped ? latLonSwappedMessage(x0, y0) : '坐标不在中国境内');
   }
   const zone = g.zone_srid ? zoneOfEpsg(g.zone_srid) : undefined;
   if (zone && (Math.abs(x0 - zone.centralMeridian) > 3 || Math.abs(x1 - zone.centralMeridian) > 3)) {
@@ -151,18 +143,10 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
     fail(`几何无效（OGC）：${g.invalid_reason}`);
     if (g.invalid_location) problems.push(problemFeature('geometry', JSON.parse(g.invalid_location), { problem: 'invalid', reason: g.invalid_reason }));
   }
-  // Self-intersections with their locations (Turf: in-memory, small, the right tool here).
-  if (g.lonlat) {
-    const geom = JSON.parse(g.lonlat) as Geometry;
-    if (geom.type === 'Polygon' || geom.type === 'MultiPolygon') {
-      // Exact repeated vertices are reported below as duplicates (warn); Turf would also count
-      // each as a self-intersection (the zero-length edge touches its neighbours' far ends).
-      const k = kinks(withoutRepeatedVertices(geom) as never);
-      if (k.features.length) {
-        fail(`自相交${k.features.length}处`);
-        for (const f of k.features) problems.push(problemFeature('geometry', f.geometry, { problem: 'self-intersection' }));
-      }
-    }
+  // Self-intersections with their locations, searched on a worker thread (see runChecks).
+  if (crossings && crossings.count > 0) {
+    fail(crossings.complete ? `自相交${crossings.count}处` : `自相交至少${crossings.count}处`);
+    for (const pt of crossings.points) problems.push(problemFeature('geometry', { type: 'Point', coordinates: pt }, { problem: 'self-intersection' }));
   }
   const parts: { part: number; areaM2: number; thinness: number }[] = [];
   if (g.plane && zone) {
@@ -463,7 +447,14 @@ export interface RunOptions {
   latestYear?: number;
   changeYear?: number;
   runBy?: string;
+  /** Work bounds (statement timeout, geometry workers); default: the environment's Config. */
+  bounds?: CheckBounds;
 }
+
+type CheckBounds = Pick<Config, 'checkStatementTimeoutMs' | 'geometryWorkers' | 'geometryTaskTimeoutMs'>;
+
+/** Most self-intersection points reported per parcel. */
+const MAX_REPORTED_CROSSINGS = 1000;
 
 /**
  * The survey-layer versions a run reads; refuses (422) when the county has no DLTB or the change
@@ -502,19 +493,22 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const upload = await getUpload(pool, uploadId);
   if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
   const county = upload.county_code;
+  const { bounds = loadConfig() } = opts;
   const parameterSet = await parameterSetInForce(pool);
   const p: CheckParameters = { ...thresholdsOf(parameterSet.parameters), baseYear: opts.baseYear, latestYear: opts.latestYear, changeYear: opts.changeYear };
   const { base, latest, xbLatest, xzq, change, xbChange } = await resolveLayers(pool, county, p);
+  // Each query in its own transaction with a statement timeout: a run is bounded in the database.
+  const timed = <T>(fn: (db: pg.PoolClient) => Promise<T>) => withTransaction(pool, fn, { statementTimeoutMs: bounds.checkStatementTimeoutMs });
 
   // Fetch everything first — each a set-based query over the whole upload, all at once on the
   // pool's connections (they are independent reads) — then evaluate.
   const dltbYears = new Map<number, Promise<sql.PieceRow[]>>();
-  const dltb = (year: number) => dltbYears.get(year) ?? dltbYears.set(year, sql.dltbPieces(pool, uploadId, county, year)).get(year)!;
+  const dltb = (year: number) => dltbYears.get(year) ?? dltbYears.set(year, timed((db) => sql.dltbPieces(db, uploadId, county, year))).get(year)!;
   const xbYears = new Map<number, Promise<sql.PieceRow[]>>();
-  const ldxb = (year: number) => xbYears.get(year) ?? xbYears.set(year, sql.ldxbPieces(pool, uploadId, county, year)).get(year)!;
+  const ldxb = (year: number) => xbYears.get(year) ?? xbYears.set(year, timed((db) => sql.ldxbPieces(db, uploadId, county, year))).get(year)!;
   const none = Promise.resolve([] as sql.PieceRow[]);
   const [geoms, parcelRows, baseRows, latestRows, xbRows, changeRows, xbChangeRows, jRows, overlapRows] = await Promise.all([
-    sql.parcelGeometries(pool, uploadId),
+    timed((db) => sql.parcelGeometries(db, uploadId)),
     pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
       'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
       [uploadId],
@@ -524,10 +518,15 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     xbLatest ? ldxb(xbLatest.year) : none,
     change ? dltb(change.year) : none,
     xbChange ? ldxb(xbChange.year) : none,
-    xzq ? sql.jurisdiction(pool, uploadId, county, xzq.year) : Promise.resolve([] as sql.JurisdictionRow[]),
-    sql.candidateOverlaps(pool, uploadId),
+    xzq ? timed((db) => sql.jurisdiction(db, uploadId, county, xzq.year)) : Promise.resolve([] as sql.JurisdictionRow[]),
+    timed((db) => sql.candidateOverlaps(db, uploadId)),
   ]);
   const parcels = new Map(parcelRows.rows.map((r) => [r.id, r]));
+  // Self-intersections (CPU-bound, up to quadratic) on a worker thread with a time limit.
+  const polygonal = geoms.filter((g) => g.lonlat && (g.geometry_type === 'POLYGON' || g.geometry_type === 'MULTIPOLYGON'));
+  const crossings = new Map(
+    (await countCrossings(bounds, polygonal.map((g) => ({ key: g.id, geojson: g.lonlat! })), MAX_REPORTED_CROSSINGS, MAX_REPORTED_CROSSINGS)).map((c) => [c.key, c]),
+  );
   // Each parcel's area of record (of the valid polygonal geometry the overlays use), once.
   const measured = new Map<string, { plane: string; zoneSrid: number; areaM2: number }>();
   for (const g of geoms) {
@@ -550,7 +549,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
 
   const results: CheckResult[] = [];
   for (const g of geoms) {
-    results.push(geometryCheck(g, p, upload.warnings));
+    results.push(geometryCheck(g, p, upload.warnings, crossings.get(g.id)));
     const row = parcels.get(g.id)!;
     if (!g.valid_plane || !g.zone_srid || g.geodesic_m2 === null) {
       for (const code of ['area', 'source', 'not-forest', 'ownership', 'jurisdiction', 'overlap', 'land-class-change'] as const) {
@@ -589,7 +588,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     dltbChange: change ?? null,
     ldxbChange: xbChange ?? null,
   };
-  const runId = await withTransaction(pool, async (client) => {
+  const runId = await timed(async (client) => {
     const id = await sql.insertRun(client, uploadId, p, parameterSet.version, layers, opts.runBy);
     await sql.insertResults(client, id, results);
     return id;

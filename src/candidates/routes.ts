@@ -6,6 +6,8 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { Problem, notFound } from '../http/problem.js';
 import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
+import { PerKeyLimiter } from '../http/concurrency.js';
+import { geometryWorkers } from '../workers/geometry.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { resolveLayers, runChecks } from './checks.js';
 import * as reports from './report-repository.js';
@@ -67,6 +69,9 @@ function uploadView(u: UploadRow) {
 
 export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const uploadSlots = new PerKeyLimiter(config.maxConcurrentUploadsPerUser, '拟补充林地上传');
+  // Geometry worker threads start with the service, not on the first upload (they compile first).
+  void geometryWorkers(config).warm();
 
   // Reads run in the user's scope (row-level security: another county's upload is not found);
   // uploads and checks, which need the system context (GDAL staging, province-wide overlaps), run
@@ -105,7 +110,8 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       config: { roles: PERMISSIONS.uploadCandidates, action: '上传拟补充林地地块' },
       validatorCompiler: () => () => true,
     },
-    async (req, reply) => {
+    // At most N uploads of one user at once, counted before the body is read.
+    uploadSlots.wrap((req) => requireUser(req).id, async (req, reply) => {
       const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxCandidateUploadBytes);
       try {
         const changeYear = fields.changeYear ? Number(fields.changeYear) : undefined;
@@ -143,7 +149,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
         // A duplicate is checked only if it never was (e.g. its first checks failed); either way the
         // answer carries the latest run's summary when there is one.
         const checked = duplicate && (await reports.findRun(pool, upload.id)) !== undefined;
-        if (run && !checked) await runChecks(pool, upload.id, { changeYear, runBy: user.login });
+        if (run && !checked) await runChecks(pool, upload.id, { changeYear, runBy: user.login, bounds: config });
         const summary =
           run || checked ? ((await scoped(req, (db) => report(db, upload.id, undefined, 'json'))) as { summary: unknown }) : null;
         return reply
@@ -153,7 +159,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       } finally {
         await rm(file.path, { force: true });
       }
-    },
+    }),
   );
 
   app.get(
@@ -202,7 +208,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       requireRole(user, PERMISSIONS.runChecks, '运行候选地块检查');
       const u = await scoped(req, (db) => loadUpload(db, req.params.id));
       const { changeYear, baseYear, latestYear } = req.body ?? {};
-      const { runId } = await runChecks(pool, u.id, { changeYear, baseYear, latestYear, runBy: user.login });
+      const { runId } = await runChecks(pool, u.id, { changeYear, baseYear, latestYear, runBy: user.login, bounds: config });
       return reply.status(201).send(await scoped(req, (db) => report(db, u.id, runId, 'json')));
     },
   );

@@ -12,6 +12,7 @@ import { dropStaging, stagingColumns, stagingName } from '../imports/repository.
 import { locateSource } from '../imports/source.js';
 import { stageLayer } from '../imports/stage.js';
 import { checkGeoJsonStructure } from './geojson-structure.js';
+import { guardStagedGeometry } from './geometry-guard.js';
 import * as repo from './repository.js';
 
 export interface CandidateUploadRequest {
@@ -95,6 +96,8 @@ export async function createCandidateUpload(
       dropZ: true,
     });
     const columns = (await stagingColumns(pool, table)).map((c) => c.name);
+    // Bounds first: nothing unplaceable or pathological reaches ST_MakeValid below.
+    await guardStagedGeometry(pool, config, { table, columns, crs: info });
     let duplicate = false;
     const upload = await withTransaction(pool, async (client) => {
       const created = await repo.insertUploadWithParcels(
@@ -119,7 +122,7 @@ export async function createCandidateUpload(
       // Parcels take their township from the file's XZDM: checked here, so a refusal rolls back all.
       checkFiledTownships(await repo.filedTownships(client, created.id), req.county, req.userTownship);
       return created;
-    }).catch(async (err: { code?: string }) => {
+    }, { statementTimeoutMs: config.checkStatementTimeoutMs }).catch(async (err: { code?: string }) => {
       // Two identical uploads at the same moment: the loser returns the winner's upload.
       if (err.code === '23505') {
         const winner = await repo.uploadByHash(pool, req.county, req.township ?? null, file.sha256);

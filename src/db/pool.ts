@@ -6,20 +6,32 @@ pg.types.setTypeParser(20, (v) => Number(v));
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
+export function createPool(databaseUrl: string, max = 10, opts: { acquireTimeoutMs?: number } = {}): pg.Pool {
   // JIT compilation costs more than it saves on our queries (PostGIS functions are not JIT-able):
   // it doubled the import's validation pass on a 200,000-feature layer.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'zhanbu', options: '-c jit=off' });
+  // A bounded wait for a connection: when every connection is busy, a request is answered 503
+  // database-busy rather than queued without end.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: 'zhanbu',
+    options: '-c jit=off',
+    ...(opts.acquireTimeoutMs ? { connectionTimeoutMillis: opts.acquireTimeoutMs } : {}),
+  });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});
   return pool;
 }
 
-/** Runs fn in a transaction on one connection; rolls back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in a transaction on one connection; rolls back on any error. With statementTimeoutMs,
+ * every statement of the transaction is bounded (SET LOCAL statement_timeout).
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, opts: { statementTimeoutMs?: number } = {}): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    if (opts.statementTimeoutMs) await setStatementTimeout(client, opts.statementTimeoutMs);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -30,6 +42,18 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     client.release();
   }
 }
+
+/**
+ * Bounds every statement of the caller's transaction (SET LOCAL: ends with it). A statement past
+ * it fails with 57014, answered 503 by the problem handler.
+ */
+export async function setStatementTimeout(client: pg.PoolClient, ms: number): Promise<void> {
+  await client.query(`SET LOCAL statement_timeout = ${Math.max(0, Math.floor(ms))}`);
+}
+
+/** A wait for a pool connection past connectionTimeoutMillis (pg-pool's own message). */
+export const isPoolTimeout = (err: unknown): boolean =>
+  err instanceof Error && /timeout exceeded when trying to connect|connection timeout/i.test(err.message);
 
 /** Quotes an SQL identifier (table or column name taken from a file). */
 export function ident(name: string): string {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isPoolTimeout } from '../db/pool.js';
 
 /**
  * An RFC 9457 problem: `code` is the stable English identifier machines switch on,
@@ -60,6 +61,12 @@ export function registerProblemHandler(app: FastifyInstance): void {
       });
     } else if ((err as FastifyError).code === 'FST_REQ_FILE_TOO_LARGE' || (err as FastifyError).statusCode === 413) {
       problem = new Problem(413, 'upload-too-large', 'Upload too large', `上传文件超过大小上限：${err.message}`);
+    } else if (isPoolTimeout(err)) {
+      // Every database connection busy past the acquisition timeout: come back shortly.
+      problem = new Problem(503, 'database-busy', 'Database busy', '数据库连接已满，请稍后重试', { retryAfter: 5 });
+    } else if ((err as { code?: string }).code === '57014') {
+      // statement_timeout (or a cancel): the work was bounded and stopped, not failed.
+      problem = new Problem(503, 'database-timeout', 'Database statement timed out', '数据库操作超过时间上限被中止，未写入任何数据；请减少每批地块数量或稍后重试', { retryAfter: 30 });
     } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
       const status = (err as FastifyError).statusCode!;
       problem = new Problem(status, 'request-invalid', 'Bad request', `请求无法处理：${err.message}`);
@@ -69,6 +76,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
         requestId: req.id,
       });
     }
+    // A problem that says when to come back (429, 503) says it in Retry-After too.
+    if (typeof problem.extensions.retryAfter === 'number') void reply.header('retry-after', String(problem.extensions.retryAfter));
     void reply.status(problem.status).type('application/problem+json').send(problem.toBody(req.url));
   });
   app.setNotFoundHandler((req, reply) => {

@@ -182,7 +182,17 @@ export async function collectRejects(db: Db, rejectsTable: string, rejectsSelect
  * Repairs invalid polygons (only when asked): ST_MakeValid keeps every vertex, the polygonal part
  * is kept, and the area before and after is recorded (geodesic, on CGCS2000) so the change is visible.
  */
-export async function collectRepairs(db: Db, sourceTable: string, repairsTable: string, idExpr: string): Promise<{ count: number; areaChange: number }> {
+export async function collectRepairs(
+  db: Db,
+  sourceTable: string,
+  repairsTable: string,
+  idExpr: string,
+  /** Features rejected with this code are not repaired (see repair-guard.ts). */
+  skip?: { rejectsTable: string; skipCode: string },
+): Promise<{ count: number; areaChange: number }> {
+  const skipSql = skip
+    ? `AND NOT EXISTS (SELECT 1 FROM staging.${ident(skip.rejectsTable)} r WHERE r.fid = s.ogc_fid AND r.reasons @> jsonb_build_array(jsonb_build_object('code', '${skip.skipCode.replace(/'/g, "''")}')))`
+    : '';
   await db.query(`CREATE UNLOGGED TABLE staging.${ident(repairsTable)} AS
     SELECT fid, bsm, reason, fixed,
            round(ST_Area(ST_Transform(before, 4490)::geography)::numeric, 2) AS area_before_m2,
@@ -190,7 +200,7 @@ export async function collectRepairs(db: Db, sourceTable: string, repairsTable: 
       FROM (SELECT s.ogc_fid AS fid, ${idExpr} AS bsm, ST_IsValidReason(s.geom) AS reason, s.geom AS before,
                    NULLIF(ST_Multi(ST_CollectionExtract(ST_MakeValid(s.geom), 3)), ST_GeomFromText('MULTIPOLYGON EMPTY')) AS fixed
               FROM staging.${ident(sourceTable)} s
-             WHERE GeometryType(s.geom) IN ('POLYGON', 'MULTIPOLYGON') AND NOT ST_IsEmpty(s.geom) AND NOT ST_IsValid(s.geom)) q`);
+             WHERE GeometryType(s.geom) IN ('POLYGON', 'MULTIPOLYGON') AND NOT ST_IsEmpty(s.geom) AND NOT ST_IsValid(s.geom) ${skipSql}) q`);
   await db.query(`ALTER TABLE staging.${ident(repairsTable)} ADD PRIMARY KEY (fid)`);
   const { rows } = await db.query<{ n: number; change: string | null }>(
     `SELECT count(*)::int AS n, sum(area_after_m2 - area_before_m2) AS change FROM staging.${ident(repairsTable)}`,

@@ -12,6 +12,7 @@ import { inspectLayer } from './inspect.js';
 import { locateSource } from './source.js';
 import { stageLayer } from './stage.js';
 import { buildValidationSql } from './validation-sql.js';
+import { rejectUnrepairable, UNREPAIRABLE } from './repair-guard.js';
 import * as repo from './repository.js';
 import type { ImportJobRow, ImportOptions } from './repository.js';
 
@@ -237,11 +238,14 @@ export class ImportService {
       await repo.setProgress(this.pool, job.id, 'validating', 0.6);
       const columns = await repo.stagingColumns(this.pool, src);
       const v = buildValidationSql(spec, src, columns, { countyCode: job.county_code, repair: opts.repairGeometry });
-      const rejected = await repo.collectRejects(this.pool, rej, v.rejectsSelect, v.params);
+      let rejected = await repo.collectRejects(this.pool, rej, v.rejectsSelect, v.params);
       let repaired = { count: 0, areaChange: 0 };
       if (opts.repairGeometry) {
         const idCol = columns.find((c) => c.name.toUpperCase() === spec.idField);
-        repaired = await repo.collectRepairs(this.pool, src, fix, idCol ? `s."${idCol.name.replace(/"/g, '""')}"::text` : 'NULL::text');
+        const idExpr = idCol ? `s."${idCol.name.replace(/"/g, '""')}"::text` : 'NULL::text';
+        // Polygons too tangled to repair in bounded time are rejected first, never given to ST_MakeValid.
+        rejected += await rejectUnrepairable(this.pool, this.config, { sourceTable: src, rejectsTable: rej, idExpr });
+        repaired = await repo.collectRepairs(this.pool, src, fix, idExpr, { rejectsTable: rej, skipCode: UNREPAIRABLE });
       }
       lap('validating');
       if (rejected > 0 && (opts.onRejects === 'refuse' || rejected >= total)) {

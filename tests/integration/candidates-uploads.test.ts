@@ -104,39 +104,43 @@ describe('malformed inputs: a clear error or a failed check, never a 500', () =>
     expect(geometry.message).toMatch(/自相交/);
   });
 
-  it('latitude and longitude swapped: a failed geometry check saying 经纬度可能颠倒; nothing else is measured', async () => {
+  // A parcel that cannot be placed would be stored as one that can never be drawn: the upload is
+  // refused (422, naming the parcel and the problem) and nothing is created.
+  it('latitude and longitude swapped: 422 coordinates-swapped saying the order looks reversed, nothing created', async () => {
     const swapped = lonLatSquare(118.25, 28.68).coordinates.map((r) => r.map(([x, y]) => [y!, x!]));
-    const { geometry, others, parcel } = await singleParcel(writeGeoJson(dir, 'swapped.geojson', [{ geometry: { type: 'Polygon', coordinates: swapped }, properties: { DKBH: 'SWAP' } }]));
-    expect(geometry.status).toBe('fail');
-    expect(geometry.message).toContain('经纬度可能颠倒');
-    expect(geometry.figures.latLonSwapped).toBe(true);
-    expect(others.every((c) => c.status === 'not-run')).toBe(true);
-    expect(parcel.areaOfRecord).toBeNull();
+    const res = await postCandidates(app, writeGeoJson(dir, 'swapped.geojson', [{ geometry: { type: 'Polygon', coordinates: swapped }, properties: { DKBH: 'SWAP' } }]));
+    const body = expectProblem(res, 422, 'coordinates-swapped');
+    expect(body.detail).toContain('SWAP');
+    expect(body.detail).toContain('经纬度可能颠倒');
+    expect(body.parcels).toEqual([expect.objectContaining({ parcelNo: 'SWAP', code: 'coordinates-swapped' })]);
+    expect(await uploadCount(pool)).toBe(0);
   });
 
-  it('plane coordinates outside the declared zone are a failed geometry check', async () => {
-    const { geometry } = await singleParcel(
-      writeGeoJson(dir, 'nonsense-gk.geojson', [{ geometry: { type: 'Polygon', coordinates: [[[500, 100], [600, 100], [600, 200], [500, 200], [500, 100]]] }, properties: {} }], { epsg: GK39 }),
-    );
-    expect(geometry.status).toBe('fail');
-    expect(geometry.message).toMatch(/超出声明坐标系的有效范围/);
+  it('plane coordinates outside the declared zone: 422 coordinates-out-of-range', async () => {
+    const file = writeGeoJson(dir, 'nonsense-gk.geojson', [{ geometry: { type: 'Polygon', coordinates: [[[500, 100], [600, 100], [600, 200], [500, 200], [500, 100]]] }, properties: {} }], { epsg: GK39 });
+    expect(expectProblem(await postCandidates(app, file), 422, 'coordinates-out-of-range').detail).toMatch(/超出声明坐标系的有效范围/);
+    expect(await uploadCount(pool)).toBe(0);
   });
 
-  it('coordinates far outside China (Paris) are a failed geometry check', async () => {
-    const { geometry, others } = await singleParcel(writeGeoJson(dir, 'paris.geojson', [{ geometry: lonLatSquare(2.35, 48.85), properties: {} }]));
-    expect(geometry.status).toBe('fail');
-    expect(geometry.message).toMatch(/不在中国境内/);
-    expect(geometry.message).not.toMatch(/颠倒/);
-    expect(others.every((c) => c.status === 'not-run')).toBe(true);
+  it('coordinates far outside China (Paris): 422 coordinates-out-of-range, not taken for a swap', async () => {
+    const body = expectProblem(await postCandidates(app, writeGeoJson(dir, 'paris.geojson', [{ geometry: lonLatSquare(2.35, 48.85), properties: {} }])), 422, 'coordinates-out-of-range');
+    expect(body.detail).not.toMatch(/颠倒/);
+    expect(await uploadCount(pool)).toBe(0);
   });
 
-  it('an empty or null geometry is a failed geometry check', async () => {
+  it('coordinates of 1e300: 422 coordinates-out-of-range, never a 201 or a 500', async () => {
+    const huge = { type: 'Polygon', coordinates: [[[1e300, 1e300], [1e300 + 1e290, 1e300], [1e300, 1e300 + 1e290], [1e300, 1e300]]] } as Polygon;
+    const body = expectProblem(await postCandidates(app, writeGeoJson(dir, 'huge.geojson', [{ geometry: huge, properties: { DKBH: 'HUGE' } }])), 422, 'coordinates-out-of-range');
+    expect(body.detail).toContain('HUGE');
+    expect(await uploadCount(pool)).toBe(0);
+  });
+
+  it('an empty or null geometry: 422 geometry-empty naming the parcel', async () => {
     for (const [name, geometry] of [['empty', { type: 'Polygon', coordinates: [] }], ['null', null]] as const) {
-      await deleteCandidates(pool);
-      const r = await singleParcel(writeGeoJson(dir, `${name}.geojson`, [{ geometry: geometry as Polygon | null, properties: {} }]));
-      expect(r.geometry.status, name).toBe('fail');
-      expect(r.geometry.message).toBe('几何为空');
+      const res = await postCandidates(app, writeGeoJson(dir, `${name}.geojson`, [{ geometry: geometry as Polygon | null, properties: { DKBH: `E-${name}` } }]));
+      expect(expectProblem(res, 422, 'geometry-empty').detail, name).toContain(`E-${name}`);
     }
+    expect(await uploadCount(pool)).toBe(0);
   });
 
   it('a layer of points or of lines is refused (422 geometry-type-not-polygon)', async () => {
