@@ -192,6 +192,13 @@ interface Case {
 
 const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/me': [{ method: 'GET', url: '/api/v1/me', expect: 'own', shows: [OWN] }],
+  'GET /api/v1/health': [{ method: 'GET', url: '/api/v1/health', expect: 'refused' }],
+  // Everyone reads the eligibility thresholds in force; only the province publishes them.
+  'GET /api/v1/check-parameters': [{ method: 'GET', url: '/api/v1/check-parameters', expect: 'base' }],
+  'GET /api/v1/check-parameters/versions': [{ method: 'GET', url: '/api/v1/check-parameters/versions', expect: 'base' }],
+  'POST /api/v1/check-parameters/versions': [
+    { method: 'POST', url: '/api/v1/check-parameters/versions', payload: { parameters: { sourceMinShare: 0 }, reason: '放宽来源检查' }, expect: 'refused' },
+  ],
   'POST /api/v1/imports': [{ method: 'POST', url: '/api/v1/imports', multipart: { layer: 'xzq', county: COUNTY, year: '2019' }, expect: 'refused' }],
   'GET /api/v1/imports': [{ method: 'GET', url: `/api/v1/imports?county=${COUNTY}`, expect: 'base' }],
   'GET /api/v1/imports/{id}': [{ method: 'GET', url: `/api/v1/imports/${s.importJob}`, expect: 'base' }],
