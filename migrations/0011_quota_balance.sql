@@ -59,6 +59,17 @@ END $$;
 REVOKE ALL ON FUNCTION quota.apply_entry() FROM PUBLIC;
 CREATE TRIGGER balance_apply BEFORE INSERT ON quota.entry FOR EACH ROW EXECUTE FUNCTION quota.apply_entry();
 
+-- The ledger is append-only (no UPDATE or DELETE); emptying it (TRUNCATE, as the tests do) empties
+-- the balances with it, so they never outlive their entries.
+CREATE FUNCTION quota.clear_balances() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM quota.balance;
+  RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION quota.clear_balances() FROM PUBLIC;
+CREATE TRIGGER balance_clear AFTER TRUNCATE ON quota.entry FOR EACH STATEMENT EXECUTE FUNCTION quota.clear_balances();
+
 -- Locks an account-year's balance row and returns the balance (0 when it has no entries): for a
 -- writer that reads the balance and then writes an entry from it (the lapse voids exactly what is
 -- left), so that no draw can slip in between. In the caller's jurisdiction only, never a township's.
