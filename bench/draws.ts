@@ -18,7 +18,9 @@
  *
  *   npm run bench:draws -- [--draws 200] [--rounds 3] [--db zhanbu_bench_draws] [--json]
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { ensureUser, issueToken } from '../src/auth/repository.js';
@@ -73,10 +75,34 @@ async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** Statements the app sends, by kind (to see how many transactions the draws took). */
+const counts = new Map<string, number>();
+function countStatements(pool: pg.Pool): pg.Pool {
+  const kind = (text: string) =>
+    /auth\.api_token/.test(text) ? 'token look-up' : /lock_balance|pg_advisory_xact_lock/.test(text) ? 'draw account lock' : /^\s*COMMIT/.test(text) ? 'commit' : undefined;
+  const wrap = <T extends { query: (...a: any[]) => any }>(target: T, isPool: boolean): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        if (prop === 'query')
+          return (...args: any[]) => {
+            const k = kind(typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? ''));
+            if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+            return (t.query as (...a: any[]) => any)(...args);
+          };
+        if (prop === 'connect' && isPool) return async () => wrap(await (t as unknown as pg.Pool).connect(), false);
+        const v = Reflect.get(t, prop, t);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+  return wrap(pool, true);
+}
+const snapshot = () => new Map(counts);
+const delta = (before: Map<string, number>) => Object.fromEntries([...counts].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+
 async function main() {
   const dbUrl = await freshDatabase();
   log(`database ${values.db} created and migrated`);
-  const pool = createPool(dbUrl); // the service's pool: max 10
+  const pool = countStatements(createPool(dbUrl)); // the service's pool: max 10
   const app = await buildApp({ config: { ...loadConfig({ DATABASE_URL: dbUrl }), workDir: `/tmp/zhanbu-bench-draws` }, pool });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -124,6 +150,19 @@ async function main() {
   const baseline: number[] = [];
   for (let i = 0; i < 200; i++) baseline.push(await read());
 
+  // Control: the same number of simultaneous requests that take no lock (reads of A's account), to
+  // tell what the draws cost from what this many requests cost on this machine (HTTP, token look-up).
+  // (The drawer's token used once first: 200 requests with a token unused for a minute all update its
+  // last-use time at once, which is the token look-up's cost, not the draws'.)
+  await call(drawer, 'GET', `/api/v1/counties/${A}/quota`);
+  const controlT0 = now();
+  const controlRun = Promise.all(Array.from({ length: DRAWS }, () => call(drawer, 'GET', `/api/v1/counties/${A}/quota`)));
+  const controlReadsB = readWhile(controlRun);
+  const control = await controlRun;
+  const controlWall = now() - controlT0;
+  const readDuringControl = await controlReadsB;
+  if (control.some((c) => c.status !== 200)) throw new Error('control read failed');
+
   let no = 0;
   const fire = (amountUmu: bigint) =>
     Promise.all(
@@ -142,15 +181,19 @@ async function main() {
   // 2. storms.
   const drawMs: number[] = [];
   const stormReads: number[] = [];
-  const storms: { wallMs: number; ok: number; refused: number }[] = [];
+  const storms: { wallMs: number; ok: number; refused: number; statements: Record<string, number> }[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 1 });
   let expectDrawn = 0n;
   const answers: { status: number; json: Record<string, any> }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = now();
+    const before = snapshot();
+    loop.enable();
     const storm = fire(STORM_UMU);
     const reads = readWhile(storm);
     const res = await storm;
     const wall = now() - t0;
+    loop.disable();
     stormReads.push(...(await reads));
     for (const x of res) {
       drawMs.push(x.ms);
@@ -158,7 +201,7 @@ async function main() {
       if (x.status === 201) expectDrawn += STORM_UMU;
     }
     const ok = res.filter((x) => x.status === 201).length;
-    storms.push({ wallMs: wall, ok, refused: res.length - ok });
+    storms.push({ wallMs: wall, ok, refused: res.length - ok, statements: delta(before) });
     log(`storm ${r + 1}: ${ok}/${res.length} drawn in ${wall.toFixed(0)} ms`);
   }
 
@@ -209,10 +252,14 @@ async function main() {
   const out = {
     draws: stats(drawMs),
     overdrawDraws: stats(overMs),
+    controlReads: { ...stats(control.map((c) => c.ms)), wallMs: controlWall },
     readBaseline: stats(baseline),
     readDuringStorm: stats(stormReads),
+    readDuringControl: stats(readDuringControl),
     readAfter: stats(after),
     storms,
+    eventLoopDelayDuringStormsMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+    loadAverage: loadavg(),
     overdraw: { wallMs: overWall, asked: DRAWS, stepMu: mu(step), leftMu: mu(left), fits, ok: overOk.length, refused: overRefused.length },
     ledger: { drawnMu: mu(BigInt(ledger.drawn)), expectedMu: mu(expectDrawn), balanceMu: mu(BigInt(ledger.bal)), lowestRunningBalanceMu: mu(BigInt(ledger.min_balance)), entries: ledger.n, draws: ledger.draws },
     refusedCodes,
@@ -224,10 +271,15 @@ async function main() {
     console.log(`${''.padEnd(44)} ${'n'.padStart(5)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)}   (ms)`);
     console.log(row(`draw (storms, all fit)`, out.draws));
     console.log(row(`draw (overdraw round, ${overOk.length} fit / ${overRefused.length} refused)`, out.overdrawDraws));
+    console.log(row(`control: ${DRAWS} simultaneous reads of ${A}`, out.controlReads));
     console.log(row(`read ${B} — baseline, nothing else running`, out.readBaseline));
     console.log(row(`read ${B} — during the draws`, out.readDuringStorm));
+    console.log(row(`read ${B} — during the control reads`, out.readDuringControl));
     console.log(row(`read ${B} — after`, out.readAfter));
     console.log(`storm wall times: ${storms.map((s) => `${s.wallMs.toFixed(0)} ms`).join(', ')}; overdraw round ${overWall.toFixed(0)} ms`);
+    console.log(`statements per storm: ${storms.map((s) => JSON.stringify(s.statements)).join(' ')}`);
+    const el = out.eventLoopDelayDuringStormsMs;
+    console.log(`event-loop delay during storms: p50 ${el.p50.toFixed(1)} ms, p99 ${el.p99.toFixed(1)} ms, max ${el.max.toFixed(1)} ms; load average ${out.loadAverage.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
     console.log(`ledger: drawn ${out.ledger.drawnMu} 亩 (expected ${out.ledger.expectedMu}), balance ${out.ledger.balanceMu} 亩, lowest running balance ${out.ledger.lowestRunningBalanceMu} 亩, ${ledger.n} entries for ${ledger.draws} draws`);
     console.log(`refusals: ${refusedCodes.join(', ') || 'none'}`);
     console.log(`checks: ${Object.entries(checks).map(([k, v]) => `${k}=${v ? 'ok' : 'FAILED'}`).join(', ')}`);
