@@ -35,7 +35,11 @@ export async function insertEntry(tx: Scoped, e: NewEntry): Promise<number> {
   return rows[0]!.id;
 }
 
-/** Serialises every write to one account-year (draws, deductions, lapse, allocation). */
+/**
+ * Serialises the writers of one account-year that read before they write (issuance, allocation,
+ * deductions, lapse) among themselves. Draws do not take it: they serialise on the balance row
+ * their entry locks (migrations/0011), which every writer's entry takes too.
+ */
 export async function lockAccount(tx: Scoped, county: string, quotaYear: number): Promise<void> {
   await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`quota:${county}:${quotaYear}`]);
 }
@@ -213,26 +217,91 @@ const DRAW_COLUMNS = `id, county_code, quota_year, project_name, approval_no, ap
 
 const drawRow = (r: Record<string, unknown>): DrawRow => ({ ...(r as unknown as DrawRow), area_umu: BigInt(r.area_umu as string) });
 
-export async function draws(tx: Scoped, f: { county?: string; id?: string }): Promise<DrawRow[]> {
+export async function draws(tx: Scoped, f: { county?: string; id?: string; approvalNo?: string }): Promise<DrawRow[]> {
   if (f.id !== undefined && !/^[0-9a-f-]{36}$/i.test(f.id)) return [];
   const { rows } = await tx.client.query(
-    `SELECT ${DRAW_COLUMNS} FROM quota.draw WHERE ($1::text IS NULL OR county_code = $1) AND ($2::uuid IS NULL OR id = $2)
+    `SELECT ${DRAW_COLUMNS} FROM quota.draw
+      WHERE ($1::text IS NULL OR county_code = $1) AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR approval_no = $3)
       ORDER BY county_code, approved_on, drawn_at`,
-    [f.county ?? null, f.id ?? null],
+    [f.county ?? null, f.id ?? null, f.approvalNo ?? null],
   );
   return rows.map(drawRow);
 }
 
-export async function insertDraw(
-  tx: Scoped,
-  d: { county: string; quotaYear: number; projectName: string; approvalNo: string; approvedOn: string; amount: MicroMu; input: { unit: string; value: string } },
-): Promise<DrawRow> {
+export interface NewDraw {
+  projectName: string;
+  approvalNo: string;
+  approvedOn: string;
+  amount: MicroMu;
+  input: { unit: string; value: string };
+}
+
+/**
+ * Draws of one account-year and their ledger entries, in one statement, in the order given (their
+ * approval numbers distinct). Each
+ * entry's trigger (migrations/0011) applies it to the balance row (which the caller holds locked,
+ * see `lockBalance`), refuses it if the balance would go below zero, and gives the balance after it.
+ * A refusal is thrown as the database's error: see `drawRefusal`.
+ */
+export async function insertDraws(tx: Scoped, county: string, quotaYear: number, draws: NewDraw[]): Promise<{ draw: DrawRow; balanceAfter: MicroMu }[]> {
   const { rows } = await tx.client.query(
-    `INSERT INTO quota.draw (county_code, quota_year, project_name, approval_no, approved_on, area_umu, area_input, drawn_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${DRAW_COLUMNS}`,
-    [d.county, d.quotaYear, d.projectName, d.approvalNo, d.approvedOn, d.amount.toString(), JSON.stringify(d.input), tx.user.id],
+    `WITH input AS (
+       SELECT * FROM unnest($3::text[], $4::text[], $5::date[], $6::bigint[], $7::jsonb[])
+                WITH ORDINALITY AS i (project_name, approval_no, approved_on, area_umu, area_input, ord)
+     ), d AS (
+       INSERT INTO quota.draw (county_code, quota_year, project_name, approval_no, approved_on, area_umu, area_input, drawn_by)
+       SELECT $1::char(6), $2::smallint, project_name, approval_no, approved_on, area_umu, area_input, $8::uuid FROM input ORDER BY ord
+       RETURNING *
+     ), e AS (
+       INSERT INTO quota.entry (county_code, account, quota_year, kind, amount_umu, draw_id, actor_id, actor_login)
+       SELECT d.county_code, 'county', d.quota_year, 'drawn', -d.area_umu, d.id, $8::uuid, $9::text
+         FROM d JOIN input i ON i.approval_no = d.approval_no ORDER BY i.ord
+       RETURNING draw_id, balance_after_umu
+     )
+     SELECT ${DRAW_COLUMNS}, balance_after_umu::text AS balance_after FROM d JOIN e ON e.draw_id = d.id ORDER BY drawn_at`,
+    [
+      county,
+      quotaYear,
+      draws.map((d) => d.projectName),
+      draws.map((d) => d.approvalNo),
+      draws.map((d) => d.approvedOn),
+      draws.map((d) => d.amount.toString()),
+      draws.map((d) => JSON.stringify(d.input)),
+      tx.user.id,
+      tx.user.login,
+    ],
   );
-  return drawRow(rows[0]!);
+  return rows.map((r) => ({ draw: drawRow(r), balanceAfter: BigInt(r.balance_after as string) }));
+}
+
+/**
+ * After the account-year's balance row is locked: whether the pilot period's quota has lapsed, and
+ * which of these approval numbers the county has already used (number → draw id).
+ */
+export async function drawState(tx: Scoped, county: string, periodEnd: number, approvalNos: string[]): Promise<{ lapsed: boolean; used: Map<string, string> }> {
+  const { rows } = await tx.client.query<{ lapsed: boolean; used: Record<string, string> }>(
+    `SELECT EXISTS (SELECT 1 FROM quota.lapse WHERE period_end = $2) AS lapsed,
+            (SELECT coalesce(jsonb_object_agg(approval_no, id), '{}') FROM quota.draw WHERE county_code = $1 AND approval_no = ANY ($3::text[])) AS used`,
+    [county, periodEnd, approvalNos],
+  );
+  return { lapsed: rows[0]!.lapsed, used: new Map(Object.entries(rows[0]!.used)) };
+}
+
+/** Why the database refused a draw: the balance it found (µ亩), or the approval number taken. */
+export function drawRefusal(err: unknown): { reason: 'insufficient'; balance: MicroMu } | { reason: 'approval-no-exists' } | undefined {
+  const e = err as { code?: string; detail?: string; constraint?: string };
+  if (e?.code === 'ZQ001' && /^-?\d+$/.test(e.detail ?? '')) return { reason: 'insufficient', balance: BigInt(e.detail!) };
+  if (e?.code === '23505' && e.constraint === 'draw_county_code_approval_no_key') return { reason: 'approval-no-exists' };
+  return undefined;
+}
+
+/**
+ * Locks an account-year's balance row and returns the balance: for a writer that writes an entry
+ * computed from it (the lapse), so no draw commits in between.
+ */
+export async function lockBalance(tx: Scoped, county: string, account: Account, quotaYear: number): Promise<MicroMu> {
+  const { rows } = await tx.client.query<{ b: string }>('SELECT quota.lock_balance($1, $2, $3)::text AS b', [county, account, quotaYear]);
+  return BigInt(rows[0]!.b);
 }
 
 export async function updateDraw(tx: Scoped, id: string, f: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }): Promise<DrawRow | undefined> {

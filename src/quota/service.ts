@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
+import { KeyedBatcher, type Settled } from '../db/keyed-batcher.js';
 import { isIdleUse, isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
 import { RESERVE_STATES, type State } from '../domain/procedure/state-machine.js';
 import {
@@ -19,6 +20,7 @@ import {
   type MicroMu,
 } from '../domain/quota/five-hundred-mu.js';
 import { dateInPeriod, lapsedOn, lastValidDay, quotaYearInPeriod, type PilotPeriod } from '../domain/quota/pilot-period.js';
+import { serveDraws } from '../domain/quota/draws.js';
 import { allocatePool } from '../domain/quota/pool.js';
 import { Problem } from '../http/problem.js';
 import * as procedures from '../procedure/repository.js';
@@ -182,10 +184,73 @@ export interface DrawInput {
   area: AreaInput;
 }
 
+interface QueuedDraw extends repo.NewDraw {
+  user: AuthUser;
+  county: string;
+  quotaYear: number;
+  periodEnd: number;
+}
+
+type DrawResult =
+  | { kind: 'drawn'; draw: repo.DrawRow; balanceAfter: MicroMu }
+  | { kind: 'insufficient'; balance: MicroMu }
+  | { kind: 'approval-no-exists'; drawId?: string }
+  | { kind: 'lapsed' };
+
 /**
- * A construction project draws quota from a county's account for a quota year. The account-year is
- * locked (advisory transaction lock) while the balance is summed and the draw written, so parallel
- * draws are served one after the other and never overdraw.
+ * Applies queued draws of one account-year (and one user, whose scope the transaction runs in) in
+ * one transaction: lock the balance row, read what the outcome depends on, serve the draws in order
+ * (domain/quota/draws.ts) and write the ones that fit in one statement. The row stays locked from
+ * the first statement to the commit, so the balance read is the balance written against; the
+ * entries' trigger checks every draw again (never below zero).
+ */
+async function applyDraws(pool: pg.Pool, items: QueuedDraw[]): Promise<DrawResult[]> {
+  const { user, county, quotaYear, periodEnd } = items[0]!;
+  return withScope(pool, user, async (tx) => {
+    const balance = await repo.lockBalance(tx, county, 'county', quotaYear);
+    const { lapsed, used } = await repo.drawState(tx, county, periodEnd, items.map((i) => i.approvalNo));
+    if (lapsed) return items.map((): DrawResult => ({ kind: 'lapsed' }));
+    const outcomes = serveDraws(balance, items, new Set(used.keys()));
+    const fit = items.filter((_, i) => outcomes[i]!.kind === 'drawn');
+    const made = new Map((fit.length ? await repo.insertDraws(tx, county, quotaYear, fit) : []).map((m) => [m.draw.approval_no, m]));
+    return outcomes.map((o, i): DrawResult => {
+      const no = items[i]!.approvalNo;
+      if (o.kind === 'drawn') return { kind: 'drawn', ...made.get(no)! };
+      if (o.kind === 'approval-no-exists') return { kind: o.kind, drawId: used.get(no) ?? made.get(no)?.draw.id };
+      return o;
+    });
+  });
+}
+
+/** A batch, or (if the database refused it: a race no read could foresee) each of its draws on its own. */
+async function flushDraws(pool: pg.Pool, items: QueuedDraw[]): Promise<Settled<DrawResult>[]> {
+  try {
+    return (await applyDraws(pool, items)).map((value) => ({ ok: true, value }));
+  } catch (error) {
+    if (items.length === 1) return [{ ok: false, error }];
+    const out: Settled<DrawResult>[] = [];
+    for (const item of items) out.push(...(await flushDraws(pool, [item])));
+    return out;
+  }
+}
+
+/**
+ * Draws wait here per account-year and user, holding no connection, and are applied a batch at a
+ * time (src/db/keyed-batcher.ts): one pooled connection and one commit for all the draws that
+ * arrived while the previous batch ran, instead of one connection waiting per draw.
+ */
+export const DRAW_BATCH_MAX = 100; // most draws applied in one transaction
+const drawQueues = new WeakMap<pg.Pool, KeyedBatcher<QueuedDraw, DrawResult>>();
+function drawQueue(pool: pg.Pool): KeyedBatcher<QueuedDraw, DrawResult> {
+  let q = drawQueues.get(pool);
+  if (!q) drawQueues.set(pool, (q = new KeyedBatcher((_key, items) => flushDraws(pool, items), DRAW_BATCH_MAX)));
+  return q;
+}
+/**
+ * A construction project draws quota from a county's account for a quota year. Draws of one
+ * account-year are applied one after the other under the lock of its balance row, in batches
+ * (above), so parallel draws never overdraw, an approval number draws once, and a storm of draws
+ * on one county holds one connection, not the pool.
  */
 export async function draw(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string, input: DrawInput) {
   requireCounty(user, county);
@@ -202,36 +267,42 @@ export async function draw(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, co
     throw invalid(`${quotaYear}年定额或审核日期${approvedOn}不在试点期（${pilot.startYear}–${pilot.endYear}年）内`, 'quota-year-outside-pilot');
   }
   if (quotaYear > yearOf(approvedOn)) throw invalid(`${quotaYear}年定额在${quotaYear}年才能使用（审核日期${approvedOn}）`, 'quota-not-yet-valid');
-  return withScope(pool, user, async (tx) => {
-    await repo.lockAccount(tx, county, quotaYear);
-    if (await lapseExecuted(tx, pilot)) throw invalid('试点期已结束，新增定额已作废', 'quota-lapsed');
-    const existing = (await repo.draws(tx, { county })).find((d) => d.approval_no === input.approvalNo.trim());
-    if (existing) throw new Problem(409, 'approval-no-exists', 'Approval number already used', `审核同意书文号${input.approvalNo}已使用定额（${existing.id}）`, { drawId: existing.id });
-    const bal = await repo.balance(tx, county, 'county', quotaYear);
-    if (amount > bal) {
-      throw new Problem(409, 'quota-insufficient', 'Quota balance insufficient', `${county}县${quotaYear}年新增定额结余${quotaArea(bal).mu}亩，不足本次使用${quotaArea(amount).mu}亩`, {
-        balance: quotaArea(bal),
+  const approvalNo = input.approvalNo.trim();
+  const item: QueuedDraw = {
+    user,
+    county,
+    quotaYear,
+    periodEnd: pilot.endYear,
+    projectName: input.projectName.trim(),
+    approvalNo,
+    approvedOn,
+    amount,
+    input: { unit: input.area.unit, value: String(input.area.value) },
+  };
+  let r: DrawResult;
+  try {
+    r = await drawQueue(pool).submit(`${county}:${quotaYear}:${user.id}`, item);
+  } catch (err) {
+    // Refused by the database itself, on a draw applied on its own (see flushDraws).
+    const refusal = repo.drawRefusal(err);
+    if (!refusal) throw err;
+    r = refusal.reason === 'insufficient' ? { kind: 'insufficient', balance: refusal.balance } : { kind: 'approval-no-exists' };
+  }
+  switch (r.kind) {
+    case 'drawn':
+      return { draw: r.draw, balance: r.balanceAfter };
+    case 'lapsed':
+      throw invalid('试点期已结束，新增定额已作废', 'quota-lapsed');
+    case 'insufficient':
+      throw new Problem(409, 'quota-insufficient', 'Quota balance insufficient', `${county}县${quotaYear}年新增定额结余${quotaArea(r.balance).mu}亩，不足本次使用${quotaArea(amount).mu}亩`, {
+        balance: quotaArea(r.balance),
         requested: quotaArea(amount),
       });
+    case 'approval-no-exists': {
+      const drawId = r.drawId ?? (await withScope(pool, user, (tx) => repo.draws(tx, { county, approvalNo })))[0]?.id;
+      throw new Problem(409, 'approval-no-exists', 'Approval number already used', `审核同意书文号${approvalNo}已使用定额${drawId ? `（${drawId}）` : ''}`, drawId ? { drawId } : {});
     }
-    const d = await repo
-      .insertDraw(tx, {
-        county,
-        quotaYear,
-        projectName: input.projectName.trim(),
-        approvalNo: input.approvalNo.trim(),
-        approvedOn,
-        amount,
-        input: { unit: input.area.unit, value: String(input.area.value) },
-      })
-      .catch((err: { code?: string }) => {
-        // The same approval number drawn at the same moment against another quota year.
-        if (err.code === '23505') throw new Problem(409, 'approval-no-exists', 'Approval number already used', `审核同意书文号${input.approvalNo}已使用定额`);
-        throw err;
-      });
-    await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'drawn', amount: -amount, drawId: d.id });
-    return { draw: d, balance: bal - amount };
-  });
+  }
 }
 
 export async function recordUse(pool: pg.Pool, user: AuthUser, drawId: string, input: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }) {
@@ -433,17 +504,15 @@ export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod) {
     );
     const lapseId = rows[0]!.id;
     const sums = await repo.sums(tx);
-    const balances = new Map<string, MicroMu>();
-    for (const s of sums) {
-      if (s.quota_year > pilot.endYear) continue;
-      const k = `${s.county_code}|${s.account}|${s.quota_year}`;
-      balances.set(k, (balances.get(k) ?? 0n) + s.umu);
-    }
+    const accounts = new Set(sums.filter((s) => s.quota_year <= pilot.endYear).map((s) => `${s.county_code}|${s.account}|${s.quota_year}`));
     const lapsed = [];
-    for (const [k, v] of [...balances].sort()) {
-      if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
+    for (const k of [...accounts].sort()) {
       const [county, account, year] = k.split('|') as [string, repo.Account, string];
       await repo.lockAccount(tx, county, Number(year));
+      // What is left now, under the balance row's lock: a draw that committed since the sums were
+      // read is counted, and none can commit until this transaction does.
+      const v = await repo.lockBalance(tx, county, account, Number(year));
+      if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
       await repo.insertEntry(tx, { county, account, quotaYear: Number(year), kind: 'lapsed', amount: -v, lapseId, note: `试点期${pilot.startYear}–${pilot.endYear}年结束未使用，自动作废` });
       lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: quotaArea(v) });
     }
