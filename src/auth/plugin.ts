@@ -46,6 +46,17 @@ export function tokenOf(req: FastifyRequest): string | undefined {
  */
 export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   app.decorateRequest('auth', null);
+  // Requests that arrive together with one token share one look-up (nothing is cached past it, so a
+  // revoked token is refused from the next request on): a burst of 200 calls is one query, not 200.
+  const inFlight = new Map<string, Promise<AuthUser | undefined>>();
+  const lookUp = (token: string): Promise<AuthUser | undefined> => {
+    let p = inFlight.get(token);
+    if (!p) {
+      p = userByToken(pool, token).finally(() => inFlight.delete(token));
+      inFlight.set(token, p);
+    }
+    return p;
+  };
   // The OpenAPI document states the same rule the hook enforces: public routes need no token,
   // role-restricted ones name their roles.
   app.addHook('onRoute', (route) => {
@@ -64,7 +75,7 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
       void reply.header('www-authenticate', 'Bearer realm="zhanbu"');
       throw unauthenticated('请求未携带访问令牌：请在Authorization请求头中提供“Bearer <令牌>”（令牌由管理员用 npm run users 生成）');
     }
-    const user = await userByToken(pool, token);
+    const user = await lookUp(token);
     if (!user) {
       void reply.header('www-authenticate', 'Bearer realm="zhanbu", error="invalid_token"');
       throw unauthenticated('访问令牌无效、已吊销或已过期', 'token-invalid');

@@ -29,7 +29,17 @@ export async function userByToken(db: Db, token: string): Promise<AuthUser | und
   );
   const row = rows[0];
   if (!row) return undefined;
-  if (row.stale) await db.query('UPDATE auth.api_token SET last_used_at = now() WHERE id = $1', [row.token_id]);
+  // Many requests with one token arrive together: the first marks it, the rest neither wait for that
+  // row lock nor write again (SKIP LOCKED, and the staleness re-checked on the row).
+  if (row.stale) {
+    await db.query(
+      `UPDATE auth.api_token SET last_used_at = now()
+        WHERE id = (SELECT id FROM auth.api_token WHERE id = $1
+                       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                       FOR UPDATE SKIP LOCKED)`,
+      [row.token_id],
+    );
+  }
   return authUser(row);
 }
 
