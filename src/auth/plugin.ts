@@ -109,6 +109,13 @@ export function requireCounty(user: AuthUser, county: string): void {
   }
 }
 
+/** For receiveUpload: a form's `county` field outside the user's jurisdiction is refused as it arrives, before the file. */
+export const countyFieldInScope =
+  (user: AuthUser) =>
+  (name: string, value: string): void => {
+    if (name === 'county' && /^\d{6}$/.test(value)) requireCounty(user, value);
+  };
+
 /** 403 unless the user has one of the roles. */
 export function requireRole(user: AuthUser, roles: readonly Role[], what: string): void {
   if (!roles.includes(user.role)) {

@@ -14,7 +14,7 @@ import * as reports from './report-repository.js';
 import { parcelReports, reportAsGeoJson, summarise } from './report.js';
 import { getUpload, listParcels, type UploadRow } from './repository.js';
 import { createCandidateUpload } from './upload.js';
-import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
+import { PERMISSIONS, countyFieldInScope, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
@@ -112,7 +112,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
     },
     // At most N uploads of one user at once, counted before the body is read.
     uploadSlots.wrap((req) => requireUser(req).id, async (req, reply) => {
-      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxCandidateUploadBytes);
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxCandidateUploadBytes, countyFieldInScope(requireUser(req)));
       try {
         const changeYear = fields.changeYear ? Number(fields.changeYear) : undefined;
         if (changeYear !== undefined && !(Number.isInteger(changeYear) && changeYear >= 1990 && changeYear <= 2100)) {

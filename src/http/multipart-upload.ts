@@ -23,8 +23,18 @@ export function parseBoolean(v: string | undefined, field: string): boolean {
   throw new Problem(400, 'request-invalid', 'Invalid form field', `参数${field}应为true或false，实际为“${v}”`);
 }
 
-/** Reads a multipart form: fields into a map, the single file streamed to disk while hashing. */
-export async function receiveUpload(req: FastifyRequest, dir: string, maxBytes: number): Promise<{ fields: Record<string, string>; file: ReceivedFile }> {
+/**
+ * Reads a multipart form: fields into a map, the single file streamed to disk while hashing.
+ * `onField` sees each field as it arrives and may throw: a form whose county (sent before the file,
+ * as curl -F and browsers do in field order) is outside the user's jurisdiction is refused before a
+ * byte of the file is written.
+ */
+export async function receiveUpload(
+  req: FastifyRequest,
+  dir: string,
+  maxBytes: number,
+  onField?: (name: string, value: string) => void,
+): Promise<{ fields: Record<string, string>; file: ReceivedFile }> {
   if (!req.isMultipart()) {
     throw new Problem(415, 'multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
   }
@@ -39,6 +49,7 @@ export async function receiveUpload(req: FastifyRequest, dir: string, maxBytes: 
         const value = String(part.value ?? '');
         if (value.includes('\u0000')) throw nulRefused(`表单字段${part.fieldname}`);
         fields[part.fieldname] = value.trim();
+        onField?.(part.fieldname, fields[part.fieldname]!);
         continue;
       }
       if ((part.filename ?? '').includes('\u0000')) {

@@ -78,6 +78,9 @@ export function registerProblemHandler(app: FastifyInstance): void {
     }
     // A problem that says when to come back (429, 503) says it in Retry-After too.
     if (typeof problem.extensions.retryAfter === 'number') void reply.header('retry-after', String(problem.extensions.retryAfter));
+    // A refusal in the middle of an upload leaves the rest of the body unread: close the connection
+    // after answering rather than keep a socket that still carries hundreds of megabytes.
+    if (!req.raw.complete) void reply.header('connection', 'close');
     void reply.status(problem.status).type('application/problem+json').send(problem.toBody(req.url));
   });
   app.setNotFoundHandler((req, reply) => {

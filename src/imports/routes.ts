@@ -11,7 +11,7 @@ import * as repo from './repository.js';
 import { ImportForm, ImportJobView, Paging, ProblemSchema, RejectView } from './schemas.js';
 import type { ImportRequest, ImportService } from './service.js';
 import { importJobView } from './view.js';
-import { PERMISSIONS, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
+import { PERMISSIONS, countyFieldInScope, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
 import { withScope } from '../auth/scope.js';
 import { CountyCode, IdParams, Year } from '../http/schemas.js';
 
@@ -68,7 +68,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
-      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes);
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes, countyFieldInScope(requireUser(req)));
       try {
         const request = parseForm(fields, file.name);
         // The import pipeline writes partitions (system context): the county is checked here.

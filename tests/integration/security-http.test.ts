@@ -25,7 +25,7 @@ const pool = testPool();
 const workDir = mkdtempSync(join(tmpdir(), 'zhanbu-sec-http-'));
 let app: App;
 let base: { host: string; port: number };
-const u = {} as Record<'township' | 'city' | 'county', TestUser>;
+const u = {} as Record<'township' | 'city' | 'county' | 'neighbour', TestUser>;
 const AAA = 'a'.repeat(36);
 
 beforeAll(async () => {
@@ -36,6 +36,7 @@ beforeAll(async () => {
   u.township = await createTestUser(pool, 'township', '361123100');
   u.city = await createTestUser(pool, 'city', '361100');
   u.county = await createTestUser(pool, 'county-forestry', '361123');
+  u.neighbour = await createTestUser(pool, 'county-forestry', '361102');
 });
 afterAll(async () => {
   await app?.close();
@@ -66,7 +67,7 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
  * Declares a body of `declared` bytes and streams it 1 MiB at a time until the server answers:
  * returns the answer and how much had been sent by then (the rest is never sent).
  */
-function streamUntilAnswered(path: string, headers: Record<string, string>, declared: number): Promise<Answer & { sent: number }> {
+function streamUntilAnswered(path: string, headers: Record<string, string>, declared: number, fields: Record<string, string> = {}): Promise<Answer & { sent: number }> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
@@ -87,7 +88,8 @@ function streamUntilAnswered(path: string, headers: Record<string, string>, decl
       });
     });
     req.on('error', (err) => (answered ? undefined : reject(err)));
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.zip"\r\nContent-Type: application/zip\r\n\r\n`);
+    const formFields = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('');
+    const head = Buffer.from(`${formFields}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.zip"\r\nContent-Type: application/zip\r\n\r\n`);
     const chunk = Buffer.alloc(1024 * 1024, 0x50);
     const pump = () => {
       while (!answered && sent < declared) {
@@ -239,6 +241,20 @@ describe('authentication is decided on the matched route (item 1)', () => {
     const ok = await streamUntilAnswered('/api/v1/imports', u.county.headers, 3 * 1024 * 1024);
     expect(ok.status).not.toBe(403);
     expect(ok.sent).toBe(3 * 1024 * 1024);
+  });
+
+  it('a county outside the jurisdiction is refused as its form field arrives, before the file is written (403)', async () => {
+    const before = filesUnder(workDir);
+    const declared = 300 * 1024 * 1024;
+    for (const [path, fields] of [
+      ['/api/v1/candidate-uploads', { county: '361123' }],
+      ['/api/v1/imports', { layer: 'xzq', county: '361123', year: '2019' }],
+    ] as const) {
+      const a = await streamUntilAnswered(path, u.neighbour.headers, declared, fields);
+      expect({ path, status: a.status, code: JSON.parse(a.body).code }).toEqual({ path, status: 403, code: 'out-of-jurisdiction' });
+      expect(a.sent).toBeLessThan(declared / 2);
+    }
+    expect(filesUnder(workDir)).toEqual(before);
   });
 
   it('unknown routes are 404 problem+json with or without a token, and echo nothing back', async () => {
