@@ -208,6 +208,12 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       requireRole(user, PERMISSIONS.runChecks, '运行候选地块检查');
       const u = await scoped(req, (db) => loadUpload(db, req.params.id));
       const { changeYear, baseYear, latestYear } = req.body ?? {};
+      // Which survey years a run reads decides what counts as mining land or already forest: the
+      // county bureau that verifies may look back (and its choice is recorded with the run and the
+      // verification); an applicant's run reads the county's survey layers as they stand.
+      if (user.township && (baseYear !== undefined || latestYear !== undefined)) {
+        throw new Problem(403, 'survey-years-not-permitted', 'Survey years not selectable', '乡镇用户的检查按本县现行调查图层进行，不能指定基础调查年份或现状年份（baseYear、latestYear）');
+      }
       const { runId } = await runChecks(pool, u.id, { changeYear, baseYear, latestYear, runBy: user.login, bounds: config });
       return reply.status(201).send(await scoped(req, (db) => report(db, u.id, runId, 'json')));
     },

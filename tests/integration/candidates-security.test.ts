@@ -94,6 +94,9 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
       expect(body.detail).toMatch(/省级统一发布/);
     }
     expectProblem(await post(u.township, url, { sourceMinShareX: 0 }), 400, 'request-invalid');
+    // Nor look at an older survey, where land that is forest today was not yet.
+    expectProblem(await post(u.township, url, { latestYear: 2019 }), 403, 'survey-years-not-permitted');
+    expectProblem(await post(u.township, url, { baseYear: 2019 }), 403, 'survey-years-not-permitted');
     expect((await pool.query('SELECT count(*)::int AS n FROM candidate.check_run WHERE upload_id = $1', [uploadId])).rows[0].n).toBe(0);
 
     const run = await post(u.township, url, {});
