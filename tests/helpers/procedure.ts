@@ -83,3 +83,17 @@ export async function deleteSeededCandidates(pool: pg.Pool): Promise<void> {
 
 /** ISO date n days before today (UTC). */
 export const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+/** A hash of every row of the tables a request could write: equal before and after = nothing changed. */
+export async function tableSnapshot(pool: pg.Pool): Promise<Record<string, string>> {
+  const tables = [
+    'candidate.upload', 'candidate.parcel', 'candidate.check_run', 'candidate.check_result', 'candidate.check_parameter_set',
+    'public.import_job', 'public.import_reject', 'public.export_job',
+    'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
+    'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request', 'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary', 'quota.balance',
+    'audit.event',
+  ];
+  const out: Record<string, string> = {};
+  for (const t of tables) out[t] = (await pool.query(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`)).rows[0].h;
+  return out;
+}

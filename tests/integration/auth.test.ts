@@ -12,7 +12,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, noDefaultToken, type TestUser } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
-import { deleteSeededCandidates, resetProcedure, seedCandidates, seedReserve } from '../helpers/procedure.js';
+import { deleteSeededCandidates, resetProcedure, seedCandidates, seedReserve, tableSnapshot } from '../helpers/procedure.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const FOREIGN = '360111';
@@ -85,17 +85,7 @@ afterAll(async () => {
 });
 
 /** A digest of every table a route could change. */
-async function snapshot(): Promise<Record<string, string>> {
-  const tables = [
-    'candidate.upload', 'candidate.parcel', 'candidate.check_run', 'candidate.check_result', 'public.import_job', 'public.import_reject', 'public.export_job',
-    'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
-    'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request', 'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary',
-    'audit.event',
-  ];
-  const out: Record<string, string> = {};
-  for (const t of tables) out[t] = (await pool.query(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`)).rows[0].h;
-  return out;
-}
+const snapshot = () => tableSnapshot(pool);
 
 interface Case {
   method: 'GET' | 'POST';

@@ -16,7 +16,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
-import { deleteSeededCandidates, resetProcedure, seedCandidates } from '../helpers/procedure.js';
+import { deleteSeededCandidates, resetProcedure, seedCandidates, tableSnapshot } from '../helpers/procedure.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const COUNTY = '361123';
@@ -163,17 +163,7 @@ const foreignIds = () => [
   s.inspection, s.poolRequest, s.allocation, s.annualSummary, s.lapse, s.countyExport, s.otherExport,
 ];
 
-async function snapshot(): Promise<Record<string, string>> {
-  const tables = [
-    'candidate.upload', 'candidate.parcel', 'candidate.check_run', 'candidate.check_result', 'public.import_job', 'public.export_job',
-    'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
-    'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request', 'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary',
-    'audit.event',
-  ];
-  const out: Record<string, string> = {};
-  for (const t of tables) out[t] = (await pool.query(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`)).rows[0].h;
-  return out;
-}
+const snapshot = () => tableSnapshot(pool);
 
 /**
  * What the township gets: 'own' — 200 with the ids listed in `shows` and no foreign id;
