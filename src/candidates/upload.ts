@@ -70,9 +70,9 @@ export async function createCandidateUpload(
       defaultNames: ['DKFW', 'BCLD', 'PARCELS'],
       encoding: req.encoding,
     });
-    if (located.format === 'geojson') await checkGeoJsonStructure(located.datasetPath);
+    if (located.format === 'geojson') await checkGeoJsonStructure(config, located.datasetPath);
     // Z/M are dropped with a warning rather than refused: a parcel outline is 2D.
-    const inspected = inspectLayer(located, { label: '拟补充林地地块', defaultLayerNames: ['DKFW', 'BCLD', 'PARCELS'] }, {
+    const inspected = await inspectLayer(located, { label: '拟补充林地地块', defaultLayerNames: ['DKFW', 'BCLD', 'PARCELS'] }, {
       layerName: req.layerName,
       dropZ: true,
     });

@@ -6,7 +6,7 @@ import {
   type CrsInfo,
 } from '../domain/crs/cgcs2000-crs.js';
 import { badInput } from '../http/problem.js';
-import { openUpload } from '../gdal/open-upload.js';
+import { openUploadAsync } from '../gdal/open-upload.js';
 import type { LocatedSource } from './source.js';
 
 export interface SourceCrs {
@@ -47,11 +47,10 @@ export interface ExpectedLayer {
   defaultLayerNames: string[];
 }
 
-function pickLayer(ds: gdal.Dataset, spec: ExpectedLayer, requested?: string): gdal.Layer {
+async function pickLayer(ds: gdal.Dataset, spec: ExpectedLayer, requested?: string): Promise<gdal.Layer> {
   const layers: gdal.Layer[] = [];
-  ds.layers.forEach((l) => {
-    layers.push(l);
-  });
+  const n = await ds.layers.countAsync();
+  for (let i = 0; i < n; i++) layers.push(await ds.layers.getAsync(i));
   if (layers.length === 0) throw badInput('layer-not-found', 'No layer in dataset', '文件中没有任何图层');
   const names = layers.map((l) => l.name);
   const wanted = requested ? [requested] : spec.defaultLayerNames;
@@ -103,11 +102,17 @@ function identifyCrs(layer: gdal.Layer, located: LocatedSource, extent: Inspecte
 /**
  * Opens the dataset with GDAL and checks what can be checked before loading a single feature:
  * the layer exists and is not empty, holds polygons, and is in a CGCS2000 system we can place.
+ *
+ * Opening is where GDAL does the work (the GeoJSON driver parses the whole file: ~1 s for 50 MB;
+ * a GeoPackage may count its rows), so the open, the layer look-up and the count run on libuv's
+ * thread pool (gdal-async's …Async calls), never on the request thread. What is left synchronous
+ * reads metadata GDAL already holds; nothing else uses this dataset meanwhile, so those getters
+ * never wait on gdal-async's dataset lock.
  */
-export function inspectLayer(located: LocatedSource, spec: ExpectedLayer, opts: { layerName?: string; dropZ?: boolean }): InspectedLayer {
-  const ds = openUpload(located);
+export async function inspectLayer(located: LocatedSource, spec: ExpectedLayer, opts: { layerName?: string; dropZ?: boolean }): Promise<InspectedLayer> {
+  const ds = await openUploadAsync(located);
   try {
-    const layer = pickLayer(ds, spec, located.format === 'shapefile' ? undefined : opts.layerName);
+    const layer = await pickLayer(ds, spec, located.format === 'shapefile' ? undefined : opts.layerName);
     const { flat, z, m } = geometryTypeParts(layer.geomType);
     const typeName = (FLAT_NAMES[flat] ?? `type ${flat}`) + (z ? ' Z' : '') + (m ? ' M' : '');
     // Unknown (0) is a generic geometry column (GeoJSON, some gpkg): checked per feature.
@@ -121,7 +126,7 @@ export function inspectLayer(located: LocatedSource, spec: ExpectedLayer, opts: 
         geometryType: typeName,
       });
     }
-    let featureCount = layer.features.count(true);
+    let featureCount = await layer.features.countAsync(true);
     if (featureCount < 0) featureCount = 0;
     if (featureCount === 0) throw badInput('layer-empty', 'Layer is empty', `图层“${layer.name}”中没有要素`);
     let extent: InspectedLayer['extent'];

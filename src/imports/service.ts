@@ -172,7 +172,7 @@ export class ImportService {
         defaultNames: spec.defaultLayerNames,
         encoding: req.options.encoding,
       });
-      const inspected = inspectLayer(located, spec, { layerName: req.options.layerName, dropZ: req.options.dropZ });
+      const inspected = await inspectLayer(located, spec, { layerName: req.options.layerName, dropZ: req.options.dropZ });
       const job = await repo.insertJob(this.pool, {
         id,
         layer: req.layer,

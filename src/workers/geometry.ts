@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import type { SelfIntersectionOptions } from '../domain/geometry/self-intersections.js';
-import type { SelfIntersectionAnswer, SelfIntersectionTask } from './geometry-worker.js';
+import type { GeoJsonStructureAnswer, GeoJsonStructureTask, SelfIntersectionAnswer, SelfIntersectionTask } from './geometry-worker.js';
 import { Problem } from '../http/problem.js';
 import { WorkerBusyError, WorkerPool, WorkerTimeoutError } from './pool.js';
 
-export type { SelfIntersectionAnswer } from './geometry-worker.js';
+export type { GeoJsonStructureAnswer, SelfIntersectionAnswer } from './geometry-worker.js';
 
 type WorkerConfig = Pick<Config, 'geometryWorkers' | 'geometryTaskTimeoutMs'>;
 
@@ -30,6 +30,12 @@ export function selfIntersectionsOffThread(
   if (items.length === 0) return Promise.resolve([]);
   const task: SelfIntersectionTask = { task: 'self-intersections', items, options };
   return geometryWorkers(c).run<SelfIntersectionAnswer[]>(task);
+}
+
+/** The structural check of a GeoJSON file (read and parsed on the thread), with its own time limit. */
+export function geoJsonStructureOffThread(c: WorkerConfig, path: string, timeoutMs: number): Promise<GeoJsonStructureAnswer> {
+  const task: GeoJsonStructureTask = { task: 'geojson-structure', path };
+  return geometryWorkers(c).run<GeoJsonStructureAnswer>(task, timeoutMs);
 }
 
 /** Most pair tests of one geometry's self-intersection search (a few tenths of a second). */
