@@ -19,7 +19,10 @@
  * The HTTP client (every request, and its timing) runs on a worker thread of its own (CLIENT below,
  * plain JavaScript), not on the server's event loop: 200 fetches and their JSON parsing on the
  * server's thread would be counted in the server's latency, and the two could not use two cores.
- * The event-loop delay printed is the server thread's.
+ * The event-loop delay printed is the server thread's. During the storms the server also notes where
+ * each draw's time goes (arrival → auth → validation → handler → answer, from Fastify hooks added
+ * after the app's own) and the round trip of every statement the app sends (and the waits for a
+ * pooled connection), to tell the database's part from the event loop's.
  *
  *   npm run bench:draws -- [--draws 200] [--rounds 3] [--db zhanbu_bench_draws] [--json]
  */
