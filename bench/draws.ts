@@ -16,9 +16,18 @@
  * and the final ledger check (sum drawn = what the successful answers add up to, balance ≥ 0,
  * one ledger entry per draw).
  *
+ * The HTTP client (every request, and its timing) runs on a worker thread of its own (CLIENT below,
+ * plain JavaScript), not on the server's event loop: 200 fetches and their JSON parsing on the
+ * server's thread would be counted in the server's latency, and the two could not use two cores.
+ * The event-loop delay printed is the server thread's. During the storms the server also notes where
+ * each draw's time goes (arrival → auth → validation → handler → answer, from Fastify hooks added
+ * after the app's own) and the round trip of every statement the app sends (and the waits for a
+ * pooled connection), to tell the database's part from the event loop's.
+ *
  *   npm run bench:draws -- [--draws 200] [--rounds 3] [--db zhanbu_bench_draws] [--json]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
@@ -49,7 +58,6 @@ const ISSUED_UMU = 499_999_995n;
 const STORM_UMU = [500_000n, (ISSUED_UMU * 6n) / 10n / BigInt(DRAWS * ROUNDS)].reduce((a, b) => (a < b ? a : b));
 
 const log = (m: string) => console.error(`[bench/draws] ${m}`);
-const now = () => performance.now();
 const q = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -57,6 +65,88 @@ const q = (xs: number[], p: number) => {
 };
 const stats = (xs: number[]) => ({ n: xs.length, p50: q(xs, 0.5), p95: q(xs, 0.95), max: xs.length ? Math.max(...xs) : NaN });
 const mu = (umu: bigint) => `${umu / 1_000_000n}.${String(umu % 1_000_000n).padStart(6, '0')}`;
+
+/**
+ * The load generator, on its own thread (plain JavaScript, eval'd: no TypeScript loader needed in
+ * the worker). Messages {id, op, ...} → {id, result} or {id, error}. Timings are taken here.
+ *   call   {req}                       one request → {status, json, ms}
+ *   reads  {n}                         n reads of the reader's path one after the other → ms[]
+ *   burst  {reqs}                      every request fired at once while the reader reads in a loop
+ *                                      → {results: [{status, code, ms}], wallMs, reads: ms[]}
+ */
+const CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { base, readToken, readPath } = workerData;
+const call = async ({ token, method, path, body }) => {
+  const t0 = performance.now();
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: 'Bearer ' + token, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  return { status: res.status, json, ms: performance.now() - t0 };
+};
+const read = async () => {
+  const r = await call({ token: readToken, method: 'GET', path: readPath });
+  if (r.status !== 200) throw new Error('read answered ' + r.status + ': ' + JSON.stringify(r.json));
+  return r.ms;
+};
+const ops = {
+  call: (m) => call(m.req),
+  reads: async (m) => {
+    const out = [];
+    for (let i = 0; i < m.n; i++) out.push(await read());
+    return out;
+  },
+  burst: async (m) => {
+    const t0 = performance.now();
+    let done = false;
+    const all = Promise.all(m.reqs.map(call)).finally(() => (done = true));
+    const reads = [];
+    const reader = (async () => { while (!done) reads.push(await read()); })();
+    const results = await all;
+    const wallMs = performance.now() - t0;
+    await reader;
+    return { results: results.map((r) => ({ status: r.status, code: r.json && r.json.code, ms: r.ms })), wallMs, reads };
+  },
+};
+parentPort.on('message', (m) => {
+  ops[m.op](m).then(
+    (result) => parentPort.postMessage({ id: m.id, result }),
+    (err) => parentPort.postMessage({ id: m.id, error: String(err && err.stack || err) }),
+  );
+});
+`;
+
+type Req = { token: string; method: string; path: string; body?: object };
+type Answer = { status: number; json: Record<string, any>; ms: number };
+type Burst = { results: { status: number; code?: string; ms: number }[]; wallMs: number; reads: number[] };
+
+function startClient(workerData: { base: string; readToken: string; readPath: string }) {
+  const worker = new Worker(CLIENT, { eval: true, workerData });
+  let next = 0;
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id)!;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(`client: ${m.error}`));
+    else p.resolve(m.result);
+  });
+  worker.on('error', (e) => pending.forEach((p) => p.reject(e)));
+  const ask = <T>(op: string, m: object): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, ...m });
+    });
+  return {
+    call: (req: Req) => ask<Answer>('call', { req }),
+    reads: (n: number) => ask<number[]>('reads', { n }),
+    burst: (reqs: Req[]) => ask<Burst>('burst', { reqs }),
+    close: () => worker.terminate(),
+  };
+}
 
 async function freshDatabase(): Promise<string> {
   const base = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
@@ -77,6 +167,17 @@ async function freshDatabase(): Promise<string> {
 
 /** Statements the app sends, by kind (to see how many transactions the draws took). */
 const counts = new Map<string, number>();
+/** While `tracing`: round-trip times of the app's statements (by first words) and waits for a pooled connection. */
+const timings = new Map<string, number[]>();
+let tracing = false;
+const timed = (k: string, ms: number) => {
+  if (!tracing) return;
+  const xs = timings.get(k);
+  if (xs) xs.push(ms);
+  else timings.set(k, [ms]);
+};
+const statementName = (text: string) =>
+  /lock_balance/.test(text) ? 'lock_balance' : /^BEGIN; SELECT set_config\('role'/.test(text) ? 'BEGIN + set_config (scope)' : /set_config\('role'/.test(text) ? 'set_config (scope)' : /INSERT INTO quota\.draw/.test(text) ? 'insert draws' : /quota\.lapse WHERE period_end/.test(text) ? 'draw state' : /auth\.api_token/.test(text) ? 'token look-up' : text.trim().split(/\s+/).slice(0, 2).join(' ').slice(0, 30);
 function countStatements(pool: pg.Pool): pg.Pool {
   const kind = (text: string) =>
     /auth\.api_token/.test(text) ? 'token look-up' : /lock_balance|pg_advisory_xact_lock/.test(text) ? 'draw account lock' : /^\s*COMMIT/.test(text) ? 'commit' : undefined;
@@ -85,11 +186,23 @@ function countStatements(pool: pg.Pool): pg.Pool {
       get(t, prop) {
         if (prop === 'query')
           return (...args: any[]) => {
-            const k = kind(typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? ''));
+            const text: string = typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? '');
+            const k = kind(text);
             if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
-            return (t.query as (...a: any[]) => any)(...args);
+            const r = (t.query as (...a: any[]) => any)(...args);
+            if (tracing && r && typeof r.then === 'function') {
+              const t0 = performance.now();
+              void r.then(() => timed(statementName(text), performance.now() - t0), () => {});
+            }
+            return r;
           };
-        if (prop === 'connect' && isPool) return async () => wrap(await (t as unknown as pg.Pool).connect(), false);
+        if (prop === 'connect' && isPool)
+          return async () => {
+            const t0 = performance.now();
+            const c = await (t as unknown as pg.Pool).connect();
+            timed('(wait for a pooled connection)', performance.now() - t0);
+            return wrap(c, false);
+          };
         const v = Reflect.get(t, prop, t);
         return typeof v === 'function' ? v.bind(t) : v;
       },
@@ -104,6 +217,41 @@ async function main() {
   log(`database ${values.db} created and migrated`);
   const pool = countStatements(createPool(dbUrl)); // the service's pool: max 10
   const app = await buildApp({ config: { ...loadConfig({ DATABASE_URL: dbUrl }), workDir: `/tmp/zhanbu-bench-draws` }, pool });
+  // Where a draw's time goes on the server (these hooks run after the app's own, so each mark is
+  // the end of a phase): arrival → auth (onRequest hooks: headers, token) → body validation →
+  // handler (scope checks, batcher wait, batch transaction) → answer written.
+  const phases = new Map<string, number[]>();
+  const mark = (k: string, ms: number) => {
+    const xs = phases.get(k);
+    if (xs) xs.push(ms);
+    else phases.set(k, [ms]);
+  };
+  type Marks = { t0: number; auth?: number; valid?: number; send?: number };
+  const marks = new WeakMap<object, Marks>();
+  app.server.prependListener('request', (raw) => marks.set(raw, { t0: performance.now() }));
+  const isDraw = (req: { method: string; routeOptions: { url?: string } }) => tracing && req.method === 'POST' && /\/quota\/draws$/.test(req.routeOptions.url ?? '');
+  app.addHook('onRequest', async (req) => {
+    const m = marks.get(req.raw);
+    if (m) m.auth = performance.now();
+  });
+  app.addHook('preHandler', async (req) => {
+    const m = marks.get(req.raw);
+    if (m) m.valid = performance.now();
+  });
+  app.addHook('onSend', async (req) => {
+    const m = marks.get(req.raw);
+    if (m) m.send = performance.now();
+  });
+  app.addHook('onResponse', async (req) => {
+    const m = marks.get(req.raw);
+    if (!m || !isDraw(req) || m.auth === undefined || m.valid === undefined || m.send === undefined) return;
+    const end = performance.now();
+    mark('1 arrival → auth done (onRequest hooks)', m.auth - m.t0);
+    mark('2 body read + validation', m.valid - m.auth);
+    mark('3 handler (checks, batcher wait, batch tx)', m.send - m.valid);
+    mark('4 serialise + write answer', end - m.send);
+    mark('server total', end - m.t0);
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -116,65 +264,45 @@ async function main() {
   await seedReserve(pool, A, 2022, [RESERVE_M2]);
   await seedReserve(pool, B, 2022, ['6666.67', '13333.33']);
 
-  const call = async (token: string, method: string, path: string, body?: object) => {
-    const t0 = now();
-    const res = await fetch(base + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as Record<string, any>;
-    return { status: res.status, json, ms: now() - t0 };
-  };
-  const issued = await call(admin, 'POST', '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-01-10' });
+  const client = startClient({ base, readToken: reader, readPath: `/api/v1/counties/${B}/quota` });
+  const issued = await client.call({ token: admin, method: 'POST', path: '/api/v1/quota/issuances', body: { reserveYear: 2022, issuedOn: '2023-01-10' } });
   if (issued.status !== 201) throw new Error(`issuance answered ${issued.status}: ${JSON.stringify(issued.json)}`);
 
-  const read = async () => {
-    const r = await call(reader, 'GET', `/api/v1/counties/${B}/quota`);
-    if (r.status !== 200) throw new Error(`read answered ${r.status}: ${JSON.stringify(r.json)}`);
-    return r.ms;
-  };
-  /** Reads B one after the other until `until` resolves; latencies of the reads that started before. */
-  const readWhile = async (until: Promise<unknown>) => {
-    let done = false;
-    void until.finally(() => (done = true));
-    const out: number[] = [];
-    while (!done) out.push(await read());
-    return out;
-  };
-
   // Warm up (connections, JIT of the JS, plans).
-  for (let i = 0; i < 50; i++) await read();
+  await client.reads(50);
 
   // 1. baseline: the read alone, as many reads as a storm would take.
-  const baseline: number[] = [];
-  for (let i = 0; i < 200; i++) baseline.push(await read());
+  const baseline = await client.reads(200);
 
   // Control: the same number of simultaneous requests that take no lock (reads of A's account), to
   // tell what the draws cost from what this many requests cost on this machine (HTTP, token look-up).
   // (The drawer's token used once first: 200 requests with a token unused for a minute all update its
   // last-use time at once, which is the token look-up's cost, not the draws'.)
-  await call(drawer, 'GET', `/api/v1/counties/${A}/quota`);
-  const controlT0 = now();
-  const controlRun = Promise.all(Array.from({ length: DRAWS }, () => call(drawer, 'GET', `/api/v1/counties/${A}/quota`)));
-  const controlReadsB = readWhile(controlRun);
-  const control = await controlRun;
-  const controlWall = now() - controlT0;
-  const readDuringControl = await controlReadsB;
+  const readA: Req = { token: drawer, method: 'GET', path: `/api/v1/counties/${A}/quota` };
+  await client.call(readA);
+  const controlRun = await client.burst(Array.from({ length: DRAWS }, () => readA));
+  const control = controlRun.results;
+  const controlWall = controlRun.wallMs;
+  const readDuringControl = controlRun.reads;
   if (control.some((c) => c.status !== 200)) throw new Error('control read failed');
 
   let no = 0;
   const fire = (amountUmu: bigint) =>
-    Promise.all(
+    client.burst(
       Array.from({ length: DRAWS }, () => {
         const i = ++no;
-        return call(drawer, 'POST', `/api/v1/counties/${A}/quota/draws`, {
-          projectName: `压测项目${i}`,
-          approvalNo: `赣林地审〔2023〕B${i}号`,
-          approvedOn: '2023-07-01',
-          quotaYear: 2023,
-          area: { unit: 'mu', value: mu(amountUmu) },
-        });
+        return {
+          token: drawer,
+          method: 'POST',
+          path: `/api/v1/counties/${A}/quota/draws`,
+          body: {
+            projectName: `压测项目${i}`,
+            approvalNo: `赣林地审〔2023〕B${i}号`,
+            approvedOn: '2023-07-01',
+            quotaYear: 2023,
+            area: { unit: 'mu', value: mu(amountUmu) },
+          },
+        };
       }),
     );
 
@@ -182,19 +310,17 @@ async function main() {
   const drawMs: number[] = [];
   const stormReads: number[] = [];
   const storms: { wallMs: number; ok: number; refused: number; statements: Record<string, number> }[] = [];
-  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const loop = monitorEventLoopDelay({ resolution: 1 }); // the server's thread (this one)
   let expectDrawn = 0n;
-  const answers: { status: number; json: Record<string, any> }[] = [];
+  const answers: { status: number; code?: string }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const t0 = now();
     const before = snapshot();
     loop.enable();
-    const storm = fire(STORM_UMU);
-    const reads = readWhile(storm);
-    const res = await storm;
-    const wall = now() - t0;
+    tracing = true;
+    const { results: res, wallMs: wall, reads } = await fire(STORM_UMU);
+    tracing = false;
     loop.disable();
-    stormReads.push(...(await reads));
+    stormReads.push(...reads);
     for (const x of res) {
       drawMs.push(x.ms);
       answers.push(x);
@@ -209,12 +335,8 @@ async function main() {
   const left = ISSUED_UMU - expectDrawn;
   const step = (left * 3n) / 2n / BigInt(DRAWS) + 1n;
   const fits = Number(left / step);
-  const t0 = now();
-  const over = fire(step);
-  const overReads = readWhile(over);
-  const overRes = await over;
-  const overWall = now() - t0;
-  stormReads.push(...(await overReads));
+  const { results: overRes, wallMs: overWall, reads: overReads } = await fire(step);
+  stormReads.push(...overReads);
   const overOk = overRes.filter((x) => x.status === 201);
   const overRefused = overRes.filter((x) => x.status !== 201);
   const overMs = overRes.map((x) => x.ms);
@@ -222,8 +344,8 @@ async function main() {
   expectDrawn += BigInt(overOk.length) * step;
 
   // Afterwards, the read alone again (the storm left nothing behind).
-  const after: number[] = [];
-  for (let i = 0; i < 200; i++) after.push(await read());
+  const after = await client.reads(200);
+  await client.close();
 
   // Ledger check, in the owner's context.
   const { rows } = await pool.query<{ drawn: string; n: number; draws: number; bal: string; min_balance: string }>(
@@ -237,14 +359,14 @@ async function main() {
   );
   const ledger = rows[0]!;
   const okCount = answers.filter((a) => a.status === 201).length;
-  const refusedCodes = [...new Set(answers.filter((a) => a.status !== 201).map((a) => `${a.status} ${a.json.code}`))];
+  const refusedCodes = [...new Set(answers.filter((a) => a.status !== 201).map((a) => `${a.status} ${a.code}`))];
   const checks = {
     drawnMatchesAnswers: BigInt(ledger.drawn) === expectDrawn,
     oneEntryPerDraw: ledger.n === ledger.draws && ledger.draws === okCount,
     balanceExact: BigInt(ledger.bal) === ISSUED_UMU - expectDrawn,
     neverNegative: BigInt(ledger.min_balance) >= 0n,
     overdrawRoundExact: overOk.length === fits,
-    refusalsAreInsufficient: overRefused.every((x) => x.status === 409 && x.json.code === 'quota-insufficient'),
+    refusalsAreInsufficient: overRefused.every((x) => x.status === 409 && x.code === 'quota-insufficient'),
   };
 
   const f = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(1).padStart(7));
@@ -258,6 +380,8 @@ async function main() {
     readDuringControl: stats(readDuringControl),
     readAfter: stats(after),
     storms,
+    drawPhasesOnServer: Object.fromEntries([...phases].sort().map(([k, v]) => [k, stats(v)])),
+    statementTimesDuringStorms: Object.fromEntries([...timings].map(([k, v]) => [k, stats(v)])),
     eventLoopDelayDuringStormsMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     loadAverage: loadavg(),
     overdraw: { wallMs: overWall, asked: DRAWS, stepMu: mu(step), leftMu: mu(left), fits, ok: overOk.length, refused: overRefused.length },
@@ -276,6 +400,10 @@ async function main() {
     console.log(row(`read ${B} — during the draws`, out.readDuringStorm));
     console.log(row(`read ${B} — during the control reads`, out.readDuringControl));
     console.log(row(`read ${B} — after`, out.readAfter));
+    console.log(`where a draw's time goes on the server (storms):`);
+    for (const [k, v] of Object.entries(out.drawPhasesOnServer)) console.log(row(`  ${k}`, v));
+    console.log(`statement round trips during the storms (all requests):`);
+    for (const [k, v] of Object.entries(out.statementTimesDuringStorms)) console.log(row(`  ${k}`, v));
     console.log(`storm wall times: ${storms.map((s) => `${s.wallMs.toFixed(0)} ms`).join(', ')}; overdraw round ${overWall.toFixed(0)} ms`);
     console.log(`statements per storm: ${storms.map((s) => JSON.stringify(s.statements)).join(' ')}`);
     const el = out.eventLoopDelayDuringStormsMs;

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { levelOf, scopePrefix, type Role } from '../domain/procedure/actors.js';
 
 /** The authenticated user of a request, with the jurisdiction its queries are confined to. */
@@ -45,17 +45,30 @@ export interface Scoped {
 /** The role RLS policies apply to (created by migrations/0003). */
 export const APP_DB_ROLE = 'zhanbu_app';
 
+/**
+ * The statement that opens a scoped transaction: BEGIN and the scope settings in one simple-protocol
+ * message, so one round trip instead of two. Every statement of a scoped transaction waits its turn
+ * on the event loop, and under a burst of requests each round trip saved is a wait saved for every
+ * transaction (200 simultaneous reads: 5 round trips each → 4). A multi-statement message cannot
+ * carry parameters, so the values are quoted literals (pg's escapeLiteral: quotes and backslashes
+ * doubled); they come from the user's row, never from the request. Any failure aborts the
+ * transaction, which withScope then rolls back: nothing runs unscoped.
+ */
+export function beginScopeSql(user: AuthUser): string {
+  const lit = (v: string) => pg.escapeLiteral(v);
+  return (
+    `BEGIN; SELECT set_config('role', ${lit(APP_DB_ROLE)}, true), set_config('zhanbu.scope_prefix', ${lit(user.prefix)}, true), ` +
+    `set_config('zhanbu.township', ${lit(user.township ?? '')}, true), set_config('zhanbu.user_id', ${lit(user.id)}, true), ` +
+    `set_config('zhanbu.user_login', ${lit(user.login)}, true), set_config('zhanbu.user_role', ${lit(user.role)}, true)`
+  );
+}
+
 /** Runs fn in one transaction as the user's scope; commits when it resolves, rolls back when it throws. */
 export async function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
-    await client.query(
-      `SELECT set_config('role', $1, true), set_config('zhanbu.scope_prefix', $2, true), set_config('zhanbu.township', $3, true),
-              set_config('zhanbu.user_id', $4, true), set_config('zhanbu.user_login', $5, true), set_config('zhanbu.user_role', $6, true)`,
-      [APP_DB_ROLE, user.prefix, user.township ?? '', user.id, user.login, user.role],
-    );
+    await client.query(beginScopeSql(user));
     const result = await fn({ [SCOPED]: true, client, user });
     await client.query('COMMIT');
     return result;
