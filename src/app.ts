@@ -22,6 +22,7 @@ import { ExportService } from './exports/service.js';
 import { registerAuth } from './auth/plugin.js';
 import { authRoutes } from './auth/routes.js';
 import { procedureRoutes } from './procedure/routes.js';
+import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { pilotPeriodFromEnv, type PilotPeriod } from './domain/quota/pilot-period.js';
@@ -113,6 +114,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const pilot = opts.pilotPeriod ?? pilotPeriodFromEnv();
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(procedureRoutes, { prefix: '/api/v1', pool });
+  await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
 

@@ -4,6 +4,8 @@
  */
 import type { Scoped } from '../auth/scope.js';
 import type { Action, CheckOutcome, RightsHolder, State } from '../domain/procedure/state-machine.js';
+// Ids may come from bodies and other features' rows: a malformed one is simply not found, never a PostgreSQL error.
+import { isUuid } from '../http/schemas.js';
 
 export interface ProcedureRow {
   id: string;
@@ -48,7 +50,21 @@ const COLUMNS = `p.id, p.candidate_parcel_id, p.upload_id, p.county_code, p.town
   p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.changed_on::text AS changed_on, p.reserve_year,
   p.reserved_on::text AS reserved_on, p.submission_id, p.end_reason, p.created_by, p.created_at`;
 
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+/** Stored documents and evidence: JSON as recorded. */
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * Serialises writers on one key until the transaction ends: two applications for one candidate
+ * parcel (`apply:<id>`), or an 入库 and the submission of the same county and year
+ * (`reserve:<county>:<year>`, see lockReserveYear), wait for each other.
+ */
+async function lockKey(tx: Scoped, key: string): Promise<void> {
+  await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+}
+
+export const lockApplication = (tx: Scoped, candidateParcelId: string) => lockKey(tx, `apply:${candidateParcelId}`);
+/** Nothing enters a county's reserve year while that year is being submitted, and the reverse. */
+export const lockReserveYear = (tx: Scoped, county: string, reserveYear: number) => lockKey(tx, `reserve:${county}:${reserveYear}`);
 
 export interface CandidateRow {
   id: string;
@@ -111,6 +127,23 @@ export async function listProcedures(tx: Scoped, f: ProcedureFilter): Promise<Pr
         AND ($3::int IS NULL OR p.reserve_year = $3) AND ($4::uuid IS NULL OR p.submission_id = $4)
       ORDER BY p.county_code, p.created_at, p.id LIMIT $5 OFFSET $6`,
     [f.county ?? null, f.state ?? null, f.reserveYear ?? null, f.submissionId ?? null, f.limit, f.offset],
+  );
+  return rows;
+}
+
+/**
+ * Parcels of a reserve in one state, locked in id order (so two writers lock them in the same
+ * order): a county's reserve year (`county`, `reserveYear`), or a submission's parcels.
+ */
+export async function lockReserveParcels(
+  tx: Scoped,
+  f: { state: State } & ({ county: string; reserveYear: number } | { submissionId: string }),
+): Promise<ProcedureRow[]> {
+  const { rows } = await tx.client.query<ProcedureRow>(
+    `SELECT ${COLUMNS} FROM procedure.parcel p
+      WHERE p.state = $1 AND ($2::text IS NULL OR (p.county_code = $2 AND p.reserve_year = $3)) AND ($4::uuid IS NULL OR p.submission_id = $4)
+      ORDER BY p.id FOR UPDATE`,
+    'submissionId' in f ? [f.state, null, null, f.submissionId] : [f.state, f.county, f.reserveYear, null],
   );
   return rows;
 }
@@ -188,8 +221,8 @@ export interface TransitionRow {
   at: Date;
   effective_on: string | null;
   notes: string | null;
-  documents: unknown[];
-  evidence: Record<string, unknown>;
+  documents: JsonObject[];
+  evidence: JsonObject;
 }
 
 export async function transitions(tx: Scoped, parcelId: string): Promise<TransitionRow[]> {
@@ -254,7 +287,7 @@ export interface ConsentRow {
   qsdwmc: string | null;
   signatory: string;
   consented_on: string;
-  document: Record<string, unknown>;
+  document: JsonObject;
   recorded_by: string;
   recorded_at: Date;
 }

@@ -25,7 +25,6 @@ import {
   VERIFICATION_CHECKS,
   type Action,
   type AfforestationInput,
-  type CheckOutcome,
   type GuardFailure,
   type RightsHolder,
   type State,
@@ -55,6 +54,11 @@ export function guardFailed(action: Action, failures: GuardFailure[]): Problem {
   });
 }
 
+/** 422 naming every guard that did not hold, if any. */
+function requireGuards(action: Action, failures: GuardFailure[]): void {
+  if (failures.length) throw guardFailed(action, failures);
+}
+
 /** Refuses (403/409) unless the action may start from the parcel's state and be done by the user's role. */
 export function planOrThrow(action: Action, state: State | null, user: AuthUser) {
   const p = plan(action, state, user.role);
@@ -62,10 +66,53 @@ export function planOrThrow(action: Action, state: State | null, user: AuthUser)
   return p;
 }
 
-export async function loadForUpdate(tx: Scoped, id: string): Promise<repo.ProcedureRow> {
+async function loadForUpdate(tx: Scoped, id: string): Promise<repo.ProcedureRow> {
   const p = await repo.getProcedure(tx, id, { forUpdate: true });
   if (!p) throw procedureNotFound(id);
   return p;
+}
+
+// ---------------------------------------------------------------- reading
+
+/** What the detail view shows: the parcel, its transitions, objections and consents, and for whom. */
+export interface ProcedureDetail {
+  parcel: repo.ProcedureRow;
+  history: repo.TransitionRow[];
+  objections: repo.ObjectionRow[];
+  consents: repo.ConsentRow[];
+  user: AuthUser;
+}
+
+async function detailOf(tx: Scoped, p: repo.ProcedureRow): Promise<ProcedureDetail> {
+  const [history, objections, consents] = await Promise.all([repo.transitions(tx, p.id), repo.objections(tx, p.id), repo.consents(tx, p.id)]);
+  return { parcel: p, history, objections, consents, user: tx.user };
+}
+
+async function detailById(tx: Scoped, id: string): Promise<ProcedureDetail> {
+  const p = await repo.getProcedure(tx, id);
+  if (!p) throw procedureNotFound(id);
+  return detailOf(tx, p);
+}
+
+export async function show(pool: pg.Pool, user: AuthUser, id: string): Promise<ProcedureDetail> {
+  return withScope(pool, user, (tx) => detailById(tx, id));
+}
+
+export async function list(pool: pg.Pool, user: AuthUser, filter: repo.ProcedureFilter): Promise<repo.ProcedureRow[]> {
+  return withScope(pool, user, (tx) => repo.listProcedures(tx, filter));
+}
+
+/**
+ * One act on one parcel, in one scoped transaction: lock the parcel, refuse unless the action may
+ * start from its state and be done by the user (planOrThrow), let `decide` check the guards and say
+ * what to record, record it, and answer the parcel's detail as it now stands.
+ */
+async function act(pool: pg.Pool, user: AuthUser, id: string, action: Action, decide: (tx: Scoped, p: repo.ProcedureRow) => Promise<Omit<repo.TransitionRecord, 'action'>>) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    planOrThrow(action, p.state, user);
+    return detailOf(tx, await repo.recordTransition(tx, p, { action, ...(await decide(tx, p)) }));
+  });
 }
 
 const dateOr = (d: string | undefined, today: string) => d ?? today;
@@ -83,7 +130,7 @@ export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { c
     const c = await repo.candidateParcel(tx, input.candidateParcelId);
     if (!c) throw new Problem(404, 'candidate-parcel-not-found', 'Candidate parcel not found', `未找到候选地块：${input.candidateParcelId}（不存在或不在管辖范围内）`);
     // Serialise applications for one candidate parcel; the unique index is the last word.
-    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apply:${c.id}`]);
+    await repo.lockApplication(tx, c.id);
     const live = await repo.liveProcedureOf(tx, c.id);
     if (live) {
       throw new Problem(409, 'already-in-procedure', 'Parcel already in a procedure', `候选地块${c.parcel_no}已在办理中（${live.id}），同一地块不能重复申请`, {
@@ -92,14 +139,14 @@ export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { c
     }
     const run = await repo.checkRun(tx, c.upload_id, {});
     const created = await repo.insertProcedure(tx, c);
-    return repo.recordTransition(tx, created, {
+    return detailOf(tx, await repo.recordTransition(tx, created, {
       action: 'apply',
       to: 'applied',
       effectiveOn: input.appliedOn ?? todayInChina(),
       notes: input.notes,
       documents: input.documents,
       evidence: { candidateParcelId: c.id, uploadId: c.upload_id, parcelNo: c.parcel_no, latestCheckRunId: run?.id ?? null },
-    });
+    }));
   });
 }
 
@@ -113,14 +160,19 @@ export interface VerifyInput extends ActInput {
   verifiedOn?: string;
 }
 
-/** Runs the candidate checks for the parcel's upload in the system context, after the parcel was found in the user's scope. */
-async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
-  const p = await withScope(pool, user, async (tx) => {
+/** The parcel, found in the user's scope, on which the user may start `action` now. */
+async function plannedParcel(pool: pg.Pool, user: AuthUser, id: string, action: Action): Promise<repo.ProcedureRow> {
+  return withScope(pool, user, async (tx) => {
     const row = await repo.getProcedure(tx, id);
     if (!row) throw procedureNotFound(id);
     planOrThrow(action, row.state, user);
     return row;
   });
+}
+
+/** Runs the candidate checks for the parcel's upload in the system context, after the parcel was found in the user's scope. */
+async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
+  const p = await plannedParcel(pool, user, id, action);
   const { runId } = await runChecks(pool, p.upload_id, { ...opts, runBy: user.login });
   return runId;
 }
@@ -138,17 +190,14 @@ async function requireCurrentParameters(tx: Scoped, action: Action, run: repo.Ru
 export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: VerifyInput) {
   checkDate('verifiedOn', input.verifiedOn);
   const rerunId = input.rerunChecks ? await runChecksFor(pool, user, id, 'verify', input.rerunChecks) : undefined;
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('verify', p.state, user);
+  return act(pool, user, id, 'verify', async (tx, p) => {
     const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId, applicationStage: true });
     if (input.checkRunId && !run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该地块所在批次的检查记录${input.checkRunId}`);
     // The run's statuses stand only under the parameter set in force now; an override covers failed
     // checks, not a run judged by other thresholds (or by thresholds a request once supplied).
     if (run) await requireCurrentParameters(tx, 'verify', run);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
-    const failures = verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override);
-    if (failures.length) throw guardFailed('verify', failures);
+    requireGuards('verify', verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override));
     const checks = outcomes!;
     const area = checks.find((c) => c.code === 'area')?.figures?.areaOfRecord as { m2: number } | undefined;
     if (!area || !(area.m2 > 0)) throw guardFailed('verify', [{ guard: 'area-of-record', reason: '面积检查没有给出地块面积（椭球面积）' }]);
@@ -157,8 +206,7 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
       qsdwmc: u.qsdwmc,
     }));
     const overridden = overriddenChecks(checks);
-    return repo.recordTransition(tx, p, {
-      action: 'verify',
+    return {
       to: 'verified',
       effectiveOn: input.verifiedOn ?? todayInChina(),
       notes: input.notes,
@@ -173,42 +221,44 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
         rightsHolders: units,
       },
       fields: { verification_run_id: run!.id, area_m2: area.m2.toFixed(2), rights_holders: units },
-    });
+    };
   });
 }
 
 // ---------------------------------------------------------------- 公示, objections, consents
 
 export async function publicize(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { from: string; to: string; place: string }) {
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('publicize', p.state, user);
-    const failures = publicizeGuards(input, todayInChina());
-    if (failures.length) throw guardFailed('publicize', failures);
-    return repo.recordTransition(tx, p, {
-      action: 'publicize',
+  return act(pool, user, id, 'publicize', async () => {
+    requireGuards('publicize', publicizeGuards(input, todayInChina()));
+    return {
       to: 'publicized',
       effectiveOn: input.from,
       notes: input.notes,
       documents: input.documents,
       evidence: { period: { from: input.from, to: input.to }, place: input.place },
       fields: { publicity_from: input.from, publicity_to: input.to, publicity_place: input.place },
-    });
+    };
   });
+}
+
+/** Objections and consents are recorded by the township or the county forestry bureau (not a state change). */
+function requireRecorder(user: AuthUser, what: string): void {
+  if (!['township', 'county-forestry'].includes(user.role)) {
+    throw new Problem(403, 'role-not-permitted', 'Role not permitted', `${what}由乡镇人民政府或县级林业主管部门登记`);
+  }
 }
 
 export async function recordObjection(pool: pg.Pool, user: AuthUser, id: string, input: { receivedOn: string; objector: string; content: string }) {
   checkDate('receivedOn', input.receivedOn);
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
-    if (!['township', 'county-forestry'].includes(user.role)) {
-      throw new Problem(403, 'role-not-permitted', 'Role not permitted', '公示异议由乡镇人民政府或县级林业主管部门登记');
-    }
+    requireRecorder(user, '公示异议');
     if (p.state !== 'publicized') throw new Problem(409, 'transition-not-allowed', 'Not in publicity', `只有公示中的地块可以登记异议（当前状态：${p.state}）`);
     if (p.publicity_from && input.receivedOn < p.publicity_from) {
       throw guardFailed('publicize', [{ guard: 'objection-in-period', reason: `异议收到日期${input.receivedOn}早于公示开始日期${p.publicity_from}` }]);
     }
-    return repo.insertObjection(tx, p, input);
+    await repo.insertObjection(tx, p, input);
+    return detailById(tx, p.id);
   });
 }
 
@@ -227,12 +277,10 @@ export async function decideObjection(
     const o = (await repo.objections(tx, p.id)).find((x) => x.id === objectionId);
     if (!o) throw new Problem(404, 'objection-not-found', 'Objection not found', `该地块没有异议${objectionId}`);
     if (o.decision) throw new Problem(409, 'objection-decided', 'Objection already decided', `该异议已于${o.decided_on}认定为${o.decision === 'upheld' ? '成立' : '不成立'}`);
-    const r = reasonGuards(input.reason);
-    if (r.length) throw guardFailed('uphold-objection', r);
+    requireGuards('uphold-objection', reasonGuards(input.reason));
     const decided = (await repo.decideObjection(tx, objectionId, { ...input, decidedOn: dateOr(input.decidedOn, todayInChina()) }))!;
-    let parcel = p;
     if (input.decision === 'upheld') {
-      parcel = await repo.recordTransition(tx, p, {
+      await repo.recordTransition(tx, p, {
         action: 'uphold-objection',
         to: 'rejected',
         effectiveOn: decided.decided_on,
@@ -241,7 +289,7 @@ export async function decideObjection(
         fields: { end_reason: `公示异议成立：${input.reason}` },
       });
     }
-    return { objection: decided, parcel };
+    return detailById(tx, p.id);
   });
 }
 
@@ -254,9 +302,7 @@ export async function recordConsent(
   checkDate('consentedOn', input.consentedOn);
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
-    if (!['township', 'county-forestry'].includes(user.role)) {
-      throw new Problem(403, 'role-not-permitted', 'Role not permitted', '权利人同意由乡镇人民政府或县级林业主管部门登记');
-    }
+    requireRecorder(user, '权利人同意');
     if (p.state !== 'verified' && p.state !== 'publicized') {
       throw new Problem(409, 'transition-not-allowed', 'Consent not expected', `权利人同意在核实后、确认前登记（当前状态：${p.state}）`);
     }
@@ -270,7 +316,7 @@ export async function recordConsent(
     if (!input.document?.title?.trim()) throw guardFailed('confirm', [{ guard: 'consent-document', reason: '须提供同意书等书面材料（document.title）' }]);
     const row = await repo.insertConsent(tx, p, { ...input, qsdwmc: holder.qsdwmc, document: { ...input.document } });
     if (!row) throw new Problem(409, 'consent-exists', 'Consent already recorded', `权利人${holder.qsdwmc}（${input.qsdwdm}）的同意已登记`);
-    return row;
+    return detailById(tx, p.id);
   });
 }
 
@@ -278,21 +324,17 @@ export async function recordConsent(
 
 export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { confirmedOn?: string }) {
   checkDate('confirmedOn', input.confirmedOn);
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('confirm', p.state, user);
+  return act(pool, user, id, 'confirm', async (tx, p) => {
     const today = todayInChina();
     const confirmedOn = dateOr(input.confirmedOn, today);
     const obj = await repo.objections(tx, p.id);
     const cons = await repo.consents(tx, p.id);
-    const failures = confirmGuards(
+    requireGuards('confirm', confirmGuards(
       { publicityTo: p.publicity_to, objections: obj.map((o) => ({ id: o.id, decision: o.decision })), rightsHolders: p.rights_holders, consents: cons.map((c) => c.qsdwdm) },
       confirmedOn,
       today,
-    );
-    if (failures.length) throw guardFailed('confirm', failures);
-    return repo.recordTransition(tx, p, {
-      action: 'confirm',
+    ));
+    return {
       to: 'confirmed',
       effectiveOn: confirmedOn,
       notes: input.notes,
@@ -303,21 +345,17 @@ export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: 
         consents: cons.map((c) => ({ id: c.id, qsdwdm: c.qsdwdm, qsdwmc: c.qsdwmc, signatory: c.signatory, consentedOn: c.consented_on, document: c.document })),
       },
       fields: { confirmed_on: confirmedOn },
-    });
+    };
   });
 }
 
 // ---------------------------------------------------------------- 造林
 
 export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & AfforestationInput) {
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('afforest', p.state, user);
-    const failures = afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina());
-    if (failures.length) throw guardFailed('afforest', failures);
+  return act(pool, user, id, 'afforest', async (_tx, p) => {
+    requireGuards('afforest', afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina()));
     const restorer = { name: input.restorer.name.trim(), kind: input.restorer.kind, ...(input.restorer.contact ? { contact: input.restorer.contact } : {}) };
-    return repo.recordTransition(tx, p, {
-      action: 'afforest',
+    return {
       to: 'afforested',
       effectiveOn: input.plantedOn,
       notes: input.notes,
@@ -330,7 +368,7 @@ export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input:
         afforested_area_m2: input.areaM2.toFixed(2),
         restorer,
       },
-    });
+    };
   });
 }
 
@@ -352,41 +390,30 @@ async function changeOutcome(tx: Scoped, p: repo.ProcedureRow, runId: string, ch
 export async function accept(pool: pg.Pool, user: AuthUser, id: string, input: ChangeYearInput & { acceptedOn?: string }) {
   checkDate('acceptedOn', input.acceptedOn);
   const runId = input.checkRunId ?? (await runChecksFor(pool, user, id, 'accept', { changeYear: input.changeYear }));
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('accept', p.state, user);
+  return act(pool, user, id, 'accept', async (tx, p) => {
     const today = todayInChina();
     const acceptedOn = dateOr(input.acceptedOn, today);
     const { run, outcome } = await changeOutcome(tx, p, runId, input.changeYear);
     await requireCurrentParameters(tx, 'accept', run);
-    const failures = acceptGuards(outcome, input.changeYear, { afforestedOn: p.afforested_on }, acceptedOn, today);
-    if (failures.length) throw guardFailed('accept', failures);
-    return repo.recordTransition(tx, p, {
-      action: 'accept',
+    requireGuards('accept', acceptGuards(outcome, input.changeYear, { afforestedOn: p.afforested_on }, acceptedOn, today));
+    return {
       to: 'accepted',
       effectiveOn: acceptedOn,
       notes: input.notes,
       documents: input.documents,
       evidence: { changeYear: input.changeYear, checkRunId: run.id, checkedAt: run.started_at.toISOString(), layers: run.layers, landClassChange: outcome },
       fields: { change_year: input.changeYear, acceptance_run_id: run.id, accepted_on: acceptedOn },
-    });
+    };
   });
 }
 
 export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
   checkDate('changedOn', input.changedOn);
   // Default: the acceptance's change year and run.
-  const head = await withScope(pool, user, async (tx) => {
-    const p = await repo.getProcedure(tx, id);
-    if (!p) throw procedureNotFound(id);
-    planOrThrow('change', p.state, user);
-    return p;
-  });
+  const head = await plannedParcel(pool, user, id, 'change');
   const changeYear = input.changeYear ?? head.change_year!;
   const runId = input.checkRunId ?? (changeYear === head.change_year && head.acceptance_run_id ? head.acceptance_run_id : await runChecksFor(pool, user, id, 'change', { changeYear }));
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('change', p.state, user);
+  return act(pool, user, id, 'change', async (tx, p) => {
     const today = todayInChina();
     const changedOn = dateOr(input.changedOn, today);
     const { run, outcome } = await changeOutcome(tx, p, runId, changeYear);
@@ -394,16 +421,14 @@ export async function change(pool: pg.Pool, user: AuthUser, id: string, input: P
     // whatever set the run was made under (never thresholds a run carried).
     const params = (await parameterSetInForce(tx.client)).parameters;
     const area = p.area_m2 === null ? null : Number(p.area_m2);
-    const failures = changeGuards(
+    requireGuards('change', changeGuards(
       outcome,
       changeYear,
       { acceptanceYear: p.change_year, areaOfRecordM2: area, minShare: params.changeMinShare, toleranceM2: area === null ? 0 : boundaryTolerance(area, params) },
       changedOn,
       today,
-    );
-    if (failures.length) throw guardFailed('change', failures);
-    return repo.recordTransition(tx, p, {
-      action: 'change',
+    ));
+    return {
       to: 'changed',
       effectiveOn: changedOn,
       notes: input.notes,
@@ -416,7 +441,7 @@ export async function change(pool: pg.Pool, user: AuthUser, id: string, input: P
         forestXiaobanShare: outcome?.figures?.forestXiaobanShare ?? null,
       },
       fields: { change_year: changeYear, changed_on: changedOn },
-    });
+    };
   });
 }
 
@@ -424,48 +449,39 @@ export async function change(pool: pg.Pool, user: AuthUser, id: string, input: P
 
 export async function reserve(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { reserveYear: number; reservedOn?: string }) {
   checkDate('reservedOn', input.reservedOn);
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow('reserve', p.state, user);
+  return act(pool, user, id, 'reserve', async (tx, p) => {
     // Serialise with the county-year submission so nothing enters a year being submitted.
-    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reserve:${p.county_code}:${input.reserveYear}`]);
+    await repo.lockReserveYear(tx, p.county_code, input.reserveYear);
     const today = todayInChina();
     const reservedOn = dateOr(input.reservedOn, today);
-    const failures = reserveGuards(input.reserveYear, { changeYear: p.change_year, submittedYears: await repo.submittedYears(tx, p.county_code) }, reservedOn, today);
-    if (failures.length) throw guardFailed('reserve', failures);
-    return repo.recordTransition(tx, p, {
-      action: 'reserve',
+    requireGuards('reserve', reserveGuards(input.reserveYear, { changeYear: p.change_year, submittedYears: await repo.submittedYears(tx, p.county_code) }, reservedOn, today));
+    return {
       to: 'county-reserve',
       effectiveOn: reservedOn,
       notes: input.notes,
       documents: input.documents,
       evidence: { reserveYear: input.reserveYear, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) },
       fields: { reserve_year: input.reserveYear, reserved_on: reservedOn },
-    });
+    };
   });
 }
 
 // ---------------------------------------------------------------- 撤回, 否决
 
 export async function end(pool: pg.Pool, user: AuthUser, id: string, action: 'withdraw' | 'reject', input: ActInput & { reason: string }) {
-  return withScope(pool, user, async (tx) => {
-    const p = await loadForUpdate(tx, id);
-    planOrThrow(action, p.state, user);
+  return act(pool, user, id, action, async (_tx, p) => {
     const failures = reasonGuards(input.reason);
     if (action === 'withdraw' && user.role === 'township' && p.state !== 'applied') {
       failures.push({ guard: 'township-withdraw-before-verification', reason: '乡镇只能在核实前撤回申请；核实后请由县级林业主管部门撤回' });
     }
-    if (failures.length) throw guardFailed(action, failures);
-    return repo.recordTransition(tx, p, {
-      action,
+    requireGuards(action, failures);
+    return {
       to: ACTIONS[action].to,
       effectiveOn: todayInChina(),
       notes: input.notes,
       documents: input.documents,
       evidence: { reason: input.reason.trim(), previousState: p.state },
       fields: { end_reason: input.reason.trim() },
-    });
+    };
   });
 }
-
-export type { CheckOutcome };

@@ -1,0 +1,195 @@
+import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { STATE_CODES } from '../domain/procedure/state-machine.js';
+import { ProblemSchema } from '../imports/schemas.js';
+import { CountyCode, Int32, IsoDate, Uuid, Year } from '../http/schemas.js';
+
+export const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+
+// ---------------------------------------------------------------- requests
+
+export const Document = Type.Object(
+  {
+    title: Type.String({ minLength: 1, description: '文件名称' }),
+    number: Type.Optional(Type.String({ description: '文号' })),
+    url: Type.Optional(Type.String()),
+    date: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/** Fields every act may carry. */
+export const Common = {
+  notes: Type.Optional(Type.String({ description: '办理意见' })),
+  documents: Type.Optional(Type.Array(Document, { description: '依据文件' })),
+};
+
+/** A reserve, quota or change-survey year as the procedure bodies accept it. */
+const ActYear = () => Type.Integer({ minimum: 2019, maximum: 2100 });
+
+export const ApplyBody = Type.Object({ candidateParcelId: Uuid(), appliedOn: Type.Optional(IsoDate('申请日期')), ...Common });
+
+export const ProcedureQuery = Type.Object({
+  county: Type.Optional(CountyCode()),
+  state: Type.Optional(Type.Union(STATE_CODES.map((s) => Type.Literal(s)))),
+  reserveYear: Type.Optional(Year()),
+  submissionId: Type.Optional(Uuid()),
+  limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+  offset: Int32({ minimum: 0, default: 0 }),
+});
+
+export const VerifyBody = Type.Object({
+  checkRunId: Type.Optional(Uuid()),
+  rerunChecks: Type.Optional(Type.Object({ baseYear: Type.Optional(Year()), latestYear: Type.Optional(Year()) })),
+  override: Type.Optional(Type.Object({ reason: Type.String({ description: '核实意见：为何检查不通过仍可补充' }) })),
+  verifiedOn: Type.Optional(IsoDate('核实日期')),
+  ...Common,
+});
+
+export const PublicizeBody = Type.Object({ from: IsoDate('公示开始'), to: IsoDate('公示结束'), place: Type.String(), ...Common });
+
+export const ObjectionBody = Type.Object({ receivedOn: IsoDate('收到日期'), objector: Type.String({ minLength: 1 }), content: Type.String({ minLength: 1 }) });
+
+export const ObjectionParams = Type.Object({ id: Uuid(), objectionId: Uuid() });
+export const ObjectionDecisionBody = Type.Object({
+  decision: Type.Union([Type.Literal('upheld'), Type.Literal('dismissed')]),
+  reason: Type.String(),
+  decidedOn: Type.Optional(IsoDate('认定日期')),
+});
+
+export const ConsentBody = Type.Object({ qsdwdm: Type.String(), signatory: Type.String({ minLength: 1 }), consentedOn: IsoDate('同意日期'), document: Document });
+
+export const ConfirmBody = Type.Object({ confirmedOn: Type.Optional(IsoDate('批准日期')), ...Common });
+
+export const AfforestBody = Type.Object({
+  forestClass: Type.String({ description: '三调林地地类，如0301' }),
+  species: Type.Array(Type.String()),
+  plantedOn: IsoDate('造林日期'),
+  areaM2: Type.Number({ minimum: 0, maximum: 1e10, description: '造林面积（平方米）' }),
+  restorer: Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) }),
+  ...Common,
+});
+
+export const AcceptBody = Type.Object({ changeYear: ActYear(), checkRunId: Type.Optional(Uuid()), acceptedOn: Type.Optional(IsoDate('验收日期')), ...Common });
+
+export const ChangeBody = Type.Object({ changeYear: Type.Optional(ActYear()), checkRunId: Type.Optional(Uuid()), changedOn: Type.Optional(IsoDate('变更日期')), ...Common });
+
+export const ReserveBody = Type.Object({ reserveYear: ActYear(), reservedOn: Type.Optional(IsoDate('入库日期')), ...Common });
+
+export const EndBody = Type.Object({ reason: Type.String(), ...Common });
+
+// ---------------------------------------------------------------- answers
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateText = Nullable(Type.String({ format: 'date' }));
+
+/** JSON kept as recorded (documents, evidence, restorer): its known fields are documented, the rest passes through. */
+const Open = (description: string, properties: Record<string, TSchema> = {}) => Type.Object(properties, { additionalProperties: true, description });
+
+/** An exact area in the units the rules use (quotaArea): m², 亩, 公顷 and the exact 亩 text. */
+export const AreaView = Type.Object({
+  m2: Type.Number(),
+  mu: Type.Number(),
+  hectare: Type.Number(),
+  muExact: Type.String({ description: '精确亩数（6位小数）' }),
+});
+
+// Properties of stored JSON are listed in jsonb's key order (shorter keys first), the order the
+// answers have always had: the serializer writes listed properties in the schema's order.
+const DocumentView = Open('依据文件', {
+  url: Type.Optional(Type.String()),
+  date: Type.Optional(Type.String()),
+  title: Type.Optional(Type.String()),
+  number: Type.Optional(Type.String({ description: '文号' })),
+});
+export const DocumentsView = Type.Array(DocumentView);
+
+const rightsHolderFields = { qsdwdm: Nullable(Type.String({ description: '权属单位代码' })), qsdwmc: Nullable(Type.String({ description: '权属单位名称' })) };
+const RightsHolderView = Type.Object(rightsHolderFields, { description: '权利人（核实时权属检查列出）' });
+
+const procedureFields = {
+  id: Type.String({ format: 'uuid' }),
+  candidateParcelId: Type.String({ format: 'uuid' }),
+  uploadId: Type.String({ format: 'uuid' }),
+  countyCode: Type.String(),
+  townshipCode: Nullable(Type.String()),
+  parcelNo: Type.String(),
+  applicant: Nullable(Type.String()),
+  state: Type.Enum(STATE_CODES),
+  stateLabel: Type.String(),
+  stateSince: Type.String({ format: 'date-time' }),
+  version: Type.Integer(),
+  areaOfRecord: Nullable(AreaView),
+  verificationRunId: Nullable(Type.String()),
+  rightsHolders: Nullable(Type.Array(RightsHolderView)),
+  publicity: Nullable(Type.Object({ from: DateText, to: DateText, place: Nullable(Type.String()) })),
+  confirmedOn: DateText,
+  afforestation: Nullable(
+    Type.Object({
+      forestClass: Nullable(Type.String()),
+      species: Nullable(Type.Array(Type.String())),
+      plantedOn: DateText,
+      area: Nullable(AreaView),
+      restorer: Nullable(Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) })),
+    }),
+  ),
+  changeYear: Nullable(Type.Integer()),
+  acceptanceRunId: Nullable(Type.String()),
+  acceptedOn: DateText,
+  changedOn: DateText,
+  reserveYear: Nullable(Type.Integer()),
+  reservedOn: DateText,
+  submissionId: Nullable(Type.String()),
+  endReason: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+};
+const ProcedureLinks = Type.Object({ self: Type.String(), auditLog: Type.String(), candidateReport: Type.String() });
+const AvailableActions = Type.Array(Type.Object({ action: Type.String(), label: Type.String() }), { description: '当前用户可办理的操作' });
+
+/** A parcel in a reserve listing: the procedure without what the reader may do. */
+export const ReserveParcelView = Type.Object({ ...procedureFields, links: ProcedureLinks });
+/** A parcel's procedure as the user sees it, with the actions the user may take now. */
+export const ProcedureView = Type.Object({ ...procedureFields, availableActions: AvailableActions, links: ProcedureLinks });
+
+export const ProcedureList = Type.Object({ items: Type.Array(ProcedureView) });
+
+const TransitionView = Type.Object({
+  seq: Type.Integer(),
+  action: Type.String(),
+  actionLabel: Type.String(),
+  from: Nullable(Type.String()),
+  to: Type.String(),
+  actor: Type.Object({ id: Type.String(), login: Type.String(), name: Nullable(Type.String()), role: Type.String() }),
+  at: Type.String({ format: 'date-time' }),
+  effectiveOn: DateText,
+  notes: Nullable(Type.String()),
+  documents: DocumentsView,
+  evidence: Open('办理依据：所依据的检查记录、状态、核实意见与输入'),
+});
+
+const ObjectionView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  receivedOn: Type.String({ format: 'date' }),
+  objector: Type.String(),
+  content: Type.String(),
+  decision: Nullable(Type.Union([Type.Literal('upheld'), Type.Literal('dismissed')])),
+  decisionReason: Nullable(Type.String()),
+  decidedOn: DateText,
+});
+
+const ConsentView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  qsdwdm: Type.String(),
+  qsdwmc: Nullable(Type.String()),
+  signatory: Type.String(),
+  consentedOn: Type.String({ format: 'date' }),
+  document: DocumentView,
+});
+
+/** A parcel's procedure with its history: the answer of the detail and of every act on it. */
+export const ProcedureDetailView = Type.Object({
+  ...ProcedureView.properties,
+  consentStatus: Type.Array(Type.Object({ ...rightsHolderFields, consented: Type.Boolean() })),
+  history: Type.Array(TransitionView),
+  objections: Type.Array(ObjectionView),
+  consents: Type.Array(ConsentView),
+});

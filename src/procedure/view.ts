@@ -1,0 +1,95 @@
+import type { Static } from '@fastify/type-provider-typebox';
+import type { AuthUser } from '../auth/scope.js';
+import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
+import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
+import type { ProcedureRow } from './repository.js';
+import type { ProcedureDetailView, ProcedureView, ReserveParcelView } from './schemas.js';
+import type { ProcedureDetail } from './service.js';
+
+/** An area of record (numeric m² text) in the units the rules use; null where none was recorded yet. */
+const areaView = (m2: string | null) => (m2 === null ? null : { ...quotaArea(m2ToMicroMu(m2)) });
+
+function parcelFields(p: ProcedureRow) {
+  return {
+    id: p.id,
+    candidateParcelId: p.candidate_parcel_id,
+    uploadId: p.upload_id,
+    countyCode: p.county_code,
+    townshipCode: p.township_code,
+    parcelNo: p.parcel_no,
+    applicant: p.applicant,
+    state: p.state,
+    stateLabel: STATES[p.state],
+    stateSince: p.state_since.toISOString(),
+    version: p.version,
+    areaOfRecord: areaView(p.area_m2),
+    verificationRunId: p.verification_run_id,
+    rightsHolders: p.rights_holders,
+    publicity: p.publicity_from ? { from: p.publicity_from, to: p.publicity_to, place: p.publicity_place } : null,
+    confirmedOn: p.confirmed_on,
+    afforestation: p.afforested_on
+      ? { forestClass: p.forest_class, species: p.species, plantedOn: p.afforested_on, area: areaView(p.afforested_area_m2), restorer: p.restorer }
+      : null,
+    changeYear: p.change_year,
+    acceptanceRunId: p.acceptance_run_id,
+    acceptedOn: p.accepted_on,
+    changedOn: p.changed_on,
+    reserveYear: p.reserve_year,
+    reservedOn: p.reserved_on,
+    submissionId: p.submission_id,
+    endReason: p.end_reason,
+    createdAt: p.created_at.toISOString(),
+  };
+}
+
+const links = (p: ProcedureRow) => ({
+  self: `/api/v1/procedures/${p.id}`,
+  auditLog: `/api/v1/procedures/${p.id}/audit-log`,
+  candidateReport: `/api/v1/candidate-parcels/${p.candidate_parcel_id}/report`,
+});
+
+/** The API's view of a parcel's procedure, with the actions this user may take now. */
+export function procedureView(p: ProcedureRow, user: AuthUser): Static<typeof ProcedureView> {
+  return {
+    ...parcelFields(p),
+    availableActions: availableActions(p.state, user.role).map((a) => ({ action: a, label: ACTIONS[a].label })),
+    links: links(p),
+  };
+}
+
+/** A parcel as a reserve listing shows it (no actions: the list is the county's, not the reader's). */
+export function reserveParcelView(p: ProcedureRow): Static<typeof ReserveParcelView> {
+  return { ...parcelFields(p), links: links(p) };
+}
+
+/** The detail: the procedure, who did what and when on what evidence, objections and consents. */
+export function procedureDetailView(d: ProcedureDetail): Static<typeof ProcedureDetailView> {
+  const { parcel: p, history, objections, consents, user } = d;
+  return {
+    ...procedureView(p, user),
+    consentStatus: (p.rights_holders ?? []).map((h) => ({ ...h, consented: consents.some((c) => c.qsdwdm === h.qsdwdm) })),
+    history: history.map((t) => ({
+      seq: t.seq,
+      action: t.action,
+      actionLabel: (ACTIONS as Record<string, { label: string }>)[t.action]?.label ?? t.action,
+      from: t.from_state,
+      to: t.to_state,
+      actor: { id: t.actor_id, login: t.actor_login, name: t.actor_name, role: t.actor_role },
+      at: t.at.toISOString(),
+      effectiveOn: t.effective_on,
+      notes: t.notes,
+      documents: t.documents,
+      evidence: t.evidence,
+    })),
+    objections: objections.map((o) => ({
+      id: o.id,
+      receivedOn: o.received_on,
+      objector: o.objector,
+      content: o.content,
+      decision: o.decision,
+      decisionReason: o.decision_reason,
+      decidedOn: o.decided_on,
+    })),
+    consents: consents.map((c) => ({ id: c.id, qsdwdm: c.qsdwdm, qsdwmc: c.qsdwmc, signatory: c.signatory, consentedOn: c.consented_on, document: c.document })),
+  };
+}
