@@ -84,7 +84,10 @@ export interface ProcedureDetail {
 }
 
 async function detailOf(tx: Scoped, p: repo.ProcedureRow): Promise<ProcedureDetail> {
-  const [history, objections, consents] = await Promise.all([repo.transitions(tx, p.id), repo.objections(tx, p.id), repo.consents(tx, p.id)]);
+  // One after another: a client runs one query at a time anyway (node-postgres queues, never pipelines).
+  const history = await repo.transitions(tx, p.id);
+  const objections = await repo.objections(tx, p.id);
+  const consents = await repo.consents(tx, p.id);
   return { parcel: p, history, objections, consents, user: tx.user };
 }
 

@@ -51,8 +51,9 @@ export async function submissionDetail(pool: pg.Pool, user: AuthUser, id: string
   return withScope(pool, user, async (tx) => {
     const submission = await repo.getSubmission(tx, id);
     if (!submission) throw submissionNotFound(id);
-    const audits = await repo.auditsOf(tx, submission.id);
-    return { submission, audits: await Promise.all(audits.map((a) => withSamples(tx, a))) };
+    const audits: AuditWithSamples[] = [];
+    for (const a of await repo.auditsOf(tx, submission.id)) audits.push(await withSamples(tx, a));
+    return { submission, audits };
   });
 }
 
