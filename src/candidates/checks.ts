@@ -22,7 +22,7 @@ import { CHINA_LON_LAT as CHINA, latLonLooksSwapped, latLonSwappedMessage } from
 import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
 import { badInput } from '../http/problem.js';
 import * as sql from './checks-repository.js';
-import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from './plane-geometry.js';
+import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from '../domain/area/plane-geometry.js';
 import { getUpload, type UploadRow } from './repository.js';
 
 export interface CheckResult {

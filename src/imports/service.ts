@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { prepareWorkDir } from '../work-dir.js';
+import { withTransaction } from '../db/pool.js';
 import { Problem, badInput, conflict } from '../http/problem.js';
 import { LAYER_SPECS, type LayerKind } from '../layers/specs.js';
 import { isCountyCode } from '../domain/ownership.js';
-import { inspectLayer } from './inspect.js';
-import { locateSource } from './source.js';
-import { stageLayer } from './stage.js';
+import { inspectLayer } from '../gdal/inspect.js';
+import { locateSource } from '../gdal/source.js';
+import { stageLayer } from '../gdal/stage.js';
 import { buildValidationSql } from './validation-sql.js';
 import { rejectUnrepairable, UNREPAIRABLE } from './repair-guard.js';
+import * as staging from '../gdal/staging-repository.js';
 import * as repo from './repository.js';
 import type { ImportJobRow, ImportOptions } from './repository.js';
 
@@ -209,9 +211,9 @@ export class ImportService {
 
   private async run(job: ImportJobRow, located: Awaited<ReturnType<typeof locateSource>>, layerName: string, epsg: number, workDir: string): Promise<void> {
     const spec = LAYER_SPECS[job.layer];
-    const src = repo.stagingName(job.id, 'src');
-    const rej = repo.stagingName(job.id, 'rej');
-    const fix = repo.stagingName(job.id, 'fix');
+    const src = staging.stagingName(job.id, 'src');
+    const rej = staging.stagingName(job.id, 'rej');
+    const fix = staging.stagingName(job.id, 'fix');
     const opts = job.options;
     const timings: Record<string, number> = {};
     let t0 = performance.now();
@@ -224,7 +226,7 @@ export class ImportService {
       await repo.setProgress(this.pool, job.id, 'loading', 0.01);
       const total = Math.max(1, job.feature_count ?? 1);
       const poll = setInterval(() => {
-        void repo
+        void staging
           .stagingCopyProgress(this.pool, src)
           .then((n) => n !== undefined && this.progress(job.id, 'loading', 0.01 + 0.59 * Math.min(1, n / total)))
           .catch(() => {});
@@ -236,7 +238,7 @@ export class ImportService {
       }
       lap('loading');
       await repo.setProgress(this.pool, job.id, 'validating', 0.6);
-      const columns = await repo.stagingColumns(this.pool, src);
+      const columns = await staging.stagingColumns(this.pool, src);
       const v = buildValidationSql(spec, src, columns, { countyCode: job.county_code, repair: opts.repairGeometry });
       let rejected = await repo.collectRejects(this.pool, rej, v.rejectsSelect, v.params);
       let repaired = { count: 0, areaChange: 0 };
@@ -264,9 +266,8 @@ export class ImportService {
       }
 
       this.progress(job.id, 'writing', 0.75);
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      // All or nothing: the partition swap, the rejects and the job's outcome commit together.
+      await withTransaction(this.pool, async (client) => {
         await repo.lockLayerYear(client, job.layer, job.county_code, job.survey_year);
         const current = await repo.currentJob(client, job.layer, job.county_code, job.survey_year);
         if (current && !opts.replace) {
@@ -297,13 +298,7 @@ export class ImportService {
           replaces: current?.id,
         });
         await this.hooks.beforeCommit?.(job);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     } catch (err) {
       const problem =
         err instanceof Problem
@@ -312,7 +307,7 @@ export class ImportService {
       await repo.finishJob(this.pool, job.id, 'failed', { error: problem.toBody(), timings }).catch(() => {});
     } finally {
       this.progressWriters.delete(job.id);
-      await repo.dropStaging(this.pool, job.id).catch(() => {});
+      await staging.dropStaging(this.pool, job.id).catch(() => {});
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
   }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { areaFigures, type AreaFigures } from '../domain/units.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
 import { badInput } from '../http/problem.js';
-import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
+import { officialAreaOfPlane, zoneOfEpsg } from '../domain/area/plane-geometry.js';
 import * as repo from './repository.js';
 
 export interface RestorableQuery extends Omit<repo.RestorableFilter, 'year'> {

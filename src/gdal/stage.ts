@@ -1,5 +1,5 @@
 import gdal from 'gdal-async';
-import { openUploadAsync } from '../gdal/open-upload.js';
+import { openUploadAsync } from './open-upload.js';
 import { badInput } from '../http/problem.js';
 import type { LocatedSource } from './source.js';
 
