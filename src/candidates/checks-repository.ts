@@ -88,6 +88,15 @@ export async function parcelGeometries(db: Db, uploadId: string): Promise<Parcel
   return rows;
 }
 
+/** What the checks need of each parcel beyond its geometry: number, declared area, township. */
+export async function parcelFacts(db: Db, uploadId: string) {
+  const { rows } = await db.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
+    'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
+    [uploadId],
+  );
+  return rows;
+}
+
 export interface PieceRow {
   parcel_id: string;
   zone_srid: number;

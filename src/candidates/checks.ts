@@ -509,10 +509,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const none = Promise.resolve([] as sql.PieceRow[]);
   const [geoms, parcelRows, baseRows, latestRows, xbRows, changeRows, xbChangeRows, jRows, overlapRows] = await Promise.all([
     timed((db) => sql.parcelGeometries(db, uploadId)),
-    pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
-      'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
-      [uploadId],
-    ),
+    sql.parcelFacts(pool, uploadId),
     dltb(base.year),
     dltb(latest.year),
     xbLatest ? ldxb(xbLatest.year) : none,
@@ -521,7 +518,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     xzq ? timed((db) => sql.jurisdiction(db, uploadId, county, xzq.year)) : Promise.resolve([] as sql.JurisdictionRow[]),
     timed((db) => sql.candidateOverlaps(db, uploadId)),
   ]);
-  const parcels = new Map(parcelRows.rows.map((r) => [r.id, r]));
+  const parcels = new Map(parcelRows.map((r) => [r.id, r]));
   // Self-intersections (CPU-bound, up to quadratic) on a worker thread with a time limit.
   const polygonal = geoms.filter((g) => g.lonlat && (g.geometry_type === 'POLYGON' || g.geometry_type === 'MULTIPOLYGON'));
   const crossings = new Map(

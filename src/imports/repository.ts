@@ -52,7 +52,6 @@ type Db = pg.Pool | pg.PoolClient;
 
 const JOB_COLUMNS = '*';
 
-/** Staging tables of an import share a short prefix so one statement can find and drop them. */
 export async function getJob(db: Db, id: string): Promise<ImportJobRow | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const { rows } = await db.query<ImportJobRow>(`SELECT ${JOB_COLUMNS} FROM public.import_job WHERE id = $1`, [id]);
@@ -294,16 +293,30 @@ export async function failInterrupted(db: Db, problem: ProblemBody): Promise<str
   return rows.map((r) => r.id);
 }
 
-export async function listRejects(db: Db, jobId: string, limit: number, offset: number) {
-  const { rows } = await db.query<{ fid: number; bsm: string | null; reasons: unknown }>(
+export interface RejectRow {
+  fid: number;
+  bsm: string | null;
+  reasons: { code: string; field: string | null; value: unknown; message: string }[];
+}
+
+export async function listRejects(db: Db, jobId: string, limit: number, offset: number): Promise<RejectRow[]> {
+  const { rows } = await db.query<RejectRow>(
     `SELECT fid, bsm, reasons FROM public.import_reject WHERE import_id = $1 ORDER BY fid LIMIT $2 OFFSET $3`,
     [jobId, limit, offset],
   );
   return rows;
 }
 
-export async function listRepairs(db: Db, jobId: string, limit: number, offset: number) {
-  const { rows } = await db.query(
+export interface RepairRow {
+  fid: number;
+  bsm: string | null;
+  reason: string;
+  areaBeforeM2: number | null;
+  areaAfterM2: number | null;
+}
+
+export async function listRepairs(db: Db, jobId: string, limit: number, offset: number): Promise<RepairRow[]> {
+  const { rows } = await db.query<RepairRow>(
     `SELECT fid, bsm, reason, area_before_m2::float8 AS "areaBeforeM2", area_after_m2::float8 AS "areaAfterM2"
        FROM public.import_repair WHERE import_id = $1 ORDER BY fid LIMIT $2 OFFSET $3`,
     [jobId, limit, offset],

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { prepareWorkDir } from '../work-dir.js';
 import { withTransaction } from '../db/pool.js';
-import { Problem, badInput, conflict } from '../http/problem.js';
+import { Problem, badInput, conflict, notFound } from '../http/problem.js';
 import { LAYER_SPECS, type LayerKind } from '../layers/specs.js';
 import { isCountyCode } from '../domain/ownership.js';
 import { inspectLayer } from '../gdal/inspect.js';
@@ -15,8 +15,11 @@ import { stageLayer } from '../gdal/stage.js';
 import { buildValidationSql } from './validation-sql.js';
 import { rejectUnrepairable, UNREPAIRABLE } from './repair-guard.js';
 import * as staging from '../gdal/staging-repository.js';
+import { PERMISSIONS, requireCounty, requireRole } from '../auth/plugin.js';
+import { withScope, type AuthUser } from '../auth/scope.js';
 import * as repo from './repository.js';
-import type { ImportJobRow, ImportOptions } from './repository.js';
+import type { ImportJobRow, ImportOptions, RejectRow, RepairRow } from './repository.js';
+import type { ImportListQueryT } from './schemas.js';
 
 export interface ImportRequest {
   layer: LayerKind;
@@ -123,6 +126,16 @@ export class ImportService {
   /** Resolves when every queued import has finished (tests, CLI). */
   idle(): Promise<void> {
     return this.queue;
+  }
+
+  /**
+   * A user's upload: the role and the county's jurisdiction are checked here, because the import
+   * pipeline writes partitions in the system context.
+   */
+  async submitFor(user: AuthUser, req: ImportRequest, uploadPath: string, sha256: string): Promise<SubmitResult> {
+    requireRole(user, PERMISSIONS.importLayers, '导入调查图层');
+    if (/^\d{6}$/.test(req.county)) requireCounty(user, req.county);
+    return this.submit({ ...req, requestedBy: user.login }, uploadPath, sha256);
   }
 
   /**
@@ -311,4 +324,34 @@ export class ImportService {
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
   }
+}
+
+// Reads run in the user's scope: another county's import is not found (row-level security).
+
+export async function listImports(pool: pg.Pool, user: AuthUser, q: ImportListQueryT): Promise<ImportJobRow[]> {
+  return withScope(pool, user, (tx) => repo.listJobs(tx.client, q));
+}
+
+async function loadJob(db: pg.PoolClient, id: string): Promise<ImportJobRow> {
+  const job = await repo.getJob(db, id);
+  if (!job) throw notFound('导入记录', id);
+  return job;
+}
+
+export async function importJob(pool: pg.Pool, user: AuthUser, id: string): Promise<ImportJobRow> {
+  return withScope(pool, user, (tx) => loadJob(tx.client, id));
+}
+
+export async function importRejects(pool: pg.Pool, user: AuthUser, id: string, page: { limit: number; offset: number }): Promise<{ job: ImportJobRow; items: RejectRow[] }> {
+  return withScope(pool, user, async (tx) => {
+    const job = await loadJob(tx.client, id);
+    return { job, items: await repo.listRejects(tx.client, job.id, page.limit, page.offset) };
+  });
+}
+
+export async function importRepairs(pool: pg.Pool, user: AuthUser, id: string, page: { limit: number; offset: number }): Promise<{ job: ImportJobRow; items: RepairRow[] }> {
+  return withScope(pool, user, async (tx) => {
+    const job = await loadJob(tx.client, id);
+    return { job, items: await repo.listRepairs(tx.client, job.id, page.limit, page.offset) };
+  });
 }
