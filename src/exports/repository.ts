@@ -190,6 +190,17 @@ export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: numbe
     FROM staging.${ident(table)} ORDER BY seq`;
 }
 
+export async function scratchRows(db: Db, table: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.${ident(table)}`);
+  return rows[0]!.n;
+}
+
+/** Bytes of a scratch table (the writing phase's progress is the output's size against it). */
+export async function scratchBytes(db: Db, table: string): Promise<number> {
+  const { rows } = await db.query<{ b: number }>(`SELECT pg_table_size(to_regclass('staging.' || quote_ident($1)))::bigint AS b`, [table]);
+  return Number(rows[0]?.b ?? 0);
+}
+
 export async function scratchCount(db: Db, table: string): Promise<{ features: number; changed: number; added: number; parcels: number }> {
   const { rows } = await db.query(
     `SELECT count(*)::int AS features, count(*) FILTER (WHERE change = 'S')::int AS changed,

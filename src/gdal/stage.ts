@@ -67,3 +67,37 @@ export async function stageLayer(located: LocatedSource, opts: StageOptions): Pr
     ds.close();
   }
 }
+
+export interface StagedOutput {
+  databaseUrl: string;
+  /** Scratch table in schema staging that the SQL reads. */
+  table: string;
+  sql: string;
+  /** File or folder GDAL writes. */
+  target: string;
+  driver: string;
+  layerName: string;
+  epsg: number;
+  creationOptions: string[];
+}
+
+/**
+ * Writes the result of a SELECT over a staging table to a file with GDAL, streaming (never the
+ * whole layer in Node's memory), off the event loop.
+ */
+export async function writeStagedLayer(o: StagedOutput): Promise<void> {
+  const src = await gdal.openAsync(`${gdalPgConnection(o.databaseUrl)} tables=staging.${o.table}`, 'r', ['PostgreSQL']);
+  try {
+    const out = await gdal.vectorTranslateAsync(o.target, src, [
+      '-f', o.driver,
+      '-sql', o.sql,
+      '-nln', o.layerName,
+      '-nlt', 'MULTIPOLYGON',
+      '-a_srs', `EPSG:${o.epsg}`,
+      ...o.creationOptions.flatMap((c) => ['-lco', c]),
+    ]);
+    out.close();
+  } finally {
+    src.close();
+  }
+}
