@@ -237,22 +237,12 @@ function sourceCheck(c: ParcelContext, groups: Map<string, { area: number; rows:
   };
 }
 
-function forestOverlap(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
+/** The forest part of a parcel's pieces, grouped by land class (DLTB DLBM or one-map DI_LEI). */
+function forestPieces(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, isForest: (code: string) => boolean) {
   let area = 0;
   const rows: sql.PieceRow[] = [];
-  for (const [dlbm, g] of groups ?? []) {
-    if (!isForestLand(dlbm)) continue;
-    area += g.area;
-    rows.push(...g.rows);
-  }
-  return { area, rows };
-}
-
-function xbForest(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
-  let area = 0;
-  const rows: sql.PieceRow[] = [];
-  for (const [diLei, g] of groups ?? []) {
-    if (!isForestXiaoban(diLei)) continue;
+  for (const [code, g] of groups ?? []) {
+    if (!isForest(code)) continue;
     area += g.area;
     rows.push(...g.rows);
   }
@@ -266,8 +256,8 @@ function notForestCheck(
   years: { dltb?: number; ldxb?: number },
   p: CheckParameters,
 ): CheckResult {
-  const f = forestOverlap(dltb);
-  const x = xbForest(xb);
+  const f = forestPieces(dltb, isForestLand);
+  const x = forestPieces(xb, isForestXiaoban);
   const status = notForestStatus(c.areaM2, f.area, x.area, p);
   return {
     parcelId: c.id,
@@ -323,8 +313,8 @@ function changeCheck(
   hasXb: boolean,
   p: CheckParameters,
 ): CheckResult {
-  const f = forestOverlap(dltb);
-  const x = xbForest(xb);
+  const f = forestPieces(dltb, isForestLand);
+  const x = forestPieces(xb, isForestXiaoban);
   const status = hasXb ? changeStatus(c.areaM2, f.area, x.area, p) : 'fail';
   const rest = [...(dltb?.entries() ?? [])]
     .filter(([dlbm]) => !isForestLand(dlbm))

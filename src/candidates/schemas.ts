@@ -70,12 +70,14 @@ export const UploadCreatedView = Type.Intersect([
   }),
 ]);
 
+/** Where and by whom a parcel was filed (XZDM, SQDW, or the upload's fields). */
+const Filing = { townshipCode: Nullable(Type.String()), applicant: Nullable(Type.String()) };
+
 export const ParcelView = Type.Object({
   id: Type.String(),
   fid: Type.Integer(),
   parcelNo: Type.String(),
-  townshipCode: Nullable(Type.String()),
-  applicant: Nullable(Type.String()),
+  ...Filing,
   declaredAreaM2: Nullable(Type.Number()),
   intendedForestClass: Nullable(Type.String()),
   attributes: Nullable(Open('上传文件中的全部属性')),
@@ -111,8 +113,7 @@ export const ParcelReportView = Type.Object({
   parcelId: Type.String(),
   parcelNo: Type.String(),
   fid: Type.Integer(),
-  townshipCode: Nullable(Type.String()),
-  applicant: Nullable(Type.String()),
+  ...Filing,
   status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail'), Type.Literal('not-run')]),
   areaOfRecord: Nullable(AreaFiguresSchema),
   checks: Type.Array(CheckView),

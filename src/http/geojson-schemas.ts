@@ -5,12 +5,11 @@ import { Type, type TSchema } from '@fastify/type-provider-typebox';
  * (additionalProperties): the serializer then writes them as they come, members such as a
  * geometry's `crs` included.
  */
+// Only `type` is declared: the serializer writes declared members first, so declaring coordinates
+// would move them before a `crs` member and change the text PostGIS produced.
 export const GeoJsonGeometry = Type.Object(
-  {
-    type: Type.String({ description: 'Point、MultiPolygon、GeometryCollection等' }),
-    coordinates: Type.Optional(Type.Array(Type.Unknown())),
-  },
-  { additionalProperties: true, description: 'GeoJSON几何（EPSG:4490经纬度）' },
+  { type: Type.String({ description: 'Point、MultiPolygon、GeometryCollection等' }) },
+  { additionalProperties: true, description: 'GeoJSON几何（EPSG:4490经纬度）：coordinates或geometries' },
 );
 
 export const GeoJsonFeature = <P extends TSchema>(properties: P) =>

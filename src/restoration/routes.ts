@@ -2,9 +2,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
-import { ProblemSchema } from '../imports/schemas.js';
 import { attachment, toCsv, xlsxStream, XLSX_TYPE } from '../reports/tabular.js';
-import { CountyParams, PageQuery, RestorablePage, SummaryQuery, SummaryView } from './schemas.js';
+import { PageQuery, RestorablePage, SummaryQuery, SummaryView, restorationSchema } from './schemas.js';
 import { restorablePage, restorableSummary } from './service.js';
 import { restorablePageText, restorableQuery, summaryRows, townshipColumns } from './view.js';
 
@@ -14,14 +13,12 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
   app.get(
     '/counties/:county/restorable-mining-land/summary',
     {
-      schema: {
-        tags: ['restoration'],
-        summary: '可生态修复为林地的采矿用地：按乡镇汇总（平方米、亩、公顷），JSON/CSV/XLSX',
-        description: '基础调查0602采矿用地扣除已有候选或储备地块覆盖部分后的面积。面积：未被覆盖的图斑用TBMJ，被部分覆盖的图斑按椭球面积方法计算剩余部分。',
-        params: CountyParams,
-        querystring: SummaryQuery,
-        response: { 200: SummaryView, 400: ProblemSchema, 422: ProblemSchema },
-      },
+      schema: restorationSchema(
+        '可生态修复为林地的采矿用地：按乡镇汇总（平方米、亩、公顷），JSON/CSV/XLSX',
+        '基础调查0602采矿用地扣除已有候选或储备地块覆盖部分后的面积。面积：未被覆盖的图斑用TBMJ，被部分覆盖的图斑按椭球面积方法计算剩余部分。',
+        SummaryQuery,
+        SummaryView,
+      ),
     },
     async (req, reply) => {
       const { format, ...filters } = req.query;
@@ -42,14 +39,12 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
   app.get(
     '/counties/:county/restorable-mining-land',
     {
-      schema: {
-        tags: ['restoration'],
-        summary: '可修复采矿用地图斑（GeoJSON，分页）',
-        description: '按标识顺序分页，每页默认1000个要素；links中rel=next给出下一页。几何为扣除候选/储备地块后的剩余部分（EPSG:4490）。',
-        params: CountyParams,
-        querystring: PageQuery,
-        response: { 200: RestorablePage, 400: ProblemSchema, 422: ProblemSchema },
-      },
+      schema: restorationSchema(
+        '可修复采矿用地图斑（GeoJSON，分页）',
+        '按标识顺序分页，每页默认1000个要素；links中rel=next给出下一页。几何为扣除候选/储备地块后的剩余部分（EPSG:4490）。',
+        PageQuery,
+        RestorablePage,
+      ),
     },
     async (req, reply) => {
       const { limit, after, ...filters } = req.query;

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { ProblemSchema } from '../imports/schemas.js';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
 import { CountyCode, Int32, Year } from '../http/schemas.js';
@@ -82,4 +83,14 @@ export const RestorablePage = Type.Object({
       }),
     ),
   ),
+});
+
+/** A restoration route's schema: a county's restorable mining land, filtered by the query. */
+export const restorationSchema = <Q extends TSchema, A extends TSchema>(summary: string, description: string, querystring: Q, answer: A) => ({
+  tags: ['restoration'],
+  summary,
+  description,
+  params: CountyParams,
+  querystring,
+  response: { 200: answer, 400: ProblemSchema, 422: ProblemSchema },
 });
