@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUuid } from '../http/schemas.js';
 import { dropStaging } from '../gdal/staging-repository.js';
 import { ident } from '../db/pool.js';
 import type { LayerKind } from '../layers/specs.js';
@@ -53,7 +54,7 @@ type Db = pg.Pool | pg.PoolClient;
 const JOB_COLUMNS = '*';
 
 export async function getJob(db: Db, id: string): Promise<ImportJobRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined; // not an id: absent, not a cast error
   const { rows } = await db.query<ImportJobRow>(`SELECT ${JOB_COLUMNS} FROM public.import_job WHERE id = $1`, [id]);
   return rows[0];
 }
