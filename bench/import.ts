@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DEFAULT_DATABASE_URL } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
-import { gdalPgConnection } from '../src/imports/stage.js';
+import { gdalPgConnection } from '../src/gdal/stage.js';
 
 const { values } = parseArgs({
   options: { features: { type: 'string', default: '200000' }, runs: { type: 'string', default: '1' } },

@@ -110,7 +110,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(checkParameterRoutes, { prefix: '/api/v1', pool });
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
-  await app.register(exportRoutes, { prefix: '/api/v1', pool, exports });
+  await app.register(exportRoutes, { prefix: '/api/v1', exports });
   const pilot = opts.pilotPeriod ?? pilotPeriodFromEnv();
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(procedureRoutes, { prefix: '/api/v1', pool });

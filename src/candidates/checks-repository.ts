@@ -88,6 +88,15 @@ export async function parcelGeometries(db: Db, uploadId: string): Promise<Parcel
   return rows;
 }
 
+/** What the checks need of each parcel beyond its geometry: number, declared area, township. */
+export async function parcelFacts(db: Db, uploadId: string) {
+  const { rows } = await db.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
+    'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
+    [uploadId],
+  );
+  return rows;
+}
+
 export interface PieceRow {
   parcel_id: string;
   zone_srid: number;
@@ -99,33 +108,27 @@ export interface PieceRow {
   [key: string]: unknown;
 }
 
-/** Pieces of each parcel on a DLTB year, with the attributes of the polygon each lies on. */
-export async function dltbPieces(db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> {
+/** Pieces of each parcel on a survey layer's year, with the named attributes of the polygon each lies on. */
+async function surveyPieces(db: Db, table: 'survey.dltb' | 'survey.ldxb', columns: string, uploadId: string, county: string, year: number): Promise<PieceRow[]> {
   const { rows } = await db.query<PieceRow>(
     `WITH p AS (${PARCELS})
-     SELECT p.id AS parcel_id, p.zone_srid, d.bsm, d.dlbm, d.dlmc, d.qsdwdm, d.qsdwmc, d.qsxz, d.zldwdm,
-            ${piece('p.geom', 'd.geom')} AS piece
-       FROM p JOIN survey.dltb d
-         ON d.county_code = $2 AND d.survey_year = $3 AND d.geom && p.geom AND ST_Intersects(p.geom, d.geom)
-       ${covered('p.geom', 'd.geom')}`,
+     SELECT p.id AS parcel_id, p.zone_srid, ${columns},
+            ${piece('p.geom', 's.geom')} AS piece
+       FROM p JOIN ${table} s
+         ON s.county_code = $2 AND s.survey_year = $3 AND s.geom && p.geom AND ST_Intersects(p.geom, s.geom)
+       ${covered('p.geom', 's.geom')}`,
     [uploadId, county, year],
   );
   return rows;
 }
 
+/** Pieces of each parcel on a DLTB year, with the attributes of the polygon each lies on. */
+export const dltbPieces = (db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> =>
+  surveyPieces(db, 'survey.dltb', 's.bsm, s.dlbm, s.dlmc, s.qsdwdm, s.qsdwmc, s.qsxz, s.zldwdm', uploadId, county, year);
+
 /** Pieces of each parcel on the forest one-map 小班 of a year. */
-export async function ldxbPieces(db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> {
-  const { rows } = await db.query<PieceRow>(
-    `WITH p AS (${PARCELS})
-     SELECT p.id AS parcel_id, p.zone_srid, x.lin_ban, x.xiao_ban, x.di_lei,
-            ${piece('p.geom', 'x.geom')} AS piece
-       FROM p JOIN survey.ldxb x
-         ON x.county_code = $2 AND x.survey_year = $3 AND x.geom && p.geom AND ST_Intersects(p.geom, x.geom)
-       ${covered('p.geom', 'x.geom')}`,
-    [uploadId, county, year],
-  );
-  return rows;
-}
+export const ldxbPieces = (db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> =>
+  surveyPieces(db, 'survey.ldxb', 's.lin_ban, s.xiao_ban, s.di_lei', uploadId, county, year);
 
 export interface JurisdictionRow {
   parcel_id: string;

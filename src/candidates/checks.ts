@@ -22,7 +22,7 @@ import { CHINA_LON_LAT as CHINA, latLonLooksSwapped, latLonSwappedMessage } from
 import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
 import { badInput } from '../http/problem.js';
 import * as sql from './checks-repository.js';
-import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from './plane-geometry.js';
+import { officialAreaOfPlane, planePointToLonLat, planeToLonLat, polygonsOf, zoneOfEpsg } from '../domain/area/plane-geometry.js';
 import { getUpload, type UploadRow } from './repository.js';
 
 export interface CheckResult {
@@ -237,22 +237,12 @@ function sourceCheck(c: ParcelContext, groups: Map<string, { area: number; rows:
   };
 }
 
-function forestOverlap(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
+/** The forest part of a parcel's pieces, grouped by land class (DLTB DLBM or one-map DI_LEI). */
+function forestPieces(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, isForest: (code: string) => boolean) {
   let area = 0;
   const rows: sql.PieceRow[] = [];
-  for (const [dlbm, g] of groups ?? []) {
-    if (!isForestLand(dlbm)) continue;
-    area += g.area;
-    rows.push(...g.rows);
-  }
-  return { area, rows };
-}
-
-function xbForest(groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined) {
-  let area = 0;
-  const rows: sql.PieceRow[] = [];
-  for (const [diLei, g] of groups ?? []) {
-    if (!isForestXiaoban(diLei)) continue;
+  for (const [code, g] of groups ?? []) {
+    if (!isForest(code)) continue;
     area += g.area;
     rows.push(...g.rows);
   }
@@ -266,8 +256,8 @@ function notForestCheck(
   years: { dltb?: number; ldxb?: number },
   p: CheckParameters,
 ): CheckResult {
-  const f = forestOverlap(dltb);
-  const x = xbForest(xb);
+  const f = forestPieces(dltb, isForestLand);
+  const x = forestPieces(xb, isForestXiaoban);
   const status = notForestStatus(c.areaM2, f.area, x.area, p);
   return {
     parcelId: c.id,
@@ -323,8 +313,8 @@ function changeCheck(
   hasXb: boolean,
   p: CheckParameters,
 ): CheckResult {
-  const f = forestOverlap(dltb);
-  const x = xbForest(xb);
+  const f = forestPieces(dltb, isForestLand);
+  const x = forestPieces(xb, isForestXiaoban);
   const status = hasXb ? changeStatus(c.areaM2, f.area, x.area, p) : 'fail';
   const rest = [...(dltb?.entries() ?? [])]
     .filter(([dlbm]) => !isForestLand(dlbm))
@@ -509,10 +499,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const none = Promise.resolve([] as sql.PieceRow[]);
   const [geoms, parcelRows, baseRows, latestRows, xbRows, changeRows, xbChangeRows, jRows, overlapRows] = await Promise.all([
     timed((db) => sql.parcelGeometries(db, uploadId)),
-    pool.query<{ id: string; parcel_no: string; declared_area_m2: string | null; township_code: string | null }>(
-      'SELECT id, parcel_no, declared_area_m2, township_code FROM candidate.parcel WHERE upload_id = $1',
-      [uploadId],
-    ),
+    sql.parcelFacts(pool, uploadId),
     dltb(base.year),
     dltb(latest.year),
     xbLatest ? ldxb(xbLatest.year) : none,
@@ -521,7 +508,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     xzq ? timed((db) => sql.jurisdiction(db, uploadId, county, xzq.year)) : Promise.resolve([] as sql.JurisdictionRow[]),
     timed((db) => sql.candidateOverlaps(db, uploadId)),
   ]);
-  const parcels = new Map(parcelRows.rows.map((r) => [r.id, r]));
+  const parcels = new Map(parcelRows.map((r) => [r.id, r]));
   // Self-intersections (CPU-bound, up to quadratic) on a worker thread with a time limit.
   const polygonal = geoms.filter((g) => g.lonlat && (g.geometry_type === 'POLYGON' || g.geometry_type === 'MULTIPOLYGON'));
   const crossings = new Map(

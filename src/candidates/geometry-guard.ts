@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { crossingsRefusal, shapeRefusal, type GeometryLimits, type GeometryRefusal } from '../domain/geometry/bounds.js';
 import { Problem } from '../http/problem.js';
 import { countCrossings } from '../workers/geometry.js';
-import { invalidStagedPolygons, stagedShapes } from '../imports/staging-geometry-repository.js';
+import { invalidStagedPolygons, stagedShapes } from '../gdal/staging-repository.js';
 
 const TITLES: Record<GeometryRefusal['code'], string> = {
   'geometry-empty': 'Empty geometry',

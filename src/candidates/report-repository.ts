@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUuid } from '../http/schemas.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -21,7 +22,7 @@ export async function listRuns(db: Db, uploadId: string): Promise<RunRow[]> {
 
 /** The run asked for, or the upload's latest finished run. */
 export async function findRun(db: Db, uploadId: string, runId?: string): Promise<RunRow | undefined> {
-  if (runId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) return undefined; // not a run id: 404, not a cast error
+  if (runId !== undefined && !isUuid(runId)) return undefined; // not a run id: 404, not a cast error
   const { rows } = await db.query<RunRow>(
     `SELECT * FROM candidate.check_run WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
       ORDER BY started_at DESC LIMIT 1`,
@@ -65,7 +66,7 @@ export async function parcelOutlines(db: Db, uploadId: string, parcelId?: string
 }
 
 export async function getParcel(db: Db, id: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined; // not an id: absent, not a cast error
   const { rows } = await db.query<{ id: string; upload_id: string; county_code: string }>('SELECT id, upload_id, county_code FROM candidate.parcel WHERE id = $1', [id]);
   return rows[0];
 }

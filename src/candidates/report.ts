@@ -1,7 +1,7 @@
-import type { Feature, FeatureCollection } from 'geojson';
+import type { FeatureCollection } from 'geojson';
 import { CHECK_CODES, CHECK_LABELS, worstStatus, type CheckCode, type CheckStatus } from '../domain/checks/status.js';
 import { areaFigures, type AreaFigures } from '../domain/units.js';
-import type { ResultRow, RunRow } from './report-repository.js';
+import type { ResultRow } from './report-repository.js';
 
 export interface ParcelReport {
   parcelId: string;
@@ -11,7 +11,7 @@ export interface ParcelReport {
   applicant: string | null;
   status: CheckStatus;
   areaOfRecord: AreaFigures | null;
-  checks: { code: string; label: string; status: string; message: string; figures: Record<string, unknown>; problems: FeatureCollection | null }[];
+  checks: { code: string; label: string; status: string; statusLabel: string; message: string; figures: Record<string, unknown>; problems: FeatureCollection | null }[];
 }
 
 export interface UploadSummary {
@@ -22,7 +22,7 @@ export interface UploadSummary {
 }
 
 const emptyCounts = (): Record<CheckStatus, number> => ({ pass: 0, warn: 0, fail: 0, 'not-run': 0 });
-const STATUS_LABEL: Record<string, string> = { pass: '通过', warn: '警告', fail: '不通过', 'not-run': '未检查' };
+export const STATUS_LABEL: Record<string, string> = { pass: '通过', warn: '警告', fail: '不通过', 'not-run': '未检查' };
 
 /** Groups a run's rows by parcel, in check order, with each parcel's overall (worst) status. */
 export function parcelReports(rows: ResultRow[]): ParcelReport[] {
@@ -73,35 +73,4 @@ export function summarise(reports: ParcelReport[]): UploadSummary {
     byCheck,
     area: { total: areaFigures(sums.total), passed: areaFigures(sums.pass), warned: areaFigures(sums.warn), failed: areaFigures(sums.fail) },
   };
-}
-
-/** GeoJSON report: each parcel with its overall status, then every problem geometry with its check. */
-export function reportAsGeoJson(run: RunRow, reports: ParcelReport[], outlines: Map<string, GeoJSON.Geometry | null>): FeatureCollection {
-  const features: Feature[] = [];
-  for (const r of reports) {
-    features.push({
-      type: 'Feature',
-      id: r.parcelId,
-      // GeoJSON allows a null geometry; the types package does not say so.
-      geometry: (outlines.get(r.parcelId) ?? null) as GeoJSON.Geometry,
-      properties: {
-        kind: 'parcel',
-        parcelId: r.parcelId,
-        DKBH: r.parcelNo,
-        status: r.status,
-        statusLabel: STATUS_LABEL[r.status],
-        areaM2: r.areaOfRecord?.m2 ?? null,
-        areaMu: r.areaOfRecord?.mu ?? null,
-        failed: r.checks.filter((c) => c.status === 'fail').map((c) => c.label),
-        runId: run.id,
-        checkedAt: run.started_at.toISOString(),
-      },
-    });
-    for (const c of r.checks) {
-      for (const f of c.problems?.features ?? []) {
-        features.push({ ...f, properties: { kind: 'problem', parcelId: r.parcelId, DKBH: r.parcelNo, status: c.status, message: c.message, ...f.properties } });
-      }
-    }
-  }
-  return { type: 'FeatureCollection', features };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUuid } from '../http/schemas.js';
 import { ident } from '../db/pool.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -36,7 +37,7 @@ export async function uploadByHash(db: Db, county: string, township: string | nu
 }
 
 export async function getUpload(db: Db, id: string): Promise<UploadRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined; // not an id: absent, not a cast error
   const { rows } = await db.query<UploadRow>('SELECT * FROM candidate.upload WHERE id = $1', [id]);
   return rows[0];
 }

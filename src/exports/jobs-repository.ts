@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUuid } from '../http/schemas.js';
 import type { ProblemBody } from '../http/problem.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -39,7 +40,7 @@ export async function insertExportJob(
 }
 
 export async function getExportJob(db: Db, id: string): Promise<ExportJobRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined; // not an id: absent, not a cast error
   const { rows } = await db.query<ExportJobRow>('SELECT * FROM public.export_job WHERE id = $1', [id]);
   return rows[0];
 }

@@ -77,11 +77,7 @@ export function outputGeometrySql(col: string, zoneSrid: number, targetSrid: num
  * official ellipsoidal area, computed outside SQL).
  */
 export async function buildDltbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await buildScratch(
-    db,
-    read,
-    table,
-    `WITH p AS (${parcelSourceSql(parcels)}),
+  await buildScratch(db, read, table, `WITH p AS (${parcelSourceSql(parcels)}),
      d AS (SELECT * FROM survey.dltb WHERE county_code = $1 AND survey_year = $2),
      touch AS (
        SELECT d.fid, p.parcel_id, p.parcel_no, p.forest_class, p.geom AS pgeom
@@ -190,6 +186,17 @@ export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: numbe
     FROM staging.${ident(table)} ORDER BY seq`;
 }
 
+export async function scratchRows(db: Db, table: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.${ident(table)}`);
+  return rows[0]!.n;
+}
+
+/** Bytes of a scratch table (the writing phase's progress is the output's size against it). */
+export async function scratchBytes(db: Db, table: string): Promise<number> {
+  const { rows } = await db.query<{ b: number }>(`SELECT pg_table_size(to_regclass('staging.' || quote_ident($1)))::bigint AS b`, [table]);
+  return Number(rows[0]?.b ?? 0);
+}
+
 export async function scratchCount(db: Db, table: string): Promise<{ features: number; changed: number; added: number; parcels: number }> {
   const { rows } = await db.query(
     `SELECT count(*)::int AS features, count(*) FILTER (WHERE change = 'S')::int AS changed,
@@ -218,11 +225,7 @@ function parcelsWithContextSql(parcels: string): string {
 
 /** One-map 小班 of the year (when imported) plus a new 小班 per parcel (非林地 → 林地). */
 export async function buildLdxbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await buildScratch(
-    db,
-    read,
-    table,
-    `WITH np AS (${parcelsWithContextSql(parcels)}),
+  await buildScratch(db, read, table, `WITH np AS (${parcelsWithContextSql(parcels)}),
      rows AS (
        SELECT 'existing'::text AS src, NULL::uuid AS parcel_id, x.sheng, x.xian, x.xiang, x.cun, x.lin_ban, x.xiao_ban, x.di_lei,
               x.ld_qs, x.sen_lin_lb, x.bh_dj, x.mian_ji, NULL::text AS bgyy, NULL::text AS parcel_no, x.geom
@@ -242,11 +245,7 @@ export async function buildLdxbScratch(db: Db, read: ScopedReader, table: string
 
 /** The reserve layer: one row per parcel with state, year, areas and ownership. */
 export async function buildReserveScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
-  await buildScratch(
-    db,
-    read,
-    table,
-    `SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
+  await buildScratch(db, read, table, `SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
             ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(np.geom, $3::int), 0.001)), 3)) AS gplane
        FROM (${parcelsWithContextSql(parcels)}) np`,
     [county, year, zoneSrid],

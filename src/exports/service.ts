@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import gdal from 'gdal-async';
 import type pg from 'pg';
 import yazl from 'yazl';
 import { withScope, type AuthUser } from '../auth/scope.js';
@@ -11,14 +10,15 @@ import { adjustPieceAreas } from '../domain/area/area-adjustment.js';
 import { landClass } from '../domain/land-classes.js';
 import { isCountyCode } from '../domain/ownership.js';
 import { roundTo } from '../domain/units.js';
-import { Problem, badInput } from '../http/problem.js';
-import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
-import { dropStaging, stagingName } from '../imports/repository.js';
+import { Problem, badInput, notFound } from '../http/problem.js';
+import { officialAreaOfPlane, zoneOfEpsg } from '../domain/area/plane-geometry.js';
+import { dropStaging, stagingName } from '../gdal/staging-repository.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
-import { gdalPgConnection } from '../imports/stage.js';
+import { writeStagedLayer } from '../gdal/stage.js';
 import { FORMATS, type ExportFormat } from './formats.js';
 import * as repo from './repository.js';
 import * as jobs from './jobs-repository.js';
+import { STATE_LABELS } from './view.js';
 
 export type ExportLayer = 'dltb' | 'ldxb' | 'reserve';
 export type ExportCrs = '4490' | 'zone' | 'zone-prefixed';
@@ -123,6 +123,25 @@ export class ExportService {
     return (fn) => (as === 'system' ? fn(this.pool) : withScope(this.pool, as, (tx) => fn(tx.client)));
   }
 
+  /**
+   * An export job read in the user's scope: an export of another county, or (for a township) of
+   * the county or another township, is as absent as one that does not exist (404).
+   */
+  async job(user: AuthUser, id: string): Promise<jobs.ExportJobRow> {
+    const j = await withScope(this.pool, user, (tx) => jobs.getExportJob(tx.client, id));
+    if (!j) throw notFound('导出记录', id);
+    return j;
+  }
+
+  /** The finished file of an export (409 while it is not ready). */
+  async download(user: AuthUser, id: string): Promise<{ job: jobs.ExportJobRow; path: string; name: string; bytes: number; mime: string }> {
+    const j = await this.job(user, id);
+    if (j.state !== 'succeeded' || !j.file_path) {
+      throw new Problem(409, 'export-not-ready', 'Export not ready', `导出尚未完成（${STATE_LABELS[j.state]}）`);
+    }
+    return { job: j, path: j.file_path, name: j.file_name!, bytes: Number(j.file_bytes), mime: FORMATS[j.format as ExportFormat].mime };
+  }
+
   async submit(req: ExportRequest, as: ExportRequester): Promise<jobs.ExportJobRow> {
     const township = as === 'system' ? null : as.township;
     if (township && !TOWNSHIP_LAYERS.includes(req.layer)) {
@@ -153,10 +172,6 @@ export class ExportService {
     const run = () => this.run(job, zoneSrid, read);
     this.queue = this.queue.then(run, run);
     return job;
-  }
-
-  private async count(table: string): Promise<number> {
-    return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM staging.${table}`)).rows[0]!.n;
   }
 
   /** Builds the layer's scratch table, fills in areas of record, and returns the SELECT GDAL writes. */
@@ -196,30 +211,29 @@ export class ExportService {
       await mkdir(join(dir, 'out'), { recursive: true });
       await jobs.setProgress(this.pool, job.id, 'preparing', 0.05);
       const outputSql = await this.prepare(job, table, zoneSrid, read);
-      const counts = job.layer === 'dltb' ? await repo.scratchCount(this.pool, table) : { features: await this.count(table) };
+      const counts = job.layer === 'dltb' ? await repo.scratchCount(this.pool, table) : { features: await repo.scratchRows(this.pool, table) };
 
       await jobs.setProgress(this.pool, job.id, 'writing', 0.4);
       const target = join(dir, spec.target(layerName));
-      const src = await gdal.openAsync(`${gdalPgConnection(this.config.databaseUrl)} tables=staging.${table}`, 'r', ['PostgreSQL']);
       const sizeTimer = setInterval(() => {
         // Progress from the output's growth against the scratch table's size: rough, monotone.
-        void Promise.all([stat(target).catch(() => ({ size: 0 })), this.pool.query<{ b: number }>(`SELECT pg_table_size('staging.${table}')::bigint AS b`)])
-          .then(([s, r]) => jobs.setProgress(this.pool, job.id, 'writing', 0.4 + 0.5 * Math.min(0.99, s.size / Math.max(1, Number(r.rows[0]!.b)))))
+        void Promise.all([stat(target).catch(() => ({ size: 0 })), repo.scratchBytes(this.pool, table)])
+          .then(([s, b]) => jobs.setProgress(this.pool, job.id, 'writing', 0.4 + 0.5 * Math.min(0.99, s.size / Math.max(1, b))))
           .catch(() => {});
       }, 1000);
       try {
-        const out = await gdal.vectorTranslateAsync(target, src, [
-          '-f', spec.driver,
-          '-sql', outputSql,
-          '-nln', layerName,
-          '-nlt', 'MULTIPOLYGON',
-          '-a_srs', `EPSG:${job.crs_epsg}`,
-          ...spec.lco.flatMap((o) => ['-lco', o]),
-        ]);
-        out.close();
+        await writeStagedLayer({
+          databaseUrl: this.config.databaseUrl,
+          table,
+          sql: outputSql,
+          target,
+          driver: spec.driver,
+          layerName,
+          epsg: job.crs_epsg,
+          creationOptions: spec.lco,
+        });
       } finally {
         clearInterval(sizeTimer);
-        src.close();
       }
 
       await jobs.setProgress(this.pool, job.id, 'packaging', 0.95);

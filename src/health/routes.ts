@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import gdal from 'gdal-async';
 import type pg from 'pg';
 import { ProblemSchema } from '../imports/schemas.js';
+import { gdalVersion, probeDatabase as probe } from './service.js';
 
 /** Public: up or down, nothing else (versions and database errors help an attacker, not a load balancer). */
 const Status = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]) });
@@ -15,15 +15,6 @@ const Detail = Type.Object({
 
 export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const probe = async () => {
-    try {
-      const { rows } = await pool.query<{ v: string }>('SELECT postgis_lib_version() AS v');
-      return { ok: true as const, postgis: rows[0]!.v };
-    } catch (err) {
-      return { ok: false as const, error: (err as Error).message };
-    }
-  };
-
   app.get(
     '/health',
     {
@@ -36,7 +27,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
         response: { 200: Status, 503: Status },
       },
     },
-    async (_req, reply) => ((await probe()).ok ? { status: 'ok' as const } : reply.status(503).send({ status: 'down' as const })),
+    async (_req, reply) => ((await probe(pool)).ok ? { status: 'ok' as const } : reply.status(503).send({ status: 'down' as const })),
   );
 
   app.get(
@@ -51,8 +42,8 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
       },
     },
     async (_req, reply) => {
-      const db = await probe();
-      const body = { status: db.ok ? ('ok' as const) : ('degraded' as const), database: db, gdal: gdal.version };
+      const db = await probe(pool);
+      const body = { status: db.ok ? ('ok' as const) : ('degraded' as const), database: db, gdal: gdalVersion() };
       return db.ok ? body : reply.status(503).send(body);
     },
   );

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@fastify/type-provider-typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
 import { Problem, badInput } from './problem.js';
 import { nulRefused } from './input-guards.js';
 
@@ -15,12 +18,49 @@ export interface ReceivedFile {
   bytes: number;
 }
 
-/** A form boolean: true/false, 1/0, yes/no, 是/否; absent is false. */
-export function parseBoolean(v: string | undefined, field: string): boolean {
-  if (v === undefined || v === '') return false;
-  if (/^(true|1|yes|是)$/i.test(v)) return true;
-  if (/^(false|0|no|否)$/i.test(v)) return false;
-  throw new Problem(400, 'request-invalid', 'Invalid form field', `参数${field}应为true或false，实际为“${v}”`);
+/** How a form field's schema reads in a message: its literals, its range, or its description. */
+function expected(schema: TSchema | undefined): string {
+  const s = (schema ?? {}) as { anyOf?: { const?: unknown }[]; type?: string; minimum?: number; maximum?: number; description?: string };
+  const literals = s.anyOf?.map((o) => o.const).filter((v) => v !== undefined);
+  const why = s.description ? `（${s.description}）` : '';
+  if (literals?.length) return `${literals.slice(0, -1).join('、')}${literals.length > 1 ? '或' : ''}${String(literals[literals.length - 1])}${why}`;
+  if (s.type === 'boolean') return 'true或false';
+  if (s.type === 'integer') return `${s.minimum ?? ''}至${s.maximum ?? ''}的整数${why}`;
+  return s.description ?? '有效的值';
+}
+
+/** Words a form may use for a boolean besides true/false and 1/0. */
+const BOOLEAN_WORDS: Record<string, boolean> = { yes: true, no: false, 是: true, 否: false };
+
+/**
+ * Validates the text fields of a multipart form with the TypeBox schema that documents it (Fastify
+ * cannot validate a streamed body, so the route switches its validator off and calls this after
+ * receiveUpload). Text is converted as Fastify converts a query string ("2019" → 2019, "true"/"1" →
+ * true; yes/no and 是/否 too); an empty field counts as absent. `leftOut` names the file and the
+ * fields a service checks with codes of its own (a county code is 422 county-code-invalid there, as
+ * for the command line). The first field that breaks the schema is answered 400 request-invalid.
+ */
+export function formValidator<T extends TProperties, K extends keyof T & string>(form: TObject<T>, leftOut: readonly K[]) {
+  const schema = Type.Omit(form, leftOut) as unknown as TObject;
+  const properties = schema.properties as Record<string, TSchema>;
+  const check = Compile(schema);
+  return (fields: Record<string, string>): Omit<Static<TObject<T>>, K> => {
+    const input: Record<string, unknown> = {};
+    for (const [name, text] of Object.entries(fields)) {
+      if (text === '' || leftOut.includes(name as K)) continue;
+      const boolean = (properties[name] as { type?: string } | undefined)?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
+      input[name] = boolean ?? text;
+    }
+    const value = Value.Default(schema, Value.Convert(schema, input)) as Record<string, unknown>;
+    const error = check.Errors(value)[0];
+    if (error) {
+      const missing = (error.params as { requiredProperties?: string[] }).requiredProperties;
+      const field = missing?.[0] ?? error.instancePath.split('/')[1] ?? '';
+      const detail = missing ? `缺少参数${field}` : `参数${field}应为${expected(properties[field])}，实际为“${fields[field] ?? ''}”`;
+      throw new Problem(400, 'request-invalid', 'Invalid form field', detail, { field });
+    }
+    return value as Omit<Static<TObject<T>>, K>;
+  };
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { crossingsRefusal } from '../domain/geometry/bounds.js';
 import { Problem } from '../http/problem.js';
 import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
-import { addRejects, invalidStagedPolygons } from './staging-geometry-repository.js';
+import { invalidStagedPolygons } from '../gdal/staging-repository.js';
+import { addRejects } from './repository.js';
 
 /** The reason code of a polygon rejected rather than repaired; collectRepairs skips these. */
 export const UNREPAIRABLE = 'geometry-too-complex';

@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { isUuid } from '../http/schemas.js';
+import { dropStaging } from '../gdal/staging-repository.js';
 import { ident } from '../db/pool.js';
 import type { LayerKind } from '../layers/specs.js';
 import type { ProblemBody } from '../http/problem.js';
-import type { StagingColumn } from './validation-sql.js';
 
 export type ImportState = 'queued' | 'running' | 'succeeded' | 'refused' | 'failed';
 
@@ -52,11 +53,8 @@ type Db = pg.Pool | pg.PoolClient;
 
 const JOB_COLUMNS = '*';
 
-/** Staging tables of an import share a short prefix so one statement can find and drop them. */
-export const stagingName = (jobId: string, part: 'src' | 'rej' | 'fix'): string => `imp_${jobId.replace(/-/g, '').slice(0, 16)}_${part}`;
-
 export async function getJob(db: Db, id: string): Promise<ImportJobRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined; // not an id: absent, not a cast error
   const { rows } = await db.query<ImportJobRow>(`SELECT ${JOB_COLUMNS} FROM public.import_job WHERE id = $1`, [id]);
   return rows[0];
 }
@@ -149,25 +147,6 @@ export async function finishJob(
     [id, state, f.error ?? null, f.imported ?? null, f.rejected ?? null, f.repaired ?? null,
       f.repairedAreaChange ?? null, f.partitionTable ?? null, f.replaces ?? null, f.timings ?? null],
   );
-}
-
-/** Rows GDAL's COPY into a staging table has sent so far (PostgreSQL's own progress view). */
-export async function stagingCopyProgress(db: Db, table: string): Promise<number | undefined> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT tuples_processed::bigint AS n FROM pg_stat_progress_copy
-      WHERE relid = to_regclass('staging.' || quote_ident($1))`,
-    [table],
-  );
-  return rows[0]?.n;
-}
-
-export async function stagingColumns(db: Db, table: string): Promise<StagingColumn[]> {
-  const { rows } = await db.query<{ name: string; data_type: string }>(
-    `SELECT column_name AS name, data_type FROM information_schema.columns
-      WHERE table_schema = 'staging' AND table_name = $1 ORDER BY ordinal_position`,
-    [table],
-  );
-  return rows.map((r) => ({ name: r.name, dataType: r.data_type }));
 }
 
 /** Evaluates every rule on every staged feature once; failures land in a small side table. */
@@ -272,15 +251,6 @@ export async function supersede(client: pg.PoolClient, oldId: string, newId: str
   await client.query(`UPDATE public.import_job SET superseded_by = $2, partition_table = NULL WHERE id = $1`, [oldId, newId]);
 }
 
-export async function dropStaging(db: Db, jobId: string): Promise<void> {
-  const prefix = stagingName(jobId, 'src').replace(/_src$/, '');
-  const { rows } = await db.query<{ t: string }>(
-    `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'staging' AND tablename LIKE $1 || '\\_%'`,
-    [prefix],
-  );
-  for (const r of rows) await db.query(`DROP TABLE IF EXISTS staging.${ident(r.t)} CASCADE`);
-}
-
 /** A live worker process holds pg_advisory_lock(WORKER_LOCK_CLASS, hashtext(worker_id)) on its own session. */
 export const WORKER_LOCK_CLASS = 7_361_124;
 
@@ -324,19 +294,50 @@ export async function failInterrupted(db: Db, problem: ProblemBody): Promise<str
   return rows.map((r) => r.id);
 }
 
-export async function listRejects(db: Db, jobId: string, limit: number, offset: number) {
-  const { rows } = await db.query<{ fid: number; bsm: string | null; reasons: unknown }>(
+export interface RejectRow {
+  fid: number;
+  bsm: string | null;
+  reasons: { code: string; field: string | null; value: unknown; message: string }[];
+}
+
+export async function listRejects(db: Db, jobId: string, limit: number, offset: number): Promise<RejectRow[]> {
+  const { rows } = await db.query<RejectRow>(
     `SELECT fid, bsm, reasons FROM public.import_reject WHERE import_id = $1 ORDER BY fid LIMIT $2 OFFSET $3`,
     [jobId, limit, offset],
   );
   return rows;
 }
 
-export async function listRepairs(db: Db, jobId: string, limit: number, offset: number) {
-  const { rows } = await db.query(
+export interface RepairRow {
+  fid: number;
+  bsm: string | null;
+  reason: string;
+  areaBeforeM2: number | null;
+  areaAfterM2: number | null;
+}
+
+export async function listRepairs(db: Db, jobId: string, limit: number, offset: number): Promise<RepairRow[]> {
+  const { rows } = await db.query<RepairRow>(
     `SELECT fid, bsm, reason, area_before_m2::float8 AS "areaBeforeM2", area_after_m2::float8 AS "areaAfterM2"
        FROM public.import_repair WHERE import_id = $1 ORDER BY fid LIMIT $2 OFFSET $3`,
     [jobId, limit, offset],
   );
   return rows;
+}
+
+/**
+ * Adds features to an import's rejects table (fid, bsm, reasons) with one reason; a feature
+ * already rejected for something else keeps its reasons and gains this one.
+ */
+export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<number> {
+  if (fids.length === 0) return 0;
+  // Returns how many features were not rejected before (xmax = 0: inserted, not updated).
+  const { rows } = await db.query<{ inserted: boolean }>(
+    `INSERT INTO staging.${ident(rejectsTable)} (fid, bsm, reasons)
+     SELECT s.ogc_fid, ${idExpr}, jsonb_build_array($2::jsonb) FROM staging.${ident(sourceTable)} s WHERE s.ogc_fid = ANY($1::int[])
+     ON CONFLICT (fid) DO UPDATE SET reasons = staging.${ident(rejectsTable)}.reasons || EXCLUDED.reasons
+     RETURNING (xmax = 0) AS inserted`,
+    [fids, JSON.stringify(reason)],
+  );
+  return rows.filter((r) => r.inserted).length;
 }

@@ -1,47 +1,18 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { Problem, notFound } from '../http/problem.js';
-import { parseBoolean, receiveUpload } from '../http/multipart-upload.js';
-import { isLayerKind } from '../layers/specs.js';
-import * as repo from './repository.js';
-import { ImportForm, ImportJobView, Paging, ProblemSchema, RejectView } from './schemas.js';
-import type { ImportRequest, ImportService } from './service.js';
-import { importJobView } from './view.js';
-import { PERMISSIONS, countyFieldInScope, requireCounty, requireRole, requireUser } from '../auth/plugin.js';
-import { withScope } from '../auth/scope.js';
-import { CountyCode, IdParams, Year } from '../http/schemas.js';
+import { formValidator, receiveUpload } from '../http/multipart-upload.js';
+import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, ProblemSchema, RejectList, RepairList } from './schemas.js';
+import { importJob, importRejects, importRepairs, listImports, type ImportService } from './service.js';
+import { importJobView, rejectListView, repairListView } from './view.js';
+import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
+import { IdParams } from '../http/schemas.js';
 
-function parseForm(fields: Record<string, string>, sourceName: string): ImportRequest {
-  const layer = fields.layer ?? '';
-  if (!isLayerKind(layer)) {
-    throw new Problem(400, 'request-invalid', 'Invalid layer', `参数layer应为dltb（地类图斑）、ldxb（一张图小班）或xzq（行政区），实际为“${layer}”`);
-  }
-  const county = fields.county ?? '';
-  const yearText = fields.year ?? '';
-  if (!/^\d{4}$/.test(yearText)) throw new Problem(400, 'request-invalid', 'Invalid year', `参数year应为四位年份，实际为“${yearText}”`);
-  const onRejects = fields.onRejects || 'refuse';
-  if (onRejects !== 'refuse' && onRejects !== 'keep') {
-    throw new Problem(400, 'request-invalid', 'Invalid onRejects', `参数onRejects应为refuse或keep，实际为“${onRejects}”`);
-  }
-  return {
-    layer,
-    county,
-    year: Number(yearText),
-    sourceName,
-    options: {
-      layerName: fields.layerName || undefined,
-      encoding: fields.encoding || undefined,
-      onRejects,
-      repairGeometry: parseBoolean(fields.repairGeometry, 'repairGeometry'),
-      replace: parseBoolean(fields.replace, 'replace'),
-      dropZ: parseBoolean(fields.dropZ, 'dropZ'),
-    },
-  };
-}
+// The county is checked by the service (422 county-code-invalid, as for the command line).
+const importForm = formValidator(ImportForm, ['file', 'county']);
 
 export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportService; config: Config }> = async (
   fastify,
@@ -64,19 +35,33 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       },
       // Token and role are checked in onRequest, before a byte of the upload is read.
       config: { roles: PERMISSIONS.importLayers, action: '导入调查图层' },
-      // The body is a multipart stream read below; the schema documents it for OpenAPI.
+      // The body is a multipart stream: its fields are validated with ImportForm once received.
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
-      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes, countyFieldInScope(requireUser(req)));
+      const user = requireUser(req);
+      const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes, countyFieldInScope(user));
       try {
-        const request = parseForm(fields, file.name);
-        // The import pipeline writes partitions (system context): the county is checked here.
-        const user = requireUser(req);
-        requireRole(user, PERMISSIONS.importLayers, '导入调查图层');
-        if (/^\d{6}$/.test(request.county)) requireCounty(user, request.county);
-        request.requestedBy = user.login;
-        const { job, duplicate } = await imports.submit(request, file.path, file.sha256);
+        const form = importForm(fields);
+        const { job, duplicate } = await imports.submitFor(
+          user,
+          {
+            layer: form.layer,
+            county: fields.county ?? '',
+            year: form.year,
+            sourceName: file.name,
+            options: {
+              layerName: form.layerName,
+              encoding: form.encoding,
+              onRejects: form.onRejects ?? 'refuse',
+              repairGeometry: form.repairGeometry ?? false,
+              replace: form.replace ?? false,
+              dropZ: form.dropZ ?? false,
+            },
+          },
+          file.path,
+          file.sha256,
+        );
         const view = { ...importJobView(job), duplicate };
         return reply
           .status(duplicate ? 200 : 202)
@@ -90,96 +75,33 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
 
   app.get(
     '/imports',
-    {
-      schema: {
-        tags: ['imports'],
-        summary: '导入记录列表',
-        querystring: Type.Intersect([
-          Type.Object({
-            county: Type.Optional(CountyCode()),
-            layer: Type.Optional(Type.String()),
-            year: Type.Optional(Year()),
-            state: Type.Optional(Type.String()),
-          }),
-          Paging,
-        ]),
-        response: { 200: Type.Object({ items: Type.Array(ImportJobView) }), ...problems },
-      },
-    },
-    async (req) => {
-      const rows = await withScope(pool, requireUser(req), (tx) => repo.listJobs(tx.client, req.query));
-      return { items: rows.map((r) => importJobView(r)) };
-    },
+    { schema: { tags: ['imports'], summary: '导入记录列表', querystring: ImportListQuery, response: { 200: ImportList, ...problems } } },
+    async (req) => ({ items: (await listImports(pool, requireUser(req), req.query)).map((r) => importJobView(r)) }),
   );
-
-  const ById = IdParams;
-  // Reads run in the user's scope: another county's import is not found (row-level security).
-  const load = async (db: pg.PoolClient, id: string) => {
-    const job = await repo.getJob(db, id);
-    if (!job) throw notFound('导入记录', id);
-    return job;
-  };
 
   app.get(
     '/imports/:id',
-    { schema: { tags: ['imports'], summary: '导入状态、进度、计数与错误', params: ById, response: { 200: ImportJobView, ...problems } } },
-    async (req) => importJobView(await withScope(pool, requireUser(req), (tx) => load(tx.client, req.params.id))),
+    { schema: { tags: ['imports'], summary: '导入状态、进度、计数与错误', params: IdParams, response: { 200: ImportJobView, ...problems } } },
+    async (req) => importJobView(await importJob(pool, requireUser(req), req.params.id)),
   );
 
   app.get(
     '/imports/:id/rejects',
     {
-      schema: {
-        tags: ['imports'],
-        summary: '未通过检查的要素（标识码与原因）',
-        params: ById,
-        querystring: Paging,
-        response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(RejectView) }), ...problems },
-      },
+      schema: { tags: ['imports'], summary: '未通过检查的要素（标识码与原因）', params: IdParams, querystring: Paging, response: { 200: RejectList, ...problems } },
     },
-    async (req) =>
-      withScope(pool, requireUser(req), async (tx) => {
-        const job = await load(tx.client, req.params.id);
-        const items = await repo.listRejects(tx.client, job.id, req.query.limit, req.query.offset);
-        return { total: job.rejected_count ?? items.length, items: items as never };
-      }),
+    async (req) => {
+      const { job, items } = await importRejects(pool, requireUser(req), req.params.id, req.query);
+      return rejectListView(job, items);
+    },
   );
 
   app.get(
     '/imports/:id/repairs',
-    {
-      schema: {
-        tags: ['imports'],
-        summary: '已修复的几何及面积变化',
-        params: ById,
-        querystring: Paging,
-        response: {
-          200: Type.Object({
-            total: Type.Integer(),
-            areaChangeM2: Type.Union([Type.Number(), Type.Null()]),
-            items: Type.Array(
-              Type.Object({
-                fid: Type.Integer(),
-                bsm: Type.Union([Type.String(), Type.Null()]),
-                reason: Type.String(),
-                areaBeforeM2: Type.Union([Type.Number(), Type.Null()]),
-                areaAfterM2: Type.Union([Type.Number(), Type.Null()]),
-              }),
-            ),
-          }),
-          ...problems,
-        },
-      },
+    { schema: { tags: ['imports'], summary: '已修复的几何及面积变化', params: IdParams, querystring: Paging, response: { 200: RepairList, ...problems } } },
+    async (req) => {
+      const { job, items } = await importRepairs(pool, requireUser(req), req.params.id, req.query);
+      return repairListView(job, items);
     },
-    async (req) =>
-      withScope(pool, requireUser(req), async (tx) => {
-        const job = await load(tx.client, req.params.id);
-        const items = await repo.listRepairs(tx.client, job.id, req.query.limit, req.query.offset);
-        return {
-          total: job.repaired_count ?? 0,
-          areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
-          items: items as never,
-        };
-      }),
   );
 };

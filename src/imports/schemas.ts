@@ -1,10 +1,11 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { CountyCode, Year } from '../http/schemas.js';
 
 export const LayerKindSchema = Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('xzq')], {
   description: 'dltb 三调地类图斑；ldxb 森林资源一张图小班；xzq 行政区',
 });
 
-/** Multipart form fields of an import upload (documented for OpenAPI; parsed by the route). */
+/** Multipart form fields of an import upload: documents the form for OpenAPI and validates it (http/multipart-upload.ts formValidator). */
 export const ImportForm = Type.Object({
   file: Type.String({ format: 'binary', description: '压缩的Shapefile（.zip）、压缩的.gdb、GeoPackage、GeoJSON或FlatGeobuf' }),
   layer: LayerKindSchema,
@@ -93,3 +94,35 @@ export const Paging = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
   offset: Type.Integer({ minimum: 0, maximum: 2147483647, default: 0 }),
 });
+
+export const ImportListQuery = Type.Intersect([
+  Type.Object({
+    county: Type.Optional(CountyCode()),
+    layer: Type.Optional(Type.String()),
+    year: Type.Optional(Year()),
+    state: Type.Optional(Type.String()),
+  }),
+  Paging,
+]);
+export type ImportListQueryT = Static<typeof ImportListQuery>;
+
+export const ImportList = Type.Object({ items: Type.Array(ImportJobView) });
+
+export const RejectList = Type.Object({ total: Type.Integer(), items: Type.Array(RejectView) });
+export type RejectListT = Static<typeof RejectList>;
+
+export const RepairView = Type.Object({
+  fid: Type.Integer(),
+  bsm: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  areaBeforeM2: Type.Union([Type.Number(), Type.Null()]),
+  areaAfterM2: Type.Union([Type.Number(), Type.Null()]),
+});
+export type RepairViewT = Static<typeof RepairView>;
+
+export const RepairList = Type.Object({
+  total: Type.Integer(),
+  areaChangeM2: Type.Union([Type.Number(), Type.Null()]),
+  items: Type.Array(RepairView),
+});
+export type RepairListT = Static<typeof RepairList>;

@@ -5,16 +5,21 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { prepareWorkDir } from '../work-dir.js';
-import { Problem, badInput, conflict } from '../http/problem.js';
+import { withTransaction } from '../db/pool.js';
+import { Problem, badInput, conflict, notFound } from '../http/problem.js';
 import { LAYER_SPECS, type LayerKind } from '../layers/specs.js';
 import { isCountyCode } from '../domain/ownership.js';
-import { inspectLayer } from './inspect.js';
-import { locateSource } from './source.js';
-import { stageLayer } from './stage.js';
+import { inspectLayer } from '../gdal/inspect.js';
+import { locateSource } from '../gdal/source.js';
+import { stageLayer } from '../gdal/stage.js';
 import { buildValidationSql } from './validation-sql.js';
 import { rejectUnrepairable, UNREPAIRABLE } from './repair-guard.js';
+import * as staging from '../gdal/staging-repository.js';
+import { PERMISSIONS, requireCounty, requireRole } from '../auth/plugin.js';
+import { withScope, type AuthUser } from '../auth/scope.js';
 import * as repo from './repository.js';
-import type { ImportJobRow, ImportOptions } from './repository.js';
+import type { ImportJobRow, ImportOptions, RejectRow, RepairRow } from './repository.js';
+import type { ImportListQueryT } from './schemas.js';
 
 export interface ImportRequest {
   layer: LayerKind;
@@ -124,6 +129,16 @@ export class ImportService {
   }
 
   /**
+   * A user's upload: the role and the county's jurisdiction are checked here, because the import
+   * pipeline writes partitions in the system context.
+   */
+  async submitFor(user: AuthUser, req: ImportRequest, uploadPath: string, sha256: string): Promise<SubmitResult> {
+    requireRole(user, PERMISSIONS.importLayers, '导入调查图层');
+    if (/^\d{6}$/.test(req.county)) requireCounty(user, req.county);
+    return this.submit({ ...req, requestedBy: user.login }, uploadPath, sha256);
+  }
+
+  /**
    * Accepts a file for import. The file at uploadPath is moved into the import's work folder.
    * Answers at once with a duplicate, a conflict, or a problem; otherwise queues the import.
    */
@@ -209,9 +224,9 @@ export class ImportService {
 
   private async run(job: ImportJobRow, located: Awaited<ReturnType<typeof locateSource>>, layerName: string, epsg: number, workDir: string): Promise<void> {
     const spec = LAYER_SPECS[job.layer];
-    const src = repo.stagingName(job.id, 'src');
-    const rej = repo.stagingName(job.id, 'rej');
-    const fix = repo.stagingName(job.id, 'fix');
+    const src = staging.stagingName(job.id, 'src');
+    const rej = staging.stagingName(job.id, 'rej');
+    const fix = staging.stagingName(job.id, 'fix');
     const opts = job.options;
     const timings: Record<string, number> = {};
     let t0 = performance.now();
@@ -224,7 +239,7 @@ export class ImportService {
       await repo.setProgress(this.pool, job.id, 'loading', 0.01);
       const total = Math.max(1, job.feature_count ?? 1);
       const poll = setInterval(() => {
-        void repo
+        void staging
           .stagingCopyProgress(this.pool, src)
           .then((n) => n !== undefined && this.progress(job.id, 'loading', 0.01 + 0.59 * Math.min(1, n / total)))
           .catch(() => {});
@@ -236,7 +251,7 @@ export class ImportService {
       }
       lap('loading');
       await repo.setProgress(this.pool, job.id, 'validating', 0.6);
-      const columns = await repo.stagingColumns(this.pool, src);
+      const columns = await staging.stagingColumns(this.pool, src);
       const v = buildValidationSql(spec, src, columns, { countyCode: job.county_code, repair: opts.repairGeometry });
       let rejected = await repo.collectRejects(this.pool, rej, v.rejectsSelect, v.params);
       let repaired = { count: 0, areaChange: 0 };
@@ -264,9 +279,8 @@ export class ImportService {
       }
 
       this.progress(job.id, 'writing', 0.75);
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      // All or nothing: the partition swap, the rejects and the job's outcome commit together.
+      await withTransaction(this.pool, async (client) => {
         await repo.lockLayerYear(client, job.layer, job.county_code, job.survey_year);
         const current = await repo.currentJob(client, job.layer, job.county_code, job.survey_year);
         if (current && !opts.replace) {
@@ -297,13 +311,7 @@ export class ImportService {
           replaces: current?.id,
         });
         await this.hooks.beforeCommit?.(job);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     } catch (err) {
       const problem =
         err instanceof Problem
@@ -312,8 +320,38 @@ export class ImportService {
       await repo.finishJob(this.pool, job.id, 'failed', { error: problem.toBody(), timings }).catch(() => {});
     } finally {
       this.progressWriters.delete(job.id);
-      await repo.dropStaging(this.pool, job.id).catch(() => {});
+      await staging.dropStaging(this.pool, job.id).catch(() => {});
       await rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
   }
+}
+
+// Reads run in the user's scope: another county's import is not found (row-level security).
+
+export async function listImports(pool: pg.Pool, user: AuthUser, q: ImportListQueryT): Promise<ImportJobRow[]> {
+  return withScope(pool, user, (tx) => repo.listJobs(tx.client, q));
+}
+
+async function loadJob(db: pg.PoolClient, id: string): Promise<ImportJobRow> {
+  const job = await repo.getJob(db, id);
+  if (!job) throw notFound('导入记录', id);
+  return job;
+}
+
+export async function importJob(pool: pg.Pool, user: AuthUser, id: string): Promise<ImportJobRow> {
+  return withScope(pool, user, (tx) => loadJob(tx.client, id));
+}
+
+export async function importRejects(pool: pg.Pool, user: AuthUser, id: string, page: { limit: number; offset: number }): Promise<{ job: ImportJobRow; items: RejectRow[] }> {
+  return withScope(pool, user, async (tx) => {
+    const job = await loadJob(tx.client, id);
+    return { job, items: await repo.listRejects(tx.client, job.id, page.limit, page.offset) };
+  });
+}
+
+export async function importRepairs(pool: pg.Pool, user: AuthUser, id: string, page: { limit: number; offset: number }): Promise<{ job: ImportJobRow; items: RepairRow[] }> {
+  return withScope(pool, user, async (tx) => {
+    const job = await loadJob(tx.client, id);
+    return { job, items: await repo.listRepairs(tx.client, job.id, page.limit, page.offset) };
+  });
 }

@@ -2,13 +2,8 @@ import { allLandClasses } from '../domain/land-classes.js';
 import { QSXZ } from '../domain/ownership.js';
 import { ident } from '../db/pool.js';
 import type { FieldRule, FieldSpec, LayerSpec } from '../layers/specs.js';
+import type { StagingColumn } from '../gdal/staging-repository.js';
 
-/** A column of the staging table as GDAL created it. */
-export interface StagingColumn {
-  name: string;
-  /** information_schema data_type, e.g. 'character varying', 'double precision', 'integer'. */
-  dataType: string;
-}
 
 const NUMERIC_TYPES = new Set(['double precision', 'real', 'integer', 'bigint', 'smallint', 'numeric']);
 const NUMERIC_RE = `'^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d{1,2})?\\s*$'`;

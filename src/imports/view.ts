@@ -1,6 +1,6 @@
 import { LAYER_SPECS } from '../layers/specs.js';
-import type { ImportJobRow } from './repository.js';
-import type { ImportJobViewT } from './schemas.js';
+import type { ImportJobRow, RejectRow, RepairRow } from './repository.js';
+import type { ImportJobViewT, RejectListT, RepairListT } from './schemas.js';
 import { PHASE_LABELS } from './service.js';
 
 const STATE_LABELS: Record<string, string> = {
@@ -51,5 +51,19 @@ export function importJobView(row: ImportJobRow, prefix = '/api/v1'): ImportJobV
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
     links: { self, rejects: `${self}/rejects`, repairs: `${self}/repairs` },
+  };
+}
+
+/** A page of an import's rejects; the total is the job's count (the page may be shorter). */
+export function rejectListView(job: ImportJobRow, items: RejectRow[]): RejectListT {
+  return { total: job.rejected_count ?? items.length, items };
+}
+
+/** A page of an import's repairs with the total area change they made. */
+export function repairListView(job: ImportJobRow, items: RepairRow[]): RepairListT {
+  return {
+    total: job.repaired_count ?? 0,
+    areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
+    items,
   };
 }

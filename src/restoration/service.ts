@@ -2,8 +2,9 @@ import type pg from 'pg';
 import { areaFigures, type AreaFigures } from '../domain/units.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
 import { badInput } from '../http/problem.js';
-import { officialAreaOfPlane, zoneOfEpsg } from '../candidates/plane-geometry.js';
+import { officialAreaOfPlane, zoneOfEpsg } from '../domain/area/plane-geometry.js';
 import * as repo from './repository.js';
+import { withScope, type AuthUser } from '../auth/scope.js';
 
 export interface RestorableQuery extends Omit<repo.RestorableFilter, 'year'> {
   year?: number;
@@ -18,8 +19,8 @@ export interface RestorablePolygon {
   township: string | null;
 }
 
-async function resolve(pool: pg.Pool | pg.PoolClient, q: RestorableQuery): Promise<{ filter: repo.RestorableFilter; zoneSrid: number }> {
-  const years = await repo.dltbYears(pool, q.county);
+async function resolve(db: pg.PoolClient, q: RestorableQuery): Promise<{ filter: repo.RestorableFilter; zoneSrid: number }> {
+  const years = await repo.dltbYears(db, q.county);
   if (years.length === 0) {
     throw badInput('survey-layers-missing', 'Survey layers not imported', `${q.county}县尚未导入三调地类图斑`);
   }
@@ -27,7 +28,7 @@ async function resolve(pool: pg.Pool | pg.PoolClient, q: RestorableQuery): Promi
   if (!years.includes(year)) {
     throw badInput('survey-year-not-imported', 'Survey year not imported', `${q.county}县${year}年地类图斑尚未导入（已导入：${years.join('、')}）`);
   }
-  return { filter: { ...q, year }, zoneSrid: (await surveyZoneEpsg(pool, q.county, year))! };
+  return { filter: { ...q, year }, zoneSrid: (await surveyZoneEpsg(db, q.county, year))! };
 }
 
 function measure(row: repo.MiningPolygonRow): RestorablePolygon {
@@ -42,11 +43,17 @@ export interface TownshipTotal {
   area: AreaFigures;
 }
 
+// Reads run in the user's scope, so row-level security stands behind the county check too.
+
 /** County totals of restorable mining land, by township (ZLDWDM's first 9 digits). */
-export async function restorableSummary(pool: pg.Pool | pg.PoolClient, q: RestorableQuery) {
-  const { filter, zoneSrid } = await resolve(pool, q);
-  const rows = await repo.miningPolygons(pool, filter, zoneSrid, { withGeometry: false });
-  const names = await repo.townshipNames(pool, q.county);
+export async function restorableSummary(pool: pg.Pool, user: AuthUser, q: RestorableQuery) {
+  return withScope(pool, user, (tx) => summaryOf(tx.client, q));
+}
+
+async function summaryOf(db: pg.PoolClient, q: RestorableQuery) {
+  const { filter, zoneSrid } = await resolve(db, q);
+  const rows = await repo.miningPolygons(db, filter, zoneSrid, { withGeometry: false });
+  const names = await repo.townshipNames(db, q.county);
   const byTownship = new Map<string | null, { parcels: number; m2: number }>();
   let parcels = 0;
   let m2 = 0;
@@ -70,14 +77,18 @@ export async function restorableSummary(pool: pg.Pool | pg.PoolClient, q: Restor
  * One page of restorable polygons in fid order. Polygons under the minimum area are skipped,
  * so the page is filled from further rows; `next` is the last fid examined.
  */
-export async function restorablePage(pool: pg.Pool | pg.PoolClient, q: RestorableQuery, page: { after?: number; limit: number }) {
-  const { filter, zoneSrid } = await resolve(pool, q);
+export async function restorablePage(pool: pg.Pool, user: AuthUser, q: RestorableQuery, page: { after?: number; limit: number }) {
+  return withScope(pool, user, (tx) => pageOf(tx.client, q, page));
+}
+
+async function pageOf(db: pg.PoolClient, q: RestorableQuery, page: { after?: number; limit: number }) {
+  const { filter, zoneSrid } = await resolve(db, q);
   const items: RestorablePolygon[] = [];
   let after = page.after;
   let exhausted = false;
   while (items.length < page.limit && !exhausted) {
     const want = page.limit - items.length;
-    const rows = await repo.miningPolygons(pool, filter, zoneSrid, { after, limit: want, withGeometry: true });
+    const rows = await repo.miningPolygons(db, filter, zoneSrid, { after, limit: want, withGeometry: true });
     if (rows.length < want) exhausted = true;
     for (const r of rows) {
       after = r.fid;

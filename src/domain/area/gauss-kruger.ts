@@ -27,7 +27,7 @@ const n6 = n5 * n;
 /** Rectifying radius: the length of a quarter meridian is A·π/2. */
 export const RECTIFYING_RADIUS = (CGCS2000_A / (1 + n)) * (1 + n2 / 4 + n4 / 64 + n6 / 256);
 
-// Coefficients are computed once; the series are summed by unrolled Clenshaw recurrences (one
+// Coefficients are computed once; the series are summed by Clenshaw recurrences (one
 // sin/cos pair per series instead of six, no allocation). This is the hot path of the area of
 // record, run for every densified vertex.
 
@@ -63,42 +63,33 @@ const D4 = (4279 / 630) * n4 - (332 / 35) * n5 - (399572 / 14175) * n6;
 const D5 = (4174 / 315) * n5 - (144838 / 6237) * n6;
 const D6 = (601676 / 22275) * n6;
 
-/** Σ_{k=1..6} c_k·sin(k·x) by Clenshaw, given s = sin x and c = cos x. */
-function sinSeries6(c1: number, c2: number, c3: number, c4: number, c5: number, c6: number, s: number, c: number): number {
+const A = Float64Array.of(A1, A2, A3, A4, A5, A6);
+const B = Float64Array.of(B1, B2, B3, B4, B5, B6);
+const C = Float64Array.of(C1, C2, C3, C4, C5, C6);
+const D = Float64Array.of(D1, D2, D3, D4, D5, D6);
+
+/**
+ * Σ_{k=1..6} c_k·sin(k·x) by Clenshaw, given s = sin x and c = cos x. `k` holds c_1..c_6 (a
+ * module-level array: no allocation per point).
+ */
+function sinSeries6(k: Float64Array, s: number, c: number): number {
   const t = 2 * c;
-  let b1 = c6;
+  let b1 = 0;
   let b2 = 0;
-  let b0 = t * b1 + c5;
-  b2 = b1;
-  b1 = b0;
-  b0 = t * b1 - b2 + c4;
-  b2 = b1;
-  b1 = b0;
-  b0 = t * b1 - b2 + c3;
-  b2 = b1;
-  b1 = b0;
-  b0 = t * b1 - b2 + c2;
-  b2 = b1;
-  b1 = b0;
-  b0 = t * b1 - b2 + c1;
-  return b0 * s;
+  for (let i = 5; i >= 0; i--) {
+    const b0 = t * b1 - b2 + k[i]!;
+    b2 = b1;
+    b1 = b0;
+  }
+  return b1 * s;
 }
 
 // Result of the complex series (re = Σ c sin kx cosh ky, im = Σ c cos kx sinh ky). Module-level
 // to avoid a tuple per point; callers are synchronous, so sharing is safe.
 const series = new Float64Array(2);
 
-/** Σ_{k=1..6} c_k·sin(k·z), z = x + iy, by complex Clenshaw. */
-function sinSeries6Complex(
-  c1: number,
-  c2: number,
-  c3: number,
-  c4: number,
-  c5: number,
-  c6: number,
-  x: number,
-  y: number,
-): void {
+/** Σ_{k=1..6} c_k·sin(k·z), z = x + iy, by complex Clenshaw; `k` holds c_1..c_6. */
+function sinSeries6Complex(k: Float64Array, x: number, y: number): void {
   const sx = Math.sin(x);
   const cx = Math.cos(x);
   const ey = Math.exp(y);
@@ -108,41 +99,23 @@ function sinSeries6Complex(
   // t = 2·cos z
   const tr = 2 * cx * chy;
   const ti = -2 * sx * shy;
-  let b1r = c6;
+  let b1r = 0;
   let b1i = 0;
   let b2r = 0;
   let b2i = 0;
-  let b0r = tr * b1r + c5;
-  let b0i = ti * b1r;
-  b2r = b1r;
-  b2i = b1i;
-  b1r = b0r;
-  b1i = b0i;
-  b0r = tr * b1r - ti * b1i - b2r + c4;
-  b0i = tr * b1i + ti * b1r - b2i;
-  b2r = b1r;
-  b2i = b1i;
-  b1r = b0r;
-  b1i = b0i;
-  b0r = tr * b1r - ti * b1i - b2r + c3;
-  b0i = tr * b1i + ti * b1r - b2i;
-  b2r = b1r;
-  b2i = b1i;
-  b1r = b0r;
-  b1i = b0i;
-  b0r = tr * b1r - ti * b1i - b2r + c2;
-  b0i = tr * b1i + ti * b1r - b2i;
-  b2r = b1r;
-  b2i = b1i;
-  b1r = b0r;
-  b1i = b0i;
-  b0r = tr * b1r - ti * b1i - b2r + c1;
-  b0i = tr * b1i + ti * b1r - b2i;
+  for (let i = 5; i >= 0; i--) {
+    const b0r = tr * b1r - ti * b1i - b2r + k[i]!;
+    const b0i = tr * b1i + ti * b1r - b2i;
+    b2r = b1r;
+    b2i = b1i;
+    b1r = b0r;
+    b1i = b0i;
+  }
   // × sin z
   const szr = sx * chy;
   const szi = cx * shy;
-  series[0] = b0r * szr - b0i * szi;
-  series[1] = b0r * szi + b0i * szr;
+  series[0] = b1r * szr - b1i * szi;
+  series[1] = b1r * szi + b1i * szr;
 }
 
 /**
@@ -159,7 +132,7 @@ export function gkInverseRadInto(
 ): void {
   const xi = (northing - falseNorthing) / RECTIFYING_RADIUS;
   const eta = (easting - falseEasting) / RECTIFYING_RADIUS;
-  sinSeries6Complex(B1, B2, B3, B4, B5, B6, 2 * xi, 2 * eta);
+  sinSeries6Complex(B, 2 * xi, 2 * eta);
   const xip = xi - (series[0] as number);
   const etap = eta - (series[1] as number);
   const ee = Math.exp(etap);
@@ -172,7 +145,7 @@ export function gkInverseRadInto(
   const ch2 = 1 + shEta * shEta;
   const chi = Math.atan2(sXi, r);
   out[0] = lon0 + Math.atan2(shEta, cXi);
-  out[1] = chi + sinSeries6(D1, D2, D3, D4, D5, D6, (2 * sXi * r) / ch2, (r2 - sXi * sXi) / ch2);
+  out[1] = chi + sinSeries6(D, (2 * sXi * r) / ch2, (r2 - sXi * sXi) / ch2);
 }
 
 /** Forward projection into `out` as [easting, northing]; lon, lat, lon0 in RADIANS. */
@@ -189,13 +162,13 @@ export function gkForwardRadInto(
   else if (lam < -Math.PI) lam += 2 * Math.PI;
   const sPhi = Math.sin(lat);
   const cPhi = Math.cos(lat);
-  const chi = lat + sinSeries6(C1, C2, C3, C4, C5, C6, 2 * sPhi * cPhi, cPhi * cPhi - sPhi * sPhi);
+  const chi = lat + sinSeries6(C, 2 * sPhi * cPhi, cPhi * cPhi - sPhi * sPhi);
   const sChi = Math.sin(chi);
   const cChi = Math.cos(chi);
   const cLamChi = cChi * Math.cos(lam);
   const xip = Math.atan2(sChi, cLamChi);
   const etap = Math.asinh((cChi * Math.sin(lam)) / Math.sqrt(sChi * sChi + cLamChi * cLamChi));
-  sinSeries6Complex(A1, A2, A3, A4, A5, A6, 2 * xip, 2 * etap);
+  sinSeries6Complex(A, 2 * xip, 2 * etap);
   out[0] = falseEasting + RECTIFYING_RADIUS * (etap + (series[1] as number));
   out[1] = falseNorthing + RECTIFYING_RADIUS * (xip + (series[0] as number));
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { unsafeEntryReason } from '../../../src/imports/archive.js';
-import { geometryTypeParts } from '../../../src/imports/inspect.js';
-import { gdalPgConnection } from '../../../src/imports/stage.js';
-import { safeStem } from '../../../src/imports/source.js';
+import { unsafeEntryReason } from '../../../src/gdal/archive.js';
+import { geometryTypeParts } from '../../../src/gdal/inspect.js';
+import { gdalPgConnection } from '../../../src/gdal/stage.js';
+import { safeStem } from '../../../src/gdal/source.js';
 import { buildValidationSql } from '../../../src/imports/validation-sql.js';
 import { DLTB, XZQ } from '../../../src/layers/specs.js';
 

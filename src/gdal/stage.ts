@@ -1,5 +1,5 @@
 import gdal from 'gdal-async';
-import { openUploadAsync } from '../gdal/open-upload.js';
+import { openUploadAsync } from './open-upload.js';
 import { badInput } from '../http/problem.js';
 import type { LocatedSource } from './source.js';
 
@@ -65,5 +65,39 @@ export async function stageLayer(located: LocatedSource, opts: StageOptions): Pr
     throw badInput('file-corrupt', 'File could not be read completely', `读取文件时出错，文件可能已损坏或被截断：${msg}`);
   } finally {
     ds.close();
+  }
+}
+
+export interface StagedOutput {
+  databaseUrl: string;
+  /** Scratch table in schema staging that the SQL reads. */
+  table: string;
+  sql: string;
+  /** File or folder GDAL writes. */
+  target: string;
+  driver: string;
+  layerName: string;
+  epsg: number;
+  creationOptions: string[];
+}
+
+/**
+ * Writes the result of a SELECT over a staging table to a file with GDAL, streaming (never the
+ * whole layer in Node's memory), off the event loop.
+ */
+export async function writeStagedLayer(o: StagedOutput): Promise<void> {
+  const src = await gdal.openAsync(`${gdalPgConnection(o.databaseUrl)} tables=staging.${o.table}`, 'r', ['PostgreSQL']);
+  try {
+    const out = await gdal.vectorTranslateAsync(o.target, src, [
+      '-f', o.driver,
+      '-sql', o.sql,
+      '-nln', o.layerName,
+      '-nlt', 'MULTIPOLYGON',
+      '-a_srs', `EPSG:${o.epsg}`,
+      ...o.creationOptions.flatMap((c) => ['-lco', c]),
+    ]);
+    out.close();
+  } finally {
+    src.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Geometry, MultiPolygon as GjMultiPolygon, Position } from 'geojson';
-import { officialAreaGkMulti } from '../domain/area/ellipsoidal-area.js';
-import { gkToGeographic, type GaussKrugerZone } from '../domain/area/gauss-kruger.js';
-import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
+import { officialAreaGkMulti } from './ellipsoidal-area.js';
+import { gkToGeographic, type GaussKrugerZone } from './gauss-kruger.js';
+import { crsFromEpsg } from '../crs/cgcs2000-crs.js';
 
 /** The Gauss–Krüger zone of an EPSG code (4513–4554). */
 export function zoneOfEpsg(epsg: number): GaussKrugerZone {

@@ -1,6 +1,6 @@
 import { readdir, rename, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { assertJsonDepth, assertSafeName, assertUploadContent, formatOfName, sniffFormat, type UploadFormat } from '../gdal/open-upload.js';
+import { assertJsonDepth, assertSafeName, assertUploadContent, formatOfName, sniffFormat, type UploadFormat } from './open-upload.js';
 import { badInput } from '../http/problem.js';
 import { extractZip, isZipFile } from './archive.js';
 import { checkShapefileSet, decideDbfEncoding, type EncodingDecision } from './shapefile.js';

@@ -2,10 +2,50 @@ import type pg from 'pg';
 import { ident } from '../db/pool.js';
 
 /**
- * Reads of a staged layer (candidate upload or survey import) for the geometry bounds: cheap per-feature measures (no GEOS
- * work beyond reading coordinates), and the invalid polygons whose crossings are then counted.
+ * The staging schema, where GDAL copies an uploaded layer (stage.ts) for imports, candidate uploads
+ * and exports: table names, columns, copy progress, clean-up, and reads of the staged geometry for
+ * the bounds (cheap per-feature measures, no GEOS work beyond reading coordinates; the invalid
+ * polygons whose crossings are then counted).
  */
 type Db = pg.Pool | pg.PoolClient;
+
+/** A column of the staging table as GDAL created it. */
+export interface StagingColumn {
+  name: string;
+  /** information_schema data_type, e.g. 'character varying', 'double precision', 'integer'. */
+  dataType: string;
+}
+
+/** The staging table of a job (import, candidate upload, export): one prefix per job, so dropStaging finds them all. */
+export const stagingName = (jobId: string, part: 'src' | 'rej' | 'fix'): string => `imp_${jobId.replace(/-/g, '').slice(0, 16)}_${part}`;
+
+/** Rows GDAL's COPY into a staging table has sent so far (PostgreSQL's own progress view). */
+export async function stagingCopyProgress(db: Db, table: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT tuples_processed::bigint AS n FROM pg_stat_progress_copy
+      WHERE relid = to_regclass('staging.' || quote_ident($1))`,
+    [table],
+  );
+  return rows[0]?.n;
+}
+
+export async function stagingColumns(db: Db, table: string): Promise<StagingColumn[]> {
+  const { rows } = await db.query<{ name: string; data_type: string }>(
+    `SELECT column_name AS name, data_type FROM information_schema.columns
+      WHERE table_schema = 'staging' AND table_name = $1 ORDER BY ordinal_position`,
+    [table],
+  );
+  return rows.map((r) => ({ name: r.name, dataType: r.data_type }));
+}
+
+export async function dropStaging(db: Db, jobId: string): Promise<void> {
+  const prefix = stagingName(jobId, 'src').replace(/_src$/, '');
+  const { rows } = await db.query<{ t: string }>(
+    `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'staging' AND tablename LIKE $1 || '\\_%'`,
+    [prefix],
+  );
+  for (const r of rows) await db.query(`DROP TABLE IF EXISTS staging.${ident(r.t)} CASCADE`);
+}
 
 export interface StagedShapeRow {
   fid: number;
@@ -49,21 +89,4 @@ export async function invalidStagedPolygons(db: Db, table: string, fids?: number
     [fids ?? null],
   );
   return rows;
-}
-
-/**
- * Adds features to an import's rejects table (fid, bsm, reasons) with one reason; a feature
- * already rejected for something else keeps its reasons and gains this one.
- */
-export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<number> {
-  if (fids.length === 0) return 0;
-  // Returns how many features were not rejected before (xmax = 0: inserted, not updated).
-  const { rows } = await db.query<{ inserted: boolean }>(
-    `INSERT INTO staging.${ident(rejectsTable)} (fid, bsm, reasons)
-     SELECT s.ogc_fid, ${idExpr}, jsonb_build_array($2::jsonb) FROM staging.${ident(sourceTable)} s WHERE s.ogc_fid = ANY($1::int[])
-     ON CONFLICT (fid) DO UPDATE SET reasons = staging.${ident(rejectsTable)}.reasons || EXCLUDED.reasons
-     RETURNING (xmax = 0) AS inserted`,
-    [fids, JSON.stringify(reason)],
-  );
-  return rows.filter((r) => r.inserted).length;
 }

@@ -6,7 +6,7 @@ import {
   type CrsInfo,
 } from '../domain/crs/cgcs2000-crs.js';
 import { badInput } from '../http/problem.js';
-import { openUploadAsync } from '../gdal/open-upload.js';
+import { openUploadAsync } from './open-upload.js';
 import type { LocatedSource } from './source.js';
 
 export interface SourceCrs {

@@ -1,0 +1,29 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { AreaFiguresSchema } from '../candidates/schemas.js';
+import { CountyCode, Year } from '../http/schemas.js';
+
+export const LayerListQuery = Type.Object({ county: Type.Optional(CountyCode()) });
+
+export const LayerVersionView = Type.Object({
+  layer: Type.String(),
+  layerLabel: Type.String(),
+  countyCode: Type.String(),
+  surveyYear: Type.Integer(),
+  importId: Type.String(),
+  sourceName: Type.String(),
+  features: Type.Integer(),
+  crs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  importedAt: Type.String({ format: 'date-time' }),
+});
+export type LayerVersionViewT = Static<typeof LayerVersionView>;
+export const LayerList = Type.Object({ items: Type.Array(LayerVersionView) });
+
+export const CountyYearParams = Type.Object({ county: CountyCode(), year: Year() });
+
+export const LandClassTotals = Type.Object({
+  countyCode: Type.String(),
+  surveyYear: Type.Integer(),
+  total: Type.Object({ parcels: Type.Integer(), area: AreaFiguresSchema }),
+  items: Type.Array(Type.Object({ dlbm: Type.String(), dlmc: Type.Union([Type.String(), Type.Null()]), parcels: Type.Integer(), area: AreaFiguresSchema })),
+});
+export type LandClassTotalsT = Static<typeof LandClassTotals>;
