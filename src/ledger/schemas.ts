@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
+import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
+import { ProblemSchema } from '../imports/schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { XLSX_TYPE } from '../reports/tabular.js';
 
@@ -9,21 +10,21 @@ const Timestamp = Type.String({ format: 'date-time' });
 
 // ---------------------------------------------------------------- requests
 
-export const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM）或xlsx' }));
-export const FormatQuery = Type.Object({ format: Format });
-export const CountyParams = Type.Object({ county: CountyCode() });
-export const CountyYearParams = Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) });
-export const ProvinceQuery = Type.Object({ quotaYear: Type.Optional(Year()), format: Format });
-export const SubmitBody = Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDate('上报日期')) }));
+const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM）或xlsx' }));
+const FormatQuery = Type.Object({ format: Format });
+const CountyParams = Type.Object({ county: CountyCode() });
+const CountyYearParams = Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) });
+const ProvinceQuery = Type.Object({ quotaYear: Type.Optional(Year()), format: Format });
+const SubmitBody = Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDate('上报日期')) }));
 
-export const AuditQuery = Type.Object({
+const AuditQuery = Type.Object({
   parcelId: Type.Optional(Uuid()),
   county: Type.Optional(CountyCode()),
   table: Type.Optional(Type.String({ maxLength: 100 })),
   after: Type.Optional(SafeInteger({ minimum: 0 })),
   limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
 });
-export const ParcelAuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) });
+const ParcelAuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) });
 
 // ---------------------------------------------------------------- answers
 
@@ -41,7 +42,7 @@ const tableAnswer = <T extends TSchema>(json: T) => ({
 });
 
 /** One ledger line: a county's reserve of year N and its quota account for year N+1. */
-export const LedgerLine = Type.Object({
+const LedgerLine = Type.Object({
   countyCode: Type.String(),
   cityCode: Type.String(),
   reserveYear: Type.Integer(),
@@ -76,7 +77,7 @@ const EntryKind = Type.Union(
   { description: '下达、纳入统筹、统筹调入、统筹调出、使用、核查扣减、作废' },
 );
 
-export const CountyLedger = Type.Object({
+const CountyLedger = Type.Object({
   countyCode: Type.String(),
   pilotPeriod: PilotPeriodView,
   generatedAt: Timestamp,
@@ -121,7 +122,7 @@ export const CountyLedger = Type.Object({
 });
 export type CountyLedgerT = Static<typeof CountyLedger>;
 
-export const ProvinceSummary = Type.Object({
+const ProvinceSummary = Type.Object({
   scope: Type.String({ description: '管辖范围代码' }),
   quotaYear: Nullable(Type.Integer()),
   pilotPeriod: PilotPeriodView,
@@ -135,7 +136,7 @@ export type ProvinceSummaryT = Static<typeof ProvinceSummary>;
 
 const Counted = { parcels: Type.Integer(), area: QuotaAreaView };
 
-export const AnnualSummary = Type.Object({
+const AnnualSummary = Type.Object({
   countyCode: Type.String(),
   year: Type.Integer(),
   dueOn: DateText,
@@ -161,7 +162,7 @@ export const AnnualSummary = Type.Object({
 });
 export type AnnualSummaryT = Static<typeof AnnualSummary>;
 
-export const AnnualSummarySubmitted = Type.Object({
+const AnnualSummarySubmitted = Type.Object({
   id: Type.String({ format: 'uuid' }),
   countyCode: Type.String(),
   year: Type.Integer(),
@@ -171,7 +172,7 @@ export const AnnualSummarySubmitted = Type.Object({
   snapshot: AnnualSummary,
 });
 
-export const ForestStock = Type.Object({
+const ForestStock = Type.Object({
   countyCode: Type.String(),
   surveyForest: Nullable(Type.Object({ year: Type.Integer(), area: Nullable(QuotaAreaView), source: Type.String() })),
   years: Type.Array(
@@ -209,7 +210,35 @@ export const AuditLog = Type.Object({
   next: Nullable(Type.Integer({ description: '下一页：作为after参数传入' })),
 });
 
-export const CountyLedgerAnswer = tableAnswer(CountyLedger);
-export const ProvinceSummaryAnswer = tableAnswer(ProvinceSummary);
-export const AnnualSummaryAnswer = tableAnswer(AnnualSummary);
-export const ForestStockAnswer = tableAnswer(ForestStock);
+// ---------------------------------------------------------------- routes (what OpenAPI documents)
+
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+const tags = ['ledger'];
+
+/** A report route: its request, and its answer as JSON, CSV or XLSX (`tableAnswer`). */
+const reportRoute = <R extends { params?: TSchema; querystring: TSchema }, J extends TSchema>(summary: string, request: R, json: J, description?: string) => ({
+  tags,
+  summary,
+  ...(description ? { description } : {}),
+  ...request,
+  response: { 200: tableAnswer(json), ...problems },
+});
+
+export const CountyLedgerRoute = reportRoute(
+  '县级台账：储备年度、下达、统筹、使用、扣减、作废、结余（亩与公顷），JSON/CSV/XLSX',
+  { params: CountyParams, querystring: FormatQuery },
+  CountyLedger,
+  'XLSX含三张表：台账（按年度）、明细（每笔台账记录及其依据）、地块（储备库地块及下达批次）。CSV为台账表。',
+);
+export const ProvinceSummaryRoute = reportRoute('全省（或本市）汇总：各县储备、下达、统筹、使用、扣减、作废、结余，JSON/CSV/XLSX', { querystring: ProvinceQuery }, ProvinceSummary);
+export const AnnualSummaryRoute = reportRoute('县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX', { params: CountyYearParams, querystring: FormatQuery }, AnnualSummary);
+export const ForestStockRoute = reportRoute('林地保有量动态平衡：储备库补充林地与建设项目占用（按年度），JSON/CSV/XLSX', { params: CountyParams, querystring: FormatQuery }, ForestStock);
+export const SubmitAnnualSummaryRoute = {
+  tags,
+  summary: '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）',
+  params: CountyYearParams,
+  body: SubmitBody,
+  response: { 201: AnnualSummarySubmitted, ...problems },
+};
+export const AuditLogRoute = { tags, summary: '审计日志（只增不改）：每一项变更的操作人、时间与内容', querystring: AuditQuery, response: { 200: AuditLog, ...problems } };
+export const ParcelAuditLogRoute = { tags: ['procedure'], summary: '一个地块的审计日志', params: IdParams, querystring: ParcelAuditQuery, response: { 200: AuditLog, ...problems } };

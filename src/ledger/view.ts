@@ -16,7 +16,7 @@ import type { LedgerParcelRow } from './repository.js';
 import type { AnnualSummaryT, AuditLog, CountyLedgerT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
 import type { AnnualSummaryFigures, Exact, StockYear } from './service.js';
 
-export const KIND_LABELS: Record<EntryKind, string> = {
+const KIND_LABELS: Record<EntryKind, string> = {
   issued: '下达县级定额',
   pooled: '纳入省级统筹',
   'allocated-in': '省级统筹调入',
@@ -26,7 +26,7 @@ export const KIND_LABELS: Record<EntryKind, string> = {
   lapsed: '试点期满作废',
 };
 
-export const ROUNDING_NOTE =
+const ROUNDING_NOTE =
   '面积以地块椭球面积（0.01平方米）为准，台账按微亩（10⁻⁶亩）整数精确累计；500亩以精确值比较。显示时各数值分别由精确值四舍五入：亩、公顷保留4位小数，平方米保留2位小数，合计先精确求和再取整。';
 
 function line(county: string, quotaYear: number, e: Exact): LedgerLineT {
@@ -218,25 +218,34 @@ function areaColumns<T>(label: string, get: (r: T) => QuotaArea | null): Column<
   ];
 }
 
+/** 亩 and 公顷 columns for each figure named (figure → its label), in that order. */
+function figureColumns<T>(labels: { [K in keyof T]?: string }): Column<T>[] {
+  return (Object.entries(labels) as [keyof T, string][]).flatMap(([key, label]) => areaColumns<T>(label, (r) => r[key] as QuotaArea));
+}
+
+const LEDGER_FIGURES: { [K in keyof LedgerLineT]?: string } = {
+  countyReserve: '储备库面积',
+  provincialReserve: '其中省级储备库',
+  issuedBasis: '已下达依据面积',
+  issued: '下达县级定额',
+  pooled: '纳入省级统筹',
+  allocatedIn: '省级统筹调入',
+  allocatedOut: '省级统筹调出',
+  drawn: '已使用',
+  deducted: '核查扣减',
+  lapsed: '作废',
+  balance: '县级结余',
+  poolBalance: '省级统筹结余',
+};
+
 const ledgerColumns = (first: Column<LedgerLineT>[]): Column<LedgerLineT>[] => [
   ...first,
   { header: '入库地块数', value: (r) => r.reserveParcels },
-  ...areaColumns<LedgerLineT>('储备库面积', (r) => r.countyReserve),
-  ...areaColumns<LedgerLineT>('其中省级储备库', (r) => r.provincialReserve),
-  ...areaColumns<LedgerLineT>('已下达依据面积', (r) => r.issuedBasis),
-  ...areaColumns<LedgerLineT>('下达县级定额', (r) => r.issued),
-  ...areaColumns<LedgerLineT>('纳入省级统筹', (r) => r.pooled),
-  ...areaColumns<LedgerLineT>('省级统筹调入', (r) => r.allocatedIn),
-  ...areaColumns<LedgerLineT>('省级统筹调出', (r) => r.allocatedOut),
-  ...areaColumns<LedgerLineT>('已使用', (r) => r.drawn),
-  ...areaColumns<LedgerLineT>('核查扣减', (r) => r.deducted),
-  ...areaColumns<LedgerLineT>('作废', (r) => r.lapsed),
-  ...areaColumns<LedgerLineT>('县级结余', (r) => r.balance),
-  ...areaColumns<LedgerLineT>('省级统筹结余', (r) => r.poolBalance),
+  ...figureColumns(LEDGER_FIGURES),
 ];
 
 /** A report as tables: the file name (without extension) and its sheets. */
-export interface Tables {
+interface Tables {
   file: string;
   sheets: Sheet<any>[];
 }
@@ -322,11 +331,13 @@ export function forestStockTables(s: ForestStockT): Tables {
   type Row = ForestStockT['years'][number];
   const columns: Column<Row>[] = [
     { header: '年度', value: (r) => r.year },
-    ...areaColumns<Row>('储备库补充林地', (r) => r.addedByReserve),
-    ...areaColumns<Row>('出库（抽查不合格或灭失）', (r) => r.removedFromReserve),
-    ...areaColumns<Row>('建设项目占用', (r) => r.occupiedByProjects),
-    ...areaColumns<Row>('净变化', (r) => r.net),
-    ...areaColumns<Row>('累计净变化', (r) => r.cumulativeNet),
+    ...figureColumns<Row>({
+      addedByReserve: '储备库补充林地',
+      removedFromReserve: '出库（抽查不合格或灭失）',
+      occupiedByProjects: '建设项目占用',
+      net: '净变化',
+      cumulativeNet: '累计净变化',
+    }),
     { header: '动态平衡', value: (r) => (r.balanced ? '是' : '否') },
   ];
   return { file: `${s.countyCode}_林地保有量`, sheets: [{ name: '林地保有量', columns, rows: s.years }] };
