@@ -233,12 +233,7 @@ export const CountyLedgerRoute = reportRoute(
 export const ProvinceSummaryRoute = reportRoute('全省（或本市）汇总：各县储备、下达、统筹、使用、扣减、作废、结余，JSON/CSV/XLSX', { querystring: ProvinceQuery }, ProvinceSummary);
 export const AnnualSummaryRoute = reportRoute('县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX', { params: CountyYearParams, querystring: FormatQuery }, AnnualSummary);
 export const ForestStockRoute = reportRoute('林地保有量动态平衡：储备库补充林地与建设项目占用（按年度），JSON/CSV/XLSX', { params: CountyParams, querystring: FormatQuery }, ForestStock);
-export const SubmitAnnualSummaryRoute = {
-  tags,
-  summary: '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）',
-  params: CountyYearParams,
-  body: SubmitBody,
-  response: { 201: AnnualSummarySubmitted, ...problems },
-};
+const submitSummary = '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）';
+export const SubmitAnnualSummaryRoute = { tags, summary: submitSummary, params: CountyYearParams, body: SubmitBody, response: { 201: AnnualSummarySubmitted, ...problems } };
 export const AuditLogRoute = { tags, summary: '审计日志（只增不改）：每一项变更的操作人、时间与内容', querystring: AuditQuery, response: { 200: AuditLog, ...problems } };
 export const ParcelAuditLogRoute = { tags: ['procedure'], summary: '一个地块的审计日志', params: IdParams, querystring: ParcelAuditQuery, response: { 200: AuditLog, ...problems } };
