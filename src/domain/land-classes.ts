@@ -116,10 +116,14 @@ export function isLandClassCode(dlbm: string): boolean {
 /** The mining-land class that supplementary forest land must come from. */
 export const MINING_LAND = '0602';
 
-/** 林地 classes counted as forest land for the offset balance (DOMAIN.md §5), including K variants. */
+/**
+ * The DLBM codes counted as forest land for the offset balance (DOMAIN.md §5): 0301–0307 and their
+ * K (可调整) variants. One list, so SQL binds it (`= ANY($n)`) rather than restating the rule.
+ */
+export const FOREST_LAND_CODES: readonly string[] = ['0301', '0302', '0303', '0304', '0305', '0306', '0307'].flatMap((c) => [c, `${c}K`]);
+
 export function isForestLand(dlbm: string): boolean {
-  const base = dlbm.trim().toUpperCase().replace(/K$/, '');
-  return /^030[1-7]$/.test(base);
+  return FOREST_LAND_CODES.includes(dlbm.trim().toUpperCase());
 }
 
 export function allLandClasses(): LandClass[] {

@@ -3,7 +3,8 @@
  * nothing passes through a float. Every function takes a `Scoped` transaction (row-level security).
  */
 import type { Scoped } from '../auth/scope.js';
-import type { MicroMu } from '../domain/quota/five-hundred-mu.js';
+import type { MicroMu } from '../domain/units.js';
+import { isUuid } from '../http/schemas.js';
 
 export type Account = 'county' | 'pool';
 export type EntryKind = 'issued' | 'pooled' | 'allocated-in' | 'allocated-out' | 'drawn' | 'deducted' | 'lapsed';
@@ -41,8 +42,20 @@ export async function insertEntry(tx: Scoped, e: NewEntry): Promise<number> {
  * their entry locks (migrations/0011), which every writer's entry takes too.
  */
 export async function lockAccount(tx: Scoped, county: string, quotaYear: number): Promise<void> {
-  await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`quota:${county}:${quotaYear}`]);
+  await advisoryLock(tx, `quota:${county}:${quotaYear}`);
 }
+
+/** A transaction-scoped advisory lock on a text key (released at commit or rollback). */
+async function advisoryLock(tx: Scoped, key: string): Promise<void> {
+  await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+}
+
+/** One issuance at a time per county and reserve year (the rule reads what earlier batches gave). */
+export const lockIssuance = (tx: Scoped, county: string, reserveYear: number) => advisoryLock(tx, `issue:${county}:${reserveYear}`);
+/** One allocation round at a time per scope and quota year. */
+export const lockPoolRound = (tx: Scoped, prefix: string, quotaYear: number) => advisoryLock(tx, `pool:${prefix}:${quotaYear}`);
+/** One lapse per province and pilot period. */
+export const lockLapse = (tx: Scoped, province: string, periodEnd: number) => advisoryLock(tx, `lapse:${province}:${periodEnd}`);
 
 /** The balance of an account for a quota year: the sum of its entries. */
 export async function balance(tx: Scoped, county: string, account: Account, quotaYear: number): Promise<MicroMu> {
@@ -149,6 +162,35 @@ export async function countiesToIssue(tx: Scoped, reserveYear: number): Promise<
   return rows.map((r) => r.c);
 }
 
+export interface NewIssuance {
+  county: string;
+  reserveYear: number;
+  quotaYear: number;
+  batch: number;
+  reserve: MicroMu;
+  toCounty: MicroMu;
+  toPool: MicroMu;
+  rule: Record<string, unknown>;
+  issuedOn: string;
+}
+
+/** An issuance and the parcels it counted (each with its area of record and exact µ亩); its id. */
+export async function insertIssuance(tx: Scoped, i: NewIssuance, parcels: { id: string; area_m2: string; umu: MicroMu }[]): Promise<string> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.issuance (county_code, reserve_year, quota_year, batch, reserve_umu, county_umu, pooled_umu, rule, issued_on, issued_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [i.county, i.reserveYear, i.quotaYear, i.batch, i.reserve.toString(), i.toCounty.toString(), i.toPool.toString(), JSON.stringify(i.rule), i.issuedOn, tx.user.id],
+  );
+  const issuanceId = rows[0]!.id;
+  for (const p of parcels) {
+    await tx.client.query(
+      `INSERT INTO quota.issuance_parcel (issuance_id, parcel_id, county_code, area_m2, area_umu) VALUES ($1, $2, $3, $4, $5)`,
+      [issuanceId, p.id, i.county, p.area_m2, p.umu.toString()],
+    );
+  }
+  return issuanceId;
+}
+
 export interface IssuanceRow {
   id: string;
   county_code: string;
@@ -166,7 +208,7 @@ export interface IssuanceRow {
 }
 
 export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: number; id?: string }): Promise<IssuanceRow[]> {
-  if (f.id !== undefined && !/^[0-9a-f-]{36}$/i.test(f.id)) return [];
+  if (f.id !== undefined && !isUuid(f.id)) return [];
   const { rows } = await tx.client.query<Record<string, unknown>>(
     `SELECT i.id, i.county_code, i.reserve_year, i.quota_year, i.batch, i.reserve_umu::text AS reserve_umu, i.county_umu::text AS county_umu,
             i.pooled_umu::text AS pooled_umu, i.rule, i.issued_on::text AS issued_on, i.issued_by, i.issued_at,
@@ -184,8 +226,17 @@ export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: 
   }));
 }
 
-export async function issuanceParcels(tx: Scoped, issuanceId: string) {
-  const { rows } = await tx.client.query<{ parcel_id: string; parcel_no: string; area_m2: string; area_umu: string; state: string; reserve_year: number }>(
+export interface IssuanceParcelRow {
+  parcel_id: string;
+  parcel_no: string;
+  area_m2: string;
+  area_umu: string;
+  state: string;
+  reserve_year: number;
+}
+
+export async function issuanceParcels(tx: Scoped, issuanceId: string): Promise<IssuanceParcelRow[]> {
+  const { rows } = await tx.client.query<IssuanceParcelRow>(
     `SELECT ip.parcel_id, p.parcel_no, ip.area_m2::text AS area_m2, ip.area_umu::text AS area_umu, p.state, p.reserve_year
        FROM quota.issuance_parcel ip JOIN procedure.parcel p ON p.id = ip.parcel_id
       WHERE ip.issuance_id = $1 ORDER BY p.parcel_no, ip.parcel_id`,
@@ -204,7 +255,7 @@ export interface DrawRow {
   approval_no: string;
   approved_on: string;
   area_umu: MicroMu;
-  area_input: { unit: string; value: string };
+  area_input: { unit?: string; value?: string };
   use_started_on: string | null;
   recovered_on: string | null;
   recovery_note: string | null;
@@ -218,7 +269,7 @@ const DRAW_COLUMNS = `id, county_code, quota_year, project_name, approval_no, ap
 const drawRow = (r: Record<string, unknown>): DrawRow => ({ ...(r as unknown as DrawRow), area_umu: BigInt(r.area_umu as string) });
 
 export async function draws(tx: Scoped, f: { county?: string; id?: string; approvalNo?: string }): Promise<DrawRow[]> {
-  if (f.id !== undefined && !/^[0-9a-f-]{36}$/i.test(f.id)) return [];
+  if (f.id !== undefined && !isUuid(f.id)) return [];
   const { rows } = await tx.client.query(
     `SELECT ${DRAW_COLUMNS} FROM quota.draw
       WHERE ($1::text IS NULL OR county_code = $1) AND ($2::uuid IS NULL OR id = $2) AND ($3::text IS NULL OR approval_no = $3)
@@ -338,24 +389,46 @@ export async function poolRequests(tx: Scoped, quotaYear?: number): Promise<Pool
   return rows.map((r) => ({ ...(r as unknown as PoolRequestRow), amount_umu: BigInt(r.amount_umu as string), allocated_umu: BigInt(r.allocated_umu as string) }));
 }
 
-export async function allocations(tx: Scoped, quotaYear?: number) {
+export async function insertPoolRequest(tx: Scoped, r: { county: string; quotaYear: number; amount: MicroMu; purpose: string }): Promise<string> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.pool_request (county_code, quota_year, amount_umu, purpose, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [r.county, r.quotaYear, r.amount.toString(), r.purpose, tx.user.id],
+  );
+  return rows[0]!.id;
+}
+
+export interface AllocationRow {
+  id: string;
+  round_id: string;
+  quota_year: number;
+  county_code: string;
+  origin_county: string;
+  request_id: string;
+  tier: string;
+  amount_umu: MicroMu;
+  allocated_by: string;
+  allocated_at: Date;
+}
+
+export async function allocations(tx: Scoped, quotaYear?: number): Promise<AllocationRow[]> {
   const { rows } = await tx.client.query<Record<string, unknown>>(
     `SELECT id, round_id, quota_year, county_code, origin_county, request_id, tier, amount_umu::text AS amount_umu, allocated_by, allocated_at
        FROM quota.allocation WHERE ($1::int IS NULL OR quota_year = $1) ORDER BY allocated_at, id`,
     [quotaYear ?? null],
   );
-  return rows.map((r) => ({ ...r, amount_umu: BigInt(r.amount_umu as string) })) as {
-    id: string;
-    round_id: string;
-    quota_year: number;
-    county_code: string;
-    origin_county: string;
-    request_id: string;
-    tier: string;
-    amount_umu: MicroMu;
-    allocated_by: string;
-    allocated_at: Date;
-  }[];
+  return rows.map((r) => ({ ...(r as unknown as AllocationRow), amount_umu: BigInt(r.amount_umu as string) }));
+}
+
+export async function insertAllocation(
+  tx: Scoped,
+  a: { roundId: string; quotaYear: number; county: string; origin: string; requestId: string; tier: string; amount: MicroMu },
+): Promise<string> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.allocation (round_id, quota_year, county_code, origin_county, request_id, tier, amount_umu, allocated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [a.roundId, a.quotaYear, a.county, a.origin, a.requestId, a.tier, a.amount.toString(), tx.user.id],
+  );
+  return rows[0]!.id;
 }
 
 // ---------------------------------------------------------------- inspections
@@ -385,6 +458,35 @@ export async function inspections(tx: Scoped, f: { county?: string; year?: numbe
     [f.county ?? null, f.year ?? null, f.id ?? null],
   );
   return rows.map((r) => ({ ...(r as unknown as InspectionRow), area_umu: BigInt(r.area_umu as string) }));
+}
+
+export interface NewInspection {
+  parcelId: string;
+  county: string;
+  year: number;
+  inspectedOn: string;
+  outcome: InspectionRow['outcome'];
+  findings: string | null;
+  documents: unknown[];
+  area: MicroMu;
+}
+
+/** Records an inspection; undefined when the parcel was already inspected that year. */
+export async function insertInspection(tx: Scoped, n: NewInspection): Promise<string | undefined> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.inspection (parcel_id, county_code, year, inspected_on, outcome, findings, documents, area_umu, inspected_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (parcel_id, year) DO NOTHING RETURNING id`,
+    [n.parcelId, n.county, n.year, n.inspectedOn, n.outcome, n.findings, JSON.stringify(n.documents), n.area.toString(), tx.user.id],
+  );
+  return rows[0]?.id;
+}
+
+export async function insertLapse(tx: Scoped, l: { periodStart: number; periodEnd: number; province: string }): Promise<string> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.lapse (period_start, period_end, province_prefix, executed_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [l.periodStart, l.periodEnd, l.province, tx.user.id],
+  );
+  return rows[0]!.id;
 }
 
 export async function lapses(tx: Scoped) {

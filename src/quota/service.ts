@@ -10,16 +10,9 @@ import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import { KeyedBatcher, type Settled } from '../db/keyed-batcher.js';
 import { isIdleUse, isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
 import { RESERVE_STATES, type State } from '../domain/procedure/state-machine.js';
-import {
-  FIVE_HUNDRED_MU,
-  hectareToMicroMu,
-  incrementalSplit,
-  m2ToMicroMu,
-  muToMicroMu,
-  quotaArea,
-  type MicroMu,
-} from '../domain/quota/five-hundred-mu.js';
+import { FIVE_HUNDRED_MU, incrementalSplit } from '../domain/quota/five-hundred-mu.js';
 import { dateInPeriod, lapsedOn, lastValidDay, quotaYearInPeriod, type PilotPeriod } from '../domain/quota/pilot-period.js';
+import { hectareToMicroMu, m2ToMicroMu, muToMicroMu, quotaArea, type MicroMu } from '../domain/units.js';
 import { serveDraws } from '../domain/quota/draws.js';
 import { allocatePool } from '../domain/quota/pool.js';
 import { Problem } from '../http/problem.js';
@@ -73,7 +66,7 @@ export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, i
     const counties = input.county ? [input.county] : await repo.countiesToIssue(tx, input.reserveYear);
     const out: repo.IssuanceRow[] = [];
     for (const county of counties) {
-      await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`issue:${county}:${input.reserveYear}`]);
+      await repo.lockIssuance(tx, county, input.reserveYear);
       const parcels = await repo.unissuedReserve(tx, county, input.reserveYear);
       if (parcels.length === 0) continue;
       const prior = await repo.issuances(tx, { county, reserveYear: input.reserveYear });
@@ -90,18 +83,11 @@ export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, i
         thisBatch: { addedMicroMu: added.toString(), countyMicroMu: split.county.toString(), pooledMicroMu: split.pooled.toString() },
         text: cumulative < FIVE_HUNDRED_MU ? '储备库面积小于500亩，全部下达给县' : '储备库面积不小于500亩，下达给县500亩，其余纳入省级统筹',
       };
-      const { rows } = await tx.client.query<{ id: string }>(
-        `INSERT INTO quota.issuance (county_code, reserve_year, quota_year, batch, reserve_umu, county_umu, pooled_umu, rule, issued_on, issued_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-        [county, input.reserveYear, quotaYear, batch, cumulative.toString(), split.county.toString(), split.pooled.toString(), JSON.stringify(rule), issuedOn, user.id],
+      const issuanceId = await repo.insertIssuance(
+        tx,
+        { county, reserveYear: input.reserveYear, quotaYear, batch, reserve: cumulative, toCounty: split.county, toPool: split.pooled, rule, issuedOn },
+        parcels.map((p) => ({ id: p.id, area_m2: p.area_m2, umu: m2ToMicroMu(p.area_m2) })),
       );
-      const issuanceId = rows[0]!.id;
-      for (const p of parcels) {
-        await tx.client.query(
-          `INSERT INTO quota.issuance_parcel (issuance_id, parcel_id, county_code, area_m2, area_umu) VALUES ($1, $2, $3, $4, $5)`,
-          [issuanceId, p.id, county, p.area_m2, m2ToMicroMu(p.area_m2).toString()],
-        );
-      }
       await repo.lockAccount(tx, county, quotaYear);
       await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'issued', amount: split.county, reserveYear: input.reserveYear, issuanceId });
       if (split.pooled > 0n) {
@@ -110,6 +96,25 @@ export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, i
       out.push((await repo.issuances(tx, { id: issuanceId }))[0]!);
     }
     return out;
+  });
+}
+
+/** Quota is not a township's business (README, What a township sees); row-level security hides it too. */
+function quotaReader(user: AuthUser, what: string): AuthUser {
+  requireRole(user, PERMISSIONS.readQuota, what);
+  return user;
+}
+
+export async function listIssuances(pool: pg.Pool, user: AuthUser, f: { county?: string; reserveYear?: number }) {
+  return withScope(pool, quotaReader(user, '查看定额下达记录'), (tx) => repo.issuances(tx, f));
+}
+
+/** One issuance and the parcels it counted (each traceable). */
+export async function issuance(pool: pg.Pool, user: AuthUser, id: string) {
+  return withScope(pool, quotaReader(user, '查看定额下达记录'), async (tx) => {
+    const i = (await repo.issuances(tx, { id }))[0];
+    if (!i) throw new Problem(404, 'issuance-not-found', 'Issuance not found', `未找到定额下达记录：${id}（不存在或不在管辖范围内）`);
+    return { issuance: i, parcels: await repo.issuanceParcels(tx, i.id) };
   });
 }
 
@@ -145,31 +150,17 @@ export function accountYears(sums: repo.SumRow[], county: string): AccountYear[]
   return [...years.values()].sort((a, b) => a.quotaYear - b.quotaYear);
 }
 
-const figures = <K extends string>(r: Record<K, MicroMu>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, quotaArea(v as MicroMu)])) as Record<K, ReturnType<typeof quotaArea>>;
-
-export function accountYearView(y: AccountYear, pilot: PilotPeriod) {
-  return {
-    quotaYear: y.quotaYear,
-    reserveYear: y.reserveYear,
-    validUntil: lastValidDay(pilot),
-    county: figures(y.county),
-    pool: figures(y.pool),
-    overdrawn: y.county.balance < 0n,
-  };
-}
-
 export async function countyQuota(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string) {
   requireCounty(user, county);
   requireRole(user, PERMISSIONS.readQuota, '查看定额');
   return withScope(pool, user, async (tx) => {
     const years = accountYears(await repo.sums(tx, { county }), county);
-    const total = years.reduce((s, y) => s + y.county.balance, 0n);
     return {
       countyCode: county,
-      pilotPeriod: pilot,
+      pilot,
       lapsed: await lapseExecuted(tx, pilot),
-      years: years.map((y) => accountYearView(y, pilot)),
-      balance: quotaArea(total),
+      years,
+      balance: years.reduce((s, y) => s + y.county.balance, 0n),
     };
   });
 }
@@ -305,6 +296,10 @@ export async function draw(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, co
   }
 }
 
+export async function listDraws(pool: pg.Pool, user: AuthUser, county: string) {
+  return withScope(pool, quotaReader(user, '查看建设项目使用定额记录'), (tx) => repo.draws(tx, { county }));
+}
+
 export async function recordUse(pool: pg.Pool, user: AuthUser, drawId: string, input: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }) {
   requireRole(user, PERMISSIONS.recordUse, '登记项目用地');
   const today = todayInChina();
@@ -323,34 +318,13 @@ export async function recordUse(pool: pg.Pool, user: AuthUser, drawId: string, i
 
 /** Approved uses idle for more than two years (nothing started, not recovered), as of a date. */
 export async function idleUses(pool: pg.Pool, user: AuthUser, f: { county?: string; asOf?: string }) {
+  quotaReader(user, '查看闲置用地');
   const asOf = f.asOf ?? todayInChina();
   if (!isIsoDate(asOf)) throw new Problem(400, 'request-invalid', 'Invalid date', `asOf应为YYYY-MM-DD，实际为“${asOf}”`);
   return withScope(pool, user, async (tx) => {
     const all = await repo.draws(tx, { county: f.county });
-    return {
-      asOf,
-      items: all
-        .filter((d) => isIdleUse({ approvedOn: d.approved_on, useStartedOn: d.use_started_on, recoveredOn: d.recovered_on }, asOf))
-        .map((d) => ({ ...drawView(d), flag: 'idle-over-two-years', flagLabel: '批准后闲置两年以上，应及时收回' })),
-    };
+    return { asOf, items: all.filter((d) => isIdleUse({ approvedOn: d.approved_on, useStartedOn: d.use_started_on, recoveredOn: d.recovered_on }, asOf)) };
   });
-}
-
-export function drawView(d: repo.DrawRow) {
-  return {
-    id: d.id,
-    countyCode: d.county_code,
-    quotaYear: d.quota_year,
-    projectName: d.project_name,
-    approvalNo: d.approval_no,
-    approvedOn: d.approved_on,
-    area: quotaArea(d.area_umu),
-    areaAsGiven: d.area_input,
-    useStartedOn: d.use_started_on,
-    recoveredOn: d.recovered_on,
-    recoveryNote: d.recovery_note,
-    drawnAt: d.drawn_at.toISOString(),
-  };
 }
 
 // ---------------------------------------------------------------- annual re-inspection
@@ -373,13 +347,17 @@ export async function inspect(
     }
     const area = m2ToMicroMu(p.area_m2!);
     await repo.lockAccount(tx, p.county_code, input.year);
-    const { rows } = await tx.client.query<{ id: string }>(
-      `INSERT INTO quota.inspection (parcel_id, county_code, year, inspected_on, outcome, findings, documents, area_umu, inspected_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (parcel_id, year) DO NOTHING RETURNING id`,
-      [p.id, p.county_code, input.year, inspectedOn, input.outcome, input.findings?.trim() || null, JSON.stringify(input.documents ?? []), area.toString(), user.id],
-    );
-    if (!rows[0]) throw new Problem(409, 'inspection-exists', 'Already inspected', `地块${p.parcel_no}${input.year}年度已核查`);
-    const inspectionId = rows[0].id;
+    const inspectionId = await repo.insertInspection(tx, {
+      parcelId: p.id,
+      county: p.county_code,
+      year: input.year,
+      inspectedOn,
+      outcome: input.outcome,
+      findings: input.findings?.trim() || null,
+      documents: input.documents ?? [],
+      area,
+    });
+    if (!inspectionId) throw new Problem(409, 'inspection-exists', 'Already inspected', `地块${p.parcel_no}${input.year}年度已核查`);
     let deduction: MicroMu = 0n;
     if (input.outcome !== 'intact') {
       deduction = area;
@@ -407,8 +385,12 @@ export async function inspect(
       });
     }
     const balance = await repo.balance(tx, p.county_code, 'county', input.year);
-    return { inspection: (await repo.inspections(tx, { id: inspectionId }))[0]!, deducted: quotaArea(deduction), balance: quotaArea(balance), overdrawn: balance < 0n };
+    return { inspection: (await repo.inspections(tx, { id: inspectionId }))[0]!, deducted: deduction, balance };
   });
+}
+
+export async function listInspections(pool: pg.Pool, user: AuthUser, f: { county?: string; year?: number }) {
+  return withScope(pool, quotaReader(user, '查看年度核查记录'), (tx) => repo.inspections(tx, f));
 }
 
 // ---------------------------------------------------------------- provincial pool
@@ -419,19 +401,22 @@ export async function requestPool(pool: pg.Pool, user: AuthUser, input: { county
   const amount = parseArea(input.area);
   if (!input.purpose.trim()) throw invalid('须说明用途（purpose）');
   return withScope(pool, user, async (tx) => {
-    const { rows } = await tx.client.query<{ id: string }>(
-      `INSERT INTO quota.pool_request (county_code, quota_year, amount_umu, purpose, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [input.county, input.quotaYear, amount.toString(), input.purpose.trim(), user.id],
-    );
-    return (await repo.poolRequests(tx, input.quotaYear)).find((r) => r.id === rows[0]!.id)!;
+    const id = await repo.insertPoolRequest(tx, { county: input.county, quotaYear: input.quotaYear, amount, purpose: input.purpose.trim() });
+    return (await repo.poolRequests(tx, input.quotaYear)).find((r) => r.id === id)!;
   });
 }
 
+export interface AllocationRoundResult {
+  roundId: string;
+  quotaYear: number;
+  allocations: { id: string; requestId: string; county: string; origin: string; tier: string; amount: MicroMu }[];
+}
+
 /** One allocation round for a quota year (see src/domain/quota/pool.ts for the priority rule). */
-export async function allocate(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, input: { quotaYear: number }) {
+export async function allocate(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, input: { quotaYear: number }): Promise<AllocationRoundResult> {
   requireRole(user, PERMISSIONS.allocatePool, '省级统筹定额分配');
   return withScope(pool, user, async (tx) => {
-    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pool:${user.prefix}:${input.quotaYear}`]);
+    await repo.lockPoolRound(tx, user.prefix, input.quotaYear);
     if (await lapseExecuted(tx, pilot)) throw invalid('试点期已结束，新增定额已作废', 'quota-lapsed');
     const sums = await repo.sums(tx, { quotaYear: input.quotaYear });
     const balances = new Map<string, MicroMu>();
@@ -444,51 +429,48 @@ export async function allocate(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod
     }));
     const plan = allocatePool([...balances].map(([county, available]) => ({ county, available })), requests);
     const roundId = randomUUID();
-    const made = [];
+    const made: AllocationRoundResult['allocations'] = [];
     // Every account-year touched, locked in one (sorted) order, so no other writer can deadlock with us.
     for (const county of [...new Set(plan.flatMap((a) => [a.county, a.origin]))].sort()) await repo.lockAccount(tx, county, input.quotaYear);
     for (const a of plan) {
-      const { rows } = await tx.client.query<{ id: string }>(
-        `INSERT INTO quota.allocation (round_id, quota_year, county_code, origin_county, request_id, tier, amount_umu, allocated_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [roundId, input.quotaYear, a.county, a.origin, a.requestId, a.tier, a.amount.toString(), user.id],
-      );
-      const allocationId = rows[0]!.id;
+      const allocationId = await repo.insertAllocation(tx, { roundId, quotaYear: input.quotaYear, ...a });
       await repo.insertEntry(tx, { county: a.origin, account: 'pool', quotaYear: input.quotaYear, kind: 'allocated-out', amount: -a.amount, allocationId, counterparty: a.county });
       await repo.insertEntry(tx, { county: a.county, account: 'county', quotaYear: input.quotaYear, kind: 'allocated-in', amount: a.amount, allocationId, counterparty: a.origin });
-      made.push({ id: allocationId, requestId: a.requestId, county: a.county, origin: a.origin, tier: a.tier, amount: quotaArea(a.amount) });
+      made.push({ id: allocationId, requestId: a.requestId, county: a.county, origin: a.origin, tier: a.tier, amount: a.amount });
     }
     return { roundId, quotaYear: input.quotaYear, allocations: made };
   });
 }
 
-export async function poolView(pool: pg.Pool, user: AuthUser, quotaYear?: number) {
-  return withScope(pool, user, async (tx) => {
+export interface PoolState {
+  balances: { originCounty: string; quotaYear: number; balance: MicroMu }[];
+  requests: repo.PoolRequestRow[];
+  allocations: repo.AllocationRow[];
+}
+
+/** The provincial pool: balances by origin county and year, requests and allocations. */
+export async function poolState(pool: pg.Pool, user: AuthUser, quotaYear?: number): Promise<PoolState> {
+  return withScope(pool, quotaReader(user, '查看省级统筹定额'), async (tx) => {
     const sums = (await repo.sums(tx, { quotaYear })).filter((s) => s.account === 'pool');
     const by = new Map<string, MicroMu>();
     for (const s of sums) by.set(`${s.county_code}|${s.quota_year}`, (by.get(`${s.county_code}|${s.quota_year}`) ?? 0n) + s.umu);
-    const requests = await repo.poolRequests(tx, quotaYear);
-    const allocs = await repo.allocations(tx, quotaYear);
     return {
-      balances: [...by].map(([k, v]) => ({ originCounty: k.split('|')[0]!, quotaYear: Number(k.split('|')[1]), balance: quotaArea(v) })),
-      requests: requests.map((r) => ({
-        id: r.id,
-        countyCode: r.county_code,
-        quotaYear: r.quota_year,
-        purpose: r.purpose,
-        requested: quotaArea(r.amount_umu),
-        allocated: quotaArea(r.allocated_umu),
-        outstanding: quotaArea(r.amount_umu - r.allocated_umu),
-        requestedAt: r.requested_at.toISOString(),
-      })),
-      allocations: allocs.map((a) => ({ id: a.id, roundId: a.round_id, quotaYear: a.quota_year, countyCode: a.county_code, originCounty: a.origin_county, requestId: a.request_id, tier: a.tier, amount: quotaArea(a.amount_umu), allocatedAt: a.allocated_at.toISOString() })),
+      balances: [...by].map(([k, v]) => ({ originCounty: k.split('|')[0]!, quotaYear: Number(k.split('|')[1]), balance: v })),
+      requests: await repo.poolRequests(tx, quotaYear),
+      allocations: await repo.allocations(tx, quotaYear),
     };
   });
 }
 
 // ---------------------------------------------------------------- lapse at the end of the pilot period
 
-export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod) {
+export interface LapseResult {
+  lapseId: string;
+  period: PilotPeriod;
+  lapsed: { countyCode: string; account: repo.Account; quotaYear: number; amount: MicroMu }[];
+}
+
+export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod): Promise<LapseResult> {
   requireRole(user, PERMISSIONS.lapse, '试点期结束定额作废');
   const today = todayInChina();
   if (!lapsedOn(pilot, today)) {
@@ -496,16 +478,12 @@ export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod) {
   }
   return withScope(pool, user, async (tx) => {
     const province = user.prefix.slice(0, 2);
-    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lapse:${province}:${pilot.endYear}`]);
+    await repo.lockLapse(tx, province, pilot.endYear);
     if (await lapseExecuted(tx, pilot)) throw new Problem(409, 'already-lapsed', 'Already lapsed', `试点期${pilot.startYear}–${pilot.endYear}年的定额已作废`);
-    const { rows } = await tx.client.query<{ id: string }>(
-      `INSERT INTO quota.lapse (period_start, period_end, province_prefix, executed_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [pilot.startYear, pilot.endYear, province, user.id],
-    );
-    const lapseId = rows[0]!.id;
+    const lapseId = await repo.insertLapse(tx, { periodStart: pilot.startYear, periodEnd: pilot.endYear, province });
     const sums = await repo.sums(tx);
     const accounts = new Set(sums.filter((s) => s.quota_year <= pilot.endYear).map((s) => `${s.county_code}|${s.account}|${s.quota_year}`));
-    const lapsed = [];
+    const lapsed: LapseResult['lapsed'] = [];
     for (const k of [...accounts].sort()) {
       const [county, account, year] = k.split('|') as [string, repo.Account, string];
       await repo.lockAccount(tx, county, Number(year));
@@ -514,7 +492,7 @@ export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod) {
       const v = await repo.lockBalance(tx, county, account, Number(year));
       if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
       await repo.insertEntry(tx, { county, account, quotaYear: Number(year), kind: 'lapsed', amount: -v, lapseId, note: `试点期${pilot.startYear}–${pilot.endYear}年结束未使用，自动作废` });
-      lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: quotaArea(v) });
+      lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: v });
     }
     return { lapseId, period: pilot, lapsed };
   });

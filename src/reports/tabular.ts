@@ -1,5 +1,6 @@
 import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import type { FastifyReply } from 'fastify';
 
 /** A column of a table people open in a spreadsheet: Chinese header, value per row. */
 export interface Column<T> {
@@ -80,4 +81,17 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 export function attachment(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/**
+ * Answers a report in the format asked for: the JSON as it is (serialised by the route's schema),
+ * CSV of the first sheet, or an XLSX workbook of all sheets, each as an attachment `file`.csv/.xlsx.
+ */
+export async function sendTables<J>(reply: FastifyReply, format: string | undefined, tables: { file: string; sheets: Sheet<any>[] }, json: J): Promise<J | FastifyReply> {
+  const { file, sheets } = tables;
+  if (format === 'csv') {
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', attachment(`${file}.csv`)).send(await toCsv(sheets[0]!.columns, sheets[0]!.rows));
+  }
+  if (format === 'xlsx') return reply.type(XLSX_TYPE).header('content-disposition', attachment(`${file}.xlsx`)).send(xlsxStream(sheets));
+  return json;
 }

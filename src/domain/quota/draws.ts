@@ -7,7 +7,7 @@
  * queued for an account-year while it holds that account-year's balance (src/quota/service.ts).
  * All amounts are exact integer µ亩.
  */
-import type { MicroMu } from './five-hundred-mu.js';
+import type { MicroMu } from '../units.js';
 
 export interface DrawRequest {
   approvalNo: string;

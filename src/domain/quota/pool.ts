@@ -13,7 +13,7 @@
  * All amounts are exact integer µ亩.
  */
 import { cityOf } from '../procedure/actors.js';
-import type { MicroMu } from './five-hundred-mu.js';
+import type { MicroMu } from '../units.js';
 
 export interface PoolBalance {
   /** origin county of the pooled quota */

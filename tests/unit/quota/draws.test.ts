@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { muToMicroMu } from '../../../src/domain/quota/five-hundred-mu.js';
+import { muToMicroMu } from '../../../src/domain/units.js';
 import { serveDraws } from '../../../src/domain/quota/draws.js';
 
 const mu = (v: string) => muToMicroMu(v);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { muToMicroMu } from '../../../src/domain/quota/five-hundred-mu.js';
+import { muToMicroMu } from '../../../src/domain/units.js';
 import { dateInPeriod, JIANGXI_PILOT, lapsedOn, lastValidDay, pilotPeriodFromEnv, quotaYearInPeriod } from '../../../src/domain/quota/pilot-period.js';
 import { allocatePool } from '../../../src/domain/quota/pool.js';
 

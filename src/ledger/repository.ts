@@ -1,0 +1,167 @@
+/**
+ * SQL of the ledgers and reports. They read across features (procedure parcels and transitions,
+ * quota issuances, the survey), always inside the reader's scope: every function takes a `Scoped`
+ * transaction, so row-level security decides what a report may count. Areas of record are read as
+ * text and amounts in µ亩 parsed to BigInt, so nothing passes through a float.
+ */
+import type { Scoped } from '../auth/scope.js';
+import type { State } from '../domain/procedure/state-machine.js';
+import type { MicroMu } from '../domain/units.js';
+
+export interface ReserveYearRow {
+  county_code: string;
+  reserve_year: number;
+  state: State;
+  parcels: number;
+  area_m2: string;
+}
+
+/** Parcels with a reserve year, counted by county, reserve year and state (optionally one county). */
+export async function reserveByYear(tx: Scoped, county?: string): Promise<ReserveYearRow[]> {
+  const { rows } = await tx.client.query<ReserveYearRow>(
+    `SELECT county_code, reserve_year, state, count(*)::int AS parcels, sum(area_m2)::text AS area_m2
+       FROM procedure.parcel WHERE reserve_year IS NOT NULL AND ($1::text IS NULL OR county_code = $1)
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    [county ?? null],
+  );
+  return rows;
+}
+
+/** The reserve area the issuances counted, by county and reserve year. */
+export async function issuedReserve(tx: Scoped, county?: string): Promise<{ county_code: string; reserve_year: number; parcels: number; umu: MicroMu }[]> {
+  const { rows } = await tx.client.query<{ county_code: string; reserve_year: number; parcels: number; umu: string }>(
+    `SELECT i.county_code, i.reserve_year, count(*)::int AS parcels, sum(ip.area_umu)::text AS umu
+       FROM quota.issuance_parcel ip JOIN quota.issuance i ON i.id = ip.issuance_id
+      WHERE ($1::text IS NULL OR i.county_code = $1) GROUP BY 1, 2`,
+    [county ?? null],
+  );
+  return rows.map((r) => ({ ...r, umu: BigInt(r.umu) }));
+}
+
+export interface LedgerParcelRow {
+  id: string;
+  parcel_no: string;
+  township_code: string | null;
+  state: State;
+  reserve_year: number | null;
+  area_m2: string | null;
+  issuance_id: string | null;
+  batch: number | null;
+  quota_year: number | null;
+}
+
+/** A county's reserve parcels with the issuance (batch, quota year) that counted each, if any. */
+export async function ledgerParcels(tx: Scoped, county: string): Promise<LedgerParcelRow[]> {
+  const { rows } = await tx.client.query<LedgerParcelRow>(
+    `SELECT p.id, p.parcel_no, p.township_code, p.state, p.reserve_year, p.area_m2::text AS area_m2, ip.issuance_id, i.batch, i.quota_year
+       FROM procedure.parcel p
+       LEFT JOIN quota.issuance_parcel ip ON ip.parcel_id = p.id
+       LEFT JOIN quota.issuance i ON i.id = ip.issuance_id
+      WHERE p.county_code = $1 AND p.reserve_year IS NOT NULL
+      ORDER BY p.reserve_year, p.parcel_no, p.id`,
+    [county],
+  );
+  return rows;
+}
+
+/** Procedure actions of a county taking effect in a year: parcels and their area of record. */
+export async function actionsInYear(tx: Scoped, county: string, year: number): Promise<{ action: string; parcels: number; area_m2: string | null }[]> {
+  const { rows } = await tx.client.query<{ action: string; parcels: number; area_m2: string | null }>(
+    `SELECT t.action, count(DISTINCT t.parcel_id)::int AS parcels, sum(p.area_m2)::text AS area_m2
+       FROM procedure.transition t JOIN procedure.parcel p ON p.id = t.parcel_id
+      WHERE t.county_code = $1 AND extract(year FROM coalesce(t.effective_on, t.at::date)) = $2
+      GROUP BY 1 ORDER BY 1`,
+    [county, year],
+  );
+  return rows;
+}
+
+/** A county's parcels by current state. */
+export async function parcelStates(tx: Scoped, county: string): Promise<{ state: State; parcels: number; area_m2: string | null }[]> {
+  const { rows } = await tx.client.query<{ state: State; parcels: number; area_m2: string | null }>(
+    `SELECT state, count(*)::int AS parcels, sum(area_m2)::text AS area_m2 FROM procedure.parcel WHERE county_code = $1 GROUP BY 1 ORDER BY 1`,
+    [county],
+  );
+  return rows;
+}
+
+export interface SubmissionRow {
+  reserve_year: number;
+  submitted_on: string;
+  due_on: string;
+  late: boolean;
+  state: string;
+  parcel_count: number;
+  area_m2: string;
+}
+
+/** The reserve submissions a county sent in a calendar year. */
+export async function reserveSubmissionsInYear(tx: Scoped, county: string, year: number): Promise<SubmissionRow[]> {
+  const { rows } = await tx.client.query<SubmissionRow>(
+    `SELECT reserve_year, submitted_on::text AS submitted_on, due_on::text AS due_on, late, state, parcel_count, area_m2::text AS area_m2
+       FROM procedure.reserve_submission WHERE county_code = $1 AND extract(year FROM submitted_on) = $2`,
+    [county, year],
+  );
+  return rows;
+}
+
+/** Whether (and when) a county submitted its annual summary of a year. */
+export async function annualSummarySubmission(
+  tx: Scoped,
+  county: string,
+  year: number,
+): Promise<{ submitted_on: string; due_on: string; late: boolean; submitted_at: Date } | undefined> {
+  const { rows } = await tx.client.query<{ submitted_on: string; due_on: string; late: boolean; submitted_at: Date }>(
+    `SELECT submitted_on::text AS submitted_on, due_on::text AS due_on, late, submitted_at FROM quota.annual_summary WHERE county_code = $1 AND year = $2`,
+    [county, year],
+  );
+  return rows[0];
+}
+
+/** Records the submitted summary with its frozen snapshot; undefined if that year's was already submitted. */
+export async function insertAnnualSummary(
+  tx: Scoped,
+  s: { county: string; year: number; submittedOn: string; dueOn: string; late: boolean; snapshot: unknown },
+): Promise<string | undefined> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.annual_summary (county_code, year, submitted_on, due_on, late, snapshot, submitted_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (county_code, year) DO NOTHING RETURNING id`,
+    [s.county, s.year, s.submittedOn, s.dueOn, s.late, JSON.stringify(s.snapshot), tx.user.id],
+  );
+  return rows[0]?.id;
+}
+
+/**
+ * Forest land the reserve added and removed, by year: parcels by reserve year (入库年度); reserve
+ * parcels that left it (抽查不合格, 灭失) by the date of that transition.
+ */
+export async function forestFlows(tx: Scoped, county: string): Promise<{ year: number; added: string | null; removed: string | null }[]> {
+  const { rows } = await tx.client.query<{ year: number; added: string | null; removed: string | null }>(
+    `SELECT year, sum(added)::text AS added, sum(removed)::text AS removed FROM (
+       SELECT p.reserve_year::int AS year, p.area_m2 AS added, NULL::numeric AS removed
+         FROM procedure.parcel p WHERE p.county_code = $1 AND p.reserve_year IS NOT NULL
+       UNION ALL
+       SELECT extract(year FROM coalesce(
+                (SELECT t.effective_on FROM procedure.transition t WHERE t.parcel_id = p.id AND t.to_state = 'removed' ORDER BY t.seq DESC LIMIT 1),
+                p.state_since::date))::int, NULL, p.area_m2
+         FROM procedure.parcel p WHERE p.county_code = $1 AND p.reserve_year IS NOT NULL AND p.state = 'removed'
+     ) f GROUP BY 1`,
+    [county],
+  );
+  return rows;
+}
+
+/**
+ * The TBMJ sum of a county's forest-land 图斑 in its latest survey year. `forestCodes` is the
+ * domain's list (FOREST_LAND_CODES), bound as a parameter so the rule is stated once.
+ */
+export async function surveyForestArea(tx: Scoped, county: string, forestCodes: readonly string[]): Promise<{ year: number; m2: string | null } | undefined> {
+  const { rows } = await tx.client.query<{ year: number; m2: string | null }>(
+    `SELECT survey_year AS year, sum(tbmj)::text AS m2 FROM survey.dltb
+      WHERE county_code = $1 AND survey_year = (SELECT max(survey_year) FROM survey.dltb WHERE county_code = $1)
+        AND upper(dlbm) = ANY ($2::text[])
+      GROUP BY 1`,
+    [county, forestCodes],
+  );
+  return rows[0];
+}

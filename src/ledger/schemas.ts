@@ -1,0 +1,239 @@
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
+import { ProblemSchema } from '../imports/schemas.js';
+import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
+import { XLSX_TYPE } from '../reports/tabular.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateText = Type.String({ format: 'date' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+// ---------------------------------------------------------------- requests
+
+const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM）或xlsx' }));
+const FormatQuery = Type.Object({ format: Format });
+const CountyParams = Type.Object({ county: CountyCode() });
+const CountyYearParams = Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) });
+const ProvinceQuery = Type.Object({ quotaYear: Type.Optional(Year()), format: Format });
+const SubmitBody = Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDate('上报日期')) }));
+
+const AuditQuery = Type.Object({
+  parcelId: Type.Optional(Uuid()),
+  county: Type.Optional(CountyCode()),
+  table: Type.Optional(Type.String({ maxLength: 100 })),
+  after: Type.Optional(SafeInteger({ minimum: 0 })),
+  limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+});
+const ParcelAuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) });
+
+// ---------------------------------------------------------------- answers
+
+/**
+ * A report in the format asked for, one schema per content type (OpenAPI `content`): JSON, CSV
+ * (UTF-8 with BOM, Chinese headers) or an XLSX workbook. Fastify serialises only the JSON one; the
+ * CSV text and the XLSX stream pass through as sent.
+ */
+const tableAnswer = <T extends TSchema>(json: T) => ({
+  content: {
+    'application/json': { schema: json },
+    'text/csv': { schema: Type.String({ description: 'format=csv：UTF-8（带BOM）CSV，中文表头' }) },
+    [XLSX_TYPE]: { schema: Type.String({ format: 'binary', description: 'format=xlsx：Excel工作簿' }) },
+  },
+});
+
+/** One ledger line: a county's reserve of year N and its quota account for year N+1. */
+const LedgerLine = Type.Object({
+  countyCode: Type.String(),
+  cityCode: Type.String(),
+  reserveYear: Type.Integer(),
+  quotaYear: Type.Integer(),
+  reserveParcels: Type.Integer(),
+  countyReserve: QuotaAreaView,
+  provincialReserve: QuotaAreaView,
+  issuedBasis: QuotaAreaView,
+  issued: QuotaAreaView,
+  pooled: QuotaAreaView,
+  allocatedIn: QuotaAreaView,
+  allocatedOut: QuotaAreaView,
+  drawn: QuotaAreaView,
+  deducted: QuotaAreaView,
+  lapsed: QuotaAreaView,
+  balance: QuotaAreaView,
+  poolBalance: QuotaAreaView,
+  overdrawn: Type.Boolean(),
+});
+export type LedgerLineT = Static<typeof LedgerLine>;
+
+const EntryKind = Type.Union(
+  [
+    Type.Literal('issued'),
+    Type.Literal('pooled'),
+    Type.Literal('allocated-in'),
+    Type.Literal('allocated-out'),
+    Type.Literal('drawn'),
+    Type.Literal('deducted'),
+    Type.Literal('lapsed'),
+  ],
+  { description: '下达、纳入统筹、统筹调入、统筹调出、使用、核查扣减、作废' },
+);
+
+const CountyLedger = Type.Object({
+  countyCode: Type.String(),
+  pilotPeriod: PilotPeriodView,
+  generatedAt: Timestamp,
+  rounding: Type.String(),
+  lines: Type.Array(LedgerLine),
+  total: LedgerLine,
+  entries: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      at: Timestamp,
+      account: Type.Union([Type.Literal('county'), Type.Literal('pool')]),
+      quotaYear: Type.Integer(),
+      kind: EntryKind,
+      kindLabel: Type.String(),
+      amount: QuotaAreaView,
+      reserveYear: Nullable(Type.Integer()),
+      issuanceId: Nullable(Type.String()),
+      drawId: Nullable(Type.String()),
+      inspectionId: Nullable(Type.String()),
+      allocationId: Nullable(Type.String()),
+      lapseId: Nullable(Type.String()),
+      counterpartyCounty: Nullable(Type.String()),
+      reference: Nullable(Type.String({ description: '依据（下达批次、项目、核查、统筹、作废）' })),
+      note: Nullable(Type.String()),
+      actor: Type.String(),
+    }),
+  ),
+  parcels: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      parcelNo: Type.String(),
+      townshipCode: Nullable(Type.String()),
+      state: Type.String(),
+      stateLabel: Type.String(),
+      reserveYear: Nullable(Type.Integer()),
+      area: Nullable(QuotaAreaView),
+      issuanceId: Nullable(Type.String()),
+      issuanceBatch: Nullable(Type.Integer()),
+      quotaYear: Nullable(Type.Integer()),
+    }),
+  ),
+});
+export type CountyLedgerT = Static<typeof CountyLedger>;
+
+const ProvinceSummary = Type.Object({
+  scope: Type.String({ description: '管辖范围代码' }),
+  quotaYear: Nullable(Type.Integer()),
+  pilotPeriod: PilotPeriodView,
+  generatedAt: Timestamp,
+  rounding: Type.String(),
+  counties: Type.Array(LedgerLine),
+  cities: Type.Array(LedgerLine),
+  total: LedgerLine,
+});
+export type ProvinceSummaryT = Static<typeof ProvinceSummary>;
+
+const Counted = { parcels: Type.Integer(), area: QuotaAreaView };
+
+const AnnualSummary = Type.Object({
+  countyCode: Type.String(),
+  year: Type.Integer(),
+  dueOn: DateText,
+  submission: Nullable(Type.Object({ submittedOn: DateText, dueOn: DateText, late: Type.Boolean(), submittedAt: Timestamp })),
+  pilotPeriod: PilotPeriodView,
+  procedure: Type.Object({
+    actions: Type.Array(Type.Object({ action: Type.String(), ...Counted })),
+    states: Type.Array(Type.Object({ state: Type.String(), stateLabel: Type.String(), ...Counted })),
+  }),
+  reserve: Type.Object({
+    reserveYear: Type.Integer(),
+    parcels: Type.Integer(),
+    countyReserve: QuotaAreaView,
+    provincialReserve: QuotaAreaView,
+    submissions: Type.Array(
+      Type.Object({ reserveYear: Type.Integer(), submittedOn: DateText, dueOn: DateText, late: Type.Boolean(), state: Type.String(), ...Counted }),
+    ),
+  }),
+  quota: LedgerLine,
+  draws: Type.Array(DrawView),
+  inspections: Type.Object({ total: Type.Integer(), intact: Type.Integer(), degraded: Type.Integer(), lost: Type.Integer(), deducted: QuotaAreaView }),
+  idleUses: Type.Array(DrawView),
+});
+export type AnnualSummaryT = Static<typeof AnnualSummary>;
+
+const AnnualSummarySubmitted = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  countyCode: Type.String(),
+  year: Type.Integer(),
+  submittedOn: DateText,
+  dueOn: DateText,
+  late: Type.Boolean(),
+  snapshot: AnnualSummary,
+});
+
+const ForestStock = Type.Object({
+  countyCode: Type.String(),
+  surveyForest: Nullable(Type.Object({ year: Type.Integer(), area: Nullable(QuotaAreaView), source: Type.String() })),
+  years: Type.Array(
+    Type.Object({
+      year: Type.Integer(),
+      addedByReserve: QuotaAreaView,
+      removedFromReserve: QuotaAreaView,
+      occupiedByProjects: QuotaAreaView,
+      net: QuotaAreaView,
+      cumulativeNet: QuotaAreaView,
+      balanced: Type.Boolean({ description: '累计净变化不小于0' }),
+    }),
+  ),
+  note: Type.String(),
+});
+export type ForestStockT = Static<typeof ForestStock>;
+
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+export const AuditLog = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      at: Timestamp,
+      actor: Type.Object({ id: Nullable(Type.String()), login: Type.String(), role: Nullable(Type.String()) }),
+      countyCode: Nullable(Type.String()),
+      table: Type.String(),
+      operation: Type.String(),
+      rowKey: Nullable(Type.String()),
+      parcelId: Nullable(Type.String()),
+      data: Json,
+      previous: Nullable(Json),
+    }),
+  ),
+  next: Nullable(Type.Integer({ description: '下一页：作为after参数传入' })),
+});
+
+// ---------------------------------------------------------------- routes (what OpenAPI documents)
+
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+const tags = ['ledger'];
+
+/** A report route: its request, and its answer as JSON, CSV or XLSX (`tableAnswer`). */
+const reportRoute = <R extends { params?: TSchema; querystring: TSchema }, J extends TSchema>(summary: string, request: R, json: J, description?: string) => ({
+  tags,
+  summary,
+  ...(description ? { description } : {}),
+  ...request,
+  response: { 200: tableAnswer(json), ...problems },
+});
+
+export const CountyLedgerRoute = reportRoute(
+  '县级台账：储备年度、下达、统筹、使用、扣减、作废、结余（亩与公顷），JSON/CSV/XLSX',
+  { params: CountyParams, querystring: FormatQuery },
+  CountyLedger,
+  'XLSX含三张表：台账（按年度）、明细（每笔台账记录及其依据）、地块（储备库地块及下达批次）。CSV为台账表。',
+);
+export const ProvinceSummaryRoute = reportRoute('全省（或本市）汇总：各县储备、下达、统筹、使用、扣减、作废、结余，JSON/CSV/XLSX', { querystring: ProvinceQuery }, ProvinceSummary);
+export const AnnualSummaryRoute = reportRoute('县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX', { params: CountyYearParams, querystring: FormatQuery }, AnnualSummary);
+export const ForestStockRoute = reportRoute('林地保有量动态平衡：储备库补充林地与建设项目占用（按年度），JSON/CSV/XLSX', { params: CountyParams, querystring: FormatQuery }, ForestStock);
+const submitSummary = '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）';
+export const SubmitAnnualSummaryRoute = { tags, summary: submitSummary, params: CountyYearParams, body: SubmitBody, response: { 201: AnnualSummarySubmitted, ...problems } };
+export const AuditLogRoute = { tags, summary: '审计日志（只增不改）：每一项变更的操作人、时间与内容', querystring: AuditQuery, response: { 200: AuditLog, ...problems } };
+export const ParcelAuditLogRoute = { tags: ['procedure'], summary: '一个地块的审计日志', params: IdParams, querystring: ParcelAuditQuery, response: { 200: AuditLog, ...problems } };

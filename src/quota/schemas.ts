@@ -1,0 +1,261 @@
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { CountyCode, IdParams, IsoDate, Uuid, Year } from '../http/schemas.js';
+import { ProblemSchema } from '../imports/schemas.js';
+
+// ---------------------------------------------------------------- shared pieces
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateText = (description?: string) => Type.String({ format: 'date', ...(description ? { description } : {}) });
+const Timestamp = Type.String({ format: 'date-time' });
+
+/** An exact amount (integer µ亩) as people read it: each figure rounded once from the exact value. */
+export const QuotaAreaView = Type.Object(
+  {
+    m2: Type.Number({ description: '平方米（2位小数）' }),
+    mu: Type.Number({ description: '亩（4位小数）' }),
+    hectare: Type.Number({ description: '公顷（4位小数）' }),
+    muExact: Type.String({ description: '精确值（亩，6位小数）' }),
+  },
+  { description: '面积：由微亩精确值分别四舍五入' },
+);
+
+export const PilotPeriodView = Type.Object({ startYear: Type.Integer(), endYear: Type.Integer() });
+
+// ---------------------------------------------------------------- requests
+
+const CountyParams = Type.Object({ county: CountyCode() });
+
+const AreaInput = Type.Object(
+  {
+    unit: Type.Union([Type.Literal('m2'), Type.Literal('mu'), Type.Literal('hectare')], { description: 'm2 平方米（≤2位小数）、mu 亩或 hectare 公顷（≤6位小数）' }),
+    // Bounded so the exact µ亩 amount fits a bigint.
+    value: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1e10 }), Type.String({ pattern: '^\\d{1,10}(\\.\\d+)?$', maxLength: 40 })]),
+  },
+  { additionalProperties: false },
+);
+
+const DocumentRef = Type.Object({ title: Type.String({ minLength: 1 }), number: Type.Optional(Type.String()), url: Type.Optional(Type.String()), date: Type.Optional(Type.String()) });
+
+const IssueBody = Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), county: Type.Optional(CountyCode()), issuedOn: Type.Optional(IsoDate('下达日期')) });
+const IssuanceQuery = Type.Object({ county: Type.Optional(CountyCode()), reserveYear: Type.Optional(Year()) });
+
+const DrawBody = Type.Object({
+  quotaYear: Type.Optional(Year({ description: '使用哪一年的定额，默认审核日期所在年' })),
+  projectName: Type.String({ minLength: 1 }),
+  approvalNo: Type.String({ minLength: 1, description: '使用林地审核同意书文号' }),
+  approvedOn: IsoDate('审核同意日期'),
+  area: AreaInput,
+});
+
+const UseBody = Type.Object({ useStartedOn: Type.Optional(IsoDate('开工日期')), recoveredOn: Type.Optional(IsoDate('收回日期')), recoveryNote: Type.Optional(Type.String()) });
+const IdleUsesQuery = Type.Object({ county: Type.Optional(CountyCode()), asOf: Type.Optional(IsoDate('截至日期，默认今天')) });
+
+const InspectionBody = Type.Object({
+  parcelId: Uuid(),
+  year: Type.Integer({ minimum: 2019, maximum: 2100 }),
+  inspectedOn: Type.Optional(IsoDate('核查日期')),
+  outcome: Type.Union([Type.Literal('intact'), Type.Literal('degraded'), Type.Literal('lost')], { description: 'intact 完好，degraded 林分质量下降或退化，lost 灭失' }),
+  findings: Type.Optional(Type.String()),
+  documents: Type.Optional(Type.Array(DocumentRef)),
+});
+const InspectionQuery = Type.Object({ county: Type.Optional(CountyCode()), year: Type.Optional(Year()) });
+
+const PoolRequestBody = Type.Object({ county: CountyCode(), quotaYear: Year(), area: AreaInput, purpose: Type.String({ minLength: 1 }) });
+const AllocateBody = Type.Object({ quotaYear: Year() });
+const PoolQuery = Type.Object({ quotaYear: Type.Optional(Year()) });
+
+// ---------------------------------------------------------------- answers
+
+const IssuanceView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  countyCode: Type.String(),
+  reserveYear: Type.Integer(),
+  quotaYear: Type.Integer(),
+  batch: Type.Integer({ description: '同一储备年度的第几批' }),
+  parcels: Type.Integer({ description: '依据地块数' }),
+  reserve: QuotaAreaView,
+  toCounty: QuotaAreaView,
+  toPool: QuotaAreaView,
+  rule: Type.Record(Type.String(), Type.Unknown(), { description: '500亩规则的计算过程（微亩精确值）' }),
+  issuedOn: DateText(),
+  issuedAt: Timestamp,
+  links: Type.Object({ self: Type.String() }),
+});
+export type IssuanceViewT = Static<typeof IssuanceView>;
+
+const IssuanceList = Type.Object({ items: Type.Array(IssuanceView) });
+
+export const IssuanceDetail = Type.Object({
+  ...IssuanceView.properties,
+  parcelItems: Type.Array(
+    Type.Object({
+      parcelId: Type.String({ format: 'uuid' }),
+      parcelNo: Type.String(),
+      state: Type.String(),
+      reserveYear: Type.Integer(),
+      area: QuotaAreaView,
+      areaM2OfRecord: Type.String({ description: '地块面积（平方米，2位小数，原值）' }),
+    }),
+  ),
+});
+
+const CountyFigures = Type.Object({
+  issued: QuotaAreaView,
+  allocatedIn: QuotaAreaView,
+  drawn: QuotaAreaView,
+  deducted: QuotaAreaView,
+  lapsed: QuotaAreaView,
+  balance: QuotaAreaView,
+});
+const PoolFigures = Type.Object({ pooled: QuotaAreaView, allocatedOut: QuotaAreaView, lapsed: QuotaAreaView, balance: QuotaAreaView });
+
+export const CountyQuotaView = Type.Object({
+  countyCode: Type.String(),
+  pilotPeriod: PilotPeriodView,
+  lapsed: Type.Boolean({ description: '试点期满定额是否已作废' }),
+  years: Type.Array(
+    Type.Object({
+      quotaYear: Type.Integer(),
+      reserveYear: Type.Integer(),
+      validUntil: DateText('定额有效期至'),
+      county: CountyFigures,
+      pool: PoolFigures,
+      overdrawn: Type.Boolean(),
+    }),
+  ),
+  balance: QuotaAreaView,
+});
+
+export const DrawView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  countyCode: Type.String(),
+  quotaYear: Type.Integer(),
+  projectName: Type.String(),
+  approvalNo: Type.String(),
+  approvedOn: DateText(),
+  area: QuotaAreaView,
+  // Stored as given (jsonb): open, so whatever a row holds is answered as it is.
+  areaAsGiven: Type.Object(
+    { unit: Type.Optional(Type.String()), value: Type.Optional(Type.String()) },
+    { additionalProperties: true, description: '申请时填写的面积与单位' },
+  ),
+  useStartedOn: Nullable(DateText()),
+  recoveredOn: Nullable(DateText()),
+  recoveryNote: Nullable(Type.String()),
+  drawnAt: Timestamp,
+});
+export type DrawViewT = Static<typeof DrawView>;
+
+const DrawMade = Type.Object({ ...DrawView.properties, balanceAfter: QuotaAreaView });
+const DrawList = Type.Object({ items: Type.Array(DrawView) });
+
+export const IdleUseList = Type.Object({
+  asOf: DateText(),
+  items: Type.Array(Type.Object({ ...DrawView.properties, flag: Type.Literal('idle-over-two-years'), flagLabel: Type.String() })),
+});
+
+const Outcome = Type.Union([Type.Literal('intact'), Type.Literal('degraded'), Type.Literal('lost')]);
+const InspectionBase = {
+  id: Type.String({ format: 'uuid' }),
+  parcelId: Type.String({ format: 'uuid' }),
+  parcelNo: Type.String(),
+  countyCode: Type.String(),
+  year: Type.Integer(),
+  inspectedOn: DateText(),
+  outcome: Outcome,
+  findings: Nullable(Type.String()),
+};
+export const InspectionMade = Type.Object({ ...InspectionBase, deducted: QuotaAreaView, balanceAfter: QuotaAreaView, overdrawn: Type.Boolean() });
+export const InspectionList = Type.Object({ items: Type.Array(Type.Object({ ...InspectionBase, area: QuotaAreaView })) });
+
+export const PoolRequestMade = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  countyCode: Type.String(),
+  quotaYear: Type.Integer(),
+  requested: QuotaAreaView,
+  purpose: Type.String(),
+});
+
+const Tier = Type.String({ description: 'same-county 本县，same-city 本市，province 省内其他县' });
+
+export const AllocationRound = Type.Object({
+  roundId: Type.String({ format: 'uuid' }),
+  quotaYear: Type.Integer(),
+  allocations: Type.Array(
+    Type.Object({ id: Type.String({ format: 'uuid' }), requestId: Type.String({ format: 'uuid' }), county: Type.String(), origin: Type.String(), tier: Tier, amount: QuotaAreaView }),
+  ),
+});
+
+export const PoolView = Type.Object({
+  balances: Type.Array(Type.Object({ originCounty: Type.String(), quotaYear: Type.Integer(), balance: QuotaAreaView })),
+  requests: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      countyCode: Type.String(),
+      quotaYear: Type.Integer(),
+      purpose: Type.String(),
+      requested: QuotaAreaView,
+      allocated: QuotaAreaView,
+      outstanding: QuotaAreaView,
+      requestedAt: Timestamp,
+    }),
+  ),
+  allocations: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      roundId: Type.String({ format: 'uuid' }),
+      quotaYear: Type.Integer(),
+      countyCode: Type.String(),
+      originCounty: Type.String(),
+      requestId: Type.String({ format: 'uuid' }),
+      tier: Tier,
+      amount: QuotaAreaView,
+      allocatedAt: Timestamp,
+    }),
+  ),
+});
+
+export const LapseMade = Type.Object({
+  lapseId: Type.String({ format: 'uuid' }),
+  period: PilotPeriodView,
+  lapsed: Type.Array(Type.Object({ countyCode: Type.String(), account: Type.Union([Type.Literal('county'), Type.Literal('pool')]), quotaYear: Type.Integer(), amount: QuotaAreaView })),
+});
+
+// ---------------------------------------------------------------- routes (what OpenAPI documents)
+
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
+const tags = ['quota'];
+
+export const IssueRoute = {
+  tags,
+  summary: '按500亩规则下达新增定额（N年度省级储备库 → N+1年定额）',
+  description:
+    '按县汇总该储备年度已入省级储备库、尚未下达的地块面积（椭球面积）：小于500亩全部下达给县；不小于500亩下达给县500亩，其余纳入省级统筹。同一储备年度后续入库的地块再次下达时按累计面积计算，县级累计不超过500亩。',
+  body: IssueBody,
+  // 201 when something was issued, 200 when nothing was left to issue.
+  response: { 200: IssuanceList, 201: IssuanceList, ...problems },
+};
+export const IssuancesRoute = { tags, summary: '定额下达记录', querystring: IssuanceQuery, response: { 200: IssuanceList, ...problems } };
+export const IssuanceRoute = { tags, summary: '一次下达及其依据地块（可追溯到每个地块）', params: IdParams, response: { 200: IssuanceDetail, ...problems } };
+export const CountyQuotaRoute = { tags, summary: '县级定额账户：各年度下达、调入、使用、扣减、作废、结余', params: CountyParams, response: { 200: CountyQuotaView, ...problems } };
+export const DrawRoute = {
+  tags,
+  summary: '建设项目使用定额（不超过结余；并发请求依次处理，不会透支）',
+  params: CountyParams,
+  body: DrawBody,
+  response: { 201: DrawMade, ...problems },
+};
+export const DrawsRoute = { tags, summary: '建设项目使用定额记录', params: CountyParams, response: { 200: DrawList, ...problems } };
+export const UseRoute = { tags, summary: '登记项目开工（用地不再闲置）或闲置林地收回', params: IdParams, body: UseBody, response: { 200: DrawView, ...problems } };
+export const IdleUsesRoute = { tags, summary: '批准后闲置两年以上、应收回的项目用地', querystring: IdleUsesQuery, response: { 200: IdleUseList, ...problems } };
+export const InspectRoute = {
+  tags,
+  summary: '储备库地块年度核查：退化或灭失的扣减当年度定额（灭失地块出库）',
+  body: InspectionBody,
+  response: { 201: InspectionMade, ...problems },
+};
+export const InspectionsRoute = { tags, summary: '年度核查记录', querystring: InspectionQuery, response: { 200: InspectionList, ...problems } };
+export const PoolRequestRoute = { tags, summary: '申请省级统筹定额', body: PoolRequestBody, response: { 201: PoolRequestMade, ...problems } };
+export const AllocateRoute = { tags, summary: '省级统筹分配（优先本县，其次本市，再次省内其他县）', body: AllocateBody, response: { 201: AllocationRound, ...problems } };
+export const PoolRoute = { tags, summary: '省级统筹：按来源县的结余、申请与分配', querystring: PoolQuery, response: { 200: PoolView, ...problems } };
+export const LapseRoute = { tags, summary: '试点期结束：未使用的新增定额自动作废（记入台账）', body: Type.Optional(Type.Object({})), response: { 201: LapseMade, ...problems } };
