@@ -1,7 +1,7 @@
 import type { Static } from '@fastify/type-provider-typebox';
 import type { AuthUser } from '../auth/scope.js';
 import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
-import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
+import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import type { ProcedureRow } from './repository.js';
 import type { ProcedureDetailView, ProcedureView, ReserveParcelView } from './schemas.js';
 import type { ProcedureDetail } from './service.js';

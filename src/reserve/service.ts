@@ -11,7 +11,7 @@ import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
 import { drawAreaSample, MIN_SHARE_PCT } from '../domain/audit/sampling.js';
 import { isIsoDate, isLateSubmission, reserveSubmissionDue, todayInChina } from '../domain/procedure/deadlines.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
-import { parseDecimal } from '../domain/quota/five-hundred-mu.js';
+import { parseDecimal } from '../domain/units.js';
 import { Problem } from '../http/problem.js';
 import * as procedures from '../procedure/repository.js';
 import { guardFailed, planOrThrow, type ActInput } from '../procedure/service.js';

@@ -1,5 +1,5 @@
 import type { Static } from '@fastify/type-provider-typebox';
-import { m2ToMicroMu, quotaArea } from '../domain/quota/five-hundred-mu.js';
+import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import type { ProcedureRow } from '../procedure/repository.js';
 import { reserveParcelView } from '../procedure/view.js';
 import type { SubmissionRow } from './repository.js';

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { drawAreaSample } from '../../src/domain/audit/sampling.js';
-import { m2ToMicroMu } from '../../src/domain/quota/five-hundred-mu.js';
-import { parseDecimal } from '../../src/domain/quota/five-hundred-mu.js';
+import { m2ToMicroMu, parseDecimal } from '../../src/domain/units.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';

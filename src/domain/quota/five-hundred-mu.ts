@@ -11,9 +11,6 @@
  */
 import { MICRO_MU_PER_MU, type MicroMu } from '../units.js';
 
-// Transitional: other features still import the exact arithmetic from here; its home is domain/units.
-export { m2ToMicroMu, parseDecimal, quotaArea, type MicroMu } from '../units.js';
-
 export const FIVE_HUNDRED_MU: MicroMu = 500n * MICRO_MU_PER_MU;
 
 export interface Split {
