@@ -24,14 +24,14 @@ import { authRoutes } from './auth/routes.js';
 import { procedureRoutes } from './procedure/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
-import { pilotPeriodFromEnv, type PilotPeriod } from './domain/quota/pilot-period.js';
+import type { PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
   config?: Config;
   pool?: pg.Pool;
   logger?: boolean;
   importHooks?: ImportHooks;
-  /** Quota pilot period (default: ZHANBU_PILOT_START/END, else Jiangxi 2022–2024). */
+  /** Quota pilot period (default: the configuration's, i.e. ZHANBU_PILOT_START/END, else Jiangxi 2022–2024). */
   pilotPeriod?: PilotPeriod;
 }
 
@@ -40,11 +40,11 @@ export type App = FastifyInstance & { imports: ImportService; exports: ExportSer
 /** Builds the service: one plugin per capability; tests drive it with app.inject(). */
 export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
-  const pool = opts.pool ?? createPool(config.databaseUrl, 10, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
+  const pool = opts.pool ?? createPool(config.databaseUrl, config.dbPoolSize, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
   const ownsPool = !opts.pool;
   const app = Fastify({
     logger: opts.logger ?? false,
-    bodyLimit: 10 * 1024 * 1024,
+    bodyLimit: config.bodyLimitBytes,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);
@@ -110,7 +110,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
   await app.register(exportRoutes, { prefix: '/api/v1', pool, exports });
-  const pilot = opts.pilotPeriod ?? pilotPeriodFromEnv();
+  const pilot = opts.pilotPeriod ?? config.pilotPeriod;
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(procedureRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
