@@ -9,14 +9,16 @@ import { drawAreaSample } from '../../src/domain/audit/sampling.js';
 import { m2ToMicroMu } from '../../src/domain/quota/five-hundred-mu.js';
 import { parseDecimal } from '../../src/domain/quota/five-hundred-mu.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { expectProblem } from '../helpers/imports.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
+import { injectAs } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 let restored: SurveyPolygon[];
 let stillMining: SurveyPolygon[];
 const u = {} as Record<'township' | 'forestry' | 'government' | 'city' | 'reviewer' | 'admin' | 'otherTownship', TestUser>;
@@ -30,8 +32,9 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
-  await importSurveyLayers(app);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
+  await importSurveyLayers(app, admin);
   restored = await surveyPolygons(pool, '0602', '03%', 4);
   stillMining = await surveyPolygons(pool, '0602', '0602', 6);
   expect(restored.length).toBeGreaterThanOrEqual(3);
@@ -52,8 +55,8 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
+const post = (user: TestUser, url: string, payload: object = {}) => injectAs(app, user, { method: 'POST', url, payload });
+const get = (user: TestUser, url: string) => injectAs(app, user, { method: 'GET', url });
 async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
   expect(res.statusCode, res.body).toBe(status);
   return res.json();
@@ -72,7 +75,7 @@ async function upload(parcels: SurveyPolygon[], prefix: string) {
   const user = township === u.township.adminCode ? u.township : await createTestUser(pool, 'township', township);
   const view = await uploadAs(
     app,
-    user.headers,
+    user,
     parcels.map((p, i) => ({ geometry: p.geometry, properties: { DKBH: `${prefix}-${i + 1}`, XZDM: p.township, SQDW: '乡镇人民政府' } })),
     { county: COUNTY, township, runChecks: false },
   );
@@ -269,7 +272,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
   });
 
   it('核实 without any check run is refused (checks-run)', async () => {
-    const view = await uploadAs(app, u.forestry.headers, [{ geometry: stillMining[1]!.geometry, properties: { DKBH: 'G-NORUN', XZDM: stillMining[1]!.township } }], {
+    const view = await uploadAs(app, u.forestry, [{ geometry: stillMining[1]!.geometry, properties: { DKBH: 'G-NORUN', XZDM: stillMining[1]!.township } }], {
       county: COUNTY,
       runChecks: false,
     });
