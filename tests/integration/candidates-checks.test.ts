@@ -317,15 +317,15 @@ describe('e. ownership', () => {
       a: "a.dlbm NOT LIKE '03%' AND a.qsxz IN ('10', '20')",
       b: "b.dlbm NOT LIKE '03%' AND b.qsxz NOT IN ('10', '20') AND left(b.zldwdm, 9) = left(a.zldwdm, 9)",
     });
-    // Only if the sample has state land next to collective land outside forest; otherwise there
-    // is nothing to build the parcel from and the assertion is skipped.
-    if (!pair) return;
-    const { report } = await checkFeatures(app, admin, [{ geometry: pair.union, properties: { DKBH: 'MIXED', XZDM: pair.a.township } }]);
+    // The sample county has state land next to collective land outside forest; a fixture without
+    // it fails here rather than passing without checking anything.
+    expect(pair, 'the sample has state land next to collective land outside forest').toBeDefined();
+    const { report } = await checkFeatures(app, admin, [{ geometry: pair!.union, properties: { DKBH: 'MIXED', XZDM: pair!.a.township } }]);
     const o = checkOf(report, 'MIXED', 'ownership');
     expect(o.status).toBe('warn');
     expect(o.figures.mixedStateCollective).toBe(true);
     expect(o.message).toMatch(/国有与集体土地混合/);
-    expect(o.figures.units.map((u: { qsxz: string }) => u.qsxz).sort()).toEqual([pair.a.qsxz, pair.b.qsxz].sort());
+    expect(o.figures.units.map((u: { qsxz: string }) => u.qsxz).sort()).toEqual([pair!.a.qsxz, pair!.b.qsxz].sort());
   });
 });
 
@@ -444,6 +444,7 @@ describe('GeoJSON report', () => {
   it('is a FeatureCollection with one parcel feature per parcel and problem features carrying their check', async () => {
     const m = stillMining[0]!;
     const pair = await neighbourPair(pool, { a: "a.dlbm = '0602'", b: "b.dlbm <> '0602' AND b.dlbm NOT LIKE '03%'" });
+    expect(pair, 'the sample has a 0602 polygon next to another class').toBeDefined();
     const { upload, report } = await checkFeatures(app, admin, [
       { geometry: m.geometry, properties: { DKBH: 'GJ-PASS', XZDM: m.township } },
       { geometry: pair!.union, properties: { DKBH: 'GJ-FAIL', XZDM: pair!.a.township } },

@@ -23,10 +23,9 @@ import {
   type SurveyPolygon,
 } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
-import { injectAs } from '../helpers/http.js';
+import { expectProblem, injectAs, requestsTo } from '../helpers/http.js';
 
 const NEIGHBOUR = '361124';
 const pool = testPool();
@@ -74,8 +73,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => injectAs(app, user, { method: 'POST', url, payload });
-const get = (user: TestUser, url: string) => injectAs(app, user, { method: 'GET', url });
+const { get, post } = requestsTo(() => app);
 const inForce = async () => (await get(u.township, '/api/v1/check-parameters')).json();
 
 describe('item 3: eligibility thresholds are the province’s, versioned and audited', () => {

@@ -12,9 +12,8 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
-import { injectAs } from '../helpers/http.js';
+import { expectProblem, ok, requestsTo, type Response } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
@@ -55,14 +54,9 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => injectAs(app, user, { method: 'POST', url, payload });
-const get = (user: TestUser, url: string) => injectAs(app, user, { method: 'GET', url });
-async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-}
+const { get, post } = requestsTo(() => app);
 /** A guard failure: 422 guard-failed listing exactly these guards. */
-function guardFailed(res: Awaited<ReturnType<typeof post>>, ...guards: string[]) {
+function guardFailed(res: Response, ...guards: string[]) {
   const body = expectProblem(res, 422, 'guard-failed');
   expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
   return body;

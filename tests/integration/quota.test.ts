@@ -17,9 +17,8 @@ import { loadConfig } from '../../src/config.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { serviceDatabaseUrl, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
-import { injectAs } from '../helpers/http.js';
+import { expectProblem, injectAs, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool(8);
 let app: App;
@@ -62,12 +61,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => injectAs(app, user, { method: 'POST', url, payload });
-const get = (user: TestUser, url: string) => injectAs(app, user, { method: 'GET', url });
-async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-}
+const { get, post } = requestsTo(() => app);
 const quotaOf = async (county: string) => ok(await get(u[county]!, `/api/v1/counties/${county}/quota`));
 const yearOf = (q: { years: { quotaYear: number }[] }, y: number) => q.years.find((x) => x.quotaYear === y) as any;
 
