@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import gdal from 'gdal-async';
 import type pg from 'pg';
-import { ProblemSchema } from '../imports/schemas.js';
+import { ProblemSchema } from '../http/schemas.js';
 
 /** Public: up or down, nothing else (versions and database errors help an attacker, not a load balancer). */
 const Status = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]) });
@@ -42,7 +42,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
   app.get(
     '/api/v1/health',
     {
-      config: { roles: ['province-admin'], action: '查看服务运行详情' },
+      config: { action: '查看服务运行详情' }, // who: src/domain/permissions.ts
       schema: {
         tags: ['health'],
         summary: '服务运行详情：PostGIS与GDAL版本、数据库错误（仅省级管理员）',
