@@ -139,8 +139,3 @@ export function routePermission(method: string, url: string): RoutePermission | 
   return ROUTE_PERMISSIONS[`${method === 'HEAD' ? 'GET' : method} ${url}`];
 }
 
-/** Whether the role may call the route (false for a route without an entry: deny by default). */
-export function mayCall(role: Role, method: string, url: string): boolean {
-  const p = routePermission(method, url);
-  return p === 'any-user' || (p !== undefined && p.includes(role));
-}
