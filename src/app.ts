@@ -25,14 +25,14 @@ import { procedureRoutes } from './procedure/routes.js';
 import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
-import { pilotPeriodFromEnv, type PilotPeriod } from './domain/quota/pilot-period.js';
+import type { PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
   config?: Config;
   pool?: pg.Pool;
   logger?: boolean;
   importHooks?: ImportHooks;
-  /** Quota pilot period (default: ZHANBU_PILOT_START/END, else Jiangxi 2022–2024). */
+  /** Quota pilot period (default: the configuration's, i.e. ZHANBU_PILOT_START/END, else Jiangxi 2022–2024). */
   pilotPeriod?: PilotPeriod;
 }
 
@@ -41,11 +41,11 @@ export type App = FastifyInstance & { imports: ImportService; exports: ExportSer
 /** Builds the service: one plugin per capability; tests drive it with app.inject(). */
 export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const config = opts.config ?? loadConfig();
-  const pool = opts.pool ?? createPool(config.databaseUrl, 10, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
+  const pool = opts.pool ?? createPool(config.databaseUrl, config.dbPoolSize, { acquireTimeoutMs: config.dbAcquireTimeoutMs });
   const ownsPool = !opts.pool;
   const app = Fastify({
     logger: opts.logger ?? false,
-    bodyLimit: 10 * 1024 * 1024,
+    bodyLimit: config.bodyLimitBytes,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);
@@ -111,7 +111,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
   await app.register(exportRoutes, { prefix: '/api/v1', exports });
-  const pilot = opts.pilotPeriod ?? pilotPeriodFromEnv();
+  const pilot = opts.pilotPeriod ?? config.pilotPeriod;
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(procedureRoutes, { prefix: '/api/v1', pool });
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });

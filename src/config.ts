@@ -1,4 +1,9 @@
-/** Runtime configuration, all from the environment so the same build runs anywhere. */
+/**
+ * Runtime configuration, all from the environment so the same build runs anywhere. Every tunable
+ * of the service is here (app.ts and the services read it from Config, never from process.env).
+ */
+import { JIANGXI_PILOT, type PilotPeriod } from './domain/quota/pilot-period.js';
+
 export interface Config {
   /** The service's connection: the zhanbu_service login, never a superuser (README, "Security"). */
   databaseUrl: string;
@@ -40,6 +45,12 @@ export interface Config {
   dbAcquireTimeoutMs: number;
   /** Candidate uploads one user may have in progress at once (the next gets 429). */
   maxConcurrentUploadsPerUser: number;
+  /** Largest JSON (or other non-multipart) request body, bytes (past it 413). */
+  bodyLimitBytes: number;
+  /** Connections of the service's database pool. */
+  dbPoolSize: number;
+  /** The quota pilot period (ZHANBU_PILOT_START / ZHANBU_PILOT_END; Jiangxi 2022–2024 by default). */
+  pilotPeriod: PilotPeriod;
 }
 
 /** A malformed environment value: the service refuses to start rather than run on a silent default. */
@@ -70,6 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !URL.canParse(databaseUrl)) {
     problems.push(`DATABASE_URL无效：应为postgres://用户@主机:端口/数据库形式的连接串`);
   }
+  const pilotPeriod: PilotPeriod = {
+    startYear: int('ZHANBU_PILOT_START', JIANGXI_PILOT.startYear, 1990, 2100),
+    endYear: int('ZHANBU_PILOT_END', JIANGXI_PILOT.endYear, 1990, 2100),
+  };
+  if (pilotPeriod.endYear < pilotPeriod.startYear) {
+    problems.push(`ZHANBU_PILOT_END=“${pilotPeriod.endYear}”无效：试点期结束年份早于开始年份${pilotPeriod.startYear}`);
+  }
   const workDir = set('ZHANBU_WORK_DIR') ?? '/tmp/zhanbu';
   if (!workDir.startsWith('/')) problems.push(`ZHANBU_WORK_DIR=“${workDir}”无效：应为绝对路径`);
   const config: Config = {
@@ -93,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkStatementTimeoutMs: int('ZHANBU_CHECK_STATEMENT_TIMEOUT_MS', 120_000),
     dbAcquireTimeoutMs: int('ZHANBU_DB_ACQUIRE_TIMEOUT_MS', 10_000),
     maxConcurrentUploadsPerUser: int('ZHANBU_MAX_CONCURRENT_UPLOADS', 2),
+    bodyLimitBytes: int('ZHANBU_BODY_LIMIT_BYTES', 10 * 1024 ** 2),
+    dbPoolSize: int('ZHANBU_DB_POOL_SIZE', 10, 1, 1000),
+    pilotPeriod,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

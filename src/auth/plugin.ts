@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { coversCounty, ROLE_LABELS, type Role } from '../domain/procedure/actors.js';
-import { Problem } from '../http/problem.js';
+import { routePermission, type RoutePermission } from '../domain/permissions.js';
+import { authorizationMalformed, outOfJurisdiction, roleNotPermitted, tokenInvalid, unauthenticated } from '../http/errors.js';
 import { userByToken } from './repository.js';
 import type { AuthUser } from './scope.js';
 
@@ -13,32 +14,55 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route answers without a user (/health, /docs, /openapi.json). Every other route needs one. */
     public?: boolean;
-    /** Roles allowed on the route, refused in onRequest, before a body is read (uploads write nothing for a wrong role). */
+    /**
+     * Roles allowed on the route. The permission table (src/domain/permissions.ts) decides; a route
+     * that still states its roles here must state the same ones (checked at start).
+     */
     roles?: readonly Role[];
     /** What the route does, for the refusal (“导入调查图层只能由…办理”). */
     action?: string;
   }
 }
 
-const unauthenticated = (detail: string, code = 'unauthenticated') => new Problem(401, code, 'Authentication required', detail);
+// Who may call what lives in the domain; re-exported for the services that check finer rules with it.
+export { PERMISSIONS } from '../domain/permissions.js';
 
 /** The token from `Authorization: Bearer …` or `X-API-Key: …`, if any. */
 export function tokenOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h === 'string' && h.trim()) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (!m) throw unauthenticated('Authorization请求头应为“Bearer <令牌>”', 'authorization-malformed');
+    if (!m) throw authorizationMalformed();
     return m[1];
   }
   const k = req.headers['x-api-key'];
   return typeof k === 'string' && k.trim() ? k.trim() : undefined;
 }
 
+/** The routes that need a user and have no entry in the permission table (or a `config.roles` that disagrees with it). */
+export function routesWithoutPermission(routes: readonly { method: string | string[]; url: string; config?: { public?: boolean; roles?: readonly Role[] } }[]): string[] {
+  const missing: string[] = [];
+  for (const r of routes) {
+    if (r.config?.public === true) continue;
+    for (const method of ([] as string[]).concat(r.method)) {
+      const entry = routePermission(method, r.url);
+      if (entry === undefined) missing.push(`${method} ${r.url}: 权限表（src/domain/permissions.ts）中没有这个接口`);
+      else if (r.config?.roles && !sameRoles(r.config.roles, entry)) missing.push(`${method} ${r.url}: config.roles与权限表不一致`);
+    }
+  }
+  return missing;
+}
+
+const sameRoles = (roles: readonly Role[], entry: RoutePermission) =>
+  entry !== 'any-user' && roles.length === entry.length && roles.every((r) => entry.includes(r));
+
 /**
  * Deny by default, decided on the matched route (never on the raw URL, which the router decodes:
  * `/%61pi/v1/exports` is the route `/api/v1/exports`): every route needs a valid token unless its
- * options say `config: { public: true }`; a route's `config.roles` is checked here too, so a wrong
- * role is refused before the body is read. Unknown URLs fall to the 404 handler without a token.
+ * options say `config: { public: true }`; the route's entry in the permission table
+ * (src/domain/permissions.ts) is checked here too, so a wrong role is refused before the body is
+ * read. A route that needs a user but has no entry stops the app at start (onReady), and is refused
+ * to everyone should one slip through. Unknown URLs fall to the 404 handler without a token.
  * 401 problem+json when the token is missing, unknown, revoked or expired. Then any request naming
  * a county outside the user's jurisdiction in its path, query or JSON body (`:county`, `?county=`,
  * `{"county": …}`) is refused with 403 — whatever the route, so no route can forget it.
@@ -59,14 +83,23 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   };
   // The OpenAPI document states the same rule the hook enforces: public routes need no token,
   // role-restricted ones name their roles.
+  const routes: { method: string | string[]; url: string; config?: { public?: boolean; roles?: readonly Role[] } }[] = [];
   app.addHook('onRoute', (route) => {
-    const config = route.config as { public?: boolean; roles?: readonly Role[] } | undefined;
+    // Kept by reference: a plugin's own onRoute hook may still mark its routes public (the API explorer's do).
+    routes.push(route as (typeof routes)[number]);
+    const config = route.config as { public?: boolean } | undefined;
     if (!route.schema) return;
+    const entry = routePermission(([] as string[]).concat(route.method)[0]!, route.url);
     if (config?.public) route.schema = { ...route.schema, security: [] };
-    else if (config?.roles) {
-      const who = `仅限：${config.roles.map((r) => ROLE_LABELS[r]).join('、')}。`;
+    else if (entry && entry !== 'any-user') {
+      const who = `仅限：${entry.map((r) => ROLE_LABELS[r]).join('、')}。`;
       route.schema = { ...route.schema, description: route.schema.description ? `${route.schema.description}\n\n${who}` : who };
     }
+  });
+  // A route added without saying who may call it fails fast, at start, rather than answer anyone.
+  app.addHook('onReady', async () => {
+    const missing = routesWithoutPermission(routes);
+    if (missing.length) throw new Error(`接口缺少权限表条目：\n  ${missing.join('\n  ')}`);
   });
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404 || req.routeOptions.config?.public === true) return;
@@ -78,11 +111,11 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
     const user = await lookUp(token);
     if (!user) {
       void reply.header('www-authenticate', 'Bearer realm="zhanbu", error="invalid_token"');
-      throw unauthenticated('访问令牌无效、已吊销或已过期', 'token-invalid');
+      throw tokenInvalid();
     }
     req.auth = user;
-    const { roles, action } = req.routeOptions.config;
-    if (roles) requireRole(user, roles, action ?? '该操作');
+    const entry = routePermission(req.method, req.routeOptions.url ?? '');
+    if (entry !== 'any-user') requireRole(user, entry ?? [], req.routeOptions.config.action ?? '该操作');
   });
   app.addHook('preHandler', async (req) => {
     if (!req.auth) return;
@@ -103,9 +136,7 @@ export function requireUser(req: FastifyRequest): AuthUser {
 /** 403 unless the county is inside the user's jurisdiction. */
 export function requireCounty(user: AuthUser, county: string): void {
   if (!coversCounty(user, county)) {
-    throw new Problem(403, 'out-of-jurisdiction', 'Outside your jurisdiction', `${county}不在当前用户（${user.name}，行政区代码${user.adminCode}）的管辖范围内`, {
-      county,
-    });
+    throw outOfJurisdiction(`${county}不在当前用户（${user.name}，行政区代码${user.adminCode}）的管辖范围内`, { county });
   }
 }
 
@@ -118,39 +149,12 @@ export const countyFieldInScope =
 
 /** 403 unless the user has one of the roles. */
 export function requireRole(user: AuthUser, roles: readonly Role[], what: string): void {
-  if (!roles.includes(user.role)) {
-    throw new Problem(403, 'role-not-permitted', 'Role not permitted', `${what}只能由${roles.map((r) => ROLE_LABELS[r]).join('、')}办理，当前用户为${ROLE_LABELS[user.role]}`, {
-      role: user.role,
-      allowed: roles,
-    });
-  }
+  if (!roles.includes(user.role)) throw roleNotPermitted(what, roles, user.role);
 }
 
 /** Townships may act only for their own township. */
 export function requireTownship(user: AuthUser, township: string | null | undefined): void {
   if (user.township && township !== user.township) {
-    throw new Problem(403, 'out-of-jurisdiction', 'Outside your jurisdiction', `乡镇用户只能办理本乡镇（${user.township}）的地块，该地块属于${township ?? '未申报乡镇'}`);
+    throw outOfJurisdiction(`乡镇用户只能办理本乡镇（${user.township}）的地块，该地块属于${township ?? '未申报乡镇'}`);
   }
 }
-
-/** Who may do what outside the procedure (the procedure's own rules are in domain/procedure). */
-export const PERMISSIONS = {
-  importLayers: ['county-forestry', 'province-admin'],
-  uploadCandidates: ['township', 'county-forestry', 'province-admin'],
-  runChecks: ['township', 'county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
-  submitReserve: ['county-forestry'],
-  cityAudit: ['city'],
-  provinceAudit: ['province-reviewer', 'province-admin'],
-  issueQuota: ['province-admin'],
-  allocatePool: ['province-admin'],
-  requestPool: ['county-forestry', 'province-admin'],
-  drawQuota: ['county-forestry', 'province-admin'],
-  recordUse: ['county-forestry', 'province-admin'],
-  inspect: ['county-forestry', 'city', 'province-reviewer', 'province-admin'],
-  lapse: ['province-admin'],
-  publishCheckParameters: ['province-admin'],
-  annualSummary: ['county-forestry'],
-  readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
-  /** Reserve submissions, city/province audits, the county's annual summary and forest stock: not townships. */
-  readReserve: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
-} as const satisfies Record<string, readonly Role[]>;

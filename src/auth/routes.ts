@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ROLE_LABELS } from '../domain/procedure/actors.js';
-import { ProblemSchema } from '../imports/schemas.js';
+import { ProblemSchema } from '../http/schemas.js';
 import { requireUser } from './plugin.js';
 
 export const authRoutes: FastifyPluginAsync = async (fastify) => {

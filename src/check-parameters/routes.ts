@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { PERMISSIONS, requireRole, requireUser } from '../auth/plugin.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
-import { ProblemSchema } from '../imports/schemas.js';
+import { ProblemSchema } from '../http/schemas.js';
 import { CHECK_THRESHOLD_NAMES } from '../domain/checks/parameters.js';
 import { ParameterSetList, ParameterSetView, PublishParameterSetBody } from './schemas.js';
 import * as service from './service.js';

@@ -44,12 +44,26 @@ export interface MigrateOptions {
   log?: (msg: string) => void;
   /** Set as zhanbu_service's password when the runner creates the roles (superuser only). */
   servicePassword?: string;
+  /** Folder of the migration files (tests). */
+  dir?: string;
+}
+
+/**
+ * Pending migrations numbered below the highest applied one: a file added "in the past" (a branch
+ * that took a number while a later one was merged and applied). Applying it now would run it after
+ * migrations that were written without it, in an order no other database saw; it must be renumbered.
+ */
+export function migrationsBehind(migrations: readonly Migration[], applied: Iterable<string>): Migration[] {
+  const done = new Set(applied);
+  const highest = [...done].sort().at(-1) ?? '';
+  return migrations.filter((m) => m.version < highest && !done.has(m.version));
 }
 
 /**
  * Applies pending migrations, each in its own transaction, under an advisory lock so two
  * runners (say the service and a test setup) never interleave. Safe to run any number of times.
- * An applied migration whose file has since changed is an error: history must not be rewritten.
+ * An applied migration whose file has since changed is an error: history must not be rewritten;
+ * so is a pending one numbered below the highest applied (migrationsBehind).
  *
  * With nothing pending it only reads, so the service's own login can call it; applying needs a
  * superuser or a login that is a member of zhanbu_owner (ZHANBU_OWNER_DATABASE_URL).
@@ -57,7 +71,7 @@ export interface MigrateOptions {
 export async function migrate(pool: pg.Pool, logOrOpts: ((msg: string) => void) | MigrateOptions = {}): Promise<string[]> {
   const opts: MigrateOptions = typeof logOrOpts === 'function' ? { log: logOrOpts } : logOrOpts;
   const log = opts.log ?? (() => {});
-  const migrations = await loadMigrations();
+  const migrations = await loadMigrations(opts.dir);
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -79,6 +93,14 @@ export async function migrate(pool: pg.Pool, logOrOpts: ((msg: string) => void) 
       if (prior !== undefined && prior !== m.checksum) {
         throw new Error(`migration ${m.version}_${m.name} was changed after it was applied; add a new migration instead`);
       }
+    }
+    const behind = migrationsBehind(migrations, done.keys());
+    if (behind.length) {
+      const highest = [...done.keys()].sort().at(-1);
+      throw new Error(
+        `migration(s) ${behind.map((m) => `${m.version}_${m.name}`).join(', ')} are numbered below ${highest}, the highest already applied; ` +
+          `the runner applies migrations in number order only: renumber the file(s) above ${highest} (migrations/README.md, "Numbering")`,
+      );
     }
     const pending = migrations.filter((m) => !done.has(m.version));
     if (pending.length === 0) return applied;

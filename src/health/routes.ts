@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { ProblemSchema } from '../imports/schemas.js';
+import { ProblemSchema } from '../http/schemas.js';
 import { gdalVersion, probeDatabase as probe } from './service.js';
 
 /** Public: up or down, nothing else (versions and database errors help an attacker, not a load balancer). */
@@ -33,7 +33,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
   app.get(
     '/api/v1/health',
     {
-      config: { roles: ['province-admin'], action: '查看服务运行详情' },
+      config: { action: '查看服务运行详情' }, // who: src/domain/permissions.ts
       schema: {
         tags: ['health'],
         summary: '服务运行详情：PostGIS与GDAL版本、数据库错误（仅省级管理员）',

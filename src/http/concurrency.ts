@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Problem } from './problem.js';
+import { tooManyConcurrentRequests } from './errors.js';
 
 /**
  * At most `max` requests of one kind in progress per key (a user): the next is answered 429 with
@@ -18,7 +18,7 @@ export class PerKeyLimiter {
   acquire(key: string): () => void {
     const n = this.inFlight.get(key) ?? 0;
     if (n >= this.max) {
-      throw new Problem(429, 'too-many-concurrent-requests', 'Too many requests in progress', `您已有${n}个${this.what}正在处理（上限${this.max}个），请等其完成后再提交`, {
+      throw tooManyConcurrentRequests(`您已有${n}个${this.what}正在处理（上限${this.max}个），请等其完成后再提交`, {
         limit: this.max,
         retryAfter: 10,
       });

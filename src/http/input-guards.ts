@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Problem } from './problem.js';
+import { nulCharacter, requestTooDeep } from './errors.js';
 import { MAX_JSON_DEPTH } from './schemas.js';
-
-export const nulRefused = (where: string) =>
-  new Problem(400, 'nul-character', 'NUL character refused', `${where}含有NUL字符（\\u0000）：文本中不能包含该字符`, { field: where });
 
 /**
  * Where a NUL character (U+0000) hides in a parsed value, or that it nests too deeply. PostgreSQL
@@ -47,10 +44,8 @@ export function registerInputGuards(app: FastifyInstance): void {
     for (const [label, v] of parts) {
       const found = inspectValue(v, label);
       if (!found) continue;
-      if ('nul' in found) throw nulRefused(found.nul);
-      throw new Problem(400, 'request-too-deep', 'Request nested too deeply', `${found.tooDeep}嵌套超过${MAX_JSON_DEPTH}层，请求无法处理`, {
-        maxDepth: MAX_JSON_DEPTH,
-      });
+      if ('nul' in found) throw nulCharacter(found.nul);
+      throw requestTooDeep(`${found.tooDeep}嵌套超过${MAX_JSON_DEPTH}层，请求无法处理`, { maxDepth: MAX_JSON_DEPTH });
     }
   });
 }

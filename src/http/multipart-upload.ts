@@ -9,7 +9,7 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { Problem, badInput } from './problem.js';
-import { nulRefused } from './input-guards.js';
+import { multipartRequired, nulCharacter, requestInvalid, uploadTooLarge } from './errors.js';
 
 export interface ReceivedFile {
   path: string;
@@ -57,7 +57,7 @@ export function formValidator<T extends TProperties, K extends keyof T & string>
       const missing = (error.params as { requiredProperties?: string[] }).requiredProperties;
       const field = missing?.[0] ?? error.instancePath.split('/')[1] ?? '';
       const detail = missing ? `缺少参数${field}` : `参数${field}应为${expected(properties[field])}，实际为“${fields[field] ?? ''}”`;
-      throw new Problem(400, 'request-invalid', 'Invalid form field', detail, { field });
+      throw requestInvalid(detail, { field }, 'Invalid form field');
     }
     return value as Omit<Static<TObject<T>>, K>;
   };
@@ -76,7 +76,7 @@ export async function receiveUpload(
   onField?: (name: string, value: string) => void,
 ): Promise<{ fields: Record<string, string>; file: ReceivedFile }> {
   if (!req.isMultipart()) {
-    throw new Problem(415, 'multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
+    throw multipartRequired();
   }
   const fields: Record<string, string> = {};
   let file: ReceivedFile | undefined;
@@ -84,17 +84,17 @@ export async function receiveUpload(
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1 } })) {
       // PostgreSQL refuses NUL in text: refuse it here rather than answer 500 later.
-      if (part.fieldname.includes('\u0000')) throw nulRefused('表单字段名');
+      if (part.fieldname.includes('\u0000')) throw nulCharacter('表单字段名');
       if (part.type === 'field') {
         const value = String(part.value ?? '');
-        if (value.includes('\u0000')) throw nulRefused(`表单字段${part.fieldname}`);
+        if (value.includes('\u0000')) throw nulCharacter(`表单字段${part.fieldname}`);
         fields[part.fieldname] = value.trim();
         onField?.(part.fieldname, fields[part.fieldname]!);
         continue;
       }
       if ((part.filename ?? '').includes('\u0000')) {
         part.file.resume();
-        throw nulRefused('上传文件名');
+        throw nulCharacter('上传文件名');
       }
       if (file) {
         part.file.resume();
@@ -120,7 +120,7 @@ export async function receiveUpload(
     if (file) await rm(file.path, { force: true });
     const code = (err as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT') {
-      throw new Problem(413, 'upload-too-large', 'Upload too large', `上传文件超过大小上限${(maxBytes / 1024 ** 2).toFixed(0)}MB`, { limitBytes: maxBytes });
+      throw uploadTooLarge(`上传文件超过大小上限${(maxBytes / 1024 ** 2).toFixed(0)}MB`, { limitBytes: maxBytes });
     }
     throw err;
   }

@@ -30,3 +30,16 @@ export const IsoDate = (description: string) => Type.String({ pattern: '^(19|20)
 
 /** Deepest nesting accepted in a JSON body: no request of this API needs more than a handful. */
 export const MAX_JSON_DEPTH = 32;
+
+/** Every refusal: RFC 9457 problem+json (src/http/problem.ts); extensions (`errors`, `allowed`, …) vary by code. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: '中文说明' }),
+    code: Type.String({ description: '稳定的英文错误代码' }),
+    instance: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem+json' },
+);

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { Problem } from './problem.js';
+import type { Problem } from './problem.js';
+import { requestInvalid } from './errors.js';
 
 export interface StrictBodyOptions {
   /** Allowed keys of nested objects, by property. */
@@ -13,7 +14,7 @@ export interface StrictBodyOptions {
 }
 
 const unknown = (keys: string[], where: string) =>
-  new Problem(400, 'request-invalid', 'Unknown property', `请求${where}含不支持的参数：${keys.join('、')}`, { unknownProperties: keys });
+  requestInvalid(`请求${where}含不支持的参数：${keys.join('、')}`, { unknownProperties: keys }, 'Unknown property');
 
 /**
  * A preValidation hook that refuses (400) a JSON body with properties outside the allowed ones

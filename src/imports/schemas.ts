@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { CountyCode, Year } from '../http/schemas.js';
+import { CountyCode, ProblemSchema, Year } from '../http/schemas.js';
 
 export const LayerKindSchema = Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('xzq')], {
   description: 'dltb 三调地类图斑；ldxb 森林资源一张图小班；xzq 行政区',
@@ -20,18 +20,8 @@ export const ImportForm = Type.Object({
 });
 export type ImportFormFields = Omit<Static<typeof ImportForm>, 'file'>;
 
-const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String({ description: '中文说明' }),
-    code: Type.String({ description: '稳定的英文错误代码' }),
-    instance: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem+json' },
-);
-export const ProblemSchema = Problem;
+// Moved to the shared HTTP vocabulary; re-exported until every folder imports it from there.
+export { ProblemSchema };
 
 export const ImportJobView = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -66,7 +56,7 @@ export const ImportJobView = Type.Object({
   timingsMs: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
   replaces: Type.Union([Type.String(), Type.Null()]),
   supersededBy: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Problem, Type.Null()]),
+  error: Type.Union([ProblemSchema, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

@@ -1,19 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ImportHooks } from '../../src/imports/service.js';
-import { ensureTestAdmin, withDefaultToken } from './auth.js';
 import { serviceDatabaseUrl } from './db.js';
 
 /**
- * The app on the test database; requests without a token are sent as the test province administrator (helpers/auth.ts).
- * The app connects as the service's own login (serviceDatabaseUrl: no superuser, owns nothing) with a pool of its own,
- * closed with the app; `pool` (privileged) only creates the test administrator.
+ * The app on the test database, as the service runs it: every request needs a token (send it with
+ * helpers/http.ts `injectAs`). The app connects as the service's own login (serviceDatabaseUrl: no
+ * superuser, owns nothing) with a pool of its own, closed with the app.
  */
-export async function buildTestApp(pool: pg.Pool, opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number } = {}): Promise<App> {
+export async function buildTestApp(opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number } = {}): Promise<App> {
   const base = loadConfig({ DATABASE_URL: serviceDatabaseUrl() });
   const config = {
     ...base,
@@ -21,5 +19,5 @@ export async function buildTestApp(pool: pg.Pool, opts: { hooks?: ImportHooks; m
     ...(opts.maxUploadBytes ? { maxUploadBytes: opts.maxUploadBytes } : {}),
     ...(opts.maxExpandedBytes ? { maxExpandedBytes: opts.maxExpandedBytes } : {}),
   };
-  return withDefaultToken(await buildApp({ config, importHooks: opts.hooks }), await ensureTestAdmin(pool));
+  return buildApp({ config, importHooks: opts.hooks });
 }

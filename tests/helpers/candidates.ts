@@ -14,8 +14,8 @@ import type pg from 'pg';
 import { expect } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { ensureTestAdmin, withDefaultToken } from './auth.js';
 import { serviceDatabaseUrl } from './db.js';
+import { injectAs, type Caller } from './http.js';
 import { importAndWait } from './imports.js';
 import { multipart } from './multipart.js';
 
@@ -37,22 +37,20 @@ export const ESRI_PRJ_GK39 =
 // ---------------------------------------------------------------- app and layers
 
 /**
- * The app on the test database with its own work directory and, optionally, other limits. Like
- * buildTestApp, requests without an Authorization header go as the test province administrator
- * (tests/helpers/auth.ts), so the survey-import helpers work unchanged. The app connects as the
- * service's login with a pool of its own (see buildTestApp).
+ * The app on the test database with its own work directory and, optionally, other limits. The app
+ * connects as the service's login with a pool of its own (see buildTestApp).
  */
-export async function buildCandidateApp(pool: pg.Pool, overrides: Partial<Config> = {}): Promise<App> {
+export async function buildCandidateApp(overrides: Partial<Config> = {}): Promise<App> {
   const config: Config = {
     ...loadConfig({ DATABASE_URL: serviceDatabaseUrl() }),
     workDir: mkdtempSync(join(tmpdir(), 'zhanbu-cand-')),
     ...overrides,
   };
-  return withDefaultToken(await buildApp({ config }), await ensureTestAdmin(pool));
+  return buildApp({ config });
 }
 
 /** Imports DLTB 2019 (base) and 2023 (change), the one-map 小班 2023 and XZQ, all must succeed. */
-export async function importSurveyLayers(app: App): Promise<void> {
+export async function importSurveyLayers(app: App, who: Caller): Promise<void> {
   for (const f of ['dltb-2019.shp.zip', 'dltb-2023.shp.zip', 'ldxb-2023.shp.zip', 'xzq.shp.zip']) {
     if (!existsSync(join(FIXTURES_DIR, f))) throw new Error(`fixture ${join(FIXTURES_DIR, f)} missing (set ZHANBU_FIXTURES_DIR)`);
   }
@@ -63,7 +61,7 @@ export async function importSurveyLayers(app: App): Promise<void> {
     { layer: 'xzq', year: 2019, file: 'xzq.shp.zip' },
   ] as const;
   for (const l of layers) {
-    const { job } = await importAndWait(app, { layer: l.layer, year: l.year, file: join(FIXTURES_DIR, l.file) });
+    const { job } = await importAndWait(app, who, { layer: l.layer, year: l.year, file: join(FIXTURES_DIR, l.file) });
     if (job.state !== 'succeeded') throw new Error(`import of ${l.file} ended ${job.state}: ${JSON.stringify(job.error)}`);
   }
 }
@@ -196,20 +194,20 @@ export interface UploadFields {
 /** POSTs a candidate upload (county defaults to 361123 unless set to null). */
 export async function postCandidates(
   app: App,
+  who: Caller,
   file: string | { content: Buffer; name: string },
   fields: Omit<UploadFields, 'county'> & { county?: string | null } = {},
-  headers: Record<string, string> = {},
 ) {
   const form: Record<string, string | number | boolean> = {};
   if (fields.county !== null) form.county = fields.county ?? COUNTY;
   for (const [k, v] of Object.entries(fields)) if (k !== 'county' && v !== undefined && v !== null) form[k] = v as string | number | boolean;
   const body = multipart(form, typeof file === 'string' ? { path: file } : file);
-  return app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', payload: body.payload, headers: { ...body.headers, ...headers } });
+  return injectAs(app, who, { method: 'POST', url: '/api/v1/candidate-uploads', ...body });
 }
 
 /** Uploads, expects 201, returns the upload view. */
-export async function uploadCandidates(app: App, file: string, fields: UploadFields = {}) {
-  const res = await postCandidates(app, file, fields);
+export async function uploadCandidates(app: App, who: Caller, file: string, fields: UploadFields = {}) {
+  const res = await postCandidates(app, who, file, fields);
   if (res.statusCode !== 201) throw new Error(`candidate upload answered ${res.statusCode}: ${res.body}`);
   return res.json();
 }
@@ -233,8 +231,8 @@ export interface ParcelReportView {
 }
 
 /** The upload's JSON report (latest run unless `run` is given). */
-export async function getReport(app: App, uploadId: string, run?: string): Promise<{ run: any; summary: any; parcels: ParcelReportView[] }> {
-  const res = await app.inject(`/api/v1/candidate-uploads/${uploadId}/report${run ? `?run=${run}` : ''}`);
+export async function getReport(app: App, who: Caller, uploadId: string, run?: string): Promise<{ run: any; summary: any; parcels: ParcelReportView[] }> {
+  const res = await injectAs(app, who, `/api/v1/candidate-uploads/${uploadId}/report${run ? `?run=${run}` : ''}`);
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
@@ -254,10 +252,10 @@ export function checkOf(report: { parcels: ParcelReportView[] }, parcelNo: strin
 }
 
 /** Uploads GeoJSON features (EPSG:4527 plane coordinates) with checks, returns the report. */
-export async function checkFeatures(app: App, features: CandidateFeature[], fields: UploadFields = {}, name = `cand-${Math.random().toString(36).slice(2)}.geojson`) {
+export async function checkFeatures(app: App, who: Caller, features: CandidateFeature[], fields: UploadFields = {}, name = `cand-${Math.random().toString(36).slice(2)}.geojson`) {
   const file = writeGeoJson(tempDir(), name, features, { epsg: GK39 });
-  const upload = await uploadCandidates(app, file, fields);
-  return { upload, report: await getReport(app, upload.id) };
+  const upload = await uploadCandidates(app, who, file, fields);
+  return { upload, report: await getReport(app, who, upload.id) };
 }
 
 // ---------------------------------------------------------------- test parcels from the layers

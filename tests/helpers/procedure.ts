@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { App } from '../../src/app.js';
 import { GK39, writeGeoJson, tempDir, type CandidateFeature } from './candidates.js';
+import { injectAs, type Caller } from './http.js';
 import { multipart } from './multipart.js';
 
 /** Empties every table of the procedure, reserve, quota and audit log (they are this feature's own). */
@@ -16,10 +17,10 @@ export async function resetProcedure(pool: pg.Pool): Promise<void> {
 }
 
 /** Uploads candidate features (EPSG:4527 plane coordinates) as a user; returns the upload view. */
-export async function uploadAs(app: App, headers: Record<string, string>, features: CandidateFeature[], fields: Record<string, string | number | boolean>) {
+export async function uploadAs(app: App, who: Caller, features: CandidateFeature[], fields: Record<string, string | number | boolean>) {
   const file = writeGeoJson(tempDir(), `cand-${Math.random().toString(36).slice(2)}.geojson`, features, { epsg: GK39 });
   const body = multipart(fields, { path: file });
-  const res = await app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', payload: body.payload, headers: { ...body.headers, ...headers } });
+  const res = await injectAs(app, who, { method: 'POST', url: '/api/v1/candidate-uploads', ...body });
   if (res.statusCode !== 201) throw new Error(`candidate upload answered ${res.statusCode}: ${res.body}`);
   return res.json();
 }

@@ -9,15 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { DEFAULT_CHECK_PARAMETERS } from '../../src/domain/checks/parameters.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, noDefaultToken, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
 import { deleteSeededCandidates, resetProcedure, seedCandidates, seedReserve, tableSnapshot } from '../helpers/procedure.js';
+import { ANONYMOUS, injectAs, type Caller } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const FOREIGN = '360111';
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 const u = {} as Record<'county' | 'township' | 'neighbour' | 'city' | 'otherCity' | 'province' | 'foreign', TestUser>;
 /** Ids of the 360111 resources. */
 const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
@@ -32,7 +34,8 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
   u.county = await createTestUser(pool, 'county-forestry', '361123');
   u.township = await createTestUser(pool, 'township', '361123100');
   u.neighbour = await createTestUser(pool, 'county-forestry', '361102');
@@ -190,17 +193,18 @@ const cases = (): Record<string, Case[]> => ({
   ],
 });
 
-function request(c: Case, headers: Record<string, string>) {
+/** A case as `who` (a user, or ANONYMOUS with the headers of an attempt: a bad token, a malformed header). */
+function request(c: Case, who: Caller, headers: Record<string, string> = {}) {
   if (c.multipart) {
     const body = multipart(c.multipart, { path: join(FIX, 'xzq.shp.zip') });
-    return app.inject({ method: c.method, url: c.url, payload: body.payload, headers: { ...body.headers, ...headers } });
+    return injectAs(app, who, { method: c.method, url: c.url, payload: body.payload, headers: { ...body.headers, ...headers } });
   }
-  return app.inject({ method: c.method, url: c.url, ...(c.payload ? { payload: c.payload } : {}), headers });
+  return injectAs(app, who, { method: c.method, url: c.url, ...(c.payload ? { payload: c.payload } : {}), headers });
 }
 
 /** Every route of the API as 'METHOD /path/{param}', from the OpenAPI document. */
 async function apiRoutes(): Promise<string[]> {
-  const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await injectAs(app, admin, '/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths)
     .filter(([p]) => p.startsWith('/api/'))
     .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
@@ -215,33 +219,33 @@ describe('authentication', () => {
     for (const r of routes) {
       const c = all[r]?.[0];
       expect(c, `no case for ${r}`).toBeDefined();
-      const attempts: Record<string, string>[] = [noDefaultToken, { authorization: 'Bearer zb_not-a-token' }, { authorization: 'Basic abc' }, { 'x-api-key': 'nope' }];
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer zb_not-a-token' }, { authorization: 'Basic abc' }, { 'x-api-key': 'nope' }];
       for (const headers of attempts) {
-        const res = await request(c!, headers);
+        const res = await request(c!, ANONYMOUS, headers);
         expect({ r, status: res.statusCode }).toEqual({ r, status: 401 });
         expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
         expect(res.json().code).toMatch(/^(unauthenticated|token-invalid|authorization-malformed)$/);
       }
     }
-    expect((await app.inject({ url: '/health', headers: noDefaultToken })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/openapi.json', headers: noDefaultToken })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/docs', headers: noDefaultToken })).statusCode).toBeLessThan(400);
+    expect((await injectAs(app, ANONYMOUS, { url: '/health' })).statusCode).toBe(200);
+    expect((await injectAs(app, ANONYMOUS, { url: '/openapi.json' })).statusCode).toBe(200);
+    expect((await injectAs(app, ANONYMOUS, { url: '/docs' })).statusCode).toBeLessThan(400);
   });
 
   it('accepts a bearer token or an X-API-Key; a revoked or expired token or a disabled user is refused', async () => {
-    const me = await app.inject({ url: '/api/v1/me', headers: u.county.headers });
+    const me = await injectAs(app, u.county, { url: '/api/v1/me' });
     expect(me.json()).toMatchObject({ role: 'county-forestry', adminCode: '361123', scopePrefix: '361123', township: null, roleLabel: '县级林业主管部门' });
-    expect((await app.inject({ url: '/api/v1/me', headers: { 'x-api-key': u.township.token } })).json()).toMatchObject({ scopePrefix: '361123', township: '361123100' });
-    expect((await app.inject({ url: '/api/v1/me', headers: u.city.headers })).json().scopePrefix).toBe('3611');
+    expect((await injectAs(app, ANONYMOUS, { url: '/api/v1/me', headers: { 'x-api-key': u.township.token } })).json()).toMatchObject({ scopePrefix: '361123', township: '361123100' });
+    expect((await injectAs(app, u.city, { url: '/api/v1/me' })).json().scopePrefix).toBe('3611');
     const t = await createTestUser(pool, 'county-forestry', '361123');
     await pool.query(`UPDATE auth.api_token SET revoked_at = now() WHERE user_id = $1`, [t.id]);
-    expect((await app.inject({ url: '/api/v1/me', headers: t.headers })).json().code).toBe('token-invalid');
+    expect((await injectAs(app, t, { url: '/api/v1/me' })).json().code).toBe('token-invalid');
     const e = await createTestUser(pool, 'county-forestry', '361123');
     await pool.query(`UPDATE auth.api_token SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [e.id]);
-    expect((await app.inject({ url: '/api/v1/me', headers: e.headers })).statusCode).toBe(401);
+    expect((await injectAs(app, e, { url: '/api/v1/me' })).statusCode).toBe(401);
     const d = await createTestUser(pool, 'county-forestry', '361123');
     await pool.query(`UPDATE auth.app_user SET active = false WHERE id = $1`, [d.id]);
-    expect((await app.inject({ url: '/api/v1/me', headers: d.headers })).statusCode).toBe(401);
+    expect((await injectAs(app, d, { url: '/api/v1/me' })).statusCode).toBe(401);
     // Only the SHA-256 of a token is stored.
     const { rows } = await pool.query(`SELECT token_sha256 FROM auth.api_token WHERE user_id = $1`, [u.county.id]);
     expect(rows[0].token_sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -258,7 +262,7 @@ describe('jurisdiction on every route', () => {
     const foreignIds = [f.upload, f.candidate, f.run, f.applied, f.publicized, f.reserve, f.objection, f.submission, f.audit, f.draw, f.issuance, f.importJob, f.exportJob];
     for (const [route, list] of Object.entries(all)) {
       for (const c of list) {
-        const res = await request(c, (c.as ?? u.county).headers);
+        const res = await request(c, c.as ?? u.county);
         if (c.list) {
           expect({ route, url: c.url, status: res.statusCode }, res.body).toEqual({ route, url: c.url, status: 200 });
           for (const id of foreignIds) expect(res.body.includes(id), `${c.url} shows ${id}`).toBe(false);
@@ -279,7 +283,7 @@ describe('jurisdiction on every route', () => {
       for (const c of list) {
         if (c.method !== 'GET' || c.list || c.adminOnly) continue;
         const owner = c.as === u.city ? u.otherCity : u.foreign;
-        const res = await request(c, owner.headers);
+        const res = await request(c, owner);
         // 360111 has no survey layers and its export failed: those answers are about the data, not access.
         const code = /problem\+json/.test(String(res.headers['content-type'])) ? res.json().code : undefined;
         const dataAnswer = ['survey-layers-missing', 'layer-not-imported', 'export-not-ready'].includes(code);
@@ -288,24 +292,24 @@ describe('jurisdiction on every route', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
-    const w = await app.inject({ method: 'POST', url: `/api/v1/procedures/${f.applied}/withdraw`, headers: u.foreign.headers, payload: { reason: '对照：本县撤回' } });
+    const w = await injectAs(app, u.foreign, { method: 'POST', url: `/api/v1/procedures/${f.applied}/withdraw`, payload: { reason: '对照：本县撤回' } });
     expect(w.statusCode, w.body).toBe(200);
     expect(w.json().state).toBe('withdrawn');
   });
 
   it('a city reads and audits its own counties only; the province sees all', async () => {
-    expect((await app.inject({ url: `/api/v1/procedures/${f.own}`, headers: u.city.headers })).statusCode).toBe(200); // 361102, in 上饶
-    expect((await app.inject({ url: `/api/v1/procedures/${f.applied}`, headers: u.city.headers })).statusCode).toBe(404); // 360111, 南昌
-    expect((await app.inject({ url: `/api/v1/procedures/${f.applied}`, headers: u.otherCity.headers })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/api/v1/reserve-submissions/${f.submission}`, headers: u.otherCity.headers })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/api/v1/procedures/${f.own}`, headers: u.otherCity.headers })).statusCode).toBe(404);
-    const all = (await app.inject({ url: '/api/v1/procedures', headers: u.province.headers })).json().items.map((p: { countyCode: string }) => p.countyCode);
+    expect((await injectAs(app, u.city, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(200); // 361102, in 上饶
+    expect((await injectAs(app, u.city, { url: `/api/v1/procedures/${f.applied}` })).statusCode).toBe(404); // 360111, 南昌
+    expect((await injectAs(app, u.otherCity, { url: `/api/v1/procedures/${f.applied}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.otherCity, { url: `/api/v1/reserve-submissions/${f.submission}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.otherCity, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(404);
+    const all = (await injectAs(app, u.province, { url: '/api/v1/procedures' })).json().items.map((p: { countyCode: string }) => p.countyCode);
     expect(new Set(all)).toEqual(new Set(['360111', '361102']));
     // A neighbouring county of the same city is as foreign as any other to a county user.
-    expect((await app.inject({ url: `/api/v1/procedures/${f.own}`, headers: u.county.headers })).statusCode).toBe(404);
-    expect((await app.inject({ url: `/api/v1/procedures/${f.own}`, headers: u.neighbour.headers })).statusCode).toBe(200);
+    expect((await injectAs(app, u.county, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(404);
+    expect((await injectAs(app, u.neighbour, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(200);
     // A city may read but not act for the county: the role, not the jurisdiction, refuses it.
-    const r = await app.inject({ method: 'POST', url: `/api/v1/procedures/${f.own}/verify`, headers: u.city.headers, payload: {} });
+    const r = await injectAs(app, u.city, { method: 'POST', url: `/api/v1/procedures/${f.own}/verify`, payload: {} });
     expect({ status: r.statusCode, code: r.json().code }).toEqual({ status: 403, code: 'role-not-permitted' });
   });
 

@@ -11,6 +11,8 @@ import type { Polygon, Position } from 'geojson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { resetCounty, testPool } from '../helpers/db.js';
+import { testAdmin, type TestUser } from '../helpers/auth.js';
+import { injectAs } from '../helpers/http.js';
 import {
   COUNTY,
   ESRI_PRJ_GK39,
@@ -36,6 +38,7 @@ import {
 
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 let mining: SurveyPolygon[];
 
 // The independent reference: proj4 for the inverse projection, geographiclib for the area.
@@ -95,8 +98,9 @@ async function parcelWithHole(bsm: string): Promise<Polygon> {
 beforeAll(async () => {
   await resetCounty(pool, COUNTY);
   await deleteCandidates(pool);
-  app = await buildCandidateApp(pool);
-  await importSurveyLayers(app);
+  app = await buildCandidateApp();
+  admin = await testAdmin(pool);
+  await importSurveyLayers(app, admin);
   mining = await surveyPolygons(pool, '0602', '0602', 4);
   expect(mining.length).toBeGreaterThanOrEqual(2);
 });
@@ -134,10 +138,10 @@ describe('area of record = CGCS2000 ellipsoidal area, to 0.01 m²', () => {
       ],
       { epsg: GK39 },
     );
-    const upload = await uploadCandidates(app, file);
+    const upload = await uploadCandidates(app, admin, file);
     // GDAL read the crs member: the upload is in zone 39 with prefix, not longitude/latitude.
     expect(upload.crs).toMatchObject({ epsg: GK39, kind: 'gauss-kruger', zone: 39, zonePrefixed: true, how: 'declared-epsg' });
-    const report = await getReport(app, upload.id);
+    const report = await getReport(app, admin, upload.id);
     geojsonAreas = {};
     for (const [no, g] of [['JAGGED', jagged], ['HOLED', holed]] as const) {
       const ours = parcelByNo(report, no).areaOfRecord!.m2;
@@ -162,9 +166,9 @@ describe('area of record = CGCS2000 ellipsoidal area, to 0.01 m²', () => {
       ],
       { prj: ESRI_PRJ_GK39 },
     );
-    const upload = await uploadCandidates(app, zip);
+    const upload = await uploadCandidates(app, admin, zip);
     expect(upload.crs).toMatchObject({ epsg: GK39, zonePrefixed: true });
-    const report = await getReport(app, upload.id);
+    const report = await getReport(app, admin, upload.id);
     for (const no of ['JAGGED', 'HOLED']) {
       const ours = parcelByNo(report, no).areaOfRecord!.m2;
       expect(ours).toBe(geojsonAreas[no]);
@@ -189,14 +193,14 @@ describe('formats and encodings', () => {
     // The set really is what Chinese GIS tools deliver.
     expect(readdirSync(join(dir, 'BCLD-set')).sort()).toEqual(['BCLD.dbf', 'BCLD.prj', 'BCLD.shp', 'BCLD.shx']);
     expect(dbfLanguageByte(join(dir, 'BCLD-set', 'BCLD.dbf'))).toBe(0x4d);
-    const upload = await uploadCandidates(app, zip);
+    const upload = await uploadCandidates(app, admin, zip);
     expect(upload.source).toMatchObject({ format: 'shapefile', layer: 'BCLD' });
     expect(upload.encoding).toMatchObject({ encoding: 'CP936', source: 'ldid' });
     expect(upload.crs).toMatchObject({ epsg: GK39, zone: 39, zonePrefixed: true });
     // The ESRI .prj carries no EPSG code; GDAL may identify it, or the service reads the definition.
     expect(['declared-epsg', 'declared-definition']).toContain(upload.crs.how);
 
-    const view = (await app.inject(`/api/v1/candidate-uploads/${upload.id}`)).json();
+    const view = (await injectAs(app, admin, `/api/v1/candidate-uploads/${upload.id}`)).json();
     expect(view.parcels).toHaveLength(1);
     expect(view.parcels[0]).toMatchObject({
       parcelNo: '玉山-补-001',
@@ -207,7 +211,7 @@ describe('formats and encodings', () => {
       srcSrid: GK39,
     });
     expect(view.parcels[0].attributes).toMatchObject({ SQDW: applicant, BZ: '废弃矿山生态修复', DKBH: '玉山-补-001' });
-    const report = await getReport(app, upload.id);
+    const report = await getReport(app, admin, upload.id);
     expect(parcelByNo(report, '玉山-补-001').applicant).toBe(applicant);
     expect(checkOf(report, '玉山-补-001', 'source').status).toBe('pass');
     await deleteCandidates(pool);
@@ -220,9 +224,9 @@ describe('formats and encodings', () => {
     writeShapefileZip(dir, 'DKFW', [{ geometry: m.geometry, properties: { DKBH: '临湖-002', SQDW: applicant } }], { prj: ESRI_PRJ_GK39 });
     setDbfLanguageByte(join(dir, 'DKFW-set', 'DKFW.dbf'), 0);
     const zip = zipFiles(dir, 'no-ldid.zip', readdirSync(join(dir, 'DKFW-set')).map((f) => join(dir, 'DKFW-set', f)));
-    const upload = await uploadCandidates(app, zip);
+    const upload = await uploadCandidates(app, admin, zip);
     expect(upload.encoding).toMatchObject({ encoding: 'CP936', source: 'detected' });
-    const view = (await app.inject(`/api/v1/candidate-uploads/${upload.id}`)).json();
+    const view = (await injectAs(app, admin, `/api/v1/candidate-uploads/${upload.id}`)).json();
     expect(view.parcels[0]).toMatchObject({ parcelNo: '临湖-002', applicant });
     await deleteCandidates(pool);
   });
@@ -230,11 +234,11 @@ describe('formats and encodings', () => {
   it('form fields fill in the township, applicant and intended class a file does not carry', async () => {
     const m = mining[0]!;
     const file = writeGeoJson(tempDir(), 'bare.geojson', [{ geometry: m.geometry, properties: {} }], { epsg: GK39 });
-    const upload = await uploadCandidates(app, file, { township: m.township, applicant: '冰溪街道办事处', intendedForestClass: '0305' });
+    const upload = await uploadCandidates(app, admin, file, { township: m.township, applicant: '冰溪街道办事处', intendedForestClass: '0305' });
     expect(upload).toMatchObject({ townshipCode: m.township, applicant: '冰溪街道办事处', intendedForestClass: '0305' });
-    const view = (await app.inject(`/api/v1/candidate-uploads/${upload.id}`)).json();
+    const view = (await injectAs(app, admin, `/api/v1/candidate-uploads/${upload.id}`)).json();
     expect(view.parcels[0]).toMatchObject({ townshipCode: m.township, applicant: '冰溪街道办事处', intendedForestClass: '0305', parcelNo: 'P0000' });
-    const report = await getReport(app, upload.id);
+    const report = await getReport(app, admin, upload.id);
     expect(checkOf(report, 'P0000', 'jurisdiction').status).toBe('pass');
     await deleteCandidates(pool);
   });
@@ -247,18 +251,18 @@ describe('formats and encodings', () => {
     };
     const ref = round2(independentArea(polygon.coordinates));
     const dir = tempDir();
-    const declared = await uploadCandidates(app, writeGeoJson(dir, 'cgcs2000.geojson', [{ geometry: ll, properties: { DKBH: 'LL-4490', SQDW: '岩瑞镇人民政府' } }], { epsg: 4490 }));
+    const declared = await uploadCandidates(app, admin, writeGeoJson(dir, 'cgcs2000.geojson', [{ geometry: ll, properties: { DKBH: 'LL-4490', SQDW: '岩瑞镇人民政府' } }], { epsg: 4490 }));
     expect(declared.crs).toMatchObject({ epsg: 4490, kind: 'geographic', how: 'declared-epsg' });
-    const r1 = await getReport(app, declared.id);
+    const r1 = await getReport(app, admin, declared.id);
     // Vertices 0.01 mm off after the round trip; edges straight in lon/lat instead of the plane: ≤ 0.01 m² here.
     expect(Math.abs(parcelByNo(r1, 'LL-4490').areaOfRecord!.m2 - ref)).toBeLessThanOrEqual(0.01);
     expect(checkOf(r1, 'LL-4490', 'area').figures.zoneEpsg).toBe(GK39); // area in the zone of the parcel
     expect(parcelByNo(r1, 'LL-4490').applicant).toBe('岩瑞镇人民政府');
     await deleteCandidates(pool);
 
-    const rfc = await uploadCandidates(app, writeGeoJson(dir, 'rfc7946.geojson', [{ geometry: ll, properties: { DKBH: 'LL-RFC' } }]));
+    const rfc = await uploadCandidates(app, admin, writeGeoJson(dir, 'rfc7946.geojson', [{ geometry: ll, properties: { DKBH: 'LL-RFC' } }]));
     expect(rfc.crs).toMatchObject({ epsg: 4490, kind: 'geographic' });
-    const r2 = await getReport(app, rfc.id);
+    const r2 = await getReport(app, admin, rfc.id);
     expect(Math.abs(parcelByNo(r2, 'LL-RFC').areaOfRecord!.m2 - ref)).toBeLessThanOrEqual(0.01);
     await deleteCandidates(pool);
   });

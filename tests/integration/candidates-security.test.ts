@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Polygon } from 'geojson';
 import type { App } from '../../src/app.js';
 import { DEFAULT_CHECK_PARAMETERS } from '../../src/domain/checks/parameters.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import {
   COUNTY,
   GK39,
@@ -23,13 +23,14 @@ import {
   type SurveyPolygon,
 } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
+import { expectProblem, injectAs, requestsTo } from '../helpers/http.js';
 
 const NEIGHBOUR = '361124';
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 let farmland: SurveyPolygon[];
 let mining: SurveyPolygon[];
 const u = {} as Record<'township' | 'forestry' | 'admin' | 'neighbour', TestUser>;
@@ -45,15 +46,16 @@ async function clean() {
 
 /** Publishes a parameter set as the province administrator (201 expected). */
 async function publish(parameters: object, reason: string) {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/check-parameters/versions', headers: u.admin.headers, payload: { parameters, reason } });
+  const res = await injectAs(app, u.admin, { method: 'POST', url: '/api/v1/check-parameters/versions', payload: { parameters, reason } });
   expect(res.statusCode, res.body).toBe(201);
   return res.json();
 }
 
 beforeAll(async () => {
   await clean();
-  app = await buildCandidateApp(pool);
-  await importSurveyLayers(app);
+  app = await buildCandidateApp();
+  admin = await testAdmin(pool);
+  await importSurveyLayers(app, admin);
   farmland = await surveyPolygons(pool, '01%', '01%', 2);
   mining = await surveyPolygons(pool, '0602', '0602', 6);
   expect(farmland.length).toBeGreaterThanOrEqual(1);
@@ -71,8 +73,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
+const { get, post } = requestsTo(() => app);
 const inForce = async () => (await get(u.township, '/api/v1/check-parameters')).json();
 
 describe('item 3: eligibility thresholds are the province’s, versioned and audited', () => {
@@ -82,7 +83,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
 
   it('a township cannot relax a threshold in a check run (400), and farmland fails the source check', async () => {
     const f = farmland[0]!;
-    const view = await uploadAs(app, u.township.headers, [{ geometry: f.geometry, properties: { DKBH: 'FARM-1', SQDW: '某村委会' } }], {
+    const view = await uploadAs(app, u.township, [{ geometry: f.geometry, properties: { DKBH: 'FARM-1', SQDW: '某村委会' } }], {
       county: COUNTY,
       township: f.township,
       runChecks: false,
@@ -236,7 +237,7 @@ function boxAround(polys: Polygon[], margin: number): Polygon {
 async function uploadChecked(user: TestUser, features: { geometry: Polygon; properties: Record<string, string> }[], fields: Record<string, string>, name: string) {
   const file = writeGeoJson(tempDir(), name, features, { epsg: GK39 });
   const body = multipart(fields, { path: file });
-  const res = await app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', payload: body.payload, headers: { ...body.headers, ...user.headers } });
+  const res = await injectAs(app, user, { method: 'POST', url: '/api/v1/candidate-uploads', ...body });
   expect(res.statusCode, res.body).toBe(201);
   const view = res.json();
   const json = await get(user, `/api/v1/candidate-uploads/${view.id}/report`);
@@ -329,7 +330,7 @@ describe('item 16: duplicate detection stays within the uploader’s scope', () 
     const file = writeGeoJson(tempDir(), 'same-bytes.geojson', [{ geometry: m.geometry, properties: { DKBH: 'SAME-1', SQDW: 'A乡申请单位' } }], { epsg: GK39 });
     const send = (user: TestUser, fields: Record<string, string>) => {
       const body = multipart(fields, { path: file });
-      return app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', payload: body.payload, headers: { ...body.headers, ...user.headers } });
+      return injectAs(app, user, { method: 'POST', url: '/api/v1/candidate-uploads', ...body });
     };
     const first = await send(a, { county: COUNTY });
     expect(first.statusCode, first.body).toBe(201);

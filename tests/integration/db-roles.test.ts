@@ -7,14 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUser, withScope, type AuthUser } from '../../src/auth/scope.js';
 import { unsafeServiceLogin } from '../../src/db/roles.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser } from '../helpers/auth.js';
+import { createTestUser, type TestUser } from '../helpers/auth.js';
 import { servicePool, testPool } from '../helpers/db.js';
+import { injectAs } from '../helpers/http.js';
 
 const admin = testPool(2);
 const service = servicePool(3);
 // A county no other test file writes to: events and rows here cannot disturb theirs.
 const COUNTY = '369901';
 let user: AuthUser;
+let forestry: TestUser;
 let userIds: string[] = [];
 
 /** The SQLSTATE a statement fails with, or 'ok'. */
@@ -39,7 +41,7 @@ async function inScopeThenRollback(fn: (q: (sql: string, params?: unknown[]) => 
 }
 
 beforeAll(async () => {
-  const u = await createTestUser(admin, 'county-forestry', COUNTY);
+  const u = (forestry = await createTestUser(admin, 'county-forestry', COUNTY));
   userIds = [u.id];
   user = authUser({ id: u.id, login: u.login, display_name: 'test', role: u.role, admin_code: u.adminCode });
 });
@@ -52,9 +54,9 @@ afterAll(async () => {
 
 describe('the service connects without superuser rights', () => {
   it('every connection of the app under test is the zhanbu_service login', async () => {
-    const app = await buildTestApp(admin);
+    const app = await buildTestApp();
     try {
-      expect((await app.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(200);
+      expect((await injectAs(app, forestry, { method: 'GET', url: '/api/v1/me' })).statusCode).toBe(200);
       const { rows } = await admin.query<{ usename: string }>(
         `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'zhanbu%'`,
       );

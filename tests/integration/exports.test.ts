@@ -11,6 +11,8 @@ import { buildTestApp } from '../helpers/app.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { expectProblem, importAndWait } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
+import { testAdmin, type TestUser } from '../helpers/auth.js';
+import { ANONYMOUS, injectAs } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const COUNTY = '361123';
@@ -18,6 +20,7 @@ const ZONE39 = zoneFromNumber(39, true);
 const pool = testPool();
 const dir = mkdtempSync(join(tmpdir(), 'zhanbu-export-'));
 let app: App;
+let admin: TestUser;
 
 async function clean() {
   await pool.query('DELETE FROM candidate.upload WHERE county_code = $1', [COUNTY]);
@@ -26,12 +29,12 @@ async function clean() {
 
 /** Runs an export to the end and saves the download; returns the job and the local path. */
 async function exportTo(body: Record<string, unknown>) {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2019, layer: 'dltb', ...body } });
+  const res = await injectAs(app, admin, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2019, layer: 'dltb', ...body } });
   expect(res.statusCode).toBe(202);
   await app.exports.idle();
-  const job = (await app.inject(`/api/v1/exports/${res.json().id}`)).json();
+  const job = (await injectAs(app, admin, `/api/v1/exports/${res.json().id}`)).json();
   expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-  const file = await app.inject(`/api/v1/exports/${job.id}/file`);
+  const file = await injectAs(app, admin, `/api/v1/exports/${job.id}/file`);
   expect(file.statusCode).toBe(200);
   const path = join(dir, `${job.id}-${job.file.name}`);
   writeFileSync(path, file.rawPayload);
@@ -54,8 +57,9 @@ const vsi = (path: string) => (path.endsWith('.gdb.zip') ? `/vsizip/${path}/expo
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
-  await importAndWait(app, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
+  await importAndWait(app, admin, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
 });
 afterAll(async () => {
   await app.close();
@@ -95,7 +99,7 @@ describe('export with restored parcels applied', () => {
     target = rows[0];
     const file = join(dir, 'parcel.geojson');
     writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { DKBH: 'XF-01', NBLDL: '0305' }, geometry: JSON.parse(rows[0].half) }] }));
-    const up = await app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', ...multipart({ county: COUNTY, township: target.township, runChecks: false }, { path: file }) });
+    const up = await injectAs(app, admin, { method: 'POST', url: '/api/v1/candidate-uploads', ...multipart({ county: COUNTY, township: target.township, runChecks: false }, { path: file }) });
     expect(up.statusCode).toBe(201);
   });
 
@@ -140,7 +144,7 @@ describe('export with restored parcels applied', () => {
     expect(info).toMatch(/TBMJ: Real \(15\.2\)/);
     expect(info).toMatch(/BSM: String \(18\.0\)/);
     expect(info).toMatch(/DLMC: String \(60\.0\)/);
-    const { job } = await importAndWait(app, { layer: 'dltb', year: 2098, file: path });
+    const { job } = await importAndWait(app, admin, { layer: 'dltb', year: 2098, file: path });
     expect(job).toMatchObject({ state: 'succeeded', counts: { rejected: 0 } });
     const { rows } = await pool.query(
       `SELECT a.bsm, a.dlbm, a.dlmc, a.tbmj::float8 AS a_tbmj, b.tbmj::float8 AS b_tbmj, b.dlmc AS b_dlmc, b.extra->>'BGBJ' AS bgbj,
@@ -175,9 +179,9 @@ describe('export with restored parcels applied', () => {
   });
 
   it('answers bad export requests with problem+json', async () => {
-    expectProblem(await app.inject({ method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2001, layer: 'dltb', format: 'gpkg' } }), 422, 'survey-year-not-imported');
-    expectProblem(await app.inject({ method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2019, layer: 'dltb', format: 'dwg' } }), 400, 'request-invalid');
-    expectProblem(await app.inject('/api/v1/exports/00000000-0000-0000-0000-000000000000'), 404, 'not-found');
+    expectProblem(await injectAs(app, admin, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2001, layer: 'dltb', format: 'gpkg' } }), 422, 'survey-year-not-imported');
+    expectProblem(await injectAs(app, admin, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2019, layer: 'dltb', format: 'dwg' } }), 400, 'request-invalid');
+    expectProblem(await injectAs(app, admin, '/api/v1/exports/00000000-0000-0000-0000-000000000000'), 404, 'not-found');
   });
 });
 
@@ -215,16 +219,16 @@ describe('jurisdiction on restorable land and exports', () => {
     const city = await createTestUser(pool, 'city', '361100');
     try {
       const { job } = await exportTo({ format: 'geojson', crs: '4490', parcels: 'candidates' });
-      expect((await app.inject({ url: `/api/v1/exports/${job.id}`, headers: own.headers })).statusCode).toBe(200);
-      expect((await app.inject({ url: `/api/v1/exports/${job.id}`, headers: city.headers })).statusCode).toBe(200);
-      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}`, headers: other.headers }), 404, 'not-found');
-      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}/file`, headers: other.headers }), 404, 'not-found');
-      const post = await app.inject({ method: 'POST', url: '/api/v1/exports', headers: other.headers, payload: { county: COUNTY, year: 2019, layer: 'dltb', format: 'gpkg' } });
+      expect((await injectAs(app, own, { url: `/api/v1/exports/${job.id}` })).statusCode).toBe(200);
+      expect((await injectAs(app, city, { url: `/api/v1/exports/${job.id}` })).statusCode).toBe(200);
+      expectProblem(await injectAs(app, other, { url: `/api/v1/exports/${job.id}` }), 404, 'not-found');
+      expectProblem(await injectAs(app, other, { url: `/api/v1/exports/${job.id}/file` }), 404, 'not-found');
+      const post = await injectAs(app, other, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: 2019, layer: 'dltb', format: 'gpkg' } });
       expectProblem(post, 403, 'out-of-jurisdiction');
-      expectProblem(await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, headers: other.headers }), 403, 'out-of-jurisdiction');
-      expectProblem(await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land`, headers: other.headers }), 403, 'out-of-jurisdiction');
-      expect((await app.inject({ url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, headers: own.headers })).statusCode).toBe(200);
-      expectProblem(await app.inject({ url: `/api/v1/exports/${job.id}`, headers: { 'x-test-no-default-token': '1' } }), 401, 'unauthenticated');
+      expectProblem(await injectAs(app, other, { url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary` }), 403, 'out-of-jurisdiction');
+      expectProblem(await injectAs(app, other, { url: `/api/v1/counties/${COUNTY}/restorable-mining-land` }), 403, 'out-of-jurisdiction');
+      expect((await injectAs(app, own, { url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary` })).statusCode).toBe(200);
+      expectProblem(await injectAs(app, ANONYMOUS, { url: `/api/v1/exports/${job.id}` }), 401, 'unauthenticated');
     } finally {
       await deleteTestUsers(pool);
     }

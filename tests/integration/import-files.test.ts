@@ -22,15 +22,19 @@ import {
   zipSlip,
 } from '../helpers/fixture-variants.js';
 import { expectProblem, importAndWait, postImport } from '../helpers/imports.js';
+import { testAdmin, type TestUser } from '../helpers/auth.js';
+import { injectAs } from '../helpers/http.js';
 
 // A county of its own so this file never meets the lifecycle tests' data.
 const COUNTY = '361123';
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 
 beforeAll(async () => {
   await resetCounty(pool, COUNTY);
-  app = await buildTestApp(pool);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
 });
 beforeEach(async () => {
   await resetCounty(pool, COUNTY);
@@ -62,7 +66,7 @@ describe('formats', () => {
     ['GeoJSON (RFC 7946 CRS84)', () => geojsonFile({ limit: 120, crs: 'crs84' }), 'geojson'],
     ['FlatGeobuf', () => flatgeobufFile({ limit: 120 }), 'flatgeobuf'],
   ])('imports a %s', async (_label, make, format) => {
-    const { job } = await importAndWait(app, { file: make() });
+    const { job } = await importAndWait(app, admin, { file: make() });
     expect(job).toMatchObject({ state: 'succeeded', source: { format }, counts: { features: 120, imported: 120, rejected: 0 } });
     expect(await rows()).toBe(120);
     expectGoodChinese(await sampleName());
@@ -70,9 +74,9 @@ describe('formats', () => {
 
   it('picks a named layer in a multi-layer container and says which exist when it is missing', async () => {
     const file = gpkgFile({ limit: 30 });
-    const { job } = await importAndWait(app, { layer: 'xzq', file });
+    const { job } = await importAndWait(app, admin, { layer: 'xzq', file });
     expect(job).toMatchObject({ state: 'succeeded', source: { layer: 'XZQ' } });
-    const res = await postImport(app, { file, fields: { layerName: 'NOPE' } });
+    const res = await postImport(app, admin, { file, fields: { layerName: 'NOPE' } });
     const body = expectProblem(res, 422, 'layer-not-found');
     expect(body.layers).toEqual(expect.arrayContaining(['DLTB', 'XZQ']));
   });
@@ -95,7 +99,7 @@ describe('coordinate systems', () => {
     ['CM 117°E without prefix, ESRI .prj', 'cm117-unprefixed', 4548],
     ['CGCS2000 geographic', 'epsg4490', 4490],
   ] as const)('imports %s', async (_label, crs, epsg) => {
-    const { job } = await importAndWait(app, { file: shapefileZip({ limit: 60, crs }) });
+    const { job } = await importAndWait(app, admin, { file: shapefileZip({ limit: 60, crs }) });
     expect(job.state).toBe('succeeded');
     expect(job.crs.epsg).toBe(epsg);
     const c = await centroidOfAll();
@@ -108,21 +112,21 @@ describe('coordinate systems', () => {
   });
 
   it('infers the zone from zone-prefixed eastings when there is no .prj, and says so', async () => {
-    const { job } = await importAndWait(app, { file: shapefileZip({ limit: 60, crs: 'none' }) });
+    const { job } = await importAndWait(app, admin, { file: shapefileZip({ limit: 60, crs: 'none' }) });
     expect(job.state).toBe('succeeded');
     expect(job.crs).toMatchObject({ epsg: 4527, how: 'inferred-from-eastings' });
     expect(job.crs.note).toMatch(/推断/);
   });
 
   it('refuses a file without .prj whose eastings carry no zone', async () => {
-    const res = await postImport(app, { file: shapefileZip({ limit: 20, crs: 'cm117-unprefixed', dropFiles: ['.prj'] }) });
+    const res = await postImport(app, admin, { file: shapefileZip({ limit: 20, crs: 'cm117-unprefixed', dropFiles: ['.prj'] }) });
     const body = expectProblem(res, 422, 'crs-missing');
     expect(body.detail).toMatch(/带号|\.prj/);
     expect(await rows()).toBe(0);
   });
 
   it('refuses lon/lat without .prj', async () => {
-    const res = await postImport(app, { file: shapefileZip({ limit: 20, crs: 'epsg4490', dropFiles: ['.prj'] }) });
+    const res = await postImport(app, admin, { file: shapefileZip({ limit: 20, crs: 'epsg4490', dropFiles: ['.prj'] }) });
     expectProblem(res, 422, 'crs-missing');
   });
 });
@@ -134,14 +138,14 @@ describe('encodings', () => {
     ['GBK with a .cpg saying 936', { encoding: 'gbk-cpg', cpgText: '936' }, { source: 'cpg' }],
     ['UTF-8 with .cpg', { encoding: 'utf8-cpg' }, { source: 'cpg' }],
   ] as const)('reads %s as correct Chinese', async (_label, opts, expected) => {
-    const { job } = await importAndWait(app, { file: shapefileZip({ limit: 40, ...opts }) });
+    const { job } = await importAndWait(app, admin, { file: shapefileZip({ limit: 40, ...opts }) });
     expect(job.state).toBe('succeeded');
     expect(job.encoding).toMatchObject(expected);
     expectGoodChinese(await sampleName());
   });
 
   it('lets an explicit encoding parameter override the file (and can garble it, on request)', async () => {
-    const { job } = await importAndWait(app, { file: shapefileZip({ limit: 40, encoding: 'gbk-ldid' }), fields: { encoding: 'GBK' } });
+    const { job } = await importAndWait(app, admin, { file: shapefileZip({ limit: 40, encoding: 'gbk-ldid' }), fields: { encoding: 'GBK' } });
     expect(job.encoding).toMatchObject({ encoding: 'GBK', source: 'parameter' });
     expectGoodChinese(await sampleName());
   });
@@ -149,11 +153,11 @@ describe('encodings', () => {
 
 describe('per-feature checks and rejects', () => {
   it('refuses the whole import by default, listing every bad feature with BSM and reason', async () => {
-    const { job } = await importAndWait(app, { file: withBadAttributes() });
+    const { job } = await importAndWait(app, admin, { file: withBadAttributes() });
     expect(job.state).toBe('refused');
     expect(job.error).toMatchObject({ code: 'features-rejected', rejected: BAD_ATTRIBUTE_CASES.length });
     expect(await rows()).toBe(0);
-    const rej = (await app.inject(`/api/v1/imports/${job.id}/rejects`)).json();
+    const rej = (await injectAs(app, admin, `/api/v1/imports/${job.id}/rejects`)).json();
     expect(rej.total).toBe(BAD_ATTRIBUTE_CASES.length);
     const codes = rej.items.flatMap((i: { reasons: { code: string }[] }) => i.reasons.map((r) => r.code)).sort();
     expect(codes).toEqual(['land-class-unknown', 'ownership-nature-unknown', 'unit-code-county', 'unit-code-county', 'unit-code-format']);
@@ -162,15 +166,15 @@ describe('per-feature checks and rejects', () => {
   });
 
   it('keeps the valid features when asked (onRejects=keep) and still lists the rejects', async () => {
-    const { job } = await importAndWait(app, { file: withBadAttributes(), fields: { onRejects: 'keep' } });
+    const { job } = await importAndWait(app, admin, { file: withBadAttributes(), fields: { onRejects: 'keep' } });
     expect(job).toMatchObject({ state: 'succeeded', counts: { features: 50, imported: 45, rejected: 5 } });
     expect(await rows()).toBe(45);
   });
 
   it('rejects invalid geometry with the GEOS reason and location', async () => {
-    const { job } = await importAndWait(app, { file: invalidGeometry(), fields: { onRejects: 'keep' } });
+    const { job } = await importAndWait(app, admin, { file: invalidGeometry(), fields: { onRejects: 'keep' } });
     expect(job.counts.rejected).toBe(INVALID_GEOMETRY_CASES.length);
-    const rej = (await app.inject(`/api/v1/imports/${job.id}/rejects`)).json();
+    const rej = (await injectAs(app, admin, `/api/v1/imports/${job.id}/rejects`)).json();
     for (const i of rej.items) {
       expect(i.reasons[0]).toMatchObject({ code: 'geometry-invalid' });
       expect(i.reasons[0].message).toMatch(/几何无效/);
@@ -179,10 +183,10 @@ describe('per-feature checks and rejects', () => {
   });
 
   it('repairs invalid geometry only on request and reports the area change', async () => {
-    const { job } = await importAndWait(app, { file: invalidGeometry(), fields: { repairGeometry: true } });
+    const { job } = await importAndWait(app, admin, { file: invalidGeometry(), fields: { repairGeometry: true } });
     expect(job).toMatchObject({ state: 'succeeded', counts: { imported: 50, rejected: 0, repaired: INVALID_GEOMETRY_CASES.length } });
     expect(job.repairedAreaChangeM2).not.toBe(0);
-    const rep = (await app.inject(`/api/v1/imports/${job.id}/repairs`)).json();
+    const rep = (await injectAs(app, admin, `/api/v1/imports/${job.id}/repairs`)).json();
     expect(rep.items).toHaveLength(INVALID_GEOMETRY_CASES.length);
     expect(rep.items[0]).toMatchObject({ reason: expect.any(String), areaBeforeM2: expect.any(Number), areaAfterM2: expect.any(Number) });
     const valid = await pool.query('SELECT bool_and(ST_IsValid(geom)) AS ok FROM survey.dltb WHERE county_code = $1', [COUNTY]);
@@ -190,7 +194,7 @@ describe('per-feature checks and rejects', () => {
   });
 
   it('keeps non-standard fields in extra', async () => {
-    await importAndWait(app, { file: shapefileZip({ limit: 10, mutate: (p) => ({ ...p, XMMC: '矿山修复一期' }) }) });
+    await importAndWait(app, admin, { file: shapefileZip({ limit: 10, mutate: (p) => ({ ...p, XMMC: '矿山修复一期' }) }) });
     const r = await pool.query(`SELECT extra FROM survey.dltb WHERE county_code = $1 LIMIT 1`, [COUNTY]);
     expect(r.rows[0].extra).toMatchObject({ XMMC: '矿山修复一期' });
   });
@@ -198,7 +202,7 @@ describe('per-feature checks and rejects', () => {
 
 describe('all or nothing', () => {
   it('leaves no partial layer and no staging table when a failure is injected before commit', async () => {
-    const failing = await buildTestApp(pool, {
+    const failing = await buildTestApp({
       hooks: {
         beforeCommit: () => {
           throw new Error('injected failure');
@@ -206,7 +210,7 @@ describe('all or nothing', () => {
       },
     });
     try {
-      const { job } = await importAndWait(failing, { file: shapefileZip({ limit: 80 }) });
+      const { job } = await importAndWait(failing, admin, { file: shapefileZip({ limit: 80 }) });
       expect(job.state).toBe('failed');
       expect(job.error.detail).toContain('injected failure');
       expect(await rows()).toBe(0);
@@ -222,10 +226,10 @@ describe('all or nothing', () => {
   });
 
   it('keeps the previous layer intact when a replacement fails', async () => {
-    await importAndWait(app, { file: shapefileZip({ limit: 30 }) });
-    const failing = await buildTestApp(pool, { hooks: { beforeCommit: () => Promise.reject(new Error('disk full (simulated)')) } });
+    await importAndWait(app, admin, { file: shapefileZip({ limit: 30 }) });
+    const failing = await buildTestApp({ hooks: { beforeCommit: () => Promise.reject(new Error('disk full (simulated)')) } });
     try {
-      const { job } = await importAndWait(failing, { file: shapefileZip({ limit: 70 }), fields: { replace: true } });
+      const { job } = await importAndWait(failing, admin, { file: shapefileZip({ limit: 70 }), fields: { replace: true } });
       expect(job.state).toBe('failed');
     } finally {
       await failing.close();
@@ -245,7 +249,7 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
     ['points instead of polygons', () => pointsLayer(), 422, 'geometry-type-not-polygon'],
     ['a 3D polygon', () => polygonZ(), 422, 'geometry-has-z'],
   ])('%s', async (_label, make, status, code) => {
-    const res = await postImport(app, { file: make() });
+    const res = await postImport(app, admin, { file: make() });
     expectProblem(res, status, code);
     expect(await rows()).toBe(0);
     const jobs = await pool.query('SELECT count(*)::int AS n FROM public.import_job WHERE county_code = $1', [COUNTY]);
@@ -253,7 +257,7 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
   });
 
   it('imports a 3D polygon layer when dropZ is requested', async () => {
-    const { job } = await importAndWait(app, { file: polygonZ(), fields: { dropZ: true } });
+    const { job } = await importAndWait(app, admin, { file: polygonZ(), fields: { dropZ: true } });
     expect(job.state).toBe('succeeded');
     const z = await pool.query('SELECT bool_or(ST_Zmflag(geom) > 0) AS z FROM survey.dltb WHERE county_code = $1', [COUNTY]);
     expect(z.rows[0].z).toBe(false);
@@ -261,12 +265,12 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
 
   it('answers a zip whose expansion is huge, whether its headers say so or lie', async () => {
     // 64 MiB of zeros in a ~70 KB zip against an 8 MiB expansion limit.
-    const small = await buildTestApp(pool, { maxExpandedBytes: 8 * 1024 * 1024 });
+    const small = await buildTestApp({ maxExpandedBytes: 8 * 1024 * 1024 });
     try {
-      const honest = expectProblem(await postImport(small, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024 }) }), 413, 'zip-too-large');
+      const honest = expectProblem(await postImport(small, admin, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024 }) }), 413, 'zip-too-large');
       expect(honest.declaredBytes).toBe(64 * 1024 * 1024);
       // Declares 1 KiB: caught while expanding, by counting the bytes actually written.
-      const lying = await postImport(small, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024, declaredBytes: 1024 }) });
+      const lying = await postImport(small, admin, { file: zipBomb({ expandedBytes: 64 * 1024 * 1024, declaredBytes: 1024 }) });
       expect(lying.statusCode).toBe(422);
       expect(['zip-too-large', 'zip-corrupt']).toContain(lying.json().code);
       expect(await rows()).toBe(0);
@@ -276,9 +280,9 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
   });
 
   it('answers an oversized upload with 413', async () => {
-    const small = await buildTestApp(pool, { maxUploadBytes: 10_000 });
+    const small = await buildTestApp({ maxUploadBytes: 10_000 });
     try {
-      expectProblem(await postImport(small, { file: shapefileZip({ limit: 200 }) }), 413, 'upload-too-large');
+      expectProblem(await postImport(small, admin, { file: shapefileZip({ limit: 200 }) }), 413, 'upload-too-large');
     } finally {
       await small.close();
     }
@@ -286,8 +290,8 @@ describe('bad files are answered with problem+json, never a 500, and nothing is 
 
   it('answers bad parameters with 400/422', async () => {
     const file = shapefileZip({ limit: 5 });
-    expectProblem(await postImport(app, { file, layer: 'nope' as never }), 400, 'request-invalid');
-    expectProblem(await postImport(app, { file, county: '36112' }), 422, 'county-code-invalid');
-    expectProblem(await app.inject({ method: 'POST', url: '/api/v1/imports', payload: { layer: 'dltb' } }), 415, 'multipart-required');
+    expectProblem(await postImport(app, admin, { file, layer: 'nope' as never }), 400, 'request-invalid');
+    expectProblem(await postImport(app, admin, { file, county: '36112' }), 422, 'county-code-invalid');
+    expectProblem(await injectAs(app, admin, { method: 'POST', url: '/api/v1/imports', payload: { layer: 'dltb' } }), 415, 'multipart-required');
   });
 });

@@ -8,14 +8,15 @@ import type { App } from '../../src/app.js';
 import { drawAreaSample } from '../../src/domain/audit/sampling.js';
 import { m2ToMicroMu, parseDecimal } from '../../src/domain/units.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
+import { expectProblem, ok, requestsTo, type Response } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 let restored: SurveyPolygon[];
 let stillMining: SurveyPolygon[];
 const u = {} as Record<'township' | 'forestry' | 'government' | 'city' | 'reviewer' | 'admin' | 'otherTownship', TestUser>;
@@ -29,8 +30,9 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
-  await importSurveyLayers(app);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
+  await importSurveyLayers(app, admin);
   restored = await surveyPolygons(pool, '0602', '03%', 4);
   stillMining = await surveyPolygons(pool, '0602', '0602', 6);
   expect(restored.length).toBeGreaterThanOrEqual(3);
@@ -51,14 +53,9 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
-async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-}
+const { get, post } = requestsTo(() => app);
 /** A guard failure: 422 guard-failed listing exactly these guards. */
-function guardFailed(res: Awaited<ReturnType<typeof post>>, ...guards: string[]) {
+function guardFailed(res: Response, ...guards: string[]) {
   const body = expectProblem(res, 422, 'guard-failed');
   expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
   return body;
@@ -71,7 +68,7 @@ async function upload(parcels: SurveyPolygon[], prefix: string) {
   const user = township === u.township.adminCode ? u.township : await createTestUser(pool, 'township', township);
   const view = await uploadAs(
     app,
-    user.headers,
+    user,
     parcels.map((p, i) => ({ geometry: p.geometry, properties: { DKBH: `${prefix}-${i + 1}`, XZDM: p.township, SQDW: '乡镇人民政府' } })),
     { county: COUNTY, township, runChecks: false },
   );
@@ -268,7 +265,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
   });
 
   it('核实 without any check run is refused (checks-run)', async () => {
-    const view = await uploadAs(app, u.forestry.headers, [{ geometry: stillMining[1]!.geometry, properties: { DKBH: 'G-NORUN', XZDM: stillMining[1]!.township } }], {
+    const view = await uploadAs(app, u.forestry, [{ geometry: stillMining[1]!.geometry, properties: { DKBH: 'G-NORUN', XZDM: stillMining[1]!.township } }], {
       county: COUNTY,
       runChecks: false,
     });

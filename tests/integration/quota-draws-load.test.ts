@@ -9,13 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { expectProblem } from '../helpers/imports.js';
 import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
+import { injectAs } from '../helpers/http.js';
 
 const pool = testPool(8);
 let app: App;
+let admin: TestUser;
 const COUNTY = '361126';
 const OTHER = '361124';
 const u = {} as Record<'county' | 'colleague' | 'admin' | 'other' | 'township', TestUser>;
@@ -28,7 +30,8 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
   u.admin = await createTestUser(pool, 'province-admin', '36');
   u.county = await createTestUser(pool, 'county-forestry', COUNTY);
   u.colleague = await createTestUser(pool, 'county-forestry', COUNTY);
@@ -37,7 +40,7 @@ beforeAll(async () => {
   // 66 666.67 m² = 100.000005 亩 for COUNTY's 2023 account; 13 333.33 m² = 19.999995 亩 for OTHER's.
   await seedReserve(pool, COUNTY, 2022, ['66666.67']);
   await seedReserve(pool, OTHER, 2022, ['13333.33']);
-  const res = await app.inject({ method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, issuedOn: '2023-03-01' }, headers: u.admin.headers });
+  const res = await injectAs(app, u.admin, { method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, issuedOn: '2023-03-01' } });
   expect(res.statusCode, res.body).toBe(201);
 });
 afterAll(async () => {
@@ -48,9 +51,9 @@ afterAll(async () => {
 
 const drawUrl = `/api/v1/counties/${COUNTY}/quota/draws`;
 const draw = (user: TestUser, approvalNo: string, mu: string) =>
-  app.inject({ method: 'POST', url: drawUrl, headers: user.headers, payload: { projectName: `项目${approvalNo}`, approvalNo, approvedOn: '2023-08-01', quotaYear: 2023, area: { unit: 'mu', value: mu } } });
+  injectAs(app, user, { method: 'POST', url: drawUrl, payload: { projectName: `项目${approvalNo}`, approvalNo, approvedOn: '2023-08-01', quotaYear: 2023, area: { unit: 'mu', value: mu } } });
 const quota = async (user: TestUser, county: string) => {
-  const res = await app.inject({ method: 'GET', url: `/api/v1/counties/${county}/quota`, headers: user.headers });
+  const res = await injectAs(app, user, { method: 'GET', url: `/api/v1/counties/${county}/quota` });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 };

@@ -15,10 +15,10 @@ import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, withDefaultToken, ensureTestAdmin, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { serviceDatabaseUrl, testPool } from '../helpers/db.js';
-import { expectProblem } from '../helpers/imports.js';
 import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
+import { expectProblem, injectAs, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool(8);
 let app: App;
@@ -45,7 +45,7 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
+  app = await buildTestApp();
   u.admin = await createTestUser(pool, 'province-admin', '36');
   u.reviewer = await createTestUser(pool, 'province-reviewer', '36');
   u.city = await createTestUser(pool, 'city', '361100');
@@ -61,12 +61,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-const post = (user: TestUser, url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload, headers: user.headers });
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: user.headers });
-async function ok(res: Awaited<ReturnType<typeof post>>, status = 200) {
-  expect(res.statusCode, res.body).toBe(status);
-  return res.json();
-}
+const { get, post } = requestsTo(() => app);
 const quotaOf = async (county: string) => ok(await get(u[county]!, `/api/v1/counties/${county}/quota`));
 const yearOf = (q: { years: { quotaYear: number }[] }, y: number) => q.years.find((x) => x.quotaYear === y) as any;
 
@@ -248,7 +243,7 @@ describe('ledgers and reports', () => {
     expect(header).toContain('储备年度,定额年度');
     expect(header).toContain('下达县级定额（亩）,下达县级定额（公顷）');
     expect(row).toContain('360111,2022,2023,3,1730,115.3333');
-    const xlsx = await app.inject({ method: 'GET', url: '/api/v1/counties/360111/ledger?format=xlsx', headers: u['360111']!.headers });
+    const xlsx = await injectAs(app, u['360111']!, { method: 'GET', url: '/api/v1/counties/360111/ledger?format=xlsx' });
     expect(xlsx.statusCode).toBe(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
@@ -273,7 +268,7 @@ describe('ledgers and reports', () => {
     expect(s.cities.map((c: any) => c.cityCode)).toEqual(['360100', '361100']);
     const city = await ok(await get(u.city!, '/api/v1/ledger/province?quotaYear=2023'));
     expect(city.counties.every((c: any) => c.countyCode.startsWith('3611'))).toBe(true);
-    const xlsx = await app.inject({ method: 'GET', url: '/api/v1/ledger/province?quotaYear=2023&format=xlsx', headers: u.admin!.headers });
+    const xlsx = await injectAs(app, u.admin!, { method: 'GET', url: '/api/v1/ledger/province?quotaYear=2023&format=xlsx' });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const ws = wb.getWorksheet('汇总')!;
@@ -303,9 +298,9 @@ describe('ledgers and reports', () => {
 describe('lapse at the end of the pilot period (2022–2024)', () => {
   it('cannot run before the period ends (a pilot extended to 2030)', async () => {
     const config = { ...loadConfig({ DATABASE_URL: serviceDatabaseUrl() }) };
-    const extended = withDefaultToken(await buildApp({ config, pilotPeriod: { startYear: 2022, endYear: 2030 } }), await ensureTestAdmin(pool));
+    const extended = await buildApp({ config, pilotPeriod: { startYear: 2022, endYear: 2030 } });
     try {
-      expectProblem(await extended.inject({ method: 'POST', url: '/api/v1/quota/lapse', headers: u.admin!.headers }), 422, 'pilot-not-ended');
+      expectProblem(await injectAs(extended, u.admin!, { method: 'POST', url: '/api/v1/quota/lapse' }), 422, 'pilot-not-ended');
     } finally {
       await extended.close();
     }

@@ -8,12 +8,15 @@ import { buildTestApp } from '../helpers/app.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { expectProblem, importAndWait } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
+import { testAdmin, type TestUser } from '../helpers/auth.js';
+import { injectAs } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const COUNTY = '361123';
 const BASE = `/api/v1/counties/${COUNTY}/restorable-mining-land`;
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 
 async function clean() {
   await pool.query('DELETE FROM candidate.upload WHERE county_code = $1', [COUNTY]);
@@ -22,9 +25,10 @@ async function clean() {
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
-  await importAndWait(app, { layer: 'xzq', year: 2019, file: join(FIX, 'xzq.shp.zip') });
-  await importAndWait(app, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
+  await importAndWait(app, admin, { layer: 'xzq', year: 2019, file: join(FIX, 'xzq.shp.zip') });
+  await importAndWait(app, admin, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
 });
 afterAll(async () => {
   await app.close();
@@ -33,7 +37,7 @@ afterAll(async () => {
 });
 
 const summary = async (q = '') => {
-  const res = await app.inject(`${BASE}/summary${q}`);
+  const res = await injectAs(app, admin, `${BASE}/summary${q}`);
   expect(res.statusCode).toBe(200);
   return res.json();
 };
@@ -65,15 +69,15 @@ describe('restorable mining land', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zhanbu-rest-'));
     const file = join(dir, 'half.geojson');
     writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { DKBH: 'H1' }, geometry: JSON.parse(target.half) }] }));
-    const up = await app.inject({ method: 'POST', url: '/api/v1/candidate-uploads', ...multipart({ county: COUNTY, township: target.township }, { path: file }) });
+    const up = await injectAs(app, admin, { method: 'POST', url: '/api/v1/candidate-uploads', ...multipart({ county: COUNTY, township: target.township }, { path: file }) });
     expect(up.statusCode).toBe(201);
-    const report = (await app.inject(`/api/v1/candidate-uploads/${up.json().id}/report`)).json();
+    const report = (await injectAs(app, admin, `/api/v1/candidate-uploads/${up.json().id}/report`)).json();
     const halfArea = report.parcels[0].areaOfRecord.m2 as number;
 
     const after = await summary();
     expect(after.total.parcels).toBe(before.total.parcels);
     expect(after.total.area.m2).toBeCloseTo(before.total.area.m2 - halfArea, 1);
-    const page = (await app.inject(`${BASE}?limit=5000`)).json();
+    const page = (await injectAs(app, admin, `${BASE}?limit=5000`)).json();
     const cut = page.features.find((f: { id: number }) => f.id === target.fid);
     expect(cut.properties.BFFG).toBe(true);
     expect(cut.properties.KXFMJ).toBeCloseTo(target.tbmj - halfArea, 1);
@@ -81,12 +85,12 @@ describe('restorable mining land', () => {
   });
 
   it('pages GeoJSON with next links that together return every polygon once', async () => {
-    const all = (await app.inject(`${BASE}?limit=5000`)).json();
+    const all = (await injectAs(app, admin, `${BASE}?limit=5000`)).json();
     const seen: number[] = [];
     let url: string | undefined = `${BASE}?limit=7`;
     let pages = 0;
     while (url) {
-      const res: { statusCode: number; headers: Record<string, unknown>; json: () => any } = await app.inject(url);
+      const res: { statusCode: number; headers: Record<string, unknown>; json: () => any } = await injectAs(app, admin, url);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/geo\+json/);
       const body: any = res.json();
@@ -108,26 +112,26 @@ describe('restorable mining land', () => {
     expect(one.total.parcels).toBe(t.parcels);
     const big = await summary('?minAreaM2=5000');
     expect(big.total.parcels).toBeLessThan(all.total.parcels);
-    const page = (await app.inject(`${BASE}?limit=5000&minAreaM2=5000`)).json();
+    const page = (await injectAs(app, admin, `${BASE}?limit=5000&minAreaM2=5000`)).json();
     for (const f of page.features) expect(f.properties.KXFMJ).toBeGreaterThanOrEqual(5000);
     const state = await summary('?ownership=state');
     const collective = await summary('?ownership=collective');
     expect(state.total.parcels + collective.total.parcels).toBe(all.total.parcels);
-    const c204 = (await app.inject(`${BASE}?limit=5000&czcsxm204=true`)).json();
+    const c204 = (await injectAs(app, admin, `${BASE}?limit=5000&czcsxm204=true`)).json();
     for (const f of c204.features) expect(f.properties.CZCSXM).toBe('204');
     const first = page.features[0];
     const [lon, lat] = first.geometry.coordinates[0][0][0] ?? first.geometry.coordinates[0][0];
-    const box = (await app.inject(`${BASE}?limit=5000&bbox=${lon - 0.0005},${lat - 0.0005},${lon + 0.0005},${lat + 0.0005}`)).json();
+    const box = (await injectAs(app, admin, `${BASE}?limit=5000&bbox=${lon - 0.0005},${lat - 0.0005},${lon + 0.0005},${lat + 0.0005}`)).json();
     expect(box.features.length).toBeGreaterThan(0);
     expect(box.features.length).toBeLessThan(all.total.parcels);
   });
 
   it('exports the township summary as CSV and XLSX with Chinese headers', async () => {
-    const csv = await app.inject(`${BASE}/summary?format=csv`);
+    const csv = await injectAs(app, admin, `${BASE}/summary?format=csv`);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.body.split('\r\n')[0]).toBe('\uFEFF乡镇代码,乡镇名称,图斑数,可修复面积（平方米）,可修复面积（亩）,可修复面积（公顷）');
     expect(csv.body).toContain('合计');
-    const xlsx = await app.inject(`${BASE}/summary?format=xlsx`);
+    const xlsx = await injectAs(app, admin, `${BASE}/summary?format=xlsx`);
     expect(xlsx.headers['content-disposition']).toMatch(/filename\*=UTF-8''/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ExcelJS.Buffer);
@@ -135,9 +139,9 @@ describe('restorable mining land', () => {
   });
 
   it('answers a county without survey data and bad filters with problem+json', async () => {
-    expectProblem(await app.inject('/api/v1/counties/360111/restorable-mining-land/summary'), 422, 'survey-layers-missing');
-    expectProblem(await app.inject(`${BASE}/summary?year=1999`), 422, 'survey-year-not-imported');
-    expectProblem(await app.inject(`${BASE}?bbox=119,29,118,28`), 400, 'bbox-invalid');
-    expectProblem(await app.inject(`${BASE}?limit=0`), 400, 'request-invalid');
+    expectProblem(await injectAs(app, admin, '/api/v1/counties/360111/restorable-mining-land/summary'), 422, 'survey-layers-missing');
+    expectProblem(await injectAs(app, admin, `${BASE}/summary?year=1999`), 422, 'survey-year-not-imported');
+    expectProblem(await injectAs(app, admin, `${BASE}?bbox=119,29,118,28`), 400, 'bbox-invalid');
+    expectProblem(await injectAs(app, admin, `${BASE}?limit=0`), 400, 'request-invalid');
   });
 });

@@ -19,11 +19,12 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
 import { geometryWorkers } from '../../src/workers/geometry.js';
-import { createTestUser, ensureTestAdmin, withDefaultToken, type TestUser } from '../helpers/auth.js';
+import { createTestUser, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, tempDir, uploadCount, writeGeoJson } from '../helpers/candidates.js';
 import { resetCounty, testDatabaseUrl, testPool } from '../helpers/db.js';
 import { shapefileZip } from '../helpers/fixture-variants.js';
 import { importAndWait } from '../helpers/imports.js';
+import { injectAs } from '../helpers/http.js';
 
 const pool = testPool();
 let appPool: pg.Pool;
@@ -287,7 +288,7 @@ describe('database bounds', () => {
 describe('survey imports with repairGeometry', () => {
   it('a polygon crossing itself hundreds of times is rejected (geometry-too-complex), never repaired; ordinary defects are still repaired', async () => {
     await resetCounty(pool, COUNTY);
-    const admin = withDefaultToken(app, await ensureTestAdmin(pool));
+    const admin = await testAdmin(pool);
     const file = shapefileZip({
       limit: 20,
       mutateGeometry: (g, k) => {
@@ -305,10 +306,10 @@ describe('survey imports with repairGeometry', () => {
       },
     });
     const t0 = performance.now();
-    const { job } = await importAndWait(admin, { file, fields: { repairGeometry: true, onRejects: 'keep' } });
+    const { job } = await importAndWait(app, admin, { file, fields: { repairGeometry: true, onRejects: 'keep' } });
     expect(performance.now() - t0).toBeLessThan(30_000);
     expect(job, JSON.stringify(job)).toMatchObject({ state: 'succeeded', counts: { imported: 19, rejected: 1, repaired: 1 } });
-    const rej = (await admin.inject(`/api/v1/imports/${job.id}/rejects`)).json();
+    const rej = (await injectAs(app, admin, `/api/v1/imports/${job.id}/rejects`)).json();
     expect(rej.items).toHaveLength(1);
     expect(rej.items[0].reasons.map((x: { code: string }) => x.code)).toContain('geometry-too-complex');
     expect(await makeValidRunning()).toBe(0);

@@ -15,13 +15,15 @@ import { extractZip } from '../../src/gdal/archive.js';
 import { holdWorkerLock } from '../../src/imports/repository.js';
 import { gdalPgConnection } from '../../src/gdal/stage.js';
 import { COUNTY, buildCandidateApp, deleteCandidates, postCandidates, tempDir, uploadCount, zipFiles } from '../helpers/candidates.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { resetCounty, testDatabaseUrl, testPool } from '../helpers/db.js';
 import { gpkgFile, zipBomb } from '../helpers/fixture-variants.js';
 import { expectProblem, postImport } from '../helpers/imports.js';
+import { injectAs } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 let dir: string;
 const MiB = 1024 * 1024;
 
@@ -29,7 +31,8 @@ beforeAll(async () => {
   await resetCounty(pool, COUNTY);
   await deleteCandidates(pool);
   await pool.query('CREATE SEQUENCE IF NOT EXISTS public.zhanbu_hostile_probe');
-  app = await buildCandidateApp(pool);
+  app = await buildCandidateApp();
+  admin = await testAdmin(pool);
   dir = tempDir('zhanbu-hostile-');
 });
 afterAll(async () => {
@@ -114,7 +117,7 @@ function zipTreeOf(folder: string, name: string, content: string): string {
 describe('item 2: uploads are opened by an allow-listed driver after a content check', () => {
   it.each(hostileCases)('survey import refuses %s', async (_label, make, code) => {
     const f = make();
-    const res = await postImport(app, 'file' in f ? { file: f.file } : { file: writeTemp(f), name: f.name });
+    const res = await postImport(app, admin, 'file' in f ? { file: f.file } : { file: writeTemp(f), name: f.name });
     expectProblem(res, 422, code);
     expect(await probeCalled()).toBe(false);
     const jobs = await pool.query('SELECT count(*)::int AS n FROM public.import_job WHERE county_code = $1', [COUNTY]);
@@ -122,7 +125,7 @@ describe('item 2: uploads are opened by an allow-listed driver after a content c
   });
 
   it.each(hostileCases)('candidate upload refuses %s', async (_label, make, code) => {
-    const res = await postCandidates(app, toUpload(make()), { runChecks: false });
+    const res = await postCandidates(app, admin, toUpload(make()), { runChecks: false });
     expectProblem(res, 422, code);
     expect(await probeCalled()).toBe(false);
     expect(await uploadCount(pool)).toBe(0);
@@ -138,7 +141,7 @@ const toUpload = (f: Hostile) => ('file' in f ? f.file : f);
 
 it('a /vsicurl/ path as the multipart file name never reaches the service: only its last segment does', async () => {
   // The multipart parser keeps the base name only; GDAL-level paths are refused by openUpload (unit test).
-  const res = await postCandidates(app, { content: Buffer.from(squareGeoJson), name: '/vsicurl/http://127.0.0.1:9/DKFW.geojson' }, { runChecks: false });
+  const res = await postCandidates(app, admin, { content: Buffer.from(squareGeoJson), name: '/vsicurl/http://127.0.0.1:9/DKFW.geojson' }, { runChecks: false });
   expect(res.statusCode, res.body).toBe(201);
   expect(res.json().source.name).toBe('DKFW.geojson');
 });
@@ -175,7 +178,7 @@ describe('item 8: zip expansion is bounded before and while extracting, per kind
     expect(config.maxExpandedBytes).toBeGreaterThanOrEqual(8 * config.maxCandidateExpandedBytes);
     expect(loadConfig({ ZHANBU_MAX_CANDIDATE_EXPANDED_BYTES: '1048576' }).maxCandidateExpandedBytes).toBe(MiB);
     // Over HTTP: the same 1 MB bomb is a 413 for a candidate upload and leaves nothing behind.
-    const res = await postCandidates(app, zipBomb({ expandedBytes: 1024 * MiB, dir, entryName: 'DKFW.geojson' }), { runChecks: false });
+    const res = await postCandidates(app, admin, zipBomb({ expandedBytes: 1024 * MiB, dir, entryName: 'DKFW.geojson' }), { runChecks: false });
     expectProblem(res, 413, 'zip-too-large');
     expect(res.json()).toMatchObject({ declaredBytes: 1024 * MiB, limitBytes: 512 * MiB });
     expect(bytesOnDisk(app.imports.workDir)).toBe(0);
@@ -206,7 +209,7 @@ describe('item 8: the work folder is private, per instance, and cleaned of a cra
     await holdWorkerLock(lock, live);
     let started: App | undefined;
     try {
-      started = await buildCandidateApp(pool, { workDir: base });
+      started = await buildCandidateApp({ workDir: base });
       const names = readdirSync(base).sort();
       const own = `instance-${started.imports.workerId}`;
       expect(names).toEqual(['exports', own, `instance-${live}`, 'notes-of-the-admin.txt'].sort());
@@ -215,7 +218,7 @@ describe('item 8: the work folder is private, per instance, and cleaned of a cra
       expect(statSync(join(base, own, 'uploads')).mode & 0o777).toBe(0o700);
       expect(started.imports.workDir).toBe(join(base, own));
       // Uploads are received inside the instance's folder and gone once answered.
-      const res = await postCandidates(started, { content: Buffer.from(squareGeoJson), name: 'DKFW.geojson' }, { runChecks: false });
+      const res = await postCandidates(started, admin, { content: Buffer.from(squareGeoJson), name: 'DKFW.geojson' }, { runChecks: false });
       expect(res.statusCode, res.body).toBe(201);
       expect(readdirSync(join(base, own, 'uploads'))).toEqual([]);
       expect(readdirSync(join(base, own))).toEqual(['uploads']);
@@ -233,7 +236,7 @@ describe('item 8: the work folder is private, per instance, and cleaned of a cra
     const target = tempDir('zhanbu-workdir-target-');
     const link = join(tempDir('zhanbu-workdir-link-'), 'work');
     symlinkSync(target, link);
-    await expect(buildCandidateApp(pool, { workDir: link })).rejects.toThrow(/not a directory/);
+    await expect(buildCandidateApp({ workDir: link })).rejects.toThrow(/not a directory/);
   });
 });
 
@@ -260,15 +263,15 @@ describe('item 9: a parcel is filed under the township its XZDM names, within th
         })),
       }),
     );
-  const upload = (rows: [string, string | null][], headers: Record<string, string> = {}, fields: Record<string, string> = {}) =>
-    postCandidates(app, { content: parcels(rows), name: `parcels-${++serial}.geojson` }, { runChecks: false, ...fields }, headers);
+  const upload = (rows: [string, string | null][], who: TestUser, fields: Record<string, string> = {}) =>
+    postCandidates(app, who, { content: parcels(rows), name: `parcels-${++serial}.geojson` }, { runChecks: false, ...fields });
   const townshipsOf = async (uploadId: string) =>
     (await pool.query<{ parcel_no: string; township_code: string }>('SELECT parcel_no, township_code FROM candidate.parcel WHERE upload_id = $1 ORDER BY fid', [uploadId])).rows.map(
       (r) => [r.parcel_no, r.township_code],
     );
 
   it("a township cannot file a parcel in a neighbouring township's name (403, naming the parcel and the code)", async () => {
-    const res = await upload([['OWN-1', '361123100'], ['NEIGHBOUR-1', '361123101']], township.headers);
+    const res = await upload([['OWN-1', '361123100'], ['NEIGHBOUR-1', '361123101']], township);
     const body = expectProblem(res, 403, 'parcel-township-out-of-jurisdiction');
     expect(body.detail).toContain('NEIGHBOUR-1');
     expect(body.detail).toContain('361123101');
@@ -277,14 +280,14 @@ describe('item 9: a parcel is filed under the township its XZDM names, within th
   });
 
   it("a township's own parcels are filed under it, with or without XZDM", async () => {
-    const res = await upload([['OWN-1', '361123100'], ['OWN-2', null]], township.headers);
+    const res = await upload([['OWN-1', '361123100'], ['OWN-2', null]], township);
     expect(res.statusCode, res.body).toBe(201);
     expect(await townshipsOf(res.json().id)).toEqual([['OWN-1', '361123100'], ['OWN-2', '361123100']]);
   });
 
   it('a code outside the upload’s county is refused for every role (422)', async () => {
-    for (const headers of [county.headers, township.headers, {}]) {
-      const body = expectProblem(await upload([['OK-1', '361123101'], ['FOREIGN-1', '361124001']], headers), 422, 'parcel-township-outside-county');
+    for (const who of [county, township, admin]) {
+      const body = expectProblem(await upload([['OK-1', '361123101'], ['FOREIGN-1', '361124001']], who), 422, 'parcel-township-outside-county');
       expect(body.detail).toContain('FOREIGN-1');
       expect(body.detail).toContain('361124001');
     }
@@ -292,7 +295,7 @@ describe('item 9: a parcel is filed under the township its XZDM names, within th
   });
 
   it('a county files parcels of its townships, each under its own XZDM', async () => {
-    const res = await upload([['T1', '361123101'], ['T2', '361123102'], ['T0', null]], county.headers, { township: '361123100' });
+    const res = await upload([['T1', '361123101'], ['T2', '361123102'], ['T0', null]], county, { township: '361123100' });
     expect(res.statusCode, res.body).toBe(201);
     expect(await townshipsOf(res.json().id)).toEqual([['T1', '361123101'], ['T2', '361123102'], ['T0', '361123100']]);
   });
@@ -308,13 +311,13 @@ describe('item 12: absurdly nested GeoJSON is a 422, not a 500', () => {
     );
 
   it('a 200,000-deep array in an uploaded .geojson is refused (422 geojson-too-deep)', async () => {
-    const res = await postCandidates(app, { content: deep(200_000), name: 'DKFW.geojson' }, { runChecks: false });
+    const res = await postCandidates(app, admin, { content: deep(200_000), name: 'DKFW.geojson' }, { runChecks: false });
     expectProblem(res, 422, 'geojson-too-deep');
     expect(await uploadCount(pool)).toBe(0);
     // The same inside a zip, and as a survey layer.
-    expectProblem(await postCandidates(app, zipOf([['DKFW.geojson', deep(200_000)]]), { runChecks: false }), 422, 'geojson-too-deep');
-    expectProblem(await postImport(app, { file: writeTemp({ content: deep(200_000), name: 'x' }), name: 'DLTB.geojson' }), 422, 'geojson-too-deep');
+    expectProblem(await postCandidates(app, admin, zipOf([['DKFW.geojson', deep(200_000)]]), { runChecks: false }), 422, 'geojson-too-deep');
+    expectProblem(await postImport(app, admin, { file: writeTemp({ content: deep(200_000), name: 'x' }), name: 'DLTB.geojson' }), 422, 'geojson-too-deep');
     // The service still answers.
-    expect((await app.inject('/health')).statusCode).toBe(200);
+    expect((await injectAs(app, admin, '/health')).statusCode).toBe(200);
   });
 });

@@ -13,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { authUser, withScope, type AuthUser } from '../../src/auth/scope.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
 import { deleteSeededCandidates, resetProcedure, seedCandidates, tableSnapshot } from '../helpers/procedure.js';
+import { injectAs } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const COUNTY = '361123';
@@ -26,6 +27,7 @@ const OTHER = '361123101';
 const YEAR = 2097;
 const pool = testPool();
 let app: App;
+let admin: TestUser;
 const u = {} as Record<'township' | 'otherTownship' | 'county' | 'city', TestUser>;
 /** Ids: own* are 361123100's, other* 361123101's, the rest the county's. */
 const s = {} as Record<
@@ -59,7 +61,8 @@ const one = (sql: string, params: unknown[] = []) => pool.query(sql, params).the
 
 beforeAll(async () => {
   await clean();
-  app = await buildTestApp(pool);
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
   u.township = await createTestUser(pool, 'township', OWN);
   u.otherTownship = await createTestUser(pool, 'township', OTHER);
   u.county = await createTestUser(pool, 'county-forestry', COUNTY);
@@ -288,16 +291,16 @@ const cases = (): Record<string, Case[]> => ({
   ],
 });
 
-function request(c: Case, headers: Record<string, string>) {
+function request(c: Case, who: TestUser) {
   if (c.multipart) {
     const body = multipart(c.multipart, { path: join(FIX, 'xzq.shp.zip') });
-    return app.inject({ method: c.method, url: c.url, payload: body.payload, headers: { ...body.headers, ...headers } });
+    return injectAs(app, who, { method: c.method, url: c.url, ...body });
   }
-  return app.inject({ method: c.method, url: c.url, ...(c.payload ? { payload: c.payload } : {}), headers });
+  return injectAs(app, who, { method: c.method, url: c.url, ...(c.payload ? { payload: c.payload } : {}) });
 }
 
 async function apiRoutes(): Promise<string[]> {
-  const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await injectAs(app, admin, '/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths)
     .filter(([p]) => p.startsWith('/api/'))
     .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
@@ -311,7 +314,7 @@ describe('what a township sees, route by route', () => {
     expect(Object.keys(all).sort()).toEqual(await apiRoutes()); // every route decided, none stale
     for (const [route, list] of Object.entries(all)) {
       for (const c of list) {
-        const res = await request(c, u.township.headers);
+        const res = await request(c, u.township);
         const at = `${route} ${c.url} answered ${res.statusCode}: ${res.body.slice(0, 300)}`;
         if (c.expect === 'refused') {
           expect(res.statusCode, at).toBe(403);
@@ -337,38 +340,38 @@ describe('what a township sees, route by route', () => {
   });
 
   it('the audit log shows a township only the procedure events of its own parcels: no quota rows, no audit samples, no county ledger', async () => {
-    const res = await app.inject({ url: '/api/v1/audit-log?limit=1000', headers: u.township.headers });
+    const res = await injectAs(app, u.township, { url: '/api/v1/audit-log?limit=1000' });
     const items = res.json().items as { table: string; parcelId: string | null; countyCode: string }[];
     expect(new Set(items.map((e) => e.table))).toEqual(new Set(['procedure.parcel', 'procedure.transition', 'procedure.objection']));
     expect(new Set(items.map((e) => e.parcelId))).toEqual(new Set([s.ownApplied, s.ownReserve]));
     // The same parcel's quota and audit rows exist in the log: the county sees them, the township does not.
-    const county = (await app.inject({ url: `/api/v1/audit-log?parcelId=${s.ownReserve}&limit=1000`, headers: u.county.headers })).json().items as { table: string }[];
+    const county = (await injectAs(app, u.county, { url: `/api/v1/audit-log?parcelId=${s.ownReserve}&limit=1000` })).json().items as { table: string }[];
     expect(new Set(county.map((e) => e.table))).toEqual(new Set(['procedure.parcel', 'procedure.audit_sample', 'quota.issuance_parcel', 'quota.inspection']));
-    const own = (await app.inject({ url: `/api/v1/audit-log?parcelId=${s.ownReserve}&limit=1000`, headers: u.township.headers })).json().items as { table: string }[];
+    const own = (await injectAs(app, u.township, { url: `/api/v1/audit-log?parcelId=${s.ownReserve}&limit=1000` })).json().items as { table: string }[];
     expect(new Set(own.map((e) => e.table))).toEqual(new Set(['procedure.parcel'])); // its insertion and its entry in the submission
   });
 
   it('control: the county reads everything the township was refused, and the other township its own', async () => {
     for (const url of ['/api/v1/reserve-submissions', `/api/v1/audits/${s.audit}`, '/api/v1/quota/issuances', `/api/v1/counties/${COUNTY}/quota/draws`, '/api/v1/quota/pool', `/api/v1/exports/${s.countyExport}`, `/api/v1/exports/${s.otherExport}`]) {
-      const res = await app.inject({ url, headers: u.county.headers });
+      const res = await injectAs(app, u.county, { url });
       expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);
     }
-    const procs = (await app.inject({ url: '/api/v1/procedures', headers: u.otherTownship.headers })).json().items.map((p: { id: string }) => p.id);
+    const procs = (await injectAs(app, u.otherTownship, { url: '/api/v1/procedures' })).json().items.map((p: { id: string }) => p.id);
     expect(new Set(procs)).toEqual(new Set([s.otherApplied, s.otherReserve]));
-    expect((await app.inject({ url: `/api/v1/exports/${s.otherExport}`, headers: u.otherTownship.headers })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/api/v1/exports/${s.ownExport}`, headers: u.otherTownship.headers })).statusCode).toBe(404);
+    expect((await injectAs(app, u.otherTownship, { url: `/api/v1/exports/${s.otherExport}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.otherTownship, { url: `/api/v1/exports/${s.ownExport}` })).statusCode).toBe(404);
   });
 });
 
 describe('exports as a township (item 17)', () => {
   /** Runs an export to the end as a user and returns the downloaded GeoJSON. */
   async function exportAs(user: TestUser, body: Record<string, unknown>) {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/exports', headers: user.headers, payload: { county: COUNTY, year: YEAR, format: 'geojson', crs: '4490', ...body } });
+    const res = await injectAs(app, user, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: YEAR, format: 'geojson', crs: '4490', ...body } });
     expect(res.statusCode, res.body).toBe(202);
     await app.exports.idle();
-    const job = (await app.inject({ url: `/api/v1/exports/${res.json().id}`, headers: user.headers })).json();
+    const job = (await injectAs(app, user, { url: `/api/v1/exports/${res.json().id}` })).json();
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    const file = await app.inject({ url: `/api/v1/exports/${job.id}/file`, headers: user.headers });
+    const file = await injectAs(app, user, { url: `/api/v1/exports/${job.id}/file` });
     expect(file.statusCode).toBe(200);
     return { job, geojson: JSON.parse(file.body) as { features: { properties: Record<string, string> }[] } };
   }
@@ -388,13 +391,13 @@ describe('exports as a township (item 17)', () => {
     expect(county.geojson.features).toHaveLength(5);
 
     // The township's job is the township's: the county above it sees it, the other township does not.
-    expect((await app.inject({ url: `/api/v1/exports/${mine.job.id}`, headers: u.county.headers })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/api/v1/exports/${mine.job.id}/file`, headers: u.otherTownship.headers })).statusCode).toBe(404);
-    expect((await app.inject({ url: `/api/v1/exports/${county.job.id}`, headers: u.township.headers })).statusCode).toBe(404);
+    expect((await injectAs(app, u.county, { url: `/api/v1/exports/${mine.job.id}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.otherTownship, { url: `/api/v1/exports/${mine.job.id}/file` })).statusCode).toBe(404);
+    expect((await injectAs(app, u.township, { url: `/api/v1/exports/${county.job.id}` })).statusCode).toBe(404);
   });
 
   it('refuses the county-wide layers to a township with a reason', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/exports', headers: u.township.headers, payload: { county: COUNTY, year: YEAR, layer: 'dltb', format: 'geojson' } });
+    const res = await injectAs(app, u.township, { method: 'POST', url: '/api/v1/exports', payload: { county: COUNTY, year: YEAR, layer: 'dltb', format: 'geojson' } });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'role-not-permitted' });
     expect(res.json().detail).toContain('reserve');

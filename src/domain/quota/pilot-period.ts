@@ -1,7 +1,7 @@
 /**
  * The pilot period (Jiangxi: 2022–2024, 赣林规〔2022〕1号 §二(一)): extra quota is valid only within
  * it and lapses unused at its end ("试点期结束未使用的自动作废"). Configurable for other provinces or
- * an extended pilot: ZHANBU_PILOT_START / ZHANBU_PILOT_END.
+ * an extended pilot: ZHANBU_PILOT_START / ZHANBU_PILOT_END, read and checked by src/config.ts.
  */
 export interface PilotPeriod {
   startYear: number;
@@ -9,13 +9,6 @@ export interface PilotPeriod {
 }
 
 export const JIANGXI_PILOT: PilotPeriod = { startYear: 2022, endYear: 2024 };
-
-export function pilotPeriodFromEnv(env: NodeJS.ProcessEnv = process.env): PilotPeriod {
-  const y = (v: string | undefined, d: number) => (v && /^\d{4}$/.test(v) ? Number(v) : d);
-  const p = { startYear: y(env.ZHANBU_PILOT_START, JIANGXI_PILOT.startYear), endYear: y(env.ZHANBU_PILOT_END, JIANGXI_PILOT.endYear) };
-  if (p.endYear < p.startYear) throw new Error(`pilot period ends (${p.endYear}) before it starts (${p.startYear})`);
-  return p;
-}
 
 /** The last day quota can be used: 31 December of the period's last year. */
 export const lastValidDay = (p: PilotPeriod): string => `${p.endYear}-12-31`;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig } from '../../../src/config.js';
+import { JIANGXI_PILOT } from '../../../src/domain/quota/pilot-period.js';
 
 describe('configuration from the environment', () => {
   it('takes defaults for unset or empty variables and reads well-formed ones', () => {
@@ -26,6 +27,34 @@ describe('configuration from the environment', () => {
       expect(() => loadConfig(env), name).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(new RegExp(name));
     }
+  });
+
+  it('holds every tunable of the service: pilot period, body limit, pool size, expansion limits, work folder', () => {
+    expect(loadConfig({})).toMatchObject({
+      pilotPeriod: JIANGXI_PILOT,
+      bodyLimitBytes: 10 * 1024 ** 2,
+      dbPoolSize: 10,
+      maxExpandedBytes: 8 * 1024 ** 3,
+      maxCandidateExpandedBytes: 512 * 1024 ** 2,
+      workDir: '/tmp/zhanbu',
+    });
+    expect(
+      loadConfig({ ZHANBU_PILOT_START: '2022', ZHANBU_PILOT_END: '2027', ZHANBU_BODY_LIMIT_BYTES: '1048576', ZHANBU_DB_POOL_SIZE: '4', ZHANBU_MAX_EXPANDED_BYTES: '1024' }),
+    ).toMatchObject({ pilotPeriod: { startYear: 2022, endYear: 2027 }, bodyLimitBytes: 1048576, dbPoolSize: 4, maxExpandedBytes: 1024 });
+  });
+
+  it('refuses a malformed pilot period, body limit or pool size (a malformed year was silently the default)', () => {
+    for (const env of [
+      { ZHANBU_PILOT_START: '20x2' },
+      { ZHANBU_PILOT_END: '1900' },
+      { ZHANBU_PILOT_START: '2025', ZHANBU_PILOT_END: '2024' },
+      { ZHANBU_BODY_LIMIT_BYTES: '10MB' },
+      { ZHANBU_DB_POOL_SIZE: '0' },
+      { ZHANBU_DB_POOL_SIZE: '5000' },
+    ] as Record<string, string>[]) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ ZHANBU_PILOT_START: '2025', ZHANBU_PILOT_END: '2024' })).toThrow(/ZHANBU_PILOT_END=“2024”无效/);
   });
 
   it('lists every malformed variable at once', () => {

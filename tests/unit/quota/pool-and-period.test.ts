@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { muToMicroMu } from '../../../src/domain/units.js';
-import { dateInPeriod, JIANGXI_PILOT, lapsedOn, lastValidDay, pilotPeriodFromEnv, quotaYearInPeriod } from '../../../src/domain/quota/pilot-period.js';
+import { dateInPeriod, JIANGXI_PILOT, lapsedOn, lastValidDay, quotaYearInPeriod } from '../../../src/domain/quota/pilot-period.js';
 import { allocatePool } from '../../../src/domain/quota/pool.js';
 
 const mu = (v: string) => muToMicroMu(v);
@@ -57,9 +57,5 @@ describe('pilot period (Jiangxi 2022–2024)', () => {
     expect(quotaYearInPeriod(JIANGXI_PILOT, 2023)).toBe(true);
   });
 
-  it('is configurable', () => {
-    expect(pilotPeriodFromEnv({})).toEqual(JIANGXI_PILOT);
-    expect(pilotPeriodFromEnv({ ZHANBU_PILOT_START: '2022', ZHANBU_PILOT_END: '2027' })).toEqual({ startYear: 2022, endYear: 2027 });
-    expect(() => pilotPeriodFromEnv({ ZHANBU_PILOT_START: '2025', ZHANBU_PILOT_END: '2024' })).toThrow();
-  });
+  // Configurable through ZHANBU_PILOT_START / ZHANBU_PILOT_END: tests/unit/config/config.test.ts.
 });

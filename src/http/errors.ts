@@ -1,0 +1,104 @@
+/**
+ * The error catalogue: one named factory per problem the HTTP layer and authentication answer, and
+ * one status per code (tests/unit/http/errors.test.ts holds the codebase to it), so a client can
+ * switch on `code` without also looking at the status. Feature folders build their own codes with
+ * `badInput` / `conflict` (src/http/problem.ts) or these factories; a code keeps its status wherever
+ * it is thrown.
+ */
+import { ROLE_LABELS, type Role } from '../domain/procedure/actors.js';
+import { Problem } from './problem.js';
+
+/** Every code of this catalogue and its one status. */
+export const CATALOGUE = {
+  unauthenticated: 401,
+  'authorization-malformed': 401,
+  'token-invalid': 401,
+  'role-not-permitted': 403,
+  'out-of-jurisdiction': 403,
+  'not-found': 404,
+  'route-not-found': 404,
+  'request-invalid': 400,
+  'request-too-deep': 400,
+  'nul-character': 400,
+  'multipart-required': 415,
+  'upload-too-large': 413,
+  'too-many-concurrent-requests': 429,
+  'guard-failed': 422,
+  'transition-not-allowed': 409,
+  'database-busy': 503,
+  'database-timeout': 503,
+  'internal-error': 500,
+} as const satisfies Record<string, number>;
+export type CatalogueCode = keyof typeof CATALOGUE;
+
+const problem = (code: CatalogueCode, title: string, detail: string, ext?: Record<string, unknown>) => new Problem(CATALOGUE[code], code, title, detail, ext);
+
+// ---------------------------------------------------------------- 401
+
+export const unauthenticated = (detail: string) => problem('unauthenticated', 'Authentication required', detail);
+export const authorizationMalformed = () => problem('authorization-malformed', 'Authentication required', 'Authorization请求头应为“Bearer <令牌>”');
+export const tokenInvalid = () => problem('token-invalid', 'Authentication required', '访问令牌无效、已吊销或已过期');
+
+// ---------------------------------------------------------------- 403
+
+/** `allowed` empty: a route the permission table does not list, which no role may call (deny by default). */
+export const roleNotPermitted = (what: string, allowed: readonly Role[], role: Role) =>
+  problem(
+    'role-not-permitted',
+    'Role not permitted',
+    allowed.length ? `${what}只能由${allowed.map((r) => ROLE_LABELS[r]).join('、')}办理，当前用户为${ROLE_LABELS[role]}` : `${what}未列入权限表，任何角色都不能办理`,
+    { role, allowed },
+  );
+
+export const outOfJurisdiction = (detail: string, ext?: Record<string, unknown>) => problem('out-of-jurisdiction', 'Outside your jurisdiction', detail, ext);
+
+// ---------------------------------------------------------------- 404
+
+/**
+ * A row addressed by id that the user cannot see: whether it does not exist or lies outside the
+ * user's jurisdiction (row-level security hides it), the answer is the same, so a 404 never tells
+ * that a row exists elsewhere. `code` names what was looked for (`procedure-not-found`); it is a 404 everywhere.
+ */
+export const notFoundInScope = (what: string, id: string, code: 'not-found' | `${string}-not-found` = 'not-found') =>
+  new Problem(404, code, 'Not found', `未找到${what}：${id}（不存在或不在管辖范围内）`);
+
+export const routeNotFound = () => problem('route-not-found', 'Route not found', '没有这个接口：请对照 /openapi.json 中的接口列表');
+
+// ---------------------------------------------------------------- 400, 413, 415, 422, 409, 429
+
+export const requestInvalid = (detail: string, ext?: Record<string, unknown>, title = 'Request validation failed') => problem('request-invalid', title, detail, ext);
+export const requestTooDeep = (detail: string, ext?: Record<string, unknown>) => problem('request-too-deep', 'Request nested too deeply', detail, ext);
+export const nulCharacter = (where: string) =>
+  problem('nul-character', 'NUL character refused', `${where}含有NUL字符（\\u0000）：文本中不能包含该字符`, { field: where });
+export const multipartRequired = () => problem('multipart-required', 'multipart/form-data required', '请以multipart/form-data上传文件（字段file）及参数');
+export const uploadTooLarge = (detail: string, ext?: Record<string, unknown>) => problem('upload-too-large', 'Upload too large', detail, ext);
+/** A transition's guard did not hold: the detail says exactly what is missing. */
+export const guardFailed = (detail: string, ext?: Record<string, unknown>) => problem('guard-failed', 'Transition guard failed', detail, ext);
+export const transitionNotAllowed = (detail: string, ext?: Record<string, unknown>) => problem('transition-not-allowed', 'Transition not allowed', detail, ext);
+export const tooManyConcurrentRequests = (detail: string, ext?: Record<string, unknown>) =>
+  problem('too-many-concurrent-requests', 'Too many requests in progress', detail, ext);
+
+// ---------------------------------------------------------------- 5xx
+
+export const databaseBusy = () => problem('database-busy', 'Database busy', '数据库连接已满，请稍后重试', { retryAfter: 5 });
+export const databaseTimeout = () =>
+  problem('database-timeout', 'Database statement timed out', '数据库操作超过时间上限被中止，未写入任何数据；请减少每批地块数量或稍后重试', { retryAfter: 30 });
+/** The answer to anything unexpected: no message, no stack, only the request id to quote. */
+export const internalError = (requestId: string) =>
+  problem('internal-error', 'Internal server error', '服务器内部错误，请联系管理员并提供请求编号', { requestId });
+
+/**
+ * Codes for the 4xx errors Fastify and its plugins raise themselves (a malformed JSON body, a
+ * content type no parser takes): each status its own code, so `request-invalid` stays a 400.
+ */
+const FRAMEWORK_4XX: Record<number, string> = {
+  400: 'request-invalid',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  408: 'request-timeout',
+  411: 'length-required',
+  415: 'media-type-unsupported',
+  431: 'headers-too-large',
+};
+export const frameworkRefusal = (status: number, message: string) =>
+  new Problem(status, FRAMEWORK_4XX[status] ?? `http-${status}`, 'Bad request', `请求无法处理：${message}`);
