@@ -128,16 +128,16 @@ function instrumented(pool: pg.Pool, stats: Map<string, QueryStat>): pg.Pool {
     new Proxy(client, {
       get(target, prop) {
         if (prop === 'query') return timed(target.query.bind(target) as never);
-        const v = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? v.bind(target) : v;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
   return new Proxy(pool, {
     get(target, prop) {
       if (prop === 'query') return timed(target.query.bind(target) as never);
       if (prop === 'connect') return async () => wrapClient(await target.connect());
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
 }
@@ -151,14 +151,14 @@ async function ensureLayers(pool: pg.Pool) {
     run(process.execPath, ['--import', 'tsx', 'src/fixtures/cli.ts', '--out', dataDir, '--features', String(FEATURES), '--formats', 'shp']);
   }
   for (const l of LAYERS) {
-    const { rows } = await pool.query(
+    const { rows } = await pool.query<{ id: string }>(
       `SELECT j.id FROM public.import_job j
         WHERE j.county_code = $1 AND j.layer = $2 AND j.survey_year = $3 AND j.state = 'succeeded' AND j.superseded_by IS NULL`,
       [COUNTY, l.layer, l.year],
     );
     const present =
       rows.length > 0 &&
-      (await pool.query(`SELECT EXISTS (SELECT 1 FROM survey.${l.layer} WHERE county_code = $1 AND survey_year = $2) AS e`, [COUNTY, l.year])).rows[0].e;
+      (await pool.query<{ e: boolean }>(`SELECT EXISTS (SELECT 1 FROM survey.${l.layer} WHERE county_code = $1 AND survey_year = $2) AS e`, [COUNTY, l.year])).rows[0]!.e;
     if (present) continue;
     log(`importing ${l.layer} ${l.year} from ${l.file} …`);
     const t0 = process.hrtime.bigint();
@@ -179,7 +179,7 @@ async function ensureLayers(pool: pg.Pool) {
 async function candidateFeatures(pool: pg.Pool, n: number, seed: string, exclude: string[] = []) {
   const nMining = Math.round(n * 0.55);
   const nPairs = Math.round(n * 0.15);
-  const { rows } = await pool.query(
+  const { rows } = await pool.query<{ kind: string; bsm: string; township: string; geometry: { coordinates?: unknown[] } | null }>(
     `WITH d AS (SELECT bsm, dlbm, zldwdm, geom FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019 AND NOT (bsm = ANY($6::text[]))),
      mining AS (SELECT * FROM d WHERE dlbm = '0602' ORDER BY md5(bsm || $5) LIMIT $2),
      pair_a AS (SELECT * FROM d WHERE dlbm = '0602' AND bsm NOT IN (SELECT bsm FROM mining) ORDER BY md5(bsm || $5) LIMIT $3),
@@ -251,14 +251,14 @@ async function main() {
   await pool.query('ANALYZE survey.xzq_361123');
 
   const counts = (
-    await pool.query(
+    await pool.query<{ d19: number; d23: number; xb: number; xzq: number }>(
       `SELECT (SELECT count(*) FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019)::int AS d19,
               (SELECT count(*) FROM survey.dltb WHERE county_code = $1 AND survey_year = 2023)::int AS d23,
               (SELECT count(*) FROM survey.ldxb WHERE county_code = $1)::int AS xb,
               (SELECT count(*) FROM survey.xzq WHERE county_code = $1)::int AS xzq`,
       [COUNTY],
     )
-  ).rows[0];
+  ).rows[0]!;
 
   await pool.query('DELETE FROM candidate.upload WHERE county_code = $1', [COUNTY]);
   const work = mkdtempSync(join(tmpdir(), 'zhanbu-bench-checks-'));

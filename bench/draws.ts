@@ -120,13 +120,13 @@ parentPort.on('message', (m) => {
 `;
 
 type Req = { token: string; method: string; path: string; body?: object };
-type Answer = { status: number; json: Record<string, any>; ms: number };
+type Answer = { status: number; json: Record<string, unknown>; ms: number };
 type Burst = { results: { status: number; code?: string; ms: number }[]; wallMs: number; reads: number[] };
 
 function startClient(workerData: { base: string; readToken: string; readPath: string }) {
   const worker = new Worker(CLIENT, { eval: true, workerData });
   let next = 0;
-  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
     const p = pending.get(m.id)!;
     pending.delete(m.id);
@@ -137,7 +137,7 @@ function startClient(workerData: { base: string; readToken: string; readPath: st
   const ask = <T>(op: string, m: object): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = ++next;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve: (v) => resolve(v as T), reject });
       worker.postMessage({ id, op, ...m });
     });
   return {
@@ -156,8 +156,8 @@ async function freshDatabase(): Promise<string> {
   url.pathname = `/${values.db}`;
   const c = new pg.Client({ connectionString: admin.toString() });
   await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${values.db!.replace(/"/g, '""')}" WITH (FORCE)`);
-  await c.query(`CREATE DATABASE "${values.db!.replace(/"/g, '""')}"`);
+  await c.query(`DROP DATABASE IF EXISTS "${values.db.replace(/"/g, '""')}" WITH (FORCE)`);
+  await c.query(`CREATE DATABASE "${values.db.replace(/"/g, '""')}"`);
   await c.end();
   const m = new pg.Pool({ connectionString: url.toString(), max: 1 });
   await migrate(m);
@@ -181,18 +181,19 @@ const statementName = (text: string) =>
 function countStatements(pool: pg.Pool): pg.Pool {
   const kind = (text: string) =>
     /auth\.api_token/.test(text) ? 'token look-up' : /lock_balance|pg_advisory_xact_lock/.test(text) ? 'draw account lock' : /^\s*COMMIT/.test(text) ? 'commit' : undefined;
-  const wrap = <T extends { query: (...a: any[]) => any }>(target: T, isPool: boolean): T =>
+  const wrap = <T extends pg.Pool | pg.PoolClient>(target: T, isPool: boolean): T =>
     new Proxy(target, {
       get(t, prop) {
         if (prop === 'query')
-          return (...args: any[]) => {
-            const text: string = typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? '');
+          return (...args: unknown[]) => {
+            const first = args[0];
+            const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
             const k = kind(text);
             if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
-            const r = (t.query as (...a: any[]) => any)(...args);
-            if (tracing && r && typeof r.then === 'function') {
+            const r = (t.query as (...a: unknown[]) => unknown)(...args);
+            if (tracing && r instanceof Promise) {
               const t0 = performance.now();
-              void r.then(() => timed(statementName(text), performance.now() - t0), () => {});
+              r.then(() => timed(statementName(text), performance.now() - t0), () => {});
             }
             return r;
           };
@@ -203,8 +204,8 @@ function countStatements(pool: pg.Pool): pg.Pool {
             timed('(wait for a pooled connection)', performance.now() - t0);
             return wrap(c, false);
           };
-        const v = Reflect.get(t, prop, t);
-        return typeof v === 'function' ? v.bind(t) : v;
+        const v: unknown = Reflect.get(t, prop, t);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
     });
   return wrap(pool, true);

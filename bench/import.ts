@@ -74,13 +74,18 @@ async function main() {
       ['--import', 'tsx', 'src/cli/import.ts', '--layer', 'dltb', '--county', '361123', '--year', '2019', '--file', zip, '--json'],
       { DATABASE_URL: benchUrl.toString() },
     );
-    const job = JSON.parse(ours.stdout.slice(ours.stdout.indexOf('{')));
+    const job = JSON.parse(ours.stdout.slice(ours.stdout.indexOf('{'))) as {
+      state: string;
+      error?: unknown;
+      timingsMs?: Record<string, number>;
+      counts: { imported: number };
+    };
     if (job.state !== 'succeeded') throw new Error(`import did not succeed: ${JSON.stringify(job.error)}`);
     await pool.query('DROP TABLE IF EXISTS public.bench_ogr2ogr_scratch');
     const ogr = run('ogr2ogr', ['-f', 'PostgreSQL', gdalPgConnection(benchUrl.toString()), `/vsizip/${zip}`, '-nln', 'bench_ogr2ogr_scratch', '-overwrite']);
     rows.push({ run: i, ours, ogr, timings: job.timingsMs ?? {}, imported: job.counts.imported });
   }
-  const { rows: cnt } = await pool.query('SELECT count(*)::int AS n FROM public.bench_ogr2ogr_scratch');
+  const { rows: cnt } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM public.bench_ogr2ogr_scratch');
   await pool.query('DROP TABLE IF EXISTS public.bench_ogr2ogr_scratch');
   await pool.end();
 
@@ -88,7 +93,7 @@ async function main() {
   console.log('run | zhanbu import s | zhanbu f/s | ogr2ogr s | ogr2ogr f/s | ratio | zhanbu peak RSS MB | ogr2ogr peak RSS MB | zhanbu phases (load / validate / write, ms)');
   for (const r of rows) {
     const fOurs = r.imported / r.ours.seconds;
-    const fOgr = (cnt[0]!.n as number) / r.ogr.seconds;
+    const fOgr = cnt[0]!.n / r.ogr.seconds;
     console.log(
       `${r.run} | ${r.ours.seconds.toFixed(2)} | ${fOurs.toFixed(0)} | ${r.ogr.seconds.toFixed(2)} | ${fOgr.toFixed(0)} | ${(fOurs / fOgr).toFixed(2)} | ${r.ours.peakRssMb.toFixed(0)} | ${r.ogr.peakRssMb.toFixed(0)} | ${r.timings.loading ?? '?'} / ${r.timings.validating ?? '?'} / ${r.timings.writing ?? '?'}`,
     );

@@ -88,7 +88,7 @@ async function main() {
   await migrate(pool);
   await ensureData(pool);
   await ensureBenchUser(pool);
-  const { rows: cnt } = await pool.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE dlbm = '0602')::int AS mining FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019`, [COUNTY]);
+  const { rows: cnt } = await pool.query<{ n: number; mining: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE dlbm = '0602')::int AS mining FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019`, [COUNTY]);
 
   // The plain SQL behind the totals, timed directly (median of 20).
   const times: number[] = [];
@@ -124,7 +124,7 @@ async function main() {
       numberReturned: number;
     };
 
-    console.log(`\nbench/restoration — county ${COUNTY}: ${cnt[0].n} DLTB polygons, ${cnt[0].mining} of them 0602; autocannon ${values.connections} connections × ${values.duration} s each`);
+    console.log(`\nbench/restoration — county ${COUNTY}: ${cnt[0]!.n} DLTB polygons, ${cnt[0]!.mining} of them 0602; autocannon ${values.connections} connections × ${values.duration} s each`);
     console.log('request | requests | req/s | p50 ms | p90 ms | p97.5 ms (≥ p95) | p99 ms | target p95');
     for (const [label, r, target] of [
       ['GET /health (baseline: HTTP + one query)', health, '—'],

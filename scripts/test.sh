@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034
-# Set up, prepare the test database, typecheck, run the whole vitest suite.
+# Set up, prepare the test database, typecheck, lint (ESLint, knip), run the whole vitest suite.
 # Extra arguments go to vitest, e.g. `npm test -- tests/unit`.
 set -euo pipefail
 ZHANBU_TAG="test" # read by lib/common.sh
@@ -31,6 +31,10 @@ log "test database: $(url_safe "$TEST_DATABASE_URL")"
 cd "$ZHANBU_ROOT"
 log "typecheck"
 npm run -s typecheck || die "typecheck failed"
+log "lint (eslint)"
+npm run -s lint || die "eslint found problems (listed above); fix them, or see one folder with: npm run lint -- src/<folder>"
+log "knip (unused files, exports, dependencies)"
+npm run -s knip || die "knip found unused code or dependencies (listed above); remove them or, if knip is wrong, configure knip.json"
 
 log "vitest"
 DATABASE_URL="$TEST_DATABASE_URL" exec npx vitest run "$@"

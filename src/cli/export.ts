@@ -45,9 +45,14 @@ try {
     crs: values.crs as ExportCrs,
     parcels: values.parcels,
   }, 'system'); // an operator on the server: the whole county, as the system context sees it
-  const timer = setInterval(async () => {
-    const j = await getExportJob(pool, job.id);
-    if (j) process.stderr.write(`\r[export] ${j.phase} ${(j.progress * 100).toFixed(0)}%   `);
+  // Progress on stderr; a poll that fails only skips one update (the job's own outcome is read below).
+  const timer = setInterval(() => {
+    getExportJob(pool, job.id).then(
+      (j) => {
+        if (j) process.stderr.write(`\r[export] ${j.phase} ${(j.progress * 100).toFixed(0)}%   `);
+      },
+      () => {},
+    );
   }, 1000);
   await service.idle();
   clearInterval(timer);

@@ -75,9 +75,14 @@ try {
   if (duplicate) {
     console.log(`[import] ${basename(values.file)} is already the current ${layer} ${values.county}/${values.year} (import ${job.id}); nothing new created`);
   } else {
-    const timer = setInterval(async () => {
-      const j = await getJob(pool, job.id);
-      if (j && !values.json) process.stderr.write(`\r[import] ${j.phase ?? ''} ${(j.progress * 100).toFixed(0)}%   `);
+    // Progress on stderr; a poll that fails only skips one update (the job's own outcome is read below).
+    const timer = setInterval(() => {
+      getJob(pool, job.id).then(
+        (j) => {
+          if (j && !values.json) process.stderr.write(`\r[import] ${j.phase ?? ''} ${(j.progress * 100).toFixed(0)}%   `);
+        },
+        () => {},
+      );
     }, 1000);
     await service.idle();
     clearInterval(timer);
@@ -99,7 +104,7 @@ try {
     console.error(`[import] refused (${err.code}): ${err.detail}`);
     exitCode = 1;
   } else {
-    console.error(`[import] failed: ${(err as Error).stack ?? err}`);
+    console.error(`[import] failed: ${(err as Error).stack ?? String(err)}`);
     exitCode = 1;
   }
 } finally {

@@ -90,7 +90,7 @@ try {
       break;
     }
     case 'demo': {
-      const county = values.county!;
+      const county = values.county;
       if (!/^\d{6}$/.test(county)) usage('--county must be a 6-digit county code');
       // A township of the county that the imported boundaries know, else <county>100.
       const { rows } = await pool.query<{ code: string }>(

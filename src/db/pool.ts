@@ -3,9 +3,6 @@ import pg from 'pg';
 // numeric → string by default; areas are parsed explicitly where needed. int8 counts → number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export type Pool = pg.Pool;
-export type PoolClient = pg.PoolClient;
-
 export function createPool(databaseUrl: string, max = 10, opts: { acquireTimeoutMs?: number } = {}): pg.Pool {
   // JIT compilation costs more than it saves on our queries (PostGIS functions are not JIT-able):
   // it doubled the import's validation pass on a 200,000-feature layer.

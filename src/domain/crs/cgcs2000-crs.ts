@@ -3,9 +3,6 @@
  * a .prj (via GDAL's proj4 string) and zone inference from prefixed eastings for files without one.
  */
 export {
-  CHINA_ZONE_MAX,
-  CHINA_ZONE_MIN,
-  EPSG_CGCS2000_GEOGRAPHIC,
   crsFromEpsg,
   epsgForZone,
   type CrsIdentification,

@@ -18,7 +18,7 @@ export function geoJsonStructureFault(text: string, keep = 100): GeoJsonStructur
   } catch (err) {
     return { kind: 'not-json', message: (err as Error).message };
   }
-  const errors = GJV.valid(doc, true) as string[];
+  const errors = GJV.valid(doc, true);
   if (errors.length === 0) return undefined;
   return { kind: 'invalid', count: errors.length, errors: errors.slice(0, keep) };
 }

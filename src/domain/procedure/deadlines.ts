@@ -14,7 +14,6 @@ export const isLateSubmission = (reserveYear: number, submittedOn: string): bool
  * first ten days: due 10 January of Y+1. (Cities report to the province "2月初": 10 February.)
  */
 export const annualSummaryDue = (year: number): string => `${year + 1}-01-10`;
-export const cityAnnualSummaryDue = (year: number): string => `${year + 1}-02-10`;
 
 /** The same day `years` years later (29 February → 28 February in a common year). */
 export function addYears(date: string, years: number): string {

@@ -33,10 +33,8 @@ export const STATES = {
 } as const;
 export type State = keyof typeof STATES;
 export const STATE_CODES = Object.keys(STATES) as State[];
-export const TERMINAL: readonly State[] = ['withdrawn', 'rejected', 'removed'];
 /** States in which a parcel is part of a reserve (county or provincial) and counts as reserve area. */
 export const RESERVE_STATES: readonly State[] = ['county-reserve', 'city-review', 'province-review', 'provincial-reserve'];
-export const isState = (v: string): v is State => v in STATES;
 
 const BEFORE_RESERVE: State[] = ['applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'changed'];
 
@@ -69,7 +67,6 @@ export const ACTIONS = {
   reject: { label: '否决', from: BEFORE_RESERVE, to: 'rejected', roles: ['county-forestry', 'county-government'] },
 } as const satisfies Record<string, ActionSpec>;
 export type Action = keyof typeof ACTIONS;
-export const isAction = (v: string): v is Action => v in ACTIONS;
 
 /** A guard that did not hold: a stable code and a Chinese sentence saying exactly what is missing. */
 export interface GuardFailure {

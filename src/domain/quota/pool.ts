@@ -39,8 +39,6 @@ export interface PoolAllocation {
   amount: MicroMu;
 }
 
-export const TIER_LABELS: Record<Tier, string> = { 'same-county': '本县', 'same-city': '本市其他县', province: '省内其他县' };
-
 export function allocatePool(balances: readonly PoolBalance[], requests: readonly PoolRequest[]): PoolAllocation[] {
   const available = new Map<string, MicroMu>();
   for (const b of balances) if (b.available > 0n) available.set(b.county, (available.get(b.county) ?? 0n) + b.available);

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import proj4 from 'proj4';
 import geographiclib from 'geographiclib-geodesic';
-import { area as turfArea, polygon as turfPolygon } from '@turf/turf';
+import { area as turfArea } from '@turf/area';
+import { polygon as turfPolygon } from '@turf/helpers';
 import {
   densifyPlaneRing,
   ellipsoidalRingArea,
