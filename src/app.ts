@@ -123,5 +123,5 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     await imports.stop();
     if (ownsPool) await pool.end();
   });
-  return Object.assign(app, { imports, exports }) as unknown as App;
+  return Object.assign(app, { imports, exports });
 }

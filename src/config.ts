@@ -66,7 +66,7 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/zhanbu';
 /** Reads the configuration; unset (or empty) variables take their defaults, malformed ones throw ConfigError listing every one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const set = (name: string): string | undefined => (env[name] === undefined || env[name]!.trim() === '' ? undefined : env[name]!.trim());
+  const set = (name: string): string | undefined => (env[name] === undefined || env[name].trim() === '' ? undefined : env[name].trim());
   const int = (name: string, d: number, min = 1, max = Number.MAX_SAFE_INTEGER): number => {
     const v = set(name);
     if (v === undefined) return d;

@@ -86,8 +86,8 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   const routes: { method: string | string[]; url: string; config?: { public?: boolean; roles?: readonly Role[] } }[] = [];
   app.addHook('onRoute', (route) => {
     // Kept by reference: a plugin's own onRoute hook may still mark its routes public (the API explorer's do).
-    routes.push(route as (typeof routes)[number]);
-    const config = route.config as { public?: boolean } | undefined;
+    routes.push(route);
+    const config = route.config;
     if (!route.schema) return;
     const entry = routePermission(([] as string[]).concat(route.method)[0]!, route.url);
     if (config?.public) route.schema = { ...route.schema, security: [] };

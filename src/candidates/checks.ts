@@ -168,7 +168,7 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
   }
   if (g.valid_plane && zone) {
     polygonsOf(JSON.parse(g.valid_plane) as Geometry).forEach((poly, i) => {
-      const area = officialAreaGkMulti([poly] as unknown as number[][][][], zone);
+      const area = officialAreaGkMulti([poly], zone);
       const t = thinness(area, ringPerimeter(poly[0] as XY[]));
       parts.push({ part: i + 1, areaM2: roundArea(area), thinness: Math.round(t * 1e4) / 1e4 });
       if (area < p.sliverMinAreaM2 || t < p.sliverThinness) fail(`第${i + 1}部分为碎片或狭长多边形（面积${roundArea(area)}平方米，形状指数${t.toFixed(3)}）`);

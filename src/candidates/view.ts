@@ -80,7 +80,7 @@ function reportAsGeoJson(run: RunRow, reports: ParcelReport[], outlines: Map<str
       type: 'Feature',
       id: r.parcelId,
       // GeoJSON allows a null geometry; the types package does not say so.
-      geometry: (outlines.get(r.parcelId) ?? null) as GeoJSON.Geometry,
+      geometry: (outlines.get(r.parcelId) ?? null),
       properties: {
         kind: 'parcel',
         parcelId: r.parcelId,

@@ -100,7 +100,7 @@ export async function decideDbfEncoding(shpPath: string, dbfPath: string, cpgPat
   }
   const { buf } = await readHeader(dbfPath, 32);
   const ldid = buf[29] ?? 0;
-  if (ldid !== 0 && LDID_NAMES[ldid]) return { encoding: LDID_NAMES[ldid]!, source: 'ldid' };
+  if (ldid !== 0 && LDID_NAMES[ldid]) return { encoding: LDID_NAMES[ldid], source: 'ldid' };
 
   const size = (await stat(dbfPath)).size;
   const headerLen = buf.readUInt16LE(8);

@@ -78,7 +78,7 @@ export async function locateSource(uploadPath: string, opts: LocateOptions): Pro
     }
     // A name that promises another format than the content (a GeoPackage called DKFW.shp) is refused.
     if (named && named !== 'zip' && named !== format) assertUploadContent(uploadPath, named, opts.sourceName);
-    const target = join(opts.workDir, `${safeStem(opts.sourceName)}.${EXT[format as keyof typeof EXT]}`);
+    const target = join(opts.workDir, `${safeStem(opts.sourceName)}.${EXT[format]}`);
     await rename(uploadPath, target);
     if (format === 'geojson') await assertJsonDepth(target, opts.sourceName);
     return { format, datasetPath: target, encoding: { encoding: 'UTF-8', source: 'intrinsic' }, missingPrj: false };

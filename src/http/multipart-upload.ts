@@ -48,7 +48,7 @@ export function formValidator<T extends TProperties, K extends keyof T & string>
     const input: Record<string, unknown> = {};
     for (const [name, text] of Object.entries(fields)) {
       if (text === '' || leftOut.includes(name as K)) continue;
-      const boolean = (properties[name] as { type?: string } | undefined)?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
+      const boolean = (properties[name])?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
       input[name] = boolean ?? text;
     }
     const value = Value.Default(schema, Value.Convert(schema, input)) as Record<string, unknown>;

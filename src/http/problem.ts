@@ -56,9 +56,9 @@ export function registerProblemHandler(app: FastifyInstance): void {
     let problem: Problem;
     if (err instanceof Problem) {
       problem = err;
-    } else if ((err as FastifyError).validation) {
-      problem = errors.requestInvalid(`请求参数不正确：${err.message}`, { errors: (err as FastifyError).validation });
-    } else if ((err as FastifyError).code === 'FST_REQ_FILE_TOO_LARGE' || (err as FastifyError).statusCode === 413) {
+    } else if ((err).validation) {
+      problem = errors.requestInvalid(`请求参数不正确：${err.message}`, { errors: (err).validation });
+    } else if ((err).code === 'FST_REQ_FILE_TOO_LARGE' || (err).statusCode === 413) {
       problem = errors.uploadTooLarge(`上传文件超过大小上限：${err.message}`);
     } else if (isPoolTimeout(err)) {
       // Every database connection busy past the acquisition timeout: come back shortly.
@@ -66,8 +66,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
     } else if ((err as { code?: string }).code === '57014') {
       // statement_timeout (or a cancel): the work was bounded and stopped, not failed.
       problem = errors.databaseTimeout();
-    } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
-      problem = errors.frameworkRefusal((err as FastifyError).statusCode!, err.message);
+    } else if ((err).statusCode && (err).statusCode < 500) {
+      problem = errors.frameworkRefusal((err).statusCode, err.message);
     } else {
       // Logged in full; answered with nothing of it (no message, no stack), only the request id.
       req.log.error({ err }, 'unhandled error');

@@ -133,7 +133,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
           params: a.params ?? IdParams,
           body: a.body,
           // Typed loosely here (the status is the entry's); the schema is the same for every act.
-          response: { [status]: ProcedureDetailView, ...problems } as Record<number, TSchema>,
+          response: { [status]: ProcedureDetailView, ...problems },
         },
         ...(a.preValidation ? { preValidation: a.preValidation } : {}),
       },

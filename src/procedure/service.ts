@@ -439,7 +439,7 @@ export async function change(pool: pg.Pool, user: AuthUser, id: string, input: P
       evidence: {
         changeYear,
         checkRunId: run.id,
-        layers: { dltb: (run.layers as Record<string, unknown>).dltbChange, ldxb: (run.layers as Record<string, unknown>).ldxbChange },
+        layers: { dltb: (run.layers).dltbChange, ldxb: (run.layers).ldxbChange },
         forestDltbShare: outcome?.figures?.forestDltbShare ?? null,
         forestXiaobanShare: outcome?.figures?.forestXiaobanShare ?? null,
       },

@@ -342,7 +342,7 @@ export async function inspect(
   return withScope(pool, user, async (tx) => {
     const p = await procedures.getProcedure(tx, input.parcelId, { forUpdate: true });
     if (!p) throw procedureNotFound(input.parcelId);
-    if (!(RESERVE_STATES as readonly State[]).includes(p.state)) {
+    if (!(RESERVE_STATES).includes(p.state)) {
       throw new Problem(409, 'not-in-reserve', 'Parcel not in the reserve', `地块${p.parcel_no}不在储备库中（当前状态：${p.state}），无需年度核查`);
     }
     const area = m2ToMicroMu(p.area_m2!);

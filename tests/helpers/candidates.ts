@@ -135,7 +135,7 @@ export function writeShapefileZip(
   for (const f of features) {
     const feat = new gdal.Feature(layer);
     for (const [k, v] of Object.entries(f.properties ?? {})) if (v !== null) feat.fields.set(k, v);
-    if (f.geometry) feat.setGeometry(gdal.Geometry.fromGeoJson(f.geometry as object));
+    if (f.geometry) feat.setGeometry(gdal.Geometry.fromGeoJson(f.geometry));
     layer.features.add(feat);
   }
   ds.close();
@@ -200,7 +200,7 @@ export async function postCandidates(
 ) {
   const form: Record<string, string | number | boolean> = {};
   if (fields.county !== null) form.county = fields.county ?? COUNTY;
-  for (const [k, v] of Object.entries(fields)) if (k !== 'county' && v !== undefined && v !== null) form[k] = v as string | number | boolean;
+  for (const [k, v] of Object.entries(fields)) if (k !== 'county' && v !== undefined && v !== null) form[k] = v;
   const body = multipart(form, typeof file === 'string' ? { path: file } : file);
   return injectAs(app, who, { method: 'POST', url: '/api/v1/candidate-uploads', ...body });
 }
@@ -360,7 +360,7 @@ export async function countyBoundaryPolygon(pool: pg.Pool): Promise<{ bsm: strin
 export function translate<G extends Polygon | MultiPolygon>(g: G, dx: number, dy: number): G {
   const mv = (p: Position): Position => [p[0]! + dx, p[1]! + dy];
   if (g.type === 'Polygon') return { type: 'Polygon', coordinates: g.coordinates.map((r) => r.map(mv)) } as G;
-  return { type: 'MultiPolygon', coordinates: (g as MultiPolygon).coordinates.map((p) => p.map((r) => r.map(mv))) } as G;
+  return { type: 'MultiPolygon', coordinates: (g).coordinates.map((p) => p.map((r) => r.map(mv))) } as G;
 }
 
 /** A closed ring from plane offsets around an origin. */

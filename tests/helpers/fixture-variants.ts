@@ -157,7 +157,7 @@ type CoordFn = (x: number, y: number) => [number, number];
 export function mapCoordinates(g: Geometry, fn: CoordFn): Geometry {
   const walk = (c: unknown): unknown => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
-      const [x, y] = fn(c[0] as number, c[1] as number);
+      const [x, y] = fn(c[0], c[1] as number);
       return c.length > 2 ? [x, y, ...c.slice(2)] : [x, y];
     }
     return Array.isArray(c) ? c.map(walk) : c;

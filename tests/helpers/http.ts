@@ -20,7 +20,7 @@ export type Response = Awaited<ReturnType<App['inject']>>;
 /** app.inject as `who`: their Authorization header, then the request's own headers (content type, a test's malformed token…). */
 export function injectAs(app: App, who: Caller, opts: InjectOptions | string): Promise<Response> {
   const o: InjectOptions = typeof opts === 'string' ? { method: 'GET', url: opts } : opts;
-  return app.inject({ ...o, headers: { ...who.headers, ...(o.headers as Record<string, string> | undefined) } }) as Promise<Response>;
+  return app.inject({ ...o, headers: { ...who.headers, ...(o.headers as Record<string, string> | undefined) } });
 }
 
 /**

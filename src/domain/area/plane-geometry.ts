@@ -23,7 +23,7 @@ export function polygonsOf(g: Geometry | null | undefined): Position[][][] {
 export function officialAreaOfPlane(geojson: string | null | undefined, zone: GaussKrugerZone): number {
   if (!geojson) return 0;
   const polys = polygonsOf(JSON.parse(geojson) as Geometry);
-  return polys.length ? officialAreaGkMulti(polys as unknown as number[][][][], zone) : 0;
+  return polys.length ? officialAreaGkMulti(polys, zone) : 0;
 }
 
 /** Degrees to 9 decimals (0.1 mm): report geometry, not arithmetic; halves the stored JSON. */

@@ -55,7 +55,7 @@ describe('unexpected errors', () => {
   it('a thrown non-Error value, or an error with a 5xx statusCode, is the same 500', async () => {
     for (const fail of [
       () => {
-        throw SECRET; // eslint-disable-line no-throw-literal
+        throw SECRET;  
       },
       () => {
         throw Object.assign(new Error(SECRET), { statusCode: 502 });
