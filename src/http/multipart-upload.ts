@@ -48,7 +48,8 @@ export function formValidator<T extends TProperties, K extends keyof T & string>
     const input: Record<string, unknown> = {};
     for (const [name, text] of Object.entries(fields)) {
       if (text === '' || leftOut.includes(name as K)) continue;
-      const boolean = (properties[name])?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the rule is wrong here: tsc needs it
+      const boolean = (properties[name] as { type?: string } | undefined)?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
       input[name] = boolean ?? text;
     }
     const value = Value.Default(schema, Value.Convert(schema, input)) as Record<string, unknown>;

@@ -360,7 +360,8 @@ export async function countyBoundaryPolygon(pool: pg.Pool): Promise<{ bsm: strin
 export function translate<G extends Polygon | MultiPolygon>(g: G, dx: number, dy: number): G {
   const mv = (p: Position): Position => [p[0]! + dx, p[1]! + dy];
   if (g.type === 'Polygon') return { type: 'Polygon', coordinates: g.coordinates.map((r) => r.map(mv)) } as G;
-  return { type: 'MultiPolygon', coordinates: (g).coordinates.map((p) => p.map((r) => r.map(mv))) } as G;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the rule is wrong here: tsc needs it
+  return { type: 'MultiPolygon', coordinates: (g as MultiPolygon).coordinates.map((p) => p.map((r) => r.map(mv))) } as G;
 }
 
 /** A closed ring from plane offsets around an origin. */
