@@ -14,8 +14,8 @@ const pool = createPool(config.ownerDatabaseUrl, 1);
 try {
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user');
-    if (rows[0]!.su) await ensureRoles(client, config.servicePassword);
+    // A superuser creates the roles; any other login only finds out, clearly, whether they exist.
+    await ensureRoles(client, config.servicePassword);
   } finally {
     client.release();
   }

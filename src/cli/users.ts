@@ -15,6 +15,7 @@ import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { cityOf, isRole, provinceOf, ROLE_LABELS, ROLES, type Role } from '../domain/procedure/actors.js';
 import * as users from '../auth/repository.js';
+import { firstTownship } from '../layers/repository.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -93,11 +94,7 @@ try {
       const county = values.county;
       if (!/^\d{6}$/.test(county)) usage('--county must be a 6-digit county code');
       // A township of the county that the imported boundaries know, else <county>100.
-      const { rows } = await pool.query<{ code: string }>(
-        `SELECT min(xzqdm) AS code FROM survey.xzq WHERE county_code = $1 AND level = 'township'`,
-        [county],
-      );
-      const township = values.township ?? rows[0]?.code ?? `${county}100`;
+      const township = values.township ?? (await firstTownship(pool, county)) ?? `${county}100`;
       const demo: [Role, string][] = [
         ['township', township],
         ['county-forestry', county],

@@ -65,3 +65,12 @@ export async function surveyZoneEpsg(db: pg.Pool | pg.PoolClient, county: string
   );
   return 4513 + Math.round((c[0]?.lon ?? 117) / 3) - 25;
 }
+
+/** The lowest township code the county's imported boundaries (XZQ) know, if any. */
+export async function firstTownship(db: pg.Pool | pg.PoolClient, county: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ code: string | null }>(
+    `SELECT min(xzqdm) AS code FROM survey.xzq WHERE county_code = $1 AND level = 'township'`,
+    [county],
+  );
+  return rows[0]?.code ?? undefined;
+}
