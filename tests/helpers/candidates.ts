@@ -217,8 +217,9 @@ export interface CheckView {
   label: string;
   status: string;
   message: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each check has its own figures (nested objects, arrays, numbers), read here as the JSON answer gives them
   figures: Record<string, any>;
-  problems: { type: 'FeatureCollection'; features: { geometry: Geometry; properties: Record<string, any> }[] } | null;
+  problems: { type: 'FeatureCollection'; features: { geometry: Geometry; properties: Record<string, unknown> }[] } | null;
 }
 export interface ParcelReportView {
   parcelId: string;
@@ -230,8 +231,17 @@ export interface ParcelReportView {
   checks: CheckView[];
 }
 
+/** The fields of a report's run that the tests read. */
+interface RunView {
+  id: string;
+  checkedAt: string;
+  parameterSetVersion: unknown;
+  parameters: { changeYear?: number };
+  layers: { dltbLatest: { year: number }; dltbChange: { year: number }; ldxbChange: { year: number } };
+}
+
 /** The upload's JSON report (latest run unless `run` is given). */
-export async function getReport(app: App, who: Caller, uploadId: string, run?: string): Promise<{ run: any; summary: any; parcels: ParcelReportView[] }> {
+export async function getReport(app: App, who: Caller, uploadId: string, run?: string): Promise<{ run: RunView; summary: unknown; parcels: ParcelReportView[] }> {
   const res = await injectAs(app, who, `/api/v1/candidate-uploads/${uploadId}/report${run ? `?run=${run}` : ''}`);
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
@@ -371,19 +381,6 @@ export function ringAt(origin: XY, offsets: XY[]): Position[] {
   const last = r[r.length - 1]!;
   if (first[0] !== last[0] || first[1] !== last[1]) r.push([...first]);
   return r;
-}
-
-/** A point well inside a plane polygon (its first ring's vertex centroid), for building shapes. */
-export function innerPoint(g: Polygon | MultiPolygon): XY {
-  const ring = g.type === 'Polygon' ? g.coordinates[0]! : g.coordinates[0]![0]!;
-  const n = ring.length - 1;
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < n; i++) {
-    x += ring[i]![0]!;
-    y += ring[i]![1]!;
-  }
-  return [x / n, y / n];
 }
 
 /** Plane point inside a survey polygon, from PostGIS (ST_PointOnSurface), in EPSG:4527. */

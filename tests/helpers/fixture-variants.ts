@@ -18,7 +18,7 @@ import gdal from 'gdal-async';
 import type { Geometry } from 'gdal-async';
 import { gkToGeographic, zoneFromNumber } from '../../src/domain/area/gauss-kruger.js';
 import type { FieldSpec } from '../../src/fixtures/schemas.js';
-import { ESRI_PRJ, LDID_CP936, ShapefileWriter, writeLdid, zipFlat, zipTree } from '../../src/fixtures/write-layers.js';
+import { ESRI_PRJ, ShapefileWriter, writeLdid, zipFlat, zipTree } from '../../src/fixtures/write-layers.js';
 
 /** The committed sample. */
 export const SAMPLE_DIR = fileURLToPath(new URL('../../fixtures/361123/', import.meta.url));
@@ -577,18 +577,3 @@ export function withBadAttributes(opts: { dir?: string; limit?: number } = {}): 
     },
   });
 }
-
-/** DBF byte 29 (language driver id) of a .dbf. */
-export function dbfLanguageByte(dbf: string | Buffer): number {
-  if (typeof dbf !== 'string') return dbf[29] as number;
-  const b = Buffer.alloc(1);
-  const fd = fs.openSync(dbf, 'r');
-  try {
-    fs.readSync(fd, b, 0, 1, 29);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return b[0] as number;
-}
-
-export { LDID_CP936 };

@@ -43,7 +43,7 @@ export async function ok(res: Response | Promise<Response>, status = 200) {
 }
 
 /** Asserts an RFC 9457 problem answer with the given status and code; returns the body. */
-export function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => any }, status: number, code: string) {
+export function expectProblem(res: Pick<Response, 'statusCode' | 'headers' | 'json'>, status: number, code: string) {
   expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   const body = res.json();
   expect({ status: res.statusCode, code: body.code }).toEqual({ status, code });

@@ -82,9 +82,6 @@ export async function deleteSeededCandidates(pool: pg.Pool): Promise<void> {
   await pool.query(`DELETE FROM candidate.upload WHERE source_name = 'seed.geojson'`);
 }
 
-/** ISO date n days before today (UTC). */
-export const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-
 /** A hash of every row of the tables a request could write: equal before and after = nothing changed. */
 export async function tableSnapshot(pool: pg.Pool): Promise<Record<string, string>> {
   const tables = [

@@ -204,7 +204,7 @@ function request(c: Case, who: Caller, headers: Record<string, string> = {}) {
 
 /** Every route of the API as 'METHOD /path/{param}', from the OpenAPI document. */
 async function apiRoutes(): Promise<string[]> {
-  const doc = (await injectAs(app, admin, '/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await injectAs(app, admin, '/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
   return Object.entries(doc.paths)
     .filter(([p]) => p.startsWith('/api/'))
     .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))

@@ -64,7 +64,7 @@ function independentArea(rings: Position[][]): number {
   return rings.reduce((sum, ring, i) => {
     const pa = CGCS2000.Polygon(false);
     for (const p of densify(ring)) {
-      const [lon, lat] = toLonLat.forward(p as [number, number]) as [number, number];
+      const [lon, lat] = toLonLat.forward<[number, number]>(p as [number, number]);
       pa.AddPoint(lat, lon);
     }
     const a = Math.abs(pa.Compute(false, true).area as number);

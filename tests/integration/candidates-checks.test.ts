@@ -42,7 +42,7 @@ const pool = testPool();
 let app: App;
 let admin: TestUser;
 const toLonLat = proj4('+proj=tmerc +lat_0=0 +lon_0=117 +k=1 +x_0=39500000 +y_0=0 +ellps=GRS80 +units=m +no_defs', 'EPSG:4326');
-const lonLat = (p: [number, number]) => toLonLat.forward(p) as [number, number];
+const lonLat = (p: [number, number]) => toLonLat.forward<[number, number]>(p);
 
 let stillMining: SurveyPolygon[];
 let restored: SurveyPolygon[];

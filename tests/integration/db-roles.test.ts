@@ -3,6 +3,7 @@
  * superuser, owns nothing in the schema and cannot become its owner; the audit log is written only
  * by its trigger, so neither a user's scope (zhanbu_app) nor the service's login can forge an event.
  */
+import type { QueryResult } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authUser, withScope, type AuthUser } from '../../src/auth/scope.js';
 import { unsafeServiceLogin } from '../../src/db/roles.js';
@@ -31,7 +32,7 @@ async function sqlState(run: () => Promise<unknown>): Promise<string> {
 
 const ROLLBACK = new Error('rollback');
 /** Runs fn in the user's scope and rolls everything back (nothing is left for other tests). */
-async function inScopeThenRollback(fn: (q: (sql: string, params?: unknown[]) => Promise<{ rows: any[] }>) => Promise<void>): Promise<void> {
+async function inScopeThenRollback(fn: (q: (sql: string, params?: unknown[]) => Promise<QueryResult>) => Promise<void>): Promise<void> {
   await withScope(service, user, async (tx) => {
     await fn((sql, params) => tx.client.query(sql, params));
     throw ROLLBACK;

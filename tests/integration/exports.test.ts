@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MultiPolygon, Polygon } from 'geojson';
 import gdal from 'gdal-async';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -46,8 +47,9 @@ function readAll(path: string, layer = 'DLTB') {
   const ds = gdal.open(path);
   // GeoJSON names its one layer after the file.
   const lyr = ds.layers.count() === 1 ? ds.layers.get(0) : ds.layers.get(layer);
-  const out: { props: Record<string, any>; geom: any }[] = [];
-  for (let f = lyr.features.first(); f; f = lyr.features.next()) out.push({ props: f.fields.toObject(), geom: f.getGeometry()?.toObject() });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- attribute values of whatever field types the layer has, as gdal's fields.toObject() gives them
+  const out: { props: Record<string, any>; geom: Polygon | MultiPolygon }[] = [];
+  for (let f = lyr.features.first(); f; f = lyr.features.next()) out.push({ props: f.fields.toObject(), geom: f.getGeometry()?.toObject() as Polygon | MultiPolygon });
   const srs = lyr.srs?.toWKT() ?? '';
   ds.close();
   return { features: out, srs };
@@ -78,8 +80,8 @@ describe('export of an unchanged county', () => {
     for (const f of exported.features) {
       const o = byBsm.get(f.props.BSM)!;
       for (const k of ['DLBM', 'DLMC', 'QSXZ', 'QSDWDM', 'QSDWMC', 'ZLDWDM', 'ZLDWMC', 'TBMJ', 'KCMJ', 'TBDLMJ']) expect(f.props[k] ?? null, k).toEqual(o.props[k] ?? null);
-      const a = o.geom.coordinates.flat(3) as number[];
-      const b = f.geom.coordinates.flat(3) as number[];
+      const a: number[] = o.geom.coordinates.flat(3);
+      const b: number[] = f.geom.coordinates.flat(3);
       expect(b.length).toBe(a.length);
       for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(0.0011);
     }

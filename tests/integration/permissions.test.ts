@@ -39,7 +39,7 @@ afterAll(async () => {
 
 /** Every operation of the OpenAPI document: its route key in Fastify's form, and whether it is public. */
 async function operations(): Promise<{ key: string; method: string; url: string; isPublic: boolean }[]> {
-  const doc = (await injectAs(app, ANONYMOUS, '/openapi.json')).json() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+  const doc = (await injectAs(app, ANONYMOUS, '/openapi.json')).json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([m, op]) => {
       const url = path.replace(/\{(\w+)\}/g, ':$1');

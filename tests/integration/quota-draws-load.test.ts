@@ -6,6 +6,7 @@
  * never overdrawn, one connection per account-year. The timing itself is measured by
  * `npm run bench:draws`; here only the order of answers is asserted, with no tight time limit.
  */
+import type { QueryResult } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -17,7 +18,6 @@ import { injectAs } from '../helpers/http.js';
 
 const pool = testPool(8);
 let app: App;
-let admin: TestUser;
 const COUNTY = '361126';
 const OTHER = '361124';
 const u = {} as Record<'county' | 'colleague' | 'admin' | 'other' | 'township', TestUser>;
@@ -31,7 +31,7 @@ async function clean() {
 beforeAll(async () => {
   await clean();
   app = await buildTestApp();
-  admin = await testAdmin(pool);
+  await testAdmin(pool);
   u.admin = await createTestUser(pool, 'province-admin', '36');
   u.county = await createTestUser(pool, 'county-forestry', COUNTY);
   u.colleague = await createTestUser(pool, 'county-forestry', COUNTY);
@@ -91,7 +91,7 @@ describe('simultaneous draws on one county', () => {
     expect(after.every((a) => !a.startsWith('-'))).toBe(true);
     expect(after).toContain('1.000005');
 
-    const y = (await quota(u.county, COUNTY)).years.find((x: any) => x.quotaYear === 2023);
+    const y = (await quota(u.county, COUNTY)).years.find((x: { quotaYear: number }) => x.quotaYear === 2023);
     expect(y.county).toMatchObject({ issued: { muExact: '100.000005' }, drawn: { muExact: '99.000000' }, balance: { muExact: '1.000005' } });
     expect(await balanceRow(COUNTY)).toBe('1000005');
     const { rows } = await pool.query(
@@ -113,7 +113,7 @@ describe('simultaneous draws on one county', () => {
 
     // The unrelated read: answered while the draws were still being served (before them, it used to
     // wait behind nearly all of them for a pooled connection), and well within a generous bound.
-    expect(other.q.years.find((x: any) => x.quotaYear === 2023).county.balance.muExact).toBe('19.999995');
+    expect(other.q.years.find((x: { quotaYear: number }) => x.quotaYear === 2023).county.balance.muExact).toBe('19.999995');
     expect(answered.indexOf('read'), answered.join(' ')).toBeLessThan(25);
     expect(other.ms).toBeLessThan(10_000);
   });
@@ -139,7 +139,7 @@ describe('simultaneous draws on one county', () => {
 
 describe('the balance rows (quota.balance)', () => {
   /** Runs SQL as the request role in a user's scope, as withScope does; rolled back. */
-  async function asApp<T>(scope: { prefix: string; township?: string; role: string }, fn: (q: (sql: string, params?: unknown[]) => Promise<any>) => Promise<T>): Promise<T> {
+  async function asApp<T>(scope: { prefix: string; township?: string; role: string }, fn: (q: (sql: string, params?: unknown[]) => Promise<QueryResult['rows']>) => Promise<T>): Promise<T> {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');

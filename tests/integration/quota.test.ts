@@ -63,7 +63,17 @@ afterAll(async () => {
 
 const { get, post } = requestsTo(() => app);
 const quotaOf = async (county: string) => ok(await get(u[county]!, `/api/v1/counties/${county}/quota`));
-const yearOf = (q: { years: { quotaYear: number }[] }, y: number) => q.years.find((x) => x.quotaYear === y) as any;
+interface Amount {
+  muExact: string;
+}
+/** The fields of a county's quota year (GET /counties/:c/quota) that these tests read. */
+interface QuotaYear {
+  quotaYear: number;
+  validUntil: string;
+  county: { issued: Amount; balance: Amount; allocatedIn: Amount; drawn: Amount; deducted: Amount; lapsed: Amount };
+  pool: { pooled: Amount; balance: Amount };
+}
+const yearOf = (q: { years: QuotaYear[] }, y: number) => q.years.find((x) => x.quotaYear === y)!;
 
 describe('issuance by the 500 亩 rule', () => {
   it('is for the province administrator only, and only for quota years inside the pilot period', async () => {
@@ -76,7 +86,7 @@ describe('issuance by the 500 亩 rule', () => {
     const zero = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, county: '361123', issuedOn: '2023-03-01' }));
     expect(zero.items).toEqual([]); // no reserve, nothing issued
     const res = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 201);
-    const by = Object.fromEntries(res.items.map((i: any) => [i.countyCode, i]));
+    const by = Object.fromEntries(res.items.map((i: { countyCode: string }) => [i.countyCode, i]));
     for (const [county, c] of Object.entries(CASES)) {
       const i = by[county];
       if (c.parcels.length === 0) {
@@ -108,7 +118,7 @@ describe('issuance by the 500 亩 rule', () => {
     expect(y.county.issued.muExact).toBe('500.000000');
     expect(y.pool.pooled.muExact).toBe('0.010015');
     const detail = await ok(await get(u['361102']!, `/api/v1/quota/issuances/${res.items[0].id}`));
-    expect(detail.parcelItems.map((p: any) => p.parcelId)).toEqual(more);
+    expect(detail.parcelItems.map((p: { parcelId: string }) => p.parcelId)).toEqual(more);
     expect(detail.parcelItems[0].areaM2OfRecord).toBe('13.34');
   });
 });
@@ -122,7 +132,7 @@ describe('the provincial pool: priority to the origin county, then its city', ()
     const r3 = await ok(await post(u['361102']!, '/api/v1/quota/pool/requests', { county: '361102', quotaYear: 2023, area: { unit: 'mu', value: '0.005' }, purpose: '信州区项目' }), 201);
     expectProblem(await post(u.reviewer!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 403, 'role-not-permitted');
     const round = await ok(await post(u.admin!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 201);
-    const got = round.allocations.map((a: any) => [a.requestId, a.origin, a.tier, a.amount.muExact]);
+    const got = round.allocations.map((a: { requestId: string; origin: string; tier: string; amount: Amount }) => [a.requestId, a.origin, a.tier, a.amount.muExact]);
     // 361102's own (later) request is served from its own pool before 361123 gets the rest of it.
     expect(got).toEqual([
       [r2.id, '360111', 'same-county', '1000.000000'],
@@ -135,7 +145,7 @@ describe('the provincial pool: priority to the origin county, then its city', ()
     expect(yearOf(await quotaOf('361123'), 2023).county.allocatedIn.muExact).toBe('100.000000');
     expect(yearOf(await quotaOf('360111'), 2023).pool.balance.muExact).toBe('130.015020');
     const pool = await ok(await get(u.admin!, '/api/v1/quota/pool?quotaYear=2023'));
-    expect(pool.requests.every((r: any) => r.outstanding.muExact === '0.000000')).toBe(true);
+    expect(pool.requests.every((r: { outstanding: Amount }) => r.outstanding.muExact === '0.000000')).toBe(true);
     // A second round has nothing left to do.
     expect((await ok(await post(u.admin!, '/api/v1/quota/pool/allocations', { quotaYear: 2023 }), 201)).allocations).toEqual([]);
   });
@@ -181,7 +191,7 @@ describe('draws against a balance', () => {
 
   it('flags approved uses idle for more than two years, until construction starts', async () => {
     const d = await ok(await post(u['361127']!, '/api/v1/counties/361127/quota/draws', { projectName: '某工业园', approvalNo: '赣林地审〔2023〕9号', approvedOn: '2023-01-05', area: { unit: 'mu', value: 5 } }), 201);
-    const idle = async (asOf: string) => (await ok(await get(u['361127']!, `/api/v1/quota/idle-uses?county=361127&asOf=${asOf}`))).items.map((i: any) => i.id);
+    const idle = async (asOf: string) => (await ok(await get(u['361127']!, `/api/v1/quota/idle-uses?county=361127&asOf=${asOf}`))).items.map((i: { id: string }) => i.id);
     expect(await idle('2025-01-05')).toEqual([]);
     expect(await idle('2025-01-06')).toEqual([d.id]);
     await ok(await post(u['361127']!, `/api/v1/quota/draws/${d.id}/use`, { useStartedOn: '2024-06-01' }));
@@ -209,8 +219,8 @@ describe('annual re-inspection deducts degraded or lost parcels from that year�
     expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
     // Traceable: the ledger entries name the parcels.
     const ledger = await ok(await get(u['361124']!, '/api/v1/counties/361124/ledger'));
-    const deductions = ledger.entries.filter((e: any) => e.kind === 'deducted');
-    expect(deductions.map((e: any) => e.reference)).toEqual([expect.stringMatching(/^2023年度核查：地块S361124-\d+退化$/), expect.stringMatching(/^2023年度核查：地块S361124-\d+灭失$/)]);
+    const deductions = ledger.entries.filter((e: { kind: string }) => e.kind === 'deducted');
+    expect(deductions.map((e: { reference: string }) => e.reference)).toEqual([expect.stringMatching(/^2023年度核查：地块S361124-\d+退化$/), expect.stringMatching(/^2023年度核查：地块S361124-\d+灭失$/)]);
   });
 });
 
@@ -232,7 +242,7 @@ describe('ledgers and reports', () => {
       poolBalance: { muExact: '130.015020' },
     });
     expect(l.rounding).toMatch(/微亩/);
-    expect(l.entries.map((e: any) => e.kindLabel)).toEqual(expect.arrayContaining(['下达县级定额', '纳入省级统筹', '省级统筹调出']));
+    expect(l.entries.map((e: { kindLabel: string }) => e.kindLabel)).toEqual(expect.arrayContaining(['下达县级定额', '纳入省级统筹', '省级统筹调出']));
     expect(l.parcels).toHaveLength(3);
     const csv = await get(u['360111']!, '/api/v1/counties/360111/ledger?format=csv');
     expect(csv.statusCode).toBe(200);
@@ -259,15 +269,15 @@ describe('ledgers and reports', () => {
 
   it('the provincial summary adds up the counties exactly, with city subtotals; a city sees only its counties', async () => {
     const s = await ok(await get(u.admin!, '/api/v1/ledger/province?quotaYear=2023'));
-    const counties = s.counties.map((c: any) => c.countyCode);
+    const counties = s.counties.map((c: { countyCode: string }) => c.countyCode);
     expect(counties).toEqual(expect.arrayContaining(['360111', '361102', '361124', '361125', '361127', '361128']));
-    const sum = (k: string) => s.counties.reduce((t: bigint, c: any) => t + BigInt(c[k].muExact.replace('.', '')), 0n);
+    const sum = (k: string) => s.counties.reduce((t: bigint, c: Record<string, Amount>) => t + BigInt(c[k]!.muExact.replace('.', '')), 0n);
     expect(BigInt(s.total.issued.muExact.replace('.', ''))).toBe(sum('issued'));
     expect(BigInt(s.total.pooled.muExact.replace('.', ''))).toBe(sum('pooled'));
     expect(s.total.allocatedIn.muExact).toBe(s.total.allocatedOut.muExact); // the pool only moves quota
-    expect(s.cities.map((c: any) => c.cityCode)).toEqual(['360100', '361100']);
+    expect(s.cities.map((c: { cityCode: string }) => c.cityCode)).toEqual(['360100', '361100']);
     const city = await ok(await get(u.city!, '/api/v1/ledger/province?quotaYear=2023'));
-    expect(city.counties.every((c: any) => c.countyCode.startsWith('3611'))).toBe(true);
+    expect(city.counties.every((c: { countyCode: string }) => c.countyCode.startsWith('3611'))).toBe(true);
     const xlsx = await injectAs(app, u.admin!, { method: 'GET', url: '/api/v1/ledger/province?quotaYear=2023&format=xlsx' });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
@@ -291,7 +301,7 @@ describe('ledgers and reports', () => {
       expect.objectContaining({ year: 2023, occupiedByProjects: expect.objectContaining({ muExact: '480.000000' }), cumulativeNet: expect.objectContaining({ muExact: '20.010000' }), balanced: true }),
     ]);
     const lost = await ok(await get(u['361124']!, '/api/v1/counties/361124/forest-stock'));
-    expect(lost.years.find((y: any) => y.year === 2023).removedFromReserve.muExact).toBe('19.999995');
+    expect(lost.years.find((y: { year: number }) => y.year === 2023).removedFromReserve.muExact).toBe('19.999995');
   });
 });
 
@@ -316,8 +326,8 @@ describe('lapse at the end of the pilot period (2022–2024)', () => {
     expectProblem(await post(u.reviewer!, '/api/v1/quota/lapse'), 403, 'role-not-permitted');
     const l = await ok(await post(u.admin!, '/api/v1/quota/lapse'), 201);
     expect(l.period).toEqual({ startYear: 2022, endYear: 2024 });
-    const mine = l.lapsed.filter((x: any) => x.countyCode === '361127');
-    expect(mine.map((x: any) => [x.account, x.amount.muExact])).toEqual([['county', before.county.balance.muExact]]);
+    const mine = l.lapsed.filter((x: { countyCode: string }) => x.countyCode === '361127');
+    expect(mine.map((x: { account: string; amount: Amount }) => [x.account, x.amount.muExact])).toEqual([['county', before.county.balance.muExact]]);
     const after = yearOf(await quotaOf('361127'), 2023);
     expect(after.county.lapsed.muExact).toBe(before.county.balance.muExact);
     expect(after.county.balance.muExact).toBe('0.000000');

@@ -9,7 +9,7 @@ import { resetCounty, testPool } from '../helpers/db.js';
 import { expectProblem, importAndWait } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
 import { testAdmin, type TestUser } from '../helpers/auth.js';
-import { injectAs } from '../helpers/http.js';
+import { injectAs, type Response } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
 const COUNTY = '361123';
@@ -90,10 +90,10 @@ describe('restorable mining land', () => {
     let url: string | undefined = `${BASE}?limit=7`;
     let pages = 0;
     while (url) {
-      const res: { statusCode: number; headers: Record<string, unknown>; json: () => any } = await injectAs(app, admin, url);
+      const res: Response = await injectAs(app, admin, url);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/geo\+json/);
-      const body: any = res.json();
+      const body: { numberReturned: number; features: { id: number }[]; links: { rel: string; href: string }[] } = res.json();
       expect(body.numberReturned).toBe(body.features.length);
       seen.push(...body.features.map((f: { id: number }) => f.id));
       url = body.links.find((l: { rel: string }) => l.rel === 'next')?.href;

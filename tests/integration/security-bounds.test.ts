@@ -57,6 +57,14 @@ async function newApp(config: Partial<Config>, appPoolOf: pg.Pool): Promise<{ ap
 }
 
 /** POSTs a candidate upload over HTTP (no checks: the bounds come before them). */
+/** The fields of an upload's answer (the upload, or a problem) that these tests read. */
+interface UploadAnswer {
+  code: string;
+  detail: string;
+  parcels: { parcelNo: string }[];
+  errors: string[];
+}
+
 async function upload(user: TestUser, file: string, url = base) {
   const form = new FormData();
   form.set('county', COUNTY);
@@ -66,7 +74,7 @@ async function upload(user: TestUser, file: string, url = base) {
   form.set('file', await openAsBlob(file), basename(file));
   const t0 = performance.now();
   const res = await fetch(`${url}/api/v1/candidate-uploads`, { method: 'POST', body: form, headers: user.headers });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any>, ms: performance.now() - t0 };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as UploadAnswer, ms: performance.now() - t0 };
 }
 
 /**

@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
@@ -125,9 +125,9 @@ interface Route {
 
 /** Every operation of the OpenAPI document, its path parameters filled with well-formed values. */
 async function routes(): Promise<Route[]> {
-  const doc = (await injectAs(app, ANONYMOUS, { url: '/openapi.json' })).json() as {
+  const doc = (await injectAs(app, ANONYMOUS, { url: '/openapi.json' })).json<{
     paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content?: Record<string, unknown> } }>>;
-  };
+  }>();
   return Object.entries(doc.paths).flatMap(([p, ops]) =>
     Object.entries(ops).map(([m, op]) => ({
       method: m.toUpperCase(),
@@ -441,14 +441,13 @@ describe('headers and disclosure (item 14)', () => {
   });
 
   it('when the database is down, /health says "down" and nothing of the error', async () => {
-    const query = pool.query;
-    (pool as { query: unknown }).query = () => Promise.reject(new Error('password authentication failed for user "zhanbu" at 10.1.2.3:5432'));
+    const query = vi.spyOn(pool, 'query').mockRejectedValue(new Error('password authentication failed for user "zhanbu" at 10.1.2.3:5432'));
     try {
       const h = await raw('GET', '/health');
       expect(h.status).toBe(503);
       expect(JSON.parse(h.body)).toEqual({ status: 'down' });
     } finally {
-      (pool as { query: unknown }).query = query;
+      query.mockRestore();
     }
   });
 });

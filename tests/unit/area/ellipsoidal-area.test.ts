@@ -55,7 +55,7 @@ function geodesicReference(polygon: Poly, densify: number): number {
     const pts = densifyPlaneRing(ring, densify);
     const pa = geod.Polygon(false);
     for (let k = 0; k < pts.length - 1; k++) {
-      const [lon, lat] = toLonLat39.forward(pts[k] as XY) as XY;
+      const [lon, lat] = toLonLat39.forward<XY>(pts[k] as XY);
       pa.AddPoint(lat, lon);
     }
     const a = Math.abs(pa.Compute(false, true).area as number);
@@ -73,7 +73,7 @@ describe('official area against geographiclib (independent geodesic polygon area
     it(`ellipsoidalRingArea matches on 5 m-densified vertices: ${name}`, () => {
       let ours = 0;
       polygon.forEach((ring, i) => {
-        const ll = densifyPlaneRing(ring, 5).map(([e, n]) => toLonLat39.forward([e, n]) as XY);
+        const ll = densifyPlaneRing(ring, 5).map(([e, n]) => toLonLat39.forward<XY>([e, n]));
         const a = Math.abs(ellipsoidalRingArea(ll));
         ours += i === 0 ? a : -a;
       });

@@ -62,7 +62,7 @@ describe('Gauss–Krüger against proj4 over Jiangxi', () => {
     let worst = 0;
     for (const [lon, lat] of grid) {
       const [e, n] = geographicToGk(lon, lat, zone);
-      const [pe, pn] = p.forward([lon, lat]) as [number, number];
+      const [pe, pn] = p.forward<[number, number]>([lon, lat]);
       worst = Math.max(worst, Math.hypot(e - pe, n - pn));
     }
     // Measured: ~7e-9 m.
@@ -74,9 +74,9 @@ describe('Gauss–Krüger against proj4 over Jiangxi', () => {
     const zone = zoneFromNumber(39, true);
     let worst = 0;
     for (const [lon, lat] of grid) {
-      const [pe, pn] = p.forward([lon, lat]) as [number, number];
+      const [pe, pn] = p.forward<[number, number]>([lon, lat]);
       const [mlon, mlat] = gkToGeographic(pe, pn, zone);
-      const [plon, plat] = p.inverse([pe, pn]) as [number, number];
+      const [plon, plat] = p.inverse<[number, number]>([pe, pn]);
       worst = Math.max(worst, groundDistance(mlon, mlat, plon, plat));
     }
     // Measured: ~3e-9 m.
@@ -90,10 +90,10 @@ describe('Gauss–Krüger against proj4 over Jiangxi', () => {
     for (const [lon, lat] of grid) {
       if (Math.abs(lon - 114) > 3) continue;
       const [e, n] = geographicToGk(lon, lat, zone);
-      const [pe, pn] = p.forward([lon, lat]) as [number, number];
+      const [pe, pn] = p.forward<[number, number]>([lon, lat]);
       worst = Math.max(worst, Math.hypot(e - pe, n - pn));
       const [mlon, mlat] = gkToGeographic(pe, pn, zone);
-      const [plon, plat] = p.inverse([pe, pn]) as [number, number];
+      const [plon, plat] = p.inverse<[number, number]>([pe, pn]);
       worst = Math.max(worst, groundDistance(mlon, mlat, plon, plat));
     }
     expect(worst).toBeLessThan(1e-4);

@@ -55,7 +55,8 @@ describe('unexpected errors', () => {
   it('a thrown non-Error value, or an error with a 5xx statusCode, is the same 500', async () => {
     for (const fail of [
       () => {
-        throw SECRET;  
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- this case is about a thrown non-Error value
+        throw SECRET;
       },
       () => {
         throw Object.assign(new Error(SECRET), { statusCode: 502 });

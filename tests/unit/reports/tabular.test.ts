@@ -36,12 +36,12 @@ async function sheetXml(xlsx: Buffer): Promise<string> {
   const yauzl = (await import('yauzl')).default;
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(xlsx, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
+      if (err || !zip) return reject(err ?? new Error('yauzl opened no zip file'));
       let xml = '';
       zip.on('entry', (e: import('yauzl').Entry) => {
         if (!/^xl\/worksheets\/.*\.xml$/.test(e.fileName)) return zip.readEntry();
         zip.openReadStream(e, (e2, s) => {
-          if (e2 || !s) return reject(e2);
+          if (e2 || !s) return reject(e2 ?? new Error(`yauzl opened no stream for ${e.fileName}`));
           s.on('data', (c: Buffer) => (xml += c.toString()));
           s.on('end', () => zip.readEntry());
         });
