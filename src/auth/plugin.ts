@@ -151,10 +151,3 @@ export const countyFieldInScope =
 export function requireRole(user: AuthUser, roles: readonly Role[], what: string): void {
   if (!roles.includes(user.role)) throw roleNotPermitted(what, roles, user.role);
 }
-
-/** Townships may act only for their own township. */
-export function requireTownship(user: AuthUser, township: string | null | undefined): void {
-  if (user.township && township !== user.township) {
-    throw outOfJurisdiction(`乡镇用户只能办理本乡镇（${user.township}）的地块，该地块属于${township ?? '未申报乡镇'}`);
-  }
-}

@@ -105,6 +105,16 @@ export interface PieceRow {
   piece: string | null; // GeoJSON in the zone; null when whole (filled in by the checks)
   /** Area of record of the piece, m² (set once by the checks). */
   area?: number;
+  // Attributes of the polygon the piece lies on (text columns; which ones depends on the query).
+  dlbm?: string; // survey.dltb
+  dlmc?: string | null;
+  qsdwdm?: string | null;
+  qsdwmc?: string | null;
+  qsxz?: string | null;
+  zldwdm?: string | null;
+  di_lei?: string | null; // survey.ldxb
+  other_id?: string | null; // candidateOverlaps: null when undisclosed
+  undisclosed?: boolean;
   [key: string]: unknown;
 }
 

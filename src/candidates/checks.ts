@@ -1,4 +1,4 @@
-import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import type pg from 'pg';
 import { officialAreaGkMulti, roundArea } from '../domain/area/ellipsoidal-area.js';
 import { isForestLand, isForestXiaoban, landClass, MINING_LAND } from '../domain/land-classes.js';
@@ -79,7 +79,7 @@ function groupPieces(rows: sql.PieceRow[], key: (r: sql.PieceRow) => string) {
   for (const r of rows) {
     const area = r.area ?? officialAreaOfPlane(r.piece, zoneOfEpsg(r.zone_srid));
     if (area <= 0) continue;
-    const groups = byParcel.get(r.parcel_id) ?? new Map();
+    const groups = byParcel.get(r.parcel_id) ?? new Map<string, { area: number; rows: sql.PieceRow[] }>();
     byParcel.set(r.parcel_id, groups);
     const k = key(r);
     const g = groups.get(k) ?? { area: 0, rows: [] };
@@ -141,7 +141,7 @@ function geometryCheck(g: sql.ParcelGeometryRow, p: CheckParameters, warnings: U
   }
   if (g.valid === false) {
     fail(`几何无效（OGC）：${g.invalid_reason}`);
-    if (g.invalid_location) problems.push(problemFeature('geometry', JSON.parse(g.invalid_location), { problem: 'invalid', reason: g.invalid_reason }));
+    if (g.invalid_location) problems.push(problemFeature('geometry', JSON.parse(g.invalid_location) as Geometry, { problem: 'invalid', reason: g.invalid_reason }));
   }
   // Self-intersections with their locations, searched on a worker thread (see runChecks).
   if (crossings && crossings.count > 0) {
@@ -523,14 +523,14 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   }
   for (const rows of [baseRows, latestRows, xbRows, changeRows, xbChangeRows, overlapRows]) measurePieces(rows, measured);
 
-  const byDlbm = (r: sql.PieceRow) => String(r.dlbm ?? '').toUpperCase();
+  const byDlbm = (r: sql.PieceRow) => (r.dlbm ?? '').toUpperCase();
   const baseByClass = groupPieces(baseRows, byDlbm);
   const latestByClass = latest.year === base.year ? baseByClass : groupPieces(latestRows, byDlbm);
   const latestByOwner = groupPieces(latestRows, (r) => `${r.qsdwdm ?? ''}|${r.qsxz ?? ''}`);
-  const latestByZlTownship = groupPieces(latestRows, (r) => String(r.zldwdm ?? '').slice(0, 9));
-  const xbByDiLei = groupPieces(xbRows, (r) => String(r.di_lei ?? ''));
+  const latestByZlTownship = groupPieces(latestRows, (r) => (r.zldwdm ?? '').slice(0, 9));
+  const xbByDiLei = groupPieces(xbRows, (r) => r.di_lei ?? '');
   const changeByClass = change?.year === latest.year ? latestByClass : groupPieces(changeRows, byDlbm);
-  const xbChangeByDiLei = groupPieces(xbChangeRows, (r) => String(r.di_lei ?? ''));
+  const xbChangeByDiLei = groupPieces(xbChangeRows, (r) => r.di_lei ?? '');
   const overlapByOther = groupPieces(overlapRows, (r) => (r.undisclosed ? UNDISCLOSED : String(r.other_id)));
   const jById = new Map(jRows.map((r) => [r.parcel_id, r]));
 

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { GeoJsonFeature, GeoJsonFeatureCollection } from '../http/geojson-schemas.js';
-import { Uuid, Year } from '../http/schemas.js';
+import { TownshipCode, Uuid, Year } from '../http/schemas.js';
 
 /** Multipart form of a candidate upload: documents the form for OpenAPI and validates it (http/multipart-upload.ts formValidator). */
 export const UploadForm = Type.Object({
   file: Type.String({ format: 'binary', description: '压缩的Shapefile、GeoJSON、GeoPackage或压缩的.gdb' }),
   county: Type.String({ pattern: '^\\d{6}$' }),
-  township: Type.Optional(Type.String({ pattern: '^\\d{9}$', description: '乡镇代码（地块未带XZDM字段时使用）' })),
+  township: Type.Optional(TownshipCode({ description: '乡镇代码（地块未带XZDM字段时使用）' })),
   applicant: Type.Optional(Type.String({ description: '申请单位（地块未带SQDW字段时使用）' })),
   intendedForestClass: Type.Optional(Type.String({ description: '拟补林地地类，如0301（地块未带NBLDL字段时使用）' })),
   layerName: Type.Optional(Type.String()),

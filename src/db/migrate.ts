@@ -136,7 +136,7 @@ export async function migrate(pool: pg.Pool, logOrOpts: ((msg: string) => void) 
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(`${m.version}_${m.name}`);
       log(`applied ${m.version}_${m.name}`);

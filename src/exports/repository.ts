@@ -198,12 +198,12 @@ export async function scratchBytes(db: Db, table: string): Promise<number> {
 }
 
 export async function scratchCount(db: Db, table: string): Promise<{ features: number; changed: number; added: number; parcels: number }> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ features: number; changed: number; added: number; parcels: number }>(
     `SELECT count(*)::int AS features, count(*) FILTER (WHERE change = 'S')::int AS changed,
             count(*) FILTER (WHERE change = 'N')::int AS added, count(DISTINCT parcel_id)::int AS parcels
        FROM staging.${ident(table)}`,
   );
-  return rows[0];
+  return rows[0]!; // an aggregate without GROUP BY: always one row
 }
 
 /**

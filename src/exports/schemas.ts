@@ -10,7 +10,6 @@ export const ExportBody = Type.Object({
   crs: Type.Optional(Type.Union([Type.Literal('4490'), Type.Literal('zone'), Type.Literal('zone-prefixed')], { description: '4490经纬度；zone 不带带号的高斯-克吕格；zone-prefixed 带带号，默认' })),
   parcels: Type.Optional(Type.String({ description: '应用哪些地块：程序状态（默认changed，即已完成地类变更的地块及之后状态），或candidates（全部候选地块，规划预览）' })),
 });
-export type ExportBodyT = Static<typeof ExportBody>;
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -91,6 +91,7 @@ export function unsafeNameReason(name: string): string | undefined {
  * work folder may well have a segment called `vsites`.
  */
 function unsafePathReason(path: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- intentional: a path with control characters is refused
   if (/[\x00-\x1f]/.test(path)) return '包含控制字符';
   if (/^\s*[\\/]vsi/i.test(path)) return '包含GDAL虚拟文件系统前缀（/vsi…）';
   if (/^\s*[a-z][a-z0-9_+.-]+:/i.test(path)) return '以数据源连接前缀（如PG:、http:）开头';

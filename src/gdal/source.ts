@@ -30,6 +30,7 @@ export interface LocateOptions {
 
 /** A file stem safe to use on disk, from a user's file name. */
 export function safeStem(name: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- intentional: control characters are replaced in a file stem
   const stem = (name ?? '').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '').replace(/[\x00-\x1f<>:"|?*]/g, '_').trim();
   return stem && stem !== '.' && stem !== '..' ? stem.slice(0, 100) : 'upload';
 }

@@ -20,13 +20,22 @@ export interface ReceivedFile {
 
 /** How a form field's schema reads in a message: its literals, its range, or its description. */
 function expected(schema: TSchema | undefined): string {
-  const s = (schema ?? {}) as { anyOf?: { const?: unknown }[]; type?: string; minimum?: number; maximum?: number; description?: string };
+  const s = (schema ?? {}) as { anyOf?: { const?: string | number | boolean }[]; type?: string; minimum?: number; maximum?: number; description?: string };
   const literals = s.anyOf?.map((o) => o.const).filter((v) => v !== undefined);
   const why = s.description ? `（${s.description}）` : '';
   if (literals?.length) return `${literals.slice(0, -1).join('、')}${literals.length > 1 ? '或' : ''}${String(literals[literals.length - 1])}${why}`;
   if (s.type === 'boolean') return 'true或false';
   if (s.type === 'integer') return `${s.minimum ?? ''}至${s.maximum ?? ''}的整数${why}`;
   return s.description ?? '有效的值';
+}
+
+/**
+ * A form field's text: the string as sent; a part sent as application/json (which the multipart
+ * plugin parses) as its JSON text rather than `[object Object]`.
+ */
+function fieldText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Words a form may use for a boolean besides true/false and 1/0. */
@@ -87,7 +96,7 @@ export async function receiveUpload(
       // PostgreSQL refuses NUL in text: refuse it here rather than answer 500 later.
       if (part.fieldname.includes('\u0000')) throw nulCharacter('表单字段名');
       if (part.type === 'field') {
-        const value = String(part.value ?? '');
+        const value = fieldText(part.value);
         if (value.includes('\u0000')) throw nulCharacter(`表单字段${part.fieldname}`);
         fields[part.fieldname] = value.trim();
         onField?.(part.fieldname, fields[part.fieldname]!);

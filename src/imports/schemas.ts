@@ -18,7 +18,6 @@ export const ImportForm = Type.Object({
   replace: Type.Optional(Type.Boolean({ description: '替换该县该年份已有的图层' })),
   dropZ: Type.Optional(Type.Boolean({ description: '丢弃Z/M值（默认否：带Z的图层被拒绝）' })),
 });
-export type ImportFormFields = Omit<Static<typeof ImportForm>, 'file'>;
 
 // Moved to the shared HTTP vocabulary; re-exported until every folder imports it from there.
 export { ProblemSchema };
@@ -108,7 +107,6 @@ export const RepairView = Type.Object({
   areaBeforeM2: Type.Union([Type.Number(), Type.Null()]),
   areaAfterM2: Type.Union([Type.Number(), Type.Null()]),
 });
-export type RepairViewT = Static<typeof RepairView>;
 
 export const RepairList = Type.Object({
   total: Type.Integer(),

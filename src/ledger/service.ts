@@ -57,7 +57,8 @@ const emptyExact = (): Exact => ({
 
 function addExact(a: Exact, b: Exact): Exact {
   const out = emptyExact();
-  for (const k of Object.keys(out) as (keyof Exact)[]) (out as unknown as Record<string, unknown>)[k] = (a[k] as never) + (b[k] as never);
+  out.reserveParcels = a.reserveParcels + b.reserveParcels;
+  for (const k of Object.keys(out) as (keyof Exact)[]) if (k !== 'reserveParcels') out[k] = a[k] + b[k];
   return out;
 }
 

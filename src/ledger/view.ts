@@ -11,7 +11,7 @@ import type { PilotPeriod } from '../domain/quota/pilot-period.js';
 import { m2ToMicroMu, quotaArea, type QuotaArea } from '../domain/units.js';
 import type { EntryKind, EntryRow } from '../quota/repository.js';
 import { drawView } from '../quota/view.js';
-import type { Column, Sheet } from '../reports/tabular.js';
+import { sheet, type AnySheet, type Column } from '../reports/tabular.js';
 import type { LedgerParcelRow } from './repository.js';
 import type { AnnualSummaryT, AuditLog, CountyLedgerT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
 import type { AnnualSummaryFigures, Exact, StockYear } from './service.js';
@@ -247,7 +247,7 @@ const ledgerColumns = (first: Column<LedgerLineT>[]): Column<LedgerLineT>[] => [
 /** A report as tables: the file name (without extension) and its sheets. */
 interface Tables {
   file: string;
-  sheets: Sheet<any>[];
+  sheets: AnySheet[];
 }
 
 export function countyLedgerTables(l: CountyLedgerT): Tables {
@@ -284,9 +284,9 @@ export function countyLedgerTables(l: CountyLedgerT): Tables {
   return {
     file: `${l.countyCode}_林地占补平衡台账`,
     sheets: [
-      { name: '台账', columns: ledgerColumns(yearCols), rows: [...l.lines, { ...l.total, reserveYear: 0, quotaYear: 0 }] },
-      { name: '明细', columns: entryCols, rows: l.entries },
-      { name: '地块', columns: parcelCols, rows: l.parcels },
+      sheet({ name: '台账', columns: ledgerColumns(yearCols), rows: [...l.lines, { ...l.total, reserveYear: 0, quotaYear: 0 }] }),
+      sheet({ name: '明细', columns: entryCols, rows: l.entries }),
+      sheet({ name: '地块', columns: parcelCols, rows: l.parcels }),
     ],
   };
 }
@@ -298,7 +298,7 @@ export function provinceSummaryTables(s: ProvinceSummaryT): Tables {
     { header: '县级代码', value: (r) => r.countyCode },
     { header: '定额年度', value: () => s.quotaYear ?? '全部' },
   ]);
-  return { file: `${s.scope}_林地占补平衡汇总${s.quotaYear ? `_${s.quotaYear}` : ''}`, sheets: [{ name: '汇总', columns, rows }] };
+  return { file: `${s.scope}_林地占补平衡汇总${s.quotaYear ? `_${s.quotaYear}` : ''}`, sheets: [sheet({ name: '汇总', columns, rows })] };
 }
 
 export function annualSummaryTables(a: AnnualSummaryT): Tables {
@@ -324,7 +324,7 @@ export function annualSummaryTables(a: AnnualSummaryT): Tables {
     ...areaColumns<Row>('面积', (r) => r.area),
     { header: '说明', value: (r) => r.note },
   ];
-  return { file: `${a.countyCode}_${a.year}年度林地占补平衡试点工作总结`, sheets: [{ name: '年度总结', columns, rows }] };
+  return { file: `${a.countyCode}_${a.year}年度林地占补平衡试点工作总结`, sheets: [sheet({ name: '年度总结', columns, rows })] };
 }
 
 export function forestStockTables(s: ForestStockT): Tables {
@@ -340,5 +340,5 @@ export function forestStockTables(s: ForestStockT): Tables {
     }),
     { header: '动态平衡', value: (r) => (r.balanced ? '是' : '否') },
   ];
-  return { file: `${s.countyCode}_林地保有量`, sheets: [{ name: '林地保有量', columns, rows: s.years }] };
+  return { file: `${s.countyCode}_林地保有量`, sheets: [sheet({ name: '林地保有量', columns, rows: s.years })] };
 }

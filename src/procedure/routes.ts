@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, preValidationHookHandler } from 'fastify';
+import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify';
 import type { Static, TSchema, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
@@ -42,7 +42,7 @@ interface Act<B extends TSchema = TSchema, P extends TSchema = TSchema> {
   body: B;
   /** 201 where the act creates a record (an objection, a consent). */
   status?: 200 | 201;
-  preValidation?: preValidationHookHandler;
+  preValidation?: preValidationAsyncHookHandler;
   run(pool: pg.Pool, user: AuthUser, id: string, body: Static<B>, params: Static<P>): Promise<service.ProcedureDetail>;
 }
 

@@ -295,7 +295,7 @@ export interface NewDraw {
  * A refusal is thrown as the database's error: see `drawRefusal`.
  */
 export async function insertDraws(tx: Scoped, county: string, quotaYear: number, draws: NewDraw[]): Promise<{ draw: DrawRow; balanceAfter: MicroMu }[]> {
-  const { rows } = await tx.client.query(
+  const { rows } = await tx.client.query<Record<string, unknown> & { balance_after: string }>(
     `WITH input AS (
        SELECT * FROM unnest($3::text[], $4::text[], $5::date[], $6::bigint[], $7::jsonb[])
                 WITH ORDINALITY AS i (project_name, approval_no, approved_on, area_umu, area_input, ord)
@@ -322,7 +322,7 @@ export async function insertDraws(tx: Scoped, county: string, quotaYear: number,
       tx.user.login,
     ],
   );
-  return rows.map((r) => ({ draw: drawRow(r), balanceAfter: BigInt(r.balance_after as string) }));
+  return rows.map((r) => ({ draw: drawRow(r), balanceAfter: BigInt(r.balance_after) }));
 }
 
 /**
@@ -356,7 +356,7 @@ export async function lockBalance(tx: Scoped, county: string, account: Account, 
 }
 
 export async function updateDraw(tx: Scoped, id: string, f: { useStartedOn?: string; recoveredOn?: string; recoveryNote?: string }): Promise<DrawRow | undefined> {
-  const { rows } = await tx.client.query(
+  const { rows } = await tx.client.query<Record<string, unknown>>(
     `UPDATE quota.draw SET use_started_on = coalesce($2, use_started_on), recovered_on = coalesce($3, recovered_on),
             recovery_note = coalesce($4, recovery_note)
       WHERE id = $1 RETURNING ${DRAW_COLUMNS}`,

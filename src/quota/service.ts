@@ -9,7 +9,7 @@ import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import { KeyedBatcher, type Settled } from '../db/keyed-batcher.js';
 import { isIdleUse, isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
-import { RESERVE_STATES, type State } from '../domain/procedure/state-machine.js';
+import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { FIVE_HUNDRED_MU, incrementalSplit } from '../domain/quota/five-hundred-mu.js';
 import { dateInPeriod, lapsedOn, lastValidDay, quotaYearInPeriod, type PilotPeriod } from '../domain/quota/pilot-period.js';
 import { hectareToMicroMu, m2ToMicroMu, muToMicroMu, quotaArea, type MicroMu } from '../domain/units.js';

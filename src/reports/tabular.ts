@@ -18,6 +18,20 @@ export interface Sheet<T> {
 }
 
 /**
+ * A sheet of whichever row type, for a list of sheets of different rows (a workbook). Build each
+ * with `sheet()`, which checks its columns against its rows; here `value` is a method signature, so
+ * every Sheet<T> is an AnySheet (a method's parameter is compared bivariantly).
+ */
+export interface AnySheet {
+  name: string;
+  columns: (Omit<Column<unknown>, 'value'> & { value(row: unknown): ReturnType<Column<unknown>['value']> })[];
+  rows: Iterable<unknown> | AsyncIterable<unknown>;
+}
+
+/** A sheet whose columns read its rows, for a list of sheets (see AnySheet). */
+export const sheet = <T>(s: Sheet<T>): AnySheet => s;
+
+/**
  * Text a spreadsheet would read as a formula (=, +, -, @, or a leading tab or carriage return,
  * which Excel skips before looking). A plain decimal number written as text (“-12.5”) is not one:
  * it stays as it is, so exact amounts kept as strings are not mangled.
@@ -49,7 +63,7 @@ export async function toCsv<T>(columns: Column<T>[], rows: Iterable<T> | AsyncIt
 }
 
 /** Streams an .xlsx workbook (one sheet per table) into `out`, row by row. */
-export async function writeXlsx(out: Writable, sheets: Sheet<any>[]): Promise<void> {
+export async function writeXlsx(out: Writable, sheets: AnySheet[]): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   for (const sheet of sheets) {
     const ws = wb.addWorksheet(sheet.name.slice(0, 31));
@@ -69,7 +83,7 @@ export async function writeXlsx(out: Writable, sheets: Sheet<any>[]): Promise<vo
 }
 
 /** An .xlsx workbook as a stream to hand to reply.send(). */
-export function xlsxStream(sheets: Sheet<any>[]): PassThrough {
+export function xlsxStream(sheets: AnySheet[]): PassThrough {
   const pass = new PassThrough();
   writeXlsx(pass, sheets).catch((err) => pass.destroy(err as Error));
   return pass;
@@ -87,7 +101,7 @@ export function attachment(filename: string): string {
  * Answers a report in the format asked for: the JSON as it is (serialised by the route's schema),
  * CSV of the first sheet, or an XLSX workbook of all sheets, each as an attachment `file`.csv/.xlsx.
  */
-export async function sendTables<J>(reply: FastifyReply, format: string | undefined, tables: { file: string; sheets: Sheet<any>[] }, json: J): Promise<J | FastifyReply> {
+export async function sendTables<J>(reply: FastifyReply, format: string | undefined, tables: { file: string; sheets: AnySheet[] }, json: J): Promise<J | FastifyReply> {
   const { file, sheets } = tables;
   if (format === 'csv') {
     return reply.type('text/csv; charset=utf-8').header('content-disposition', attachment(`${file}.csv`)).send(await toCsv(sheets[0]!.columns, sheets[0]!.rows));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
-import { attachment, toCsv, xlsxStream, XLSX_TYPE } from '../reports/tabular.js';
+import { attachment, sheet, toCsv, xlsxStream, XLSX_TYPE } from '../reports/tabular.js';
 import { PageQuery, RestorablePage, SummaryQuery, SummaryView, restorationSchema } from './schemas.js';
 import { restorablePage, restorableSummary } from './service.js';
 import { restorablePageText, restorableQuery, summaryRows, townshipColumns } from './view.js';
@@ -30,7 +30,7 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
         return raw.type('text/csv; charset=utf-8').header('content-disposition', attachment(`${file}.csv`)).send(await toCsv(townshipColumns, summaryRows(s)));
       }
       if (format === 'xlsx') {
-        return raw.type(XLSX_TYPE).header('content-disposition', attachment(`${file}.xlsx`)).send(xlsxStream([{ name: '按乡镇汇总', columns: townshipColumns, rows: summaryRows(s) }]));
+        return raw.type(XLSX_TYPE).header('content-disposition', attachment(`${file}.xlsx`)).send(xlsxStream([sheet({ name: '按乡镇汇总', columns: townshipColumns, rows: summaryRows(s) })]));
       }
       return s;
     },

@@ -2,11 +2,11 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import { ProblemSchema } from '../imports/schemas.js';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
-import { CountyCode, Int32, Year } from '../http/schemas.js';
+import { CountyCode, Int32, TownshipCode, Year } from '../http/schemas.js';
 
 export const Filters = Type.Object({
   year: Type.Optional(Year({ description: '基础调查年份，默认该县最早导入的地类图斑年份' })),
-  township: Type.Optional(Type.String({ pattern: '^\\d{9}$', description: '乡镇代码（坐落单位代码前9位）' })),
+  township: Type.Optional(TownshipCode({ description: '乡镇代码（坐落单位代码前9位）' })),
   minAreaM2: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: '可修复面积下限（平方米）' })),
   ownership: Type.Optional(Type.Union([Type.Literal('state'), Type.Literal('collective')], { description: 'state 国有 / collective 集体' })),
   qsxz: Type.Optional(Type.String({ pattern: '^\\d{2}(,\\d{2})*$', description: '权属性质代码，逗号分隔' })),

@@ -105,7 +105,7 @@ export class WorkerPool {
       w.unref();
       this.idle.push(w);
     }
-    return Promise.all(this.idle.map((w) => this.ready.get(w))).then(
+    return Promise.all(this.idle.map((w) => this.ready.get(w)!)).then(
       () => undefined,
       () => undefined,
     );

@@ -15,8 +15,6 @@ export const CGCS2000_B = CGCS2000_A * (1 - CGCS2000_F);
 export const CGCS2000_E2 = CGCS2000_F * (2 - CGCS2000_F);
 /** First eccentricity e. */
 export const CGCS2000_E = Math.sqrt(CGCS2000_E2);
-/** Second eccentricity squared e′² = e² / (1 − e²). */
-export const CGCS2000_EP2 = CGCS2000_E2 / (1 - CGCS2000_E2);
 /** Third flattening n = f / (2 − f) = (a − b)/(a + b), the parameter of the Krüger series. */
 export const CGCS2000_N = CGCS2000_F / (2 - CGCS2000_F);
 

@@ -12,7 +12,7 @@ import { gkForwardRadInto, gkInverseRadInto, nearestCentralMeridian3, type Gauss
 import { RingAccumulator } from './trapezoid.js';
 import { roundTo } from '../units.js';
 
-export { densifyPlaneRing, DEFAULT_DENSIFY_METRES } from './densify.js';
+export { densifyPlaneRing } from './densify.js';
 
 export type Coord = ArrayLike<number>;
 export type Ring = ArrayLike<Coord>;
