@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { App } from '../../src/app.js';
+import { deleteTestUsers } from './auth.js';
 import { GK39, writeGeoJson, tempDir, type CandidateFeature } from './candidates.js';
 import { injectAs, type Caller } from './http.js';
 import { multipart } from './multipart.js';
@@ -94,4 +95,11 @@ export async function tableSnapshot(pool: pg.Pool): Promise<Record<string, strin
   const out: Record<string, string> = {};
   for (const t of tables) out[t] = (await pool.query(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`)).rows[0].h;
   return out;
+}
+
+/** What the procedure, quota and jurisdiction test files start and end from: no procedures, seeded candidates or test users. */
+export async function resetSeeded(pool: pg.Pool): Promise<void> {
+  await resetProcedure(pool);
+  await deleteSeededCandidates(pool);
+  await deleteTestUsers(pool);
 }

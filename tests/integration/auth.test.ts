@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { DEFAULT_CHECK_PARAMETERS } from '../../src/domain/checks/parameters.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
+import { createTestUser, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
-import { deleteSeededCandidates, resetProcedure, seedCandidates, seedReserve, tableSnapshot } from '../helpers/procedure.js';
+import { seedCandidates, seedReserve, tableSnapshot, resetSeeded } from '../helpers/procedure.js';
 import { ANONYMOUS, injectAs, type Caller } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
@@ -25,11 +25,9 @@ const u = {} as Record<'county' | 'township' | 'neighbour' | 'city' | 'otherCity
 const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
 
 async function clean() {
-  await resetProcedure(pool);
   await pool.query(`DELETE FROM public.import_job WHERE source_name = 'auth-test'`);
   await pool.query(`DELETE FROM public.export_job WHERE requested_by = 'auth-test'`).catch(() => {});
-  await deleteSeededCandidates(pool);
-  await deleteTestUsers(pool);
+  await resetSeeded(pool);
 }
 
 beforeAll(async () => {

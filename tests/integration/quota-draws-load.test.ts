@@ -10,10 +10,10 @@ import type { QueryResult } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
+import { createTestUser, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { expectProblem } from '../helpers/imports.js';
-import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
+import { seedReserve, resetSeeded } from '../helpers/procedure.js';
 import { injectAs } from '../helpers/http.js';
 
 const pool = testPool(8);
@@ -22,11 +22,7 @@ const COUNTY = '361126';
 const OTHER = '361124';
 const u = {} as Record<'county' | 'colleague' | 'admin' | 'other' | 'township', TestUser>;
 
-async function clean() {
-  await resetProcedure(pool);
-  await deleteSeededCandidates(pool);
-  await deleteTestUsers(pool);
-}
+const clean = () => resetSeeded(pool);
 
 beforeAll(async () => {
   await clean();

@@ -15,9 +15,9 @@ import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createTestUser, type TestUser } from '../helpers/auth.js';
 import { serviceDatabaseUrl, testPool } from '../helpers/db.js';
-import { deleteSeededCandidates, resetProcedure, seedReserve } from '../helpers/procedure.js';
+import { seedReserve, resetSeeded } from '../helpers/procedure.js';
 import { expectProblem, injectAs, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool(8);
@@ -37,11 +37,7 @@ const CASES = {
 type County = keyof typeof CASES;
 const seeded = {} as Record<County, string[]>;
 
-async function clean() {
-  await resetProcedure(pool);
-  await deleteSeededCandidates(pool);
-  await deleteTestUsers(pool);
-}
+const clean = () => resetSeeded(pool);
 
 beforeAll(async () => {
   await clean();

@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { authUser, withScope, type AuthUser } from '../../src/auth/scope.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
+import { createTestUser, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
-import { deleteSeededCandidates, resetProcedure, seedCandidates, tableSnapshot } from '../helpers/procedure.js';
+import { seedCandidates, tableSnapshot, resetSeeded } from '../helpers/procedure.js';
 import { injectAs } from '../helpers/http.js';
 
 const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
@@ -40,11 +40,9 @@ const s = {} as Record<
 let ownCandidates: string[] = [];
 
 async function clean() {
-  await resetProcedure(pool);
   await pool.query(`DELETE FROM public.export_job WHERE requested_by LIKE 'test-u-%' OR requested_by = 'township-test'`);
   await pool.query(`DELETE FROM public.import_job WHERE source_name = 'township-test'`);
-  await deleteSeededCandidates(pool);
-  await deleteTestUsers(pool);
+  await resetSeeded(pool);
 }
 
 /** A procedure parcel on a seeded candidate parcel, inserted in SQL (its audit event comes from the trigger). */
