@@ -22,6 +22,8 @@ export const PERMISSIONS = {
   recordObjection: ['township', 'county-forestry'],
   recordConsent: ['township', 'county-forestry'],
   submitReserve: ['county-forestry'],
+  /** 经县（市、区）政府审核后，由县（市、区）林业主管部门……报市级 (001 §三(三)2): the county government approves the submission. */
+  approveReserve: ['county-government'],
   cityAudit: ['city'],
   provinceAudit: ['province-reviewer', 'province-admin'],
   issueQuota: ['province-admin'],
@@ -29,7 +31,8 @@ export const PERMISSIONS = {
   requestPool: ['county-forestry', 'province-admin'],
   drawQuota: ['county-forestry', 'province-admin'],
   recordUse: ['county-forestry', 'province-admin'],
-  inspect: ['county-forestry', 'city', 'province-reviewer', 'province-admin'],
+  /** 对已纳入补充林地储备库的地块，省、市将集中组织核查考评 (000): the city and the province inspect, not the county itself. */
+  inspect: ['city', 'province-reviewer', 'province-admin'],
   lapse: ['province-admin'],
   publishCheckParameters: ['province-admin'],
   annualSummary: ['county-forestry'],
@@ -104,6 +107,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/counties/:county/reserve-submissions`]: PERMISSIONS.submitReserve,
   [`GET ${API}/reserve-submissions`]: PERMISSIONS.readReserve,
   [`GET ${API}/reserve-submissions/:id`]: PERMISSIONS.readReserve,
+  [`POST ${API}/reserve-submissions/:id/approve`]: PERMISSIONS.approveReserve,
   [`POST ${API}/reserve-submissions/:id/audits`]: auditors,
   [`GET ${API}/audits/:id`]: PERMISSIONS.readReserve,
   [`POST ${API}/audits/:id/results`]: auditors,

@@ -168,7 +168,7 @@ export type ParcelFields = Partial<{
   changed_on: string;
   reserve_year: number;
   reserved_on: string;
-  submission_id: string;
+  submission_id: string | null;
   end_reason: string;
 }>;
 
@@ -349,9 +349,9 @@ export async function checkOutcomes(tx: Scoped, runId: string, candidateParcelId
   return rows;
 }
 
-/** Reserve years the county has already submitted to the city. */
+/** Reserve years the county has already submitted to the city (a returned submission reopens its year). */
 export async function submittedYears(tx: Scoped, county: string): Promise<number[]> {
-  const { rows } = await tx.client.query<{ y: number }>('SELECT reserve_year AS y FROM procedure.reserve_submission WHERE county_code = $1', [county]);
+  const { rows } = await tx.client.query<{ y: number }>(`SELECT reserve_year AS y FROM procedure.reserve_submission WHERE county_code = $1 AND state <> 'returned'`, [county]);
   return rows.map((r) => r.y);
 }
 

@@ -7,7 +7,8 @@ import type { Scoped } from '../auth/scope.js';
 import { isUuid } from '../http/schemas.js';
 import type { JsonObject } from '../procedure/repository.js';
 
-type SubmissionState = 'city-review' | 'province-review' | 'provincial-reserve';
+/** county-review: filed by the county forestry bureau, awaiting the county government's approval; returned: a sample failed. */
+export type SubmissionState = 'county-review' | 'city-review' | 'province-review' | 'provincial-reserve' | 'returned';
 export type AuditLevel = 'city' | 'province';
 
 export interface SubmissionRow {
@@ -24,11 +25,18 @@ export interface SubmissionRow {
   documents: JsonObject[];
   submitted_by: string;
   created_at: Date;
+  approved_by: string | null;
+  approved_name: string | null;
+  approved_on: string | null;
+  approved_at: Date | null;
+  returned_at: Date | null;
+  return_reason: string | null;
 }
 
 // Dates as 'YYYY-MM-DD' text and areas as numeric text (exact), as everywhere in the procedure.
 const SUBMISSION_COLUMNS = `id, county_code, reserve_year, submitted_on::text AS submitted_on, due_on::text AS due_on, late, parcel_count,
-  area_m2::text AS area_m2, state, notes, documents, submitted_by, created_at`;
+  area_m2::text AS area_m2, state, notes, documents, submitted_by, created_at, approved_by, approved_name, approved_on::text AS approved_on, approved_at,
+  returned_at, return_reason`;
 
 export interface AuditRow {
   id: string;
@@ -90,7 +98,7 @@ export async function insertSubmission(
 ): Promise<SubmissionRow> {
   const { rows } = await tx.client.query<SubmissionRow>(
     `INSERT INTO procedure.reserve_submission (county_code, reserve_year, submitted_on, due_on, late, parcel_count, area_m2, state, notes, documents, submitted_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'city-review', $8, $9, $10) RETURNING ${SUBMISSION_COLUMNS}`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'county-review', $8, $9, $10) RETURNING ${SUBMISSION_COLUMNS}`,
     [s.county, s.reserveYear, s.submittedOn, s.dueOn, s.late, s.parcels, s.areaM2, s.notes ?? null, JSON.stringify(s.documents ?? []), tx.user.id],
   );
   return rows[0]!;
@@ -98,6 +106,20 @@ export async function insertSubmission(
 
 export async function setSubmissionState(tx: Scoped, id: string, state: SubmissionState): Promise<void> {
   await tx.client.query('UPDATE procedure.reserve_submission SET state = $2 WHERE id = $1', [id, state]);
+}
+
+/** The county government's approval: the submission goes to the city, with who approved it and when. */
+export async function approveSubmission(tx: Scoped, id: string, a: { approvedOn: string; late: boolean }): Promise<void> {
+  await tx.client.query(
+    `UPDATE procedure.reserve_submission SET state = 'city-review', approved_by = $2, approved_name = $3, approved_on = $4, approved_at = clock_timestamp(), late = $5
+      WHERE id = $1 AND state = 'county-review'`,
+    [id, tx.user.id, tx.user.name, a.approvedOn, a.late],
+  );
+}
+
+/** A sample with a failed parcel: the submission goes back to the county. */
+export async function returnSubmission(tx: Scoped, id: string, reason: string): Promise<void> {
+  await tx.client.query(`UPDATE procedure.reserve_submission SET state = 'returned', returned_at = clock_timestamp(), return_reason = $2 WHERE id = $1`, [id, reason]);
 }
 
 // ---------------------------------------------------------------- audits and samples

@@ -7,6 +7,7 @@ import { IdParams } from '../http/schemas.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import { problems } from '../procedure/schemas.js';
 import {
+  ApproveBody,
   AuditResultBody,
   AuditView,
   CompleteAuditBody,
@@ -48,7 +49,7 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
     {
       schema: {
         tags,
-        summary: '县级储备库报市级审核（应于次年9月15日前，逾期标记）',
+        summary: '县级林业主管部门报送县级储备库（待县级人民政府审核后报市级；应于次年9月15日前，逾期标记）',
         params: CountyParams,
         body: SubmitBody,
         response: { 201: SubmissionView, ...problems },
@@ -73,6 +74,24 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
       const { submission, audits } = await service.submissionDetail(pool, requireUser(req), req.params.id);
       return { ...submissionView(submission), audits: audits.map(auditView) };
     },
+  );
+
+  app.post(
+    '/reserve-submissions/:id/approve',
+    {
+      schema: {
+        tags,
+        summary: '县级人民政府审核储备库报送（经县（市、区）政府审核后报市级；记录审核人与时间）',
+        params: IdParams,
+        body: ApproveBody,
+        response: { 200: SubmissionView, ...problems },
+      },
+      // An empty request approves as of today.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
+      },
+    },
+    async (req) => submissionView(await service.approveSubmission(pool, requireUser(req), req.params.id, req.body ?? {})),
   );
 
   app.post(
@@ -124,7 +143,7 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
     {
       schema: {
         tags,
-        summary: '完成抽查：样本均已登记结果，其余地块转入下一级（省级审核或省级储备库）',
+        summary: '完成抽查：样本均已登记结果；全部合格则转入下一级（省级审核或省级储备库），有不合格则退回县级重新报送（核查无误后报省级）',
         params: IdParams,
         body: CompleteAuditBody,
         response: { 200: CompletedAuditView, ...problems },
@@ -136,7 +155,7 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
     },
     async (req) => {
       const r = await service.completeAudit(pool, requireUser(req), req.params.id, req.body ?? {});
-      return { ...auditView(r), moved: r.moved, submission: submissionView(r.submission) };
+      return { ...auditView(r), moved: r.moved, returned: r.returned, submission: submissionView(r.submission) };
     },
   );
 };

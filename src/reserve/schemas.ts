@@ -10,6 +10,8 @@ export const CountyReserveQuery = Type.Object({ year: Type.Optional(Year()) });
 
 export const SubmitBody = Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), submittedOn: Type.Optional(IsoDate('报送日期')), ...Common });
 
+export const ApproveBody = Type.Object({ approvedOn: Type.Optional(IsoDate('审核日期')), ...Common });
+
 export const SubmissionQuery = Type.Object({ county: Type.Optional(CountyCode()), year: Type.Optional(Year()) });
 
 export const AuditLevel = Type.Union([Type.Literal('city'), Type.Literal('province')]);
@@ -39,7 +41,16 @@ const submissionFields = {
   lateLabel: Nullable(Type.String()),
   parcels: Type.Integer({ description: '报送地块数' }),
   area: AreaView,
-  state: Type.Union([Type.Literal('city-review'), Type.Literal('province-review'), Type.Literal('provincial-reserve')]),
+  state: Type.Union(
+    [Type.Literal('county-review'), Type.Literal('city-review'), Type.Literal('province-review'), Type.Literal('provincial-reserve'), Type.Literal('returned')],
+    { description: 'county-review 待县政府审核；city-review 市级审核；province-review 省级审核；provincial-reserve 省级储备库；returned 抽查有不合格地块，已退回县级' },
+  ),
+  approval: Nullable(
+    Type.Object({ approvedOn: Type.String({ format: 'date' }), approvedAt: Type.String({ format: 'date-time' }), approvedBy: Type.String({ format: 'uuid' }), approverName: Nullable(Type.String()) }, {
+      description: '县级人民政府审核（经县（市、区）政府审核后报市级）',
+    }),
+  ),
+  returned: Nullable(Type.Object({ returnedAt: Type.String({ format: 'date-time' }), reason: Type.String() })),
   notes: Nullable(Type.String()),
   documents: DocumentsView,
   createdAt: Type.String({ format: 'date-time' }),
@@ -88,6 +99,7 @@ export const SubmissionDetailView = Type.Object({ ...submissionFields, audits: T
 export const CompletedAuditView = Type.Object({
   ...auditFields,
   moved: Type.Integer({ description: '转入下一级的地块数' }),
+  returned: Type.Integer({ description: '样本有不合格地块时退回县级储备库的地块数' }),
   submission: SubmissionView,
 });
 

@@ -1,8 +1,12 @@
 /**
- * The county reserve goes up: submission to the city (due 15 September of N+1, late flagged), the
- * city's sampling audit (≥ 30 % of the area), the province's (≥ 15 %), then the provincial reserve.
- * A sampled parcel that fails leaves the reserve (出库) with the reason. Each use case is one scoped
- * transaction; the parcels move through the procedure's state machine and transition record.
+ * The county reserve goes up: the county forestry bureau files the submission, the county government
+ * approves it (经县（市、区）政府审核后……报市级) and only then is it with the city (due 15 September of
+ * N+1, late flagged); the city's sampling audit (≥ 30 % of the area), the province's (≥ 15 %), then
+ * the provincial reserve. A sampled parcel that fails leaves the reserve (出库) with the reason, and
+ * the audit, once complete, returns the submission to the county (核查无误后报省级: nothing passes on
+ * a sample with errors): the other parcels go back to the county reserve, to be submitted again and
+ * sampled afresh. Each use case is one scoped transaction; the parcels move through the procedure's
+ * state machine and transition record.
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -83,9 +87,9 @@ export async function submitReserve(pool: pg.Pool, user: AuthUser, county: strin
   }
   return withScope(pool, user, async (tx) => {
     await procedures.lockReserveYear(tx, county, input.reserveYear);
-    const existing = await repo.listSubmissions(tx, { county, year: input.reserveYear });
+    const existing = (await repo.listSubmissions(tx, { county, year: input.reserveYear })).filter((s) => s.state !== 'returned');
     if (existing.length) {
-      throw new Problem(409, 'reserve-already-submitted', 'Reserve already submitted', `${county}县${input.reserveYear}年度储备库已于${existing[0]!.submitted_on}报市级审核`, {
+      throw new Problem(409, 'reserve-already-submitted', 'Reserve already submitted', `${county}县${input.reserveYear}年度储备库已于${existing[0]!.submitted_on}报送`, {
         submissionId: existing[0]!.id,
       });
     }
@@ -123,11 +127,45 @@ export async function submitReserve(pool: pg.Pool, user: AuthUser, county: strin
   });
 }
 
+// ---------------------------------------------------------------- the county government's approval
+
+/**
+ * 经县（市、区）政府审核后，由县（市、区）林业主管部门……报市级林业部门审核汇总 (001 §三(三)2): the county
+ * government approves the filed submission, which then is with the city (who and when recorded).
+ * The city receives it on the approval date, so an approval after 15 September flags it late.
+ */
+export async function approveSubmission(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { approvedOn?: string }): Promise<repo.SubmissionRow> {
+  requireRole(user, PERMISSIONS.approveReserve, '县级人民政府审核储备库报送');
+  return withScope(pool, user, async (tx) => {
+    const s = await repo.getSubmission(tx, id, true);
+    if (!s) throw submissionNotFound(id);
+    requireCounty(user, s.county_code);
+    if (s.state !== 'county-review') {
+      throw new Problem(409, 'submission-not-awaiting-approval', 'Submission not awaiting approval', `该报送当前状态为${s.state}，不在县政府审核阶段${s.approved_on ? `（已于${s.approved_on}审核）` : ''}`);
+    }
+    const today = todayInChina();
+    const approvedOn = input.approvedOn ?? today;
+    if (!isIsoDate(approvedOn) || approvedOn > today || approvedOn < s.submitted_on) {
+      throw guardFailed('submit', [{ guard: 'approval-date-valid', reason: `审核日期${approvedOn}无效、晚于今天（${today}）或早于报送日期${s.submitted_on}` }]);
+    }
+    await repo.approveSubmission(tx, s.id, { approvedOn, late: s.late || isLateSubmission(s.reserve_year, approvedOn) });
+    return (await repo.getSubmission(tx, s.id))!;
+  });
+}
+
 // ---------------------------------------------------------------- sampling audits
 
 const LEVEL = {
-  city: { roles: PERMISSIONS.cityAudit, review: 'city-review', pass: 'city-pass', fail: 'city-fail', next: 'province-review', label: '市级抽查' },
-  province: { roles: PERMISSIONS.provinceAudit, review: 'province-review', pass: 'province-pass', fail: 'province-fail', next: 'provincial-reserve', label: '省级抽查' },
+  city: { roles: PERMISSIONS.cityAudit, review: 'city-review', pass: 'city-pass', fail: 'city-fail', back: 'city-return', next: 'province-review', label: '市级抽查' },
+  province: {
+    roles: PERMISSIONS.provinceAudit,
+    review: 'province-review',
+    pass: 'province-pass',
+    fail: 'province-fail',
+    back: 'province-return',
+    next: 'provincial-reserve',
+    label: '省级抽查',
+  },
 } as const;
 
 /**
@@ -142,7 +180,9 @@ export async function drawAudit(pool: pg.Pool, user: AuthUser, submissionId: str
     if (!s) throw submissionNotFound(submissionId);
     requireRole(user, L.roles, L.label);
     if (s.state !== L.review) {
-      throw new Problem(409, 'audit-not-due', 'Audit not due', input.level === 'city'
+      throw new Problem(409, 'audit-not-due', 'Audit not due', s.state === 'county-review'
+        ? '该报送尚未经县级人民政府审核，不能抽查（经县（市、区）政府审核后报市级）'
+        : input.level === 'city'
         ? `该报送当前状态为${s.state}，市级抽查只能在报市审核期间进行`
         : `该报送当前状态为${s.state}，省级抽查须在市级抽查完成后进行`);
     }
@@ -222,17 +262,46 @@ export async function recordAuditResult(
   });
 }
 
-/** Completes an audit once every sampled parcel has a result: the rest of the submission moves up. */
-export async function completeAudit(pool: pg.Pool, user: AuthUser, auditId: string, input: ActInput): Promise<AuditWithSamples & { moved: number; submission: repo.SubmissionRow }> {
+/**
+ * Completes an audit once every sampled parcel has a result. All passed: the rest of the submission
+ * moves up. Any failed (核查无误后报省级 / 核查无误后纳入省级林地储备库): the failed parcels have left the
+ * reserve already, the submission is returned to the county and its other parcels go back to the
+ * county reserve, to be submitted again as a new submission with a fresh sample.
+ */
+export async function completeAudit(
+  pool: pg.Pool,
+  user: AuthUser,
+  auditId: string,
+  input: ActInput,
+): Promise<AuditWithSamples & { moved: number; returned: number; submission: repo.SubmissionRow }> {
   return withScope(pool, user, async (tx) => {
     const { a, L } = await openAudit(tx, user, auditId, '');
-    const pending = (await repo.samplesOf(tx, a.id)).filter((x) => !x.result);
+    const samples = await repo.samplesOf(tx, a.id);
+    const pending = samples.filter((x) => !x.result);
     if (pending.length) {
       throw guardFailed(L.pass, [{ guard: 'sample-results-complete', reason: `还有${pending.length}个样本地块未登记抽查结果：${pending.map((p) => p.parcel_no).join('、')}` }]);
     }
     const s = (await repo.getSubmission(tx, a.submission_id, true))!;
     const parcels = await procedures.lockReserveParcels(tx, { state: L.review, submissionId: s.id });
-    const sampled = new Set((await repo.samplesOf(tx, a.id)).map((x) => x.parcel_id));
+    const failed = samples.filter((x) => x.result === 'fail');
+    if (failed.length) {
+      const reason = `${L.label}有${failed.length}个样本地块不合格（${failed.map((f) => `${f.parcel_no}：${f.reason}`).join('；')}），退回县级：不合格地块已出库，其余地块回县级储备库，重新报送并重新抽样`;
+      for (const p of parcels) {
+        planOrThrow(L.back, p.state, user);
+        await procedures.recordTransition(tx, p, {
+          action: L.back,
+          to: 'county-reserve',
+          notes: input.notes,
+          documents: input.documents,
+          evidence: { auditId: a.id, level: a.level, submissionId: s.id, failed: failed.map((f) => f.parcel_id), seed: a.seed },
+          fields: { submission_id: null },
+        });
+      }
+      await repo.completeAudit(tx, a.id);
+      await repo.returnSubmission(tx, s.id, reason);
+      return { ...(await auditById(tx, a.id)), moved: 0, returned: parcels.length, submission: (await repo.getSubmission(tx, s.id))! };
+    }
+    const sampled = new Set(samples.map((x) => x.parcel_id));
     for (const p of parcels) {
       planOrThrow(L.pass, p.state, user);
       await procedures.recordTransition(tx, p, {
@@ -245,6 +314,6 @@ export async function completeAudit(pool: pg.Pool, user: AuthUser, auditId: stri
     }
     await repo.completeAudit(tx, a.id);
     await repo.setSubmissionState(tx, s.id, L.next);
-    return { ...(await auditById(tx, a.id)), moved: parcels.length, submission: (await repo.getSubmission(tx, s.id))! };
+    return { ...(await auditById(tx, a.id)), moved: parcels.length, returned: 0, submission: (await repo.getSubmission(tx, s.id))! };
   });
 }

@@ -20,6 +20,8 @@ export function submissionView(s: SubmissionRow): Static<typeof SubmissionView> 
     parcels: s.parcel_count,
     area: area(s.area_m2),
     state: s.state,
+    approval: s.approved_at ? { approvedOn: s.approved_on!, approvedAt: s.approved_at.toISOString(), approvedBy: s.approved_by!, approverName: s.approved_name } : null,
+    returned: s.returned_at ? { returnedAt: s.returned_at.toISOString(), reason: s.return_reason ?? '' } : null,
     notes: s.notes,
     documents: s.documents,
     createdAt: s.created_at.toISOString(),

@@ -4,7 +4,8 @@
  *
  *   申请 applied → 核实 verified → 公示 publicized → 确认 confirmed → 造林 afforested → 验收 accepted
  *   → 变更 changed → 入库 county-reserve → (报市) city-review → (市级抽查) province-review
- *   → (省级抽查) provincial-reserve;  and withdrawn 撤回, rejected 否决, removed 出库.
+ *   → (省级抽查) provincial-reserve;  and withdrawn 撤回, rejected 否决, removed 出库. A sample with a
+ *   failed parcel sends the rest back to county-reserve (退回), to be submitted again and sampled afresh.
  *
  * Each action names the states it may start from, the state it leads to and the roles that may
  * perform it; its guards are pure functions returning the precise reason they fail. Nothing here
@@ -62,7 +63,11 @@ export const ACTIONS = {
   'province-pass': { label: '省级抽查通过，入省级储备库', from: ['province-review'], to: 'provincial-reserve', roles: ['province-reviewer', 'province-admin'], collective: true },
   'city-fail': { label: '市级抽查不合格（出库）', from: ['city-review'], to: 'removed', roles: ['city'], collective: true },
   'province-fail': { label: '省级抽查不合格（出库）', from: ['province-review'], to: 'removed', roles: ['province-reviewer', 'province-admin'], collective: true },
-  'inspection-lost': { label: '年度核查灭失（出库）', from: RESERVE_STATES, to: 'removed', roles: ['county-forestry', 'city', 'province-reviewer', 'province-admin'], collective: true },
+  /** 核查无误后报省级 / 纳入省级林地储备库: a sample with a failed parcel returns the rest of the submission to the county reserve. */
+  'city-return': { label: '市级抽查有不合格地块，退回县级重新报送', from: ['city-review'], to: 'county-reserve', roles: ['city'], collective: true },
+  'province-return': { label: '省级抽查有不合格地块，退回县级重新报送', from: ['province-review'], to: 'county-reserve', roles: ['province-reviewer', 'province-admin'], collective: true },
+  /** 省、市将集中组织核查考评 (000): the reserve's inspections are the city's and the province's, not the county's on itself. */
+  'inspection-lost': { label: '年度核查灭失（出库）', from: RESERVE_STATES, to: 'removed', roles: ['city', 'province-reviewer', 'province-admin'], collective: true },
   withdraw: { label: '撤回', from: BEFORE_RESERVE, to: 'withdrawn', roles: ['township', 'county-forestry'] },
   reject: { label: '否决', from: BEFORE_RESERVE, to: 'rejected', roles: ['county-forestry', 'county-government'] },
 } as const satisfies Record<string, ActionSpec>;
