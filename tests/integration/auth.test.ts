@@ -20,7 +20,7 @@ const FOREIGN = '360111';
 const pool = testPool();
 let app: App;
 let admin: TestUser;
-const u = {} as Record<'county' | 'township' | 'neighbour' | 'city' | 'otherCity' | 'province' | 'foreign', TestUser>;
+const u = {} as Record<'county' | 'government' | 'township' | 'neighbour' | 'city' | 'otherCity' | 'province' | 'foreign', TestUser>;
 /** Ids of the 360111 resources. */
 const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
   admin = await testAdmin(pool);
   u.county = await createTestUser(pool, 'county-forestry', '361123');
   u.township = await createTestUser(pool, 'township', '361123100');
+  u.government = await createTestUser(pool, 'county-government', '361123');
   u.neighbour = await createTestUser(pool, 'county-forestry', '361102');
   u.city = await createTestUser(pool, 'city', '361100');
   u.otherCity = await createTestUser(pool, 'city', '360100');
@@ -156,6 +157,10 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/counties/{county}/reserve-submissions': [{ method: 'POST', url: `/api/v1/counties/${FOREIGN}/reserve-submissions`, payload: { reserveYear: 2022 } }],
   'GET /api/v1/reserve-submissions': [{ method: 'GET', url: '/api/v1/reserve-submissions', list: true }, { method: 'GET', url: `/api/v1/reserve-submissions?county=${FOREIGN}` }],
   'GET /api/v1/reserve-submissions/{id}': [{ method: 'GET', url: `/api/v1/reserve-submissions/${f.submission}` }],
+  'POST /api/v1/reserve-submissions/{id}/approve': [
+    { method: 'POST', url: `/api/v1/reserve-submissions/${f.submission}/approve`, payload: { approvedOn: '2023-09-10' }, as: u.government },
+    { method: 'POST', url: `/api/v1/reserve-submissions/${f.submission}/approve`, payload: { approvedOn: '2023-09-10' } },
+  ],
   'POST /api/v1/reserve-submissions/{id}/audits': [
     { method: 'POST', url: `/api/v1/reserve-submissions/${f.submission}/audits`, payload: { level: 'city' }, as: u.city },
     { method: 'POST', url: `/api/v1/reserve-submissions/${f.submission}/audits`, payload: { level: 'city' } },

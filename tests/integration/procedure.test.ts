@@ -143,17 +143,19 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect(d.availableActions).toEqual([]);
   });
 
-  it('the county submits its 2023 reserve to the city on time (by 15 September 2024)', async () => {
+  it('the county submits its 2023 reserve to the city on time (by 15 September 2024), 经县（市、区）政府审核后', async () => {
     expectProblem(await post(u.city, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023 }), 403, 'role-not-permitted');
-    const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-15' }), 201);
-    expect(s).toMatchObject({ reserveYear: 2023, dueOn: '2024-09-15', late: false, parcels: 3, state: 'city-review' });
+    const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-10' }), 201);
+    expect(s).toMatchObject({ reserveYear: 2023, dueOn: '2024-09-15', late: false, parcels: 3, state: 'county-review', approval: null });
+    const approved = await ok(await post(u.government, `/api/v1/reserve-submissions/${s.id}/approve`, { approvedOn: '2024-09-15' }));
+    expect(approved).toMatchObject({ state: 'city-review', late: false, approval: { approvedOn: '2024-09-15', approvedBy: u.government.id } });
     const total = walked.reduce((sum, w) => sum + m2ToMicroMu(w.area.toFixed(2)), 0n);
     expect(m2ToMicroMu(s.area.m2.toFixed(2))).toBe(total);
     submissionId = s.id;
     expectProblem(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-15' }), 409, 'reserve-already-submitted');
   });
 
-  it('the city draws a reproducible sample covering ≥ 30 % of the area; a failed parcel leaves the reserve with the reason', async () => {
+  it('the city draws a reproducible sample covering ≥ 30 % of the area; a failed parcel leaves the reserve with the reason, and 核查无误后报省级: the rest goes back to the county, resubmitted and sampled afresh', async () => {
     expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 403, 'role-not-permitted');
     expectProblem(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 409, 'audit-not-due');
     // The seed is the server's: an auditor who could choose it could search offline for a convenient sample.
@@ -184,10 +186,21 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     const removed = await ok(await get(u.forestry, `/api/v1/procedures/${first!.parcelId}`));
     expect(removed).toMatchObject({ state: 'removed', endReason: '市级抽查不合格：现场林木成活率不足85%' });
     expect(removed.history.at(-1)).toMatchObject({ action: 'city-fail', actor: { role: 'city' } });
+    // 核查无误后报省级: a sample with a failed parcel passes nothing; the submission goes back to the county.
     const done = await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`));
-    expect(done.moved).toBe(walked.length - 1);
-    expect(done.submission.state).toBe('province-review');
+    expect(done).toMatchObject({ moved: 0, returned: walked.length - 1, submission: { state: 'returned', returned: { reason: expect.stringContaining('现场林木成活率不足85%') } } });
     walked = walked.filter((w) => w.id !== first!.parcelId);
+    for (const w of walked) expect((await ok(await get(u.forestry, `/api/v1/procedures/${w.id}`))).state).toBe('county-reserve');
+    // Resubmitted (the failed parcel no longer in it), approved again, and sampled afresh: all pass.
+    const again = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-10-10' }), 201);
+    expect(again).toMatchObject({ parcels: walked.length, state: 'county-review' });
+    await ok(await post(u.government, `/api/v1/reserve-submissions/${again.id}/approve`, { approvedOn: '2024-10-11' }));
+    submissionId = again.id;
+    const b = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
+    expect(b.seed).not.toBe(a.seed);
+    for (const s of b.samples) await ok(await post(u.city, `/api/v1/audits/${b.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
+    const passed = await ok(await post(u.city, `/api/v1/audits/${b.id}/complete`));
+    expect(passed).toMatchObject({ moved: walked.length, returned: 0, submission: { state: 'province-review' } });
   });
 
   it('the province draws ≥ 15 %, records results and completes: the parcels enter the provincial reserve', async () => {
@@ -229,8 +242,8 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     const log = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}/audit-log`));
     const transitions = log.items.filter((e: { table: string }) => e.table === 'procedure.transition');
     expect(transitions.map((e: { data: { action: string } }) => e.data.action)).toEqual([
-      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-pass', 'province-pass',
-    ]);
+      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-return', 'submit', 'city-pass', 'province-pass',
+    ]); // returned once (a sampled parcel failed), submitted again
     expect(transitions[0].actor).toMatchObject({ login: expect.stringMatching(/^test-u-township/), role: 'township' });
     expect(log.items.some((e: { table: string; operation: string }) => e.table === 'procedure.parcel' && e.operation === 'UPDATE')).toBe(true);
     expect(log.items.some((e: { table: string }) => e.table === 'procedure.consent')).toBe(true);

@@ -196,23 +196,24 @@ describe('draws against a balance', () => {
 });
 
 describe('annual re-inspection deducts degraded or lost parcels from that year’s quota', () => {
-  it('deducts each degraded or lost parcel’s area from 2023; a lost parcel leaves the reserve', async () => {
+  it('deducts each degraded or lost parcel’s area from 2023; a lost parcel leaves the reserve; 省、市将集中组织核查考评: not the county on itself', async () => {
     const [a, b] = seeded['361124'];
-    expectProblem(await post(u['361123']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x' }), 404, 'procedure-not-found');
-    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded' }), 422, 'findings-required');
-    const d1 = await ok(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: '管护不到位，林分质量下降' }), 201);
+    // Inspections of the reserve are the city's and the province's (000), not the county's on its own parcels.
+    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded' }), 422, 'findings-required');
+    const d1 = await ok(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: '管护不到位，林分质量下降' }), 201);
     expect(d1).toMatchObject({ deducted: { muExact: '10.000005' }, balanceAfter: { muExact: '19.999995' }, overdrawn: false });
     expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-02', outcome: 'intact' }), 409, 'inspection-exists');
     const d2 = await ok(await post(u.city!, '/api/v1/quota/inspections', { parcelId: b, year: 2023, inspectedOn: '2023-11-02', outcome: 'lost', findings: '被开挖，林木灭失' }), 201);
     expect(d2).toMatchObject({ deducted: { muExact: '19.999995' }, balanceAfter: { muExact: '0.000000' } });
-    const intact = await ok(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 201);
+    const intact = await ok(await post(u.reviewer!, '/api/v1/quota/inspections', { parcelId: a, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 201);
     expect(intact.deducted.muExact).toBe('0.000000');
     const y = yearOf(await quotaOf('361124'), 2023);
     expect(y.county.deducted.muExact).toBe('30.000000');
     expect(y.county.balance.muExact).toBe('0.000000');
     const lost = await ok(await get(u['361124']!, `/api/v1/procedures/${b}`));
     expect(lost).toMatchObject({ state: 'removed', endReason: '2023年度核查灭失：被开挖，林木灭失' });
-    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
+    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
     // Traceable: the ledger entries name the parcels.
     const ledger = await ok(await get(u['361124']!, '/api/v1/counties/361124/ledger'));
     const deductions = ledger.entries.filter((e: { kind: string }) => e.kind === 'deducted');

@@ -256,6 +256,7 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/counties/{county}/reserve-submissions': [{ method: 'POST', url: `/api/v1/counties/${COUNTY}/reserve-submissions`, payload: { reserveYear: 2023 }, expect: 'refused' }],
   'GET /api/v1/reserve-submissions': [{ method: 'GET', url: '/api/v1/reserve-submissions', expect: 'refused' }],
   'GET /api/v1/reserve-submissions/{id}': [{ method: 'GET', url: `/api/v1/reserve-submissions/${s.submission}`, expect: 'refused' }],
+  'POST /api/v1/reserve-submissions/{id}/approve': [{ method: 'POST', url: `/api/v1/reserve-submissions/${s.submission}/approve`, payload: {}, expect: 'refused' }],
   'POST /api/v1/reserve-submissions/{id}/audits': [{ method: 'POST', url: `/api/v1/reserve-submissions/${s.submission}/audits`, payload: { level: 'city' }, expect: 'absent' }],
   'GET /api/v1/audits/{id}': [{ method: 'GET', url: `/api/v1/audits/${s.audit}`, expect: 'refused' }],
   'POST /api/v1/audits/{id}/results': [{ method: 'POST', url: `/api/v1/audits/${s.audit}/results`, payload: { parcelId: s.ownReserve, result: 'pass' }, expect: 'absent' }],
