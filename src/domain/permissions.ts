@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   /** Objections to a publicity and rights holders' consents are recorded by the township or the county forestry bureau. */
   recordObjection: ['township', 'county-forestry'],
   recordConsent: ['township', 'county-forestry'],
+  /** Passing over a failed verification check: the county government alone (domain/procedure/overrides.ts, OVERRIDE_APPROVER). */
+  approveOverride: ['county-government'],
   submitReserve: ['county-forestry'],
   /** 经县（市、区）政府审核后，由县（市、区）林业主管部门……报市级 (001 §三(三)2): the county government approves the submission. */
   approveReserve: ['county-government'],
@@ -89,6 +91,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`GET ${API}/procedures`]: 'any-user',
   [`GET ${API}/procedures/:id`]: 'any-user',
   [`POST ${API}/procedures/:id/verify`]: ACTIONS.verify.roles,
+  [`POST ${API}/procedures/:id/override-approvals`]: PERMISSIONS.approveOverride,
   [`POST ${API}/procedures/:id/publicize`]: ACTIONS.publicize.roles,
   [`POST ${API}/procedures/:id/objections`]: PERMISSIONS.recordObjection,
   [`POST ${API}/procedures/:id/objections/:objectionId/decision`]: ACTIONS['uphold-objection'].roles,

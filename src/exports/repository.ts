@@ -38,7 +38,7 @@ export const isParcelSelection = (s: string): boolean => s === 'candidates' || (
 
 /**
  * Which parcels an export applies, as SQL: (parcel_id, parcel_no, forest_class, state,
- * reserve_year, township_code, applicant, upload_id, record_area_m2, geom in EPSG:4490).
+ * reserve_year, township_code, applicant, upload_id, record_area_m2, verification_override, geom in EPSG:4490).
  * A procedure state selects the parcels that reached it (withdrawn, rejected and removed ones
  * never count); 'candidates' takes every candidate parcel of the county (a planning preview).
  */
@@ -46,7 +46,7 @@ export function parcelSourceSql(parcels: string): string {
   if (parcels === 'candidates') {
     return `SELECT p.id AS parcel_id, p.parcel_no, coalesce(NULLIF(p.intended_forest_class, ''), '0301') AS forest_class,
                    'candidate'::text AS state, NULL::int AS reserve_year, p.township_code, p.applicant, p.upload_id,
-                   NULL::numeric AS record_area_m2, p.geom
+                   NULL::numeric AS record_area_m2, NULL::jsonb AS verification_override, p.geom
               FROM candidate.parcel p WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
   }
   const from = PROCEDURE_ORDER.indexOf(parcels as (typeof PROCEDURE_ORDER)[number]);
@@ -55,7 +55,7 @@ export function parcelSourceSql(parcels: string): string {
   return `SELECT pp.id AS parcel_id, pp.parcel_no,
                  coalesce(NULLIF(pp.forest_class, ''), NULLIF(cp.intended_forest_class, ''), '0301') AS forest_class,
                  pp.state, pp.reserve_year::int AS reserve_year, pp.township_code, pp.applicant, pp.upload_id,
-                 pp.area_m2 AS record_area_m2, cp.geom
+                 pp.area_m2 AS record_area_m2, pp.verification_override, cp.geom
             FROM procedure.parcel pp JOIN candidate.parcel cp ON cp.id = pp.candidate_parcel_id
            WHERE pp.county_code = $1 AND pp.state IN (${states}) AND cp.geom IS NOT NULL`;
 }
@@ -281,6 +281,11 @@ export function reserveOutputSql(table: string, zoneSrid: number, targetSrid: nu
                  area_m2::numeric(15,2) AS "MJ", round(area_m2 * 15 / 10000, 4)::numeric(15,4) AS "MJ_MU",
                  round(area_m2 / 10000, 4)::numeric(15,4) AS "MJ_GQ", qsxz::varchar(2) AS "QSXZ", qsdwdm::varchar(19) AS "QSDWDM",
                  qsdwmc::varchar(254) AS "QSDWMC", zldwdm::varchar(19) AS "ZLDWDM", parcel_id::varchar(36) AS "DKID",
+                 -- An override at 核实 (county government's approval, src/domain/procedure/overrides.ts): flag, checks, reason, document number.
+                 (verification_override IS NOT NULL)::int::smallint AS "SFYG",
+                 (SELECT string_agg(c, ',') FROM jsonb_array_elements_text(verification_override->'checks') c)::varchar(100) AS "YGJC",
+                 (verification_override->>'reason')::varchar(254) AS "YGLY",
+                 (SELECT string_agg(d->>'number', ';') FROM jsonb_array_elements(verification_override->'documents') d)::varchar(254) AS "YGWH",
                  ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
             FROM staging.${ident(table)} ORDER BY seq`;
 }

@@ -7,6 +7,7 @@
 import type { Scoped } from '../auth/scope.js';
 import type { State } from '../domain/procedure/state-machine.js';
 import type { MicroMu } from '../domain/units.js';
+import type { VerificationOverride } from '../procedure/repository.js';
 
 export interface ReserveYearRow {
   county_code: string;
@@ -48,12 +49,14 @@ export interface LedgerParcelRow {
   issuance_id: string | null;
   batch: number | null;
   quota_year: number | null;
+  verification_override: VerificationOverride | null;
 }
 
 /** A county's reserve parcels with the issuance (batch, quota year) that counted each, if any. */
 export async function ledgerParcels(tx: Scoped, county: string): Promise<LedgerParcelRow[]> {
   const { rows } = await tx.client.query<LedgerParcelRow>(
-    `SELECT p.id, p.parcel_no, p.township_code, p.state, p.reserve_year, p.area_m2::text AS area_m2, ip.issuance_id, i.batch, i.quota_year
+    `SELECT p.id, p.parcel_no, p.township_code, p.state, p.reserve_year, p.area_m2::text AS area_m2, ip.issuance_id, i.batch, i.quota_year,
+            p.verification_override
        FROM procedure.parcel p
        LEFT JOIN quota.issuance_parcel ip ON ip.parcel_id = p.id
        LEFT JOIN quota.issuance i ON i.id = ip.issuance_id

@@ -3,6 +3,7 @@ import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/
 import { ProblemSchema } from '../imports/schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { XLSX_TYPE } from '../reports/tabular.js';
+import { VerificationOverrideView } from '../procedure/schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateText = Type.String({ format: 'date' });
@@ -117,6 +118,7 @@ const CountyLedger = Type.Object({
       issuanceId: Nullable(Type.String()),
       issuanceBatch: Nullable(Type.Integer()),
       quotaYear: Nullable(Type.Integer()),
+      verificationOverride: Nullable(VerificationOverrideView),
     }),
   ),
 });

@@ -11,6 +11,7 @@ import type { PilotPeriod } from '../domain/quota/pilot-period.js';
 import { m2ToMicroMu, quotaArea, type QuotaArea } from '../domain/units.js';
 import type { EntryKind, EntryRow } from '../quota/repository.js';
 import { drawView } from '../quota/view.js';
+import { overrideView } from '../procedure/view.js';
 import { sheet, type AnySheet, type Column } from '../reports/tabular.js';
 import type { LedgerParcelRow } from './repository.js';
 import type { AnnualSummaryT, AuditLog, CountyLedgerT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
@@ -99,6 +100,7 @@ export function countyLedgerView(l: {
       issuanceId: p.issuance_id,
       issuanceBatch: p.batch,
       quotaYear: p.quota_year,
+      verificationOverride: overrideView(p.verification_override),
     })),
   };
 }
@@ -279,6 +281,7 @@ export function countyLedgerTables(l: CountyLedgerT): Tables {
     { header: '面积（平方米）', value: (p) => p.area?.m2, numFmt: '0.00' },
     ...areaColumns<P>('面积', (p) => p.area),
     { header: '下达批次', value: (p) => (p.issuanceBatch ? `${p.quotaYear}年定额第${p.issuanceBatch}批` : '') },
+    { header: '核实越过检查项', value: (p) => (p.verificationOverride ? `${p.verificationOverride.checks.join('、')}（${p.verificationOverride.reason}；${p.verificationOverride.documents.map((d) => d.number).join('、')}）` : '') },
     { header: '地块标识', value: (p) => p.id },
   ];
   return {

@@ -4,6 +4,7 @@
  */
 import type { Scoped } from '../auth/scope.js';
 import type { Action, CheckOutcome, RightsHolder, State } from '../domain/procedure/state-machine.js';
+import type { OverrideApproval } from '../domain/procedure/overrides.js';
 // Ids may come from bodies and other features' rows: a malformed one is simply not found, never a PostgreSQL error.
 import { isUuid } from '../http/schemas.js';
 
@@ -38,6 +39,10 @@ export interface ProcedureRow {
   reserved_on: string | null;
   submission_id: string | null;
   end_reason: string | null;
+  /** The county government's approval to pass over failed checks at 核实 (domain/procedure/overrides.ts). */
+  override_approval: OverrideApproval | null;
+  /** The override 核实 used: shown wherever the parcel is listed. */
+  verification_override: VerificationOverride | null;
   created_by: string;
   created_at: Date;
 }
@@ -48,7 +53,7 @@ const COLUMNS = `p.id, p.candidate_parcel_id, p.upload_id, p.county_code, p.town
   p.publicity_to::text AS publicity_to, p.publicity_place, p.confirmed_on::text AS confirmed_on, p.forest_class, p.species,
   p.afforested_on::text AS afforested_on, p.afforested_area_m2::text AS afforested_area_m2, p.restorer, p.change_year,
   p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.changed_on::text AS changed_on, p.reserve_year,
-  p.reserved_on::text AS reserved_on, p.submission_id, p.end_reason, p.created_by, p.created_at`;
+  p.reserved_on::text AS reserved_on, p.submission_id, p.end_reason, p.override_approval, p.verification_override, p.created_by, p.created_at`;
 
 /** Stored documents and evidence: JSON as recorded. */
 export type JsonObject = Record<string, unknown>;
@@ -149,7 +154,14 @@ export async function lockReserveParcels(
 }
 
 /** Columns a transition may set on the parcel besides its state. */
+/** An override as 核实 used it: the county government's approval, and who verified on it. */
+export interface VerificationOverride extends OverrideApproval {
+  verifiedBy: string;
+  note: string | null;
+}
+
 export type ParcelFields = Partial<{
+  verification_override: VerificationOverride;
   verification_run_id: string;
   area_m2: string;
   rights_holders: RightsHolder[];
@@ -172,7 +184,7 @@ export type ParcelFields = Partial<{
   end_reason: string;
 }>;
 
-const JSON_FIELDS = new Set(['rights_holders', 'restorer']);
+const JSON_FIELDS = new Set(['rights_holders', 'restorer', 'verification_override']);
 
 export interface TransitionRecord {
   action: Action;
@@ -297,6 +309,11 @@ const CONSENT_COLUMNS = 'id, qsdwdm, qsdwmc, signatory, consented_on::text AS co
 export async function consents(tx: Scoped, parcelId: string): Promise<ConsentRow[]> {
   const { rows } = await tx.client.query<ConsentRow>(`SELECT ${CONSENT_COLUMNS} FROM procedure.consent WHERE parcel_id = $1 ORDER BY qsdwdm`, [parcelId]);
   return rows;
+}
+
+/** Records the county government's approval of an override on the parcel (locked by the caller; audited by the parcel's trigger). */
+export async function setOverrideApproval(tx: Scoped, p: ProcedureRow, approval: OverrideApproval): Promise<void> {
+  await tx.client.query('UPDATE procedure.parcel SET override_approval = $2 WHERE id = $1', [p.id, JSON.stringify(approval)]);
 }
 
 export async function insertConsent(

@@ -17,6 +17,7 @@ import {
   ObjectionBody,
   ObjectionDecisionBody,
   ObjectionParams,
+  OverrideApprovalBody,
   ProcedureDetailView,
   ProcedureList,
   ProcedureQuery,
@@ -53,11 +54,20 @@ const ACTS: Act[] = [
   act({
     action: 'verify',
     summary: '核实：依据候选地块检查a–g（无不通过项，或县级填写核实意见）',
-    description: '默认采用该批次最新一次检查；checkRunId指定检查记录，rerunChecks立即重新检查。检查不通过时须由县级林业主管部门在override.reason中写明核实意见。',
+    description:
+      '默认采用该批次最新一次检查；checkRunId指定检查记录，rerunChecks立即重新检查。检查不通过时：来源可靠（采矿用地）与重复申报不得越过；其他检查项须事先经县级人民政府批准（override-approvals：检查项、理由、证明材料），override.reason可写县级林业主管部门的核实意见。',
     body: VerifyBody,
     // A re-run takes survey years only; thresholds are the province's parameter set in force.
     preValidation: refuseUnknownProperties('any', { nested: { rerunChecks: ['baseYear', 'latestYear'] }, refused: thresholdInRequest }),
     run: service.verify,
+  }),
+  act({
+    action: 'override-approval',
+    path: 'override-approvals',
+    summary: '县级人民政府批准越过核实检查项（来源可靠、重复申报除外）：检查项、理由与证明材料',
+    body: OverrideApprovalBody,
+    status: 201,
+    run: service.approveOverride,
   }),
   act({ action: 'publicize', summary: '公示：登记公示期与地点（地块所在自然村、村委会所在地）', body: PublicizeBody, run: service.publicize }),
   act({ action: 'objection', path: 'objections', summary: '登记公示异议', body: ObjectionBody, status: 201, run: service.recordObjection }),

@@ -40,9 +40,21 @@ export const ProcedureQuery = Type.Object({
 export const VerifyBody = Type.Object({
   checkRunId: Type.Optional(Uuid()),
   rerunChecks: Type.Optional(Type.Object({ baseYear: Type.Optional(Year()), latestYear: Type.Optional(Year()) })),
-  override: Type.Optional(Type.Object({ reason: Type.String({ description: '核实意见：为何检查不通过仍可补充' }) })),
+  override: Type.Optional(
+    Type.Object(
+      { reason: Type.Optional(Type.String({ description: '县级林业主管部门的核实意见（越过检查项须事先经县级人民政府批准：override-approvals）' })) },
+      { description: '检查不通过时：依据县级人民政府的批准（来源可靠、重复申报两项不得越过）' },
+    ),
+  ),
   verifiedOn: Type.Optional(IsoDate('核实日期')),
   ...Common,
+});
+
+export const OverrideApprovalBody = Type.Object({
+  checks: Type.Array(Type.String(), { minItems: 1, description: '批准越过的检查项（来源可靠source、重复申报overlap不得越过）' }),
+  reason: Type.String({ description: '批准理由（至少10个字）' }),
+  documents: Type.Array(Document, { description: '证明材料（至少一份写明文件名称和文号）' }),
+  approvedOn: Type.Optional(IsoDate('批准日期')),
 });
 
 export const PublicizeBody = Type.Object({ from: IsoDate('公示开始'), to: IsoDate('公示结束'), place: Type.String(), ...Common });
@@ -103,6 +115,20 @@ const DocumentView = Open('依据文件', {
 });
 export const DocumentsView = Type.Array(DocumentView);
 
+/** An override at 核实 (the county government's approval of failed checks), shown wherever the parcel is listed. */
+export const VerificationOverrideView = Type.Object(
+  {
+    checks: Type.Array(Type.String()),
+    reason: Type.String(),
+    documents: DocumentsView,
+    approvedBy: Type.Object({ login: Type.String(), role: Type.String(), name: Type.Optional(Nullable(Type.String())) }),
+    approvedOn: Type.String(),
+    verifiedBy: Type.String(),
+    note: Nullable(Type.String()),
+  },
+  { description: '核实时经县级人民政府批准越过的检查项、理由与证明材料' },
+);
+
 const rightsHolderFields = { qsdwdm: Nullable(Type.String({ description: '权属单位代码' })), qsdwmc: Nullable(Type.String({ description: '权属单位名称' })) };
 const RightsHolderView = Type.Object(rightsHolderFields, { description: '权利人（核实时权属检查列出）' });
 
@@ -140,6 +166,8 @@ const procedureFields = {
   reservedOn: DateText,
   submissionId: Nullable(Type.String()),
   endReason: Nullable(Type.String()),
+  verificationOverride: Nullable(VerificationOverrideView),
+  overrideApproval: Nullable(Open('县级人民政府批准越过检查项（核实前登记）')),
   createdAt: Type.String({ format: 'date-time' }),
 };
 const ProcedureLinks = Type.Object({ self: Type.String(), auditLog: Type.String(), candidateReport: Type.String() });

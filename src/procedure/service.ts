@@ -9,6 +9,7 @@ import { runChecks } from '../candidates/checks.js';
 import { boundaryTolerance, parameterSetGuard } from '../domain/checks/parameters.js';
 import { inForce as parameterSetInForce } from '../check-parameters/repository.js';
 import { isIsoDate, todayInChina } from '../domain/procedure/deadlines.js';
+import { approvalGuards } from '../domain/procedure/overrides.js';
 import {
   ACTIONS,
   acceptGuards,
@@ -21,6 +22,7 @@ import {
   publicizeGuards,
   reasonGuards,
   reserveGuards,
+  STATES,
   verifyGuards,
   VERIFICATION_CHECKS,
   type Action,
@@ -159,7 +161,8 @@ export interface VerifyInput extends ActInput {
   checkRunId?: string;
   /** Run the checks now (with these survey years) instead of relying on an earlier run. */
   rerunChecks?: { baseYear?: number; latestYear?: number };
-  override?: { reason: string };
+  /** The county forestry bureau's note on an override; the override itself is the county government's approval (approveOverride). */
+  override?: { reason?: string };
   verifiedOn?: string;
 }
 
@@ -200,7 +203,7 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
     // checks, not a run judged by other thresholds (or by thresholds a request once supplied).
     if (run) await requireCurrentParameters(tx, 'verify', run);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
-    requireGuards('verify', verifyGuards(outcomes && outcomes.length ? outcomes : null, input.override));
+    requireGuards('verify', verifyGuards(outcomes && outcomes.length ? outcomes : null, p.override_approval));
     const checks = outcomes!;
     const area = checks.find((c) => c.code === 'area')?.figures?.areaOfRecord as { m2: number } | undefined;
     if (!area || !(area.m2 > 0)) throw guardFailed('verify', [{ guard: 'area-of-record', reason: '面积检查没有给出地块面积（椭球面积）' }]);
@@ -209,6 +212,10 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
       qsdwmc: u.qsdwmc,
     }));
     const overridden = overriddenChecks(checks);
+    // The guards held, so the county government's approval covers every failed check.
+    const override: repo.VerificationOverride | undefined = overridden.length
+      ? { ...p.override_approval!, checks: overridden, verifiedBy: user.login, note: input.override?.reason?.trim() || null }
+      : undefined;
     return {
       to: 'verified',
       effectiveOn: input.verifiedOn ?? todayInChina(),
@@ -219,12 +226,43 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
         checkedAt: run!.started_at.toISOString(),
         layers: run!.layers,
         checks: checks.filter((c) => (VERIFICATION_CHECKS as readonly string[]).includes(c.code)).map((c) => ({ code: c.code, status: c.status, message: c.message })),
-        ...(overridden.length ? { override: { reason: input.override!.reason.trim(), checks: overridden, by: user.login } } : {}),
+        ...(override ? { override: { ...override, by: user.login } } : {}),
         areaOfRecordM2: area.m2,
         rightsHolders: units,
       },
-      fields: { verification_run_id: run!.id, area_m2: area.m2.toFixed(2), rights_holders: units },
+      fields: { verification_run_id: run!.id, area_m2: area.m2.toFixed(2), rights_holders: units, verification_override: override },
     };
+  });
+}
+
+export interface OverrideApprovalInput {
+  checks: string[];
+  reason: string;
+  documents: DocumentRef[];
+  approvedOn?: string;
+}
+
+/**
+ * The county government approves passing over failed checks at 核实 (before it): the checks, a
+ * reason of substance and evidence (domain/procedure/overrides.ts). Not a state change; recorded on
+ * the parcel, which the audit log's trigger records, and in 核实's evidence when used.
+ */
+export async function approveOverride(pool: pg.Pool, user: AuthUser, id: string, input: OverrideApprovalInput) {
+  checkDate('approvedOn', input.approvedOn);
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    if (p.state !== 'applied') {
+      throw new Problem(409, 'transition-not-allowed', 'Not awaiting verification', `越过检查项的批准在核实前办理（当前状态：${STATES[p.state]}）`);
+    }
+    requireGuards('verify', approvalGuards(input, user.role, VERIFICATION_CHECKS));
+    await repo.setOverrideApproval(tx, p, {
+      checks: [...new Set(input.checks)],
+      reason: input.reason.trim(),
+      documents: input.documents.map((d) => ({ ...d })),
+      approvedBy: { login: user.login, role: user.role, name: user.name },
+      approvedOn: dateOr(input.approvedOn, todayInChina()),
+    });
+    return detailById(tx, p.id);
   });
 }
 

@@ -2,12 +2,16 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { AuthUser } from '../auth/scope.js';
 import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
-import type { ProcedureRow } from './repository.js';
-import type { ProcedureDetailView, ProcedureView, ReserveParcelView } from './schemas.js';
+import type { ProcedureRow, VerificationOverride } from './repository.js';
+import type { ProcedureDetailView, ProcedureView, ReserveParcelView, VerificationOverrideView } from './schemas.js';
 import type { ProcedureDetail } from './service.js';
 
 /** An area of record (numeric m² text) in the units the rules use; null where none was recorded yet. */
 const areaView = (m2: string | null) => (m2 === null ? null : { ...quotaArea(m2ToMicroMu(m2)) });
+
+/** The override 核实 used, as every listing of the parcel shows it (null: none). */
+export const overrideView = (o: VerificationOverride | null): Static<typeof VerificationOverrideView> | null =>
+  o && { ...o, documents: o.documents.map((d) => ({ ...d })) };
 
 function parcelFields(p: ProcedureRow) {
   return {
@@ -38,6 +42,8 @@ function parcelFields(p: ProcedureRow) {
     reservedOn: p.reserved_on,
     submissionId: p.submission_id,
     endReason: p.end_reason,
+    verificationOverride: overrideView(p.verification_override),
+    overrideApproval: p.override_approval as Record<string, unknown> | null,
     createdAt: p.created_at.toISOString(),
   };
 }

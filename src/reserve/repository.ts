@@ -5,7 +5,7 @@
  */
 import type { Scoped } from '../auth/scope.js';
 import { isUuid } from '../http/schemas.js';
-import type { JsonObject } from '../procedure/repository.js';
+import type { JsonObject, VerificationOverride } from '../procedure/repository.js';
 
 /** county-review: filed by the county forestry bureau, awaiting the county government's approval; returned: a sample failed. */
 export type SubmissionState = 'county-review' | 'city-review' | 'province-review' | 'provincial-reserve' | 'returned';
@@ -70,6 +70,8 @@ export interface SampleRow {
   documents: JsonObject[];
   recorded_by: string | null;
   recorded_at: Date | null;
+  /** The override 核实 used, for the inspector to see (issue 10 point 4). */
+  verification_override: VerificationOverride | null;
 }
 
 // ---------------------------------------------------------------- submissions
@@ -174,7 +176,7 @@ export async function completeAudit(tx: Scoped, id: string): Promise<void> {
 export async function samplesOf(tx: Scoped, auditId: string): Promise<SampleRow[]> {
   const { rows } = await tx.client.query<SampleRow>(
     `SELECT s.parcel_id, p.parcel_no, s.draw_order, s.area_m2::text AS area_m2, s.result, s.reason, s.inspected_on::text AS inspected_on,
-            s.notes, s.documents, s.recorded_by, s.recorded_at
+            s.notes, s.documents, s.recorded_by, s.recorded_at, p.verification_override
        FROM procedure.audit_sample s JOIN procedure.parcel p ON p.id = s.parcel_id
       WHERE s.audit_id = $1 ORDER BY s.draw_order`,
     [auditId],

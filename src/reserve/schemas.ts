@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { CountyCode, IsoDate, Uuid, Year } from '../http/schemas.js';
-import { AreaView, Common, DocumentsView, Nullable, ReserveParcelView } from '../procedure/schemas.js';
+import { AreaView, Common, DocumentsView, Nullable, ReserveParcelView, VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -70,6 +70,7 @@ const SampleView = Type.Object({
   inspectedOn: Nullable(Type.String({ format: 'date' })),
   notes: Nullable(Type.String()),
   documents: DocumentsView,
+  verificationOverride: Nullable(VerificationOverrideView),
   recordedAt: Nullable(Type.String({ format: 'date-time' })),
 });
 

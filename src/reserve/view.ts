@@ -1,7 +1,7 @@
 import type { Static } from '@fastify/type-provider-typebox';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import type { ProcedureRow } from '../procedure/repository.js';
-import { reserveParcelView } from '../procedure/view.js';
+import { overrideView, reserveParcelView } from '../procedure/view.js';
 import type { SubmissionRow } from './repository.js';
 import type { AuditView, CountyReserveView, SubmissionView } from './schemas.js';
 import type { AuditWithSamples } from './service.js';
@@ -55,6 +55,7 @@ export function auditView({ audit: a, samples }: AuditWithSamples): Static<typeo
       inspectedOn: s.inspected_on,
       notes: s.notes,
       documents: s.documents,
+      verificationOverride: overrideView(s.verification_override),
       recordedAt: s.recorded_at?.toISOString() ?? null,
     })),
     links: { self: `/api/v1/audits/${a.id}` },

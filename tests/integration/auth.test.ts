@@ -135,6 +135,9 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/procedures': [{ method: 'GET', url: '/api/v1/procedures', list: true }, { method: 'GET', url: `/api/v1/procedures?county=${FOREIGN}` }],
   'GET /api/v1/procedures/{id}': [{ method: 'GET', url: `/api/v1/procedures/${f.applied}` }, { method: 'GET', url: `/api/v1/procedures/${f.reserve}`, as: u.city }],
   'POST /api/v1/procedures/{id}/verify': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/verify`, payload: { override: { reason: '越权核实测试' } } }],
+  'POST /api/v1/procedures/{id}/override-approvals': [
+    { method: 'POST', url: `/api/v1/procedures/${f.applied}/override-approvals`, payload: { checks: ['ownership'], reason: '越权批准越过检查项测试', documents: [{ title: '纪要', number: '1号' }] } },
+  ],
   'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/publicize`, payload: { from: '2022-03-01', to: '2022-03-10', place: '村' } }],
   'POST /api/v1/procedures/{id}/objections': [{ method: 'POST', url: `/api/v1/procedures/${f.publicized}/objections`, payload: { receivedOn: '2022-03-02', objector: 'x', content: 'y' } }],
   'POST /api/v1/procedures/{id}/objections/{objectionId}/decision': [

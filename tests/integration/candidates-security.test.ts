@@ -115,7 +115,8 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
     expect(p.statusCode, p.body).toBe(201);
     procedureId = p.json().id;
     const refused = expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`), 422, 'guard-failed');
-    expect(refused.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(['checks-passed']);
+    // Not mining land: 来源可靠 fails, which no one may override (issue 10 point 4).
+    expect(refused.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(['source-not-overridable']);
     expect(refused.detail).toMatch(/来源可靠/);
     // Nor can a re-run at verification carry a threshold.
     expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { rerunChecks: { sourceMinShare: 0 } }), 400, 'check-parameters-not-accepted');

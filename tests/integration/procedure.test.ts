@@ -60,6 +60,10 @@ function guardFailed(res: Response, ...guards: string[]) {
   expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
   return body;
 }
+let overriddenParcel: { id: string; parcelNo: string } | undefined;
+/** A township of the county other than `township`, from the administrative-division layer. */
+const otherTownshipThan = async (township: string) =>
+  (await pool.query(`SELECT xzqdm FROM survey.xzq WHERE county_code = $1 AND level = 'township' AND xzqdm <> $2 ORDER BY xzqdm LIMIT 1`, [COUNTY, township])).rows[0].xzqdm as string;
 const transitionCount = async (id: string) => (await pool.query('SELECT count(*)::int AS n FROM procedure.transition WHERE parcel_id = $1', [id])).rows[0].n as number;
 
 /** Uploads parcels as the township of the first one, with the application-time checks (survey of 2019). */
@@ -256,25 +260,49 @@ describe('a parcel walked from application to the provincial reserve, by the rig
 });
 
 describe('guards: each illegal step is refused with the guard that failed, and nothing changes', () => {
-  it('核实 needs the checks a–g run and passed, or a reasoned county override', async () => {
+  it('核实 needs the checks a–g run and passed; a reason alone no longer overrides a failed check', async () => {
     const { parcels: cands, user } = await upload([stillMining[0]!], 'G-VERIFY');
-    // The upload has a run (latestYear 2019) that passes; a run against 2023 where a restored parcel is forest fails "not-forest".
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
     expectProblem(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 409, 'already-in-procedure');
     expectProblem(await post(user, `/api/v1/procedures/${p.id}/verify`), 403, 'role-not-permitted');
     expectProblem(await post(u.government, `/api/v1/procedures/${p.id}/confirm`), 409, 'transition-not-allowed');
-    const r = restored[3] ?? restored[0]!;
-    const { parcels: rc, user: ru } = await upload([{ ...r, geometry: r.geometry }], 'G-OVERRIDE');
+    // A forest parcel (not mining land, already forest): 来源可靠 and 非现状林地 fail.
+    const forest = (await surveyPolygons(pool, '03%', '03%', 1))[0]!;
+    const { parcels: fc, user: fu } = await upload([forest], 'G-SOURCE');
+    const q = await ok(await post(fu, '/api/v1/procedures', { candidateParcelId: fc[0]!.id }), 201);
+    const before = await transitionCount(q.id);
+    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '县级林业主管部门认为可以补充' } }), 'source-not-overridable', 'checks-passed');
+    expect(refused.detail).toMatch(/第三次全国国土调查及年度国土变更调查中确定的采矿用地/);
+    expect(refused.detail).toMatch(/非现状林地.*须由县级人民政府批准/);
+    expect(await transitionCount(q.id)).toBe(before);
+  });
+
+  it('“确保……来源可靠”: a source failure (not mining land) is never overridable, not even with the county government\'s approval', async () => {
+    const forest = (await surveyPolygons(pool, '03%', '03%', 2))[1]!;
+    const { parcels: fc, user: fu } = await upload([forest], 'G-SOURCE2');
+    const q = await ok(await post(fu, '/api/v1/procedures', { candidateParcelId: fc[0]!.id }), 201);
+    const approval = { reason: '经县政府组织内外业核实，该地块曾为采矿用地', documents: [{ title: '县政府专题会议纪要', number: '玉府阅〔2022〕3号' }] };
+    // The county government cannot approve it (nor can anyone else: the route is the county government's alone).
+    guardFailed(await post(u.government, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['source', 'not-forest'] }), 'source-not-overridable');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['not-forest'] }), 403, 'role-not-permitted');
+    expectProblem(await post(u.reviewer, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['not-forest'] }), 403, 'role-not-permitted');
+    // With an approval of the other failed check, 核实 still refuses on the source.
+    await ok(await post(u.government, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['not-forest'] }), 201);
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`), 'source-not-overridable');
+    expect((await ok(await get(u.forestry, `/api/v1/procedures/${q.id}`))).state).toBe('applied');
+  });
+
+  it('重复申报 (double counting) is never overridable: a parcel already in the reserve applied for again is refused', async () => {
+    const { parcels: rc, user: ru } = await upload([restored[0]!], 'G-DOUBLE');
     const q = await ok(await post(ru, '/api/v1/procedures', { candidateParcelId: rc[0]!.id }), 201);
     const before = await transitionCount(q.id);
-    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { rerunChecks: { latestYear: 2023 } }), 'checks-passed');
-    expect(refused.detail).toMatch(/不能办理“核实”：检查未通过：.*非现状林地/);
+    const f = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '同一地块的补充材料，按原地块核实' } }), 'overlap-not-overridable');
+    expect(f.detail).toMatch(/重复申报检查不通过的地块不得核实通过/);
+    guardFailed(
+      await post(u.government, `/api/v1/procedures/${q.id}/override-approvals`, { checks: ['overlap'], reason: '同一地块的补充材料，按原地块核实', documents: [{ title: '说明', number: '1号' }] }),
+      'overlap-not-overridable',
+    );
     expect(await transitionCount(q.id)).toBe(before);
-    guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '否' } }), 'checks-passed');
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '该地块申请时为采矿用地，2023年已完成修复，按修复前现状核实' } }));
-    expect(v.state).toBe('verified');
-    const d = await ok(await get(u.forestry, `/api/v1/procedures/${q.id}`));
-    expect(d.history.at(-1).evidence.override).toMatchObject({ checks: expect.arrayContaining(['not-forest']), by: u.forestry.login });
   });
 
   it('核实 without any check run is refused (checks-run)', async () => {
@@ -335,12 +363,21 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     expect((await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`))).state).toBe('afforested');
   });
 
-  it('变更 against an earlier year names the layer that has not changed; 入库 refuses a year already submitted', async () => {
-    const { parcels: cands, user } = await upload([restored[2]!], 'G-CHANGE');
-    // restored[2] may overlap a walked parcel (same polygon): override the overlap if so.
+  it('a failed 行政区划 check is overridden only with the county government\'s approval, a reason and evidence; 变更 against an earlier year names the layer that has not changed; 入库 refuses a year already submitted', async () => {
+    // Declared in another township than the one it lies in: 行政区划 fails. Other checks than the
+    // source and double counting may be overridden with the county government's approval, a reason
+    // and evidence (issue 10 point 4); the parcel then carries the override into the reserve.
+    const declared = await otherTownshipThan(restored[2]!.township);
+    const { parcels: cands, user } = await upload([{ ...restored[2]!, township: declared }], 'G-CHANGE');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
-    const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '同一地块的补充材料，按原地块核实' } });
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'checks-passed');
+    const approval = { checks: ['jurisdiction'], reason: '经县政府组织核实，该地块由申报乡镇负责修复，坐落按实地调整', documents: [{ title: '县政府关于补充林地坐落的批复', number: '玉府字〔2022〕7号' }] };
+    guardFailed(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, { ...approval, reason: '同意' }), 'override-reason');
+    guardFailed(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, { ...approval, documents: [{ title: '说明' }] }), 'override-evidence');
+    await ok(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, approval), 201);
+    const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '依县政府批复核实' } });
     expect(v.statusCode, v.body).toBe(200);
+    overriddenParcel = { id: p.id, parcelNo: v.json().parcelNo };
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
     for (const h of v.json().rightsHolders) {
       await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
@@ -360,6 +397,39 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2024, submittedOn: '2025-09-16' }), 201);
     expect(s).toMatchObject({ late: true, dueOn: '2025-09-15', lateLabel: expect.stringContaining('逾期') });
     guardFailed(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2021, submittedOn: '2025-09-16' }), 'reserve-not-empty');
+  });
+
+  it('an override appears in the audit log, the detail, the procedure list, the reserve, the ledger and the reserve layer export', async () => {
+    const { id, parcelNo } = overriddenParcel!;
+    const expected = {
+      checks: ['jurisdiction'],
+      reason: expect.stringContaining('经县政府组织核实'),
+      documents: [{ title: '县政府关于补充林地坐落的批复', number: '玉府字〔2022〕7号' }],
+      approvedBy: { login: u.government.login, role: 'county-government' },
+      verifiedBy: u.forestry.login,
+      note: '依县政府批复核实',
+    };
+    const d = await ok(await get(u.forestry, `/api/v1/procedures/${id}`));
+    expect(d.verificationOverride).toMatchObject(expected);
+    expect(d.history.find((h: { action: string }) => h.action === 'verify').evidence.override).toMatchObject({ ...expected, by: u.forestry.login });
+    const listed = (await ok(await get(u.forestry, `/api/v1/procedures?county=${COUNTY}`))).items.find((x: { id: string }) => x.id === id);
+    expect(listed.verificationOverride).toMatchObject(expected);
+    const log = await ok(await get(u.forestry, `/api/v1/procedures/${id}/audit-log`));
+    expect(JSON.stringify(log)).toContain('玉府字〔2022〕7号');
+    const reserve = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/reserve`));
+    const inReserve = reserve.years.flatMap((y: { items: { id: string }[] }) => y.items).find((x: { id: string }) => x.id === id);
+    expect(inReserve.verificationOverride).toMatchObject(expected);
+    const ledger = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger`));
+    expect(ledger.parcels.find((x: { id: string }) => x.id === id).verificationOverride).toMatchObject(expected);
+    expect(ledger.parcels.filter((x: { verificationOverride: unknown }) => x.verificationOverride).length).toBe(1);
+    const job = await post(u.forestry, '/api/v1/exports', { county: COUNTY, year: 2023, layer: 'reserve', format: 'geojson', parcels: 'county-reserve' });
+    expect(job.statusCode, job.body).toBe(202);
+    await app.exports.idle();
+    const file = await get(u.forestry, `/api/v1/exports/${job.json().id}/file`);
+    expect(file.statusCode, file.body).toBe(200);
+    const features = (JSON.parse(file.body) as { features: { properties: Record<string, unknown> }[] }).features;
+    expect(features.find((x) => x.properties.DKBH === parcelNo)!.properties).toMatchObject({ SFYG: 1, YGJC: 'jurisdiction', YGWH: '玉府字〔2022〕7号' });
+    expect(features.filter((x) => x.properties.SFYG === 1)).toHaveLength(1);
   });
 
   it('a township sees only its own township’s parcels', async () => {

@@ -231,6 +231,9 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'GET', url: `/api/v1/procedures/${s.otherApplied}`, expect: 'absent' },
   ],
   'POST /api/v1/procedures/{id}/verify': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/verify`, payload: {}, expect: 'absent' }],
+  'POST /api/v1/procedures/{id}/override-approvals': [
+    { method: 'POST', url: `/api/v1/procedures/${s.ownApplied}/override-approvals`, payload: { checks: ['ownership'], reason: '越权批准越过检查项测试', documents: [{ title: '纪要', number: '1号' }] }, expect: 'refused' },
+  ],
   'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/publicize`, payload: { from: '2022-03-01', to: '2022-03-10', place: '村' }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/objections': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/objections`, payload: { receivedOn: '2022-03-02', objector: 'x', content: 'y' }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/objections/{objectionId}/decision': [

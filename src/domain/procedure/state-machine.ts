@@ -15,6 +15,7 @@ import { CHECK_LABELS, type CheckCode } from '../checks/status.js';
 import { isForestLand, landClass } from '../land-classes.js';
 import { ROLE_LABELS, type Role } from './actors.js';
 import { isIsoDate, yearOf } from './deadlines.js';
+import { overrideGuards, type OverrideApproval } from './overrides.js';
 
 export const STATES = {
   applied: '申请',
@@ -124,26 +125,17 @@ const checkLabel = (code: string) => CHECK_LABELS[code as CheckCode] ?? code;
 
 /**
  * 核实: checks a–g have run and none failed (warnings pass: e.g. several rights holders, whose
- * consents 确认 will require). A failure can be overridden only with a recorded reason.
+ * consents 确认 will require). A failed one stops it unless overridable and overridden with the
+ * county government's approval (./overrides.ts: source and overlap never).
  */
-export function verifyGuards(checks: CheckOutcome[] | null, override: { reason?: string } | undefined): GuardFailure[] {
+export function verifyGuards(checks: CheckOutcome[] | null, approval: OverrideApproval | null): GuardFailure[] {
   if (!checks) return [{ guard: 'checks-run', reason: '该地块没有检查记录，请先运行候选地块检查（a–g）' }];
   const byCode = new Map(checks.map((c) => [c.code, c]));
   const missing = VERIFICATION_CHECKS.filter((c) => !byCode.has(c) || byCode.get(c)!.status === 'not-run');
   const failed = VERIFICATION_CHECKS.filter((c) => byCode.get(c)?.status === 'fail');
   const out: GuardFailure[] = [];
   if (missing.length) out.push({ guard: 'checks-run', reason: `以下检查未运行：${missing.map(checkLabel).join('、')}` });
-  if (failed.length) {
-    const reason = override?.reason?.trim() ?? '';
-    if (reason.length < 4) {
-      out.push({
-        guard: 'checks-passed',
-        reason: `检查未通过：${failed.map((c) => `${checkLabel(c)}（${byCode.get(c)!.message}）`).join('；')}${
-          override ? '；县级核实意见（override.reason）须写明理由（至少4个字）' : '；如经核实确认可办理，须由县级林业主管部门填写核实意见（override.reason）'
-        }`,
-      });
-    }
-  }
+  out.push(...overrideGuards(failed, new Map(checks.map((c) => [c.code, c.message])), approval, VERIFICATION_CHECKS));
   return out;
 }
 

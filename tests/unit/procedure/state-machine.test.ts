@@ -60,18 +60,21 @@ describe('states and transitions', () => {
 });
 
 describe('guards', () => {
-  it('核实: every check a–g ran and none failed (warnings allowed); a failure needs a reasoned override', () => {
-    expect(verifyGuards(passing(), undefined)).toEqual([]);
+  it('核实: every check a–g ran and none failed (warnings allowed); a failure needs the county government\'s approval, never for 重复申报', () => {
+    expect(verifyGuards(passing(), null)).toEqual([]);
     const warned = passing().map((c) => (c.code === 'ownership' ? { ...c, status: 'warn' } : c));
-    expect(verifyGuards(warned, undefined)).toEqual([]);
-    expect(guards(verifyGuards(null, undefined))).toEqual(['checks-run']);
-    expect(guards(verifyGuards(passing().filter((c) => c.code !== 'overlap'), undefined))).toEqual(['checks-run']);
+    expect(verifyGuards(warned, null)).toEqual([]);
+    expect(guards(verifyGuards(null, null))).toEqual(['checks-run']);
+    expect(guards(verifyGuards(passing().filter((c) => c.code !== 'overlap'), null))).toEqual(['checks-run']);
     const failed = passing().map((c) => (c.code === 'overlap' ? { ...c, status: 'fail', message: '与其他地块重叠' } : c));
-    const f = verifyGuards(failed, undefined);
-    expect(guards(f)).toEqual(['checks-passed']);
-    expect(f[0]!.reason).toMatch(/重复申报（与其他地块重叠）/);
-    expect(guards(verifyGuards(failed, { reason: '  ' }))).toEqual(['checks-passed']);
-    expect(verifyGuards(failed, { reason: '经外业核实，重叠部分为同一地块重复上传，已撤回另一批次' })).toEqual([]);
+    const f = verifyGuards(failed, null);
+    expect(guards(f)).toEqual(['overlap-not-overridable']);
+    expect(f[0]!.reason).toMatch(/重复申报检查不通过.*（与其他地块重叠）/);
+    const approval = { checks: ['overlap', 'ownership'], reason: '经外业核实，重叠部分为同一地块重复上传，已撤回另一批次', documents: [{ title: '核实意见', number: '婺府字〔2024〕1号' }], approvedBy: { login: 'gov', role: 'county-government' }, approvedOn: '2024-03-01' };
+    expect(guards(verifyGuards(failed, approval))).toEqual(['overlap-not-overridable']);
+    const owner = passing().map((c) => (c.code === 'ownership' ? { ...c, status: 'fail', message: '权属不清' } : c));
+    expect(guards(verifyGuards(owner, null))).toEqual(['checks-passed']);
+    expect(verifyGuards(owner, { ...approval, checks: ['ownership'] })).toEqual([]);
   });
 
   it('公示: a valid period that has started, and a place', () => {
