@@ -10,7 +10,7 @@ import { geometryWorkers } from '../workers/geometry.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
-import { refuseUnknownProperties } from '../http/strict-body.js';
+import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
 import { IdParams } from '../http/schemas.js';
 import {
   CHECK_RUN_FIELDS,
@@ -99,10 +99,7 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
       },
       config: { roles: PERMISSIONS.runChecks, action: '运行候选地块检查' },
       // A POST without a body (all defaults) is valid: validate it as {}.
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
-        await refuseThresholds(req);
-      },
+      preValidation: [emptyBodyAsObject, refuseThresholds],
     },
     async (req, reply) => {
       const r = await rerunChecks(pool, config, requireUser(req), req.params.id, req.body ?? {});

@@ -45,3 +45,8 @@ export function refuseUnknownProperties(allowed: readonly string[] | 'any', opts
     }
   };
 }
+
+/** A preValidation hook for routes whose body is optional: a POST without one is validated as `{}`. */
+export async function emptyBodyAsObject(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
+}

@@ -7,6 +7,7 @@ import { sendTables } from '../reports/tabular.js';
 import * as S from './schemas.js';
 import * as service from './service.js';
 import * as view from './view.js';
+import { emptyBodyAsObject } from '../http/strict-body.js';
 
 /**
  * Ledger routes. The reports answer JSON, or the same as CSV/XLSX tables (`format`): each builds its
@@ -33,9 +34,7 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
     {
       schema: S.SubmitAnnualSummaryRoute,
       // The body is optional: no body at all is an empty one.
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (req, reply) => reply.status(201).send(await service.submitAnnualSummary(pool, requireUser(req), pilot, req.params.county, req.params.year, req.body ?? {})),
   );

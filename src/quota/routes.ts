@@ -7,6 +7,7 @@ import { quotaArea } from '../domain/units.js';
 import * as S from './schemas.js';
 import * as service from './service.js';
 import * as view from './view.js';
+import { emptyBodyAsObject } from '../http/strict-body.js';
 
 /** Quota routes: each parses, calls one service function and maps its answer (schemas in schemas.ts). */
 export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod }> = async (fastify, { pool, pilot }) => {
@@ -47,9 +48,7 @@ export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod
     {
       schema: S.LapseRoute,
       // The body is optional: no body at all is an empty one.
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (req, reply) => reply.status(201).send(view.lapseView(await service.lapse(pool, requireUser(req), pilot))),
   );

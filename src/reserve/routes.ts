@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
 import { Problem } from '../http/problem.js';
 import { IdParams } from '../http/schemas.js';
-import { refuseUnknownProperties } from '../http/strict-body.js';
+import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
 import { problems } from '../procedure/schemas.js';
 import {
   ApproveBody,
@@ -87,9 +87,7 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
         response: { 200: SubmissionView, ...problems },
       },
       // An empty request approves as of today.
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (req) => submissionView(await service.approveSubmission(pool, requireUser(req), req.params.id, req.body ?? {})),
   );
@@ -149,9 +147,7 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
         response: { 200: CompletedAuditView, ...problems },
       },
       // An empty request completes the audit without notes.
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
-      },
+      preValidation: emptyBodyAsObject,
     },
     async (req) => {
       const r = await service.completeAudit(pool, requireUser(req), req.params.id, req.body ?? {});
