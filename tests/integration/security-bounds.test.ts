@@ -148,19 +148,19 @@ afterAll(async () => {
 });
 
 describe('pathological geometry is refused before any repair, and the service keeps answering', () => {
-  it('a 601-vertex star is refused 422 geometry-too-complex, naming the parcel, in well under a second', async () => {
+  it('a 601-vertex star is refused 422 geometry-too-complex, naming the parcel, within 3 s (an unbounded repair of it ran for minutes)', async () => {
     const file = writeGeoJson(dir, 'star601.geojson', [{ geometry: star(601), properties: { DKBH: 'STAR601' } }]);
     const r = await upload(users[0]!, file);
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(r.body).toMatchObject({ code: 'geometry-too-complex', parcels: [{ parcelNo: 'STAR601', code: 'geometry-too-complex' }] });
     expect(r.body.detail).toContain('STAR601');
-    // Receiving, opening and staging the file included.
-    expect(r.ms).toBeLessThan(1000);
+    // Receiving, opening and staging the file included; generous for a loaded CI machine (~0.2 s alone).
+    expect(r.ms).toBeLessThan(3000);
     expect(await uploadCount(pool)).toBe(0);
   });
 
-  it('/health answers within 1 s each time while the 601-vertex star, nine 100-vertex stars and a 60,000-vertex polygon are uploaded', async () => {
+  it('/health answers within 2 s each time (not stalled) while the 601-vertex star, nine 100-vertex stars and a 60,000-vertex polygon are uploaded', async () => {
     const files = {
       star601: writeGeoJson(dir, 'star601b.geojson', [{ geometry: star(601, LON + 0.01), properties: { DKBH: 'S601' } }]),
       nine: writeGeoJson(
@@ -182,13 +182,13 @@ describe('pathological geometry is refused before any repair, and the service ke
     expect(c).toMatchObject({ status: 422, body: { code: 'geometry-too-many-vertices', parcels: [{ parcelNo: 'BIG' }] } });
     for (const r of [a, b, c]) expect(r.ms).toBeLessThan(5000);
     expect(times.length).toBeGreaterThan(3);
-    expect(Math.max(...times)).toBeLessThan(1000);
+    expect(Math.max(...times)).toBeLessThan(2000);
     // Nothing was handed to ST_MakeValid, and nothing was created.
     expect(await makeValidRunning()).toBe(0);
     expect(await uploadCount(pool)).toBe(0);
   });
 
-  it('/health answers within 1 s each time while two ~35 MB GeoJSON uploads are parsed, validated and opened by GDAL', async () => {
+  it('/health answers within 2 s each time (not stalled) while two ~35 MB GeoJSON uploads are parsed, validated and opened by GDAL', async () => {
     // 12,000 parcels of 75 vertices: past the parcel limit (413 once GDAL has counted them), so the
     // test covers receiving, the depth scan, the structural check and GDAL's open — the steps that
     // used to run on the request thread (~2 s of JSON.parse and validation, ~1 s of GDAL parsing) —
@@ -222,7 +222,7 @@ describe('pathological geometry is refused before any repair, and the service ke
     expect(broken.body.detail).toContain('共1处');
     expect(broken.body.errors.join(' ')).toMatch(/first and last positions/);
     expect(times.length).toBeGreaterThan(3);
-    expect(Math.max(...times)).toBeLessThan(1000);
+    expect(Math.max(...times)).toBeLessThan(2000);
     expect(await uploadCount(pool)).toBe(0);
   }, 30_000);
 
