@@ -208,6 +208,23 @@ describe('jurisdiction codes', () => {
     expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '360111')).toBe(true);
     expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '420111')).toBe(false);
   });
+  it('gives each natural-resources department the codes and the jurisdiction of the forestry role of its level', () => {
+    const pairs = [['county-forestry', 'county-natural-resources'], ['city', 'city-natural-resources'], ['province-reviewer', 'province-natural-resources']] as const;
+    const codes = ['36', '360000', '3611', '361100', '361123', '361123100', '3611231', ''];
+    const counties = ['361123', '361102', '360111', '420111'];
+    for (const [forestry, resources] of pairs) {
+      for (const code of codes) {
+        const f = normaliseAdminCode(forestry, code);
+        const r = normaliseAdminCode(resources, code);
+        expect('code' in r, `${resources} ${code}`).toBe('code' in f);
+        if ('code' in f && 'code' in r) {
+          expect(r.code).toBe(f.code);
+          expect(scopePrefix(resources, r.code)).toBe(scopePrefix(forestry, f.code));
+          for (const c of counties) expect(coversCounty({ role: resources, adminCode: r.code }, c)).toBe(coversCounty({ role: forestry, adminCode: f.code }, c));
+        }
+      }
+    }
+  });
 });
 
 describe('deadlines', () => {
