@@ -6,8 +6,9 @@
  *   npm run users -- disable|enable --login ys-lyj
  *   npm run users -- list
  *   npm run users -- demo [--county 361123]      one demo user per role, a fresh token each (KEY=token lines)
- * Roles: township (9-digit code), county-forestry, county-government (6), city (361100 or 3611),
- * province-reviewer, province-admin (360000 or 36).
+ * Roles: township (9-digit code), county-forestry, county-natural-resources, county-government (6),
+ * city, city-natural-resources (361100 or 3611), province-reviewer, province-admin,
+ * province-natural-resources (360000 or 36).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
@@ -98,10 +99,13 @@ try {
       const demo: [Role, string][] = [
         ['township', township],
         ['county-forestry', county],
+        ['county-natural-resources', county],
         ['county-government', county],
         ['city', cityOf(county)],
+        ['city-natural-resources', cityOf(county)],
         ['province-reviewer', provinceOf(county)],
         ['province-admin', provinceOf(county)],
+        ['province-natural-resources', provinceOf(county)],
       ];
       for (const [role, code] of demo) {
         const u = await users.ensureUser(pool, { login: `demo-${role}`, name: `演示用户：${ROLE_LABELS[role]}（${code}）`, role, adminCode: code });

@@ -17,7 +17,7 @@ export const PERMISSIONS = {
   serviceDetails: ['province-admin'],
   importLayers: ['county-forestry', 'province-admin'],
   uploadCandidates: ['township', 'county-forestry', 'province-admin'],
-  runChecks: ['township', 'county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+  runChecks: ROLES,
   /** Objections to a publicity and rights holders' consents are recorded by the township or the county forestry bureau. */
   recordObjection: ['township', 'county-forestry'],
   recordConsent: ['township', 'county-forestry'],
@@ -26,8 +26,9 @@ export const PERMISSIONS = {
   submitReserve: ['county-forestry'],
   /** 经县（市、区）政府审核后，由县（市、区）林业主管部门……报市级 (001 §三(三)2): the county government approves the submission. */
   approveReserve: ['county-government'],
-  cityAudit: ['city'],
-  provinceAudit: ['province-reviewer', 'province-admin'],
+  /** 市级林业、自然资源部门抽查30%的面积 / 省级林业、自然资源部门抽查15%的面积 (001 §三(三)2). */
+  cityAudit: ['city', 'city-natural-resources'],
+  provinceAudit: ['province-reviewer', 'province-admin', 'province-natural-resources'],
   issueQuota: ['province-admin'],
   allocatePool: ['province-admin'],
   requestPool: ['county-forestry', 'province-admin'],
@@ -40,9 +41,10 @@ export const PERMISSIONS = {
   annualSummary: ['county-forestry'],
   /** Exports: every role; a township only the layers of its own township (the export service checks). */
   exportLayers: ROLES,
-  readQuota: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+  /** Everyone but townships; the natural-resources departments read what the forestry role of their level reads. */
+  readQuota: ROLES.filter((r) => r !== 'township'),
   /** Reserve submissions, city/province audits, the county's annual summary and forest stock: not townships. */
-  readReserve: ['county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'],
+  readReserve: ROLES.filter((r) => r !== 'township'),
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RoutePermission = readonly Role[] | 'any-user';
@@ -99,6 +101,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/procedures/:id/confirm`]: ACTIONS.confirm.roles,
   [`POST ${API}/procedures/:id/afforest`]: ACTIONS.afforest.roles,
   [`POST ${API}/procedures/:id/accept`]: ACTIONS.accept.roles,
+  [`POST ${API}/procedures/:id/survey-change`]: ACTIONS['survey-change'].roles,
   [`POST ${API}/procedures/:id/change`]: ACTIONS.change.roles,
   [`POST ${API}/procedures/:id/reserve`]: ACTIONS.reserve.roles,
   [`POST ${API}/procedures/:id/withdraw`]: ACTIONS.withdraw.roles,

@@ -31,7 +31,7 @@ async function buildScratch(system: Db, read: ScopedReader, table: string, selec
 
 /** The procedure's states in order (migrations/0003); an export applies parcels at or past one. */
 export const PROCEDURE_ORDER = [
-  'applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'changed',
+  'applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'survey-changed', 'changed',
   'county-reserve', 'city-review', 'province-review', 'provincial-reserve',
 ] as const;
 export const isParcelSelection = (s: string): boolean => s === 'candidates' || (PROCEDURE_ORDER as readonly string[]).includes(s);

@@ -67,6 +67,13 @@ export const routeNotFound = () => problem('route-not-found', 'Route not found',
 // ---------------------------------------------------------------- 400, 413, 415, 422, 409, 429
 
 export const requestInvalid = (detail: string, ext?: Record<string, unknown>, title = 'Request validation failed') => problem('request-invalid', title, detail, ext);
+/** 验收 no longer takes a change-survey year or check run: the survey is 变更's (issue 10 point 1). */
+export const surveyNotAtAcceptance = (property: string) =>
+  requestInvalid(
+    `验收不依据年度变更调查（${property}）：经县级林业、自然资源等部门联合验收合格后，由县级自然资源主管部门在年度土地变更调查中进行地类变更（POST /procedures/:id/survey-change）`,
+    { property },
+    'Change survey is not part of the acceptance',
+  );
 export const requestTooDeep = (detail: string, ext?: Record<string, unknown>) => problem('request-too-deep', 'Request nested too deeply', detail, ext);
 export const nulCharacter = (where: string) =>
   problem('nul-character', 'NUL character refused', `${where}含有NUL字符（\\u0000）：文本中不能包含该字符`, { field: where });

@@ -32,8 +32,15 @@ export interface ProcedureRow {
   afforested_area_m2: string | null;
   restorer: Record<string, unknown> | null;
   change_year: number | null;
+  /** Parcels accepted before migration 0014, when 验收 relied on a change-survey check run. */
   acceptance_run_id: string | null;
   accepted_on: string | null;
+  /** The joint acceptance (domain/procedure/joint-acts.ts), with its documents and who recorded it. */
+  acceptance: Record<string, unknown> | null;
+  /** The natural-resources department's land-class change in the annual change survey. */
+  survey_changed_on: string | null;
+  /** The check run (h, of change_year) 变更 relied on. */
+  change_run_id: string | null;
   changed_on: string | null;
   reserve_year: number | null;
   reserved_on: string | null;
@@ -52,7 +59,8 @@ const COLUMNS = `p.id, p.candidate_parcel_id, p.upload_id, p.county_code, p.town
   p.version, p.verification_run_id, p.area_m2::text AS area_m2, p.rights_holders, p.publicity_from::text AS publicity_from,
   p.publicity_to::text AS publicity_to, p.publicity_place, p.confirmed_on::text AS confirmed_on, p.forest_class, p.species,
   p.afforested_on::text AS afforested_on, p.afforested_area_m2::text AS afforested_area_m2, p.restorer, p.change_year,
-  p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.changed_on::text AS changed_on, p.reserve_year,
+  p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.acceptance, p.survey_changed_on::text AS survey_changed_on, p.change_run_id,
+  p.changed_on::text AS changed_on, p.reserve_year,
   p.reserved_on::text AS reserved_on, p.submission_id, p.end_reason, p.override_approval, p.verification_override, p.created_by, p.created_at`;
 
 /** Stored documents and evidence: JSON as recorded. */
@@ -175,8 +183,10 @@ export type ParcelFields = Partial<{
   afforested_area_m2: string;
   restorer: Record<string, unknown>;
   change_year: number;
-  acceptance_run_id: string;
   accepted_on: string;
+  acceptance: Record<string, unknown>;
+  survey_changed_on: string;
+  change_run_id: string;
   changed_on: string;
   reserve_year: number;
   reserved_on: string;
@@ -184,7 +194,7 @@ export type ParcelFields = Partial<{
   end_reason: string;
 }>;
 
-const JSON_FIELDS = new Set(['rights_holders', 'restorer', 'verification_override']);
+const JSON_FIELDS = new Set(['rights_holders', 'restorer', 'verification_override', 'acceptance']);
 
 export interface TransitionRecord {
   action: Action;

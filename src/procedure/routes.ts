@@ -3,6 +3,7 @@ import type { Static, TSchema, TypeBoxTypeProvider } from '@fastify/type-provide
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
 import type { AuthUser } from '../auth/scope.js';
+import { surveyNotAtAcceptance } from '../http/errors.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
 import { IdParams } from '../http/schemas.js';
@@ -24,6 +25,7 @@ import {
   problems,
   PublicizeBody,
   ReserveBody,
+  SurveyChangeBody,
   VerifyBody,
 } from './schemas.js';
 import * as service from './service.js';
@@ -81,9 +83,35 @@ const ACTS: Act[] = [
   }),
   act({ action: 'consent', path: 'consents', summary: '登记权利人同意（权属检查列出的每个权属单位）', body: ConsentBody, status: 201, run: service.recordConsent }),
   act({ action: 'confirm', summary: '确认：县级人民政府批准（公示期满、异议不成立、权利人均已同意）', body: ConfirmBody, run: service.confirm }),
-  act({ action: 'afforest', summary: '造林：林地地类、树种、日期、面积与修复主体（谁修复、谁受益）', body: AfforestBody, run: service.afforest }),
-  act({ action: 'accept', summary: '验收：该年度变更调查的地类变更检查须通过', description: '未指定checkRunId时按changeYear立即运行检查。', body: AcceptBody, run: service.accept }),
-  act({ action: 'change', summary: '变更：该年度地类图斑与“一张图”均已变更为林地', description: '默认采用验收时的变更调查年份与检查记录。', body: ChangeBody, run: service.change }),
+  act({
+    action: 'afforest',
+    summary: '造林：林地地类、树种、日期、面积与修复主体（谁修复、谁受益），林业、自然资源部门参加人员',
+    body: AfforestBody,
+    run: service.afforest,
+  }),
+  act({
+    action: 'accept',
+    summary: '验收：县级林业、自然资源等部门联合验收（日期、两部门参加人员、实测面积、成活率或覆盖度、验收材料）',
+    description: '经县级林业、自然资源等部门联合验收合格的，县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更。验收不以变更调查已显示林地为前提。乔木林、竹林等按造林成活率（≥85%），灌木林地按覆盖度（≥40%）。',
+    body: AcceptBody,
+    // A client of the old rule (acceptance on the change survey) learns where the survey went, rather than having it ignored.
+    preValidation: refuseUnknownProperties('any', { refused: (k) => (k === 'changeYear' || k === 'checkRunId' ? surveyNotAtAcceptance(k) : undefined) }),
+    run: service.accept,
+  }),
+  act({
+    action: 'survey-change',
+    summary: '变更（县级自然资源主管部门）：该年度土地变更调查地类图斑已由采矿用地变更为林地',
+    description: '依据该年度变更调查的地类变更检查（h）；未指定checkRunId时立即运行检查。变更调查年份不早于验收年份。',
+    body: SurveyChangeBody,
+    run: service.surveyChange,
+  }),
+  act({
+    action: 'change',
+    summary: '变更（县级林业部门）：森林资源管理“一张图”年度更新中由非林地变更为林地',
+    description: '默认采用年度变更调查地类变更的年份与检查记录；该年度地类图斑与“一张图”均须显示林地。',
+    body: ChangeBody,
+    run: service.change,
+  }),
   act({ action: 'reserve', summary: '入库：纳入县级补充林地储备库（登记储备年度）', body: ReserveBody, run: service.reserve }),
   act({ action: 'withdraw', summary: '撤回（入库前）', body: EndBody, run: (pool, user, id, body) => service.end(pool, user, id, 'withdraw', body) }),
   act({ action: 'reject', summary: '否决（入库前）', body: EndBody, run: (pool, user, id, body) => service.end(pool, user, id, 'reject', body) }),

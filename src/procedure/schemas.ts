@@ -23,6 +23,24 @@ export const Common = {
   documents: Type.Optional(Type.Array(Document, { description: '依据文件' })),
 };
 
+const Participant = Type.Object(
+  { name: Type.String({ description: '姓名' }), unit: Type.Optional(Type.String({ description: '单位' })), title: Type.Optional(Type.String({ description: '职务' })) },
+  { additionalProperties: false },
+);
+/**
+ * Who of each department took part in a joint act ("林业、自然资源等部门"). Optional in the schema so
+ * that a parcel out of scope is 404 and a wrong state 409 before it; the guard requires both departments.
+ */
+export const ParticipantsBody = Type.Object(
+  {
+    forestry: Type.Array(Participant, { maxItems: 50, description: '林业部门参加人员' }),
+    naturalResources: Type.Array(Participant, { maxItems: 50, description: '自然资源部门参加人员' }),
+    others: Type.Optional(Type.Array(Participant, { maxItems: 50, description: '其他参加人员（“等部门”：乡镇、县政府等）' })),
+  },
+  { additionalProperties: false, description: '林业、自然资源等部门参加人员（两部门均须登记）' },
+);
+const Joint = { participants: Type.Optional(ParticipantsBody) };
+
 /** A reserve, quota or change-survey year as the procedure bodies accept it. */
 const ActYear = () => Type.Integer({ minimum: 2019, maximum: 2100 });
 
@@ -47,6 +65,7 @@ export const VerifyBody = Type.Object({
     ),
   ),
   verifiedOn: Type.Optional(IsoDate('核实日期')),
+  ...Joint,
   ...Common,
 });
 
@@ -78,10 +97,26 @@ export const AfforestBody = Type.Object({
   plantedOn: IsoDate('造林日期'),
   areaM2: Type.Number({ minimum: 0, maximum: 1e10, description: '造林面积（平方米）' }),
   restorer: Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) }),
+  ...Joint,
   ...Common,
 });
 
-export const AcceptBody = Type.Object({ changeYear: ActYear(), checkRunId: Type.Optional(Uuid()), acceptedOn: Type.Optional(IsoDate('验收日期')), ...Common });
+const Pct = (description: string) => Type.Optional(Type.Number({ minimum: 0, maximum: 100, description }));
+export const AcceptBody = Type.Object({
+  acceptedOn: Type.Optional(IsoDate('验收日期')),
+  measuredAreaM2: Type.Optional(Type.Number({ minimum: 0, maximum: 1e10, description: '验收实测面积（平方米）' })),
+  survivalRatePct: Pct('造林成活率（%），乔木林、竹林等：≥85%为合格（GB/T 15776《造林技术规程》）'),
+  coveragePct: Pct('灌木覆盖度（%），灌木林地：≥40%（GB/T 21010-2017灌木林地定义）'),
+  ...Joint,
+  ...Common,
+});
+
+export const SurveyChangeBody = Type.Object({
+  changeYear: ActYear(),
+  checkRunId: Type.Optional(Uuid()),
+  changedOn: Type.Optional(IsoDate('地类变更日期')),
+  ...Common,
+});
 
 export const ChangeBody = Type.Object({ changeYear: Type.Optional(ActYear()), checkRunId: Type.Optional(Uuid()), changedOn: Type.Optional(IsoDate('变更日期')), ...Common });
 
@@ -159,8 +194,18 @@ const procedureFields = {
     }),
   ),
   changeYear: Nullable(Type.Integer()),
-  acceptanceRunId: Nullable(Type.String()),
+  acceptanceRunId: Nullable(Type.String({ description: '0014之前的验收所依据的检查记录（此后验收不再依据变更调查）' })),
   acceptedOn: DateText,
+  acceptance: Nullable(
+    Open('林业、自然资源部门联合验收', {
+      acceptedOn: Type.Optional(Type.String()),
+      participants: Type.Optional(Open('参加人员：forestry 林业部门，naturalResources 自然资源部门，others 其他')),
+      measuredAreaM2: Type.Optional(Type.Number()),
+      measure: Type.Optional(Open('验收指标：kind（survival成活率/coverage覆盖度）、pct、thresholdPct、source')),
+    }),
+  ),
+  surveyChangedOn: DateText,
+  changeRunId: Nullable(Type.String()),
   changedOn: DateText,
   reserveYear: Nullable(Type.Integer()),
   reservedOn: DateText,

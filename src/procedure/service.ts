@@ -8,11 +8,11 @@ import type pg from 'pg';
 import { runChecks } from '../candidates/checks.js';
 import { boundaryTolerance, parameterSetGuard } from '../domain/checks/parameters.js';
 import { inForce as parameterSetInForce } from '../check-parameters/repository.js';
-import { isIsoDate, todayInChina } from '../domain/procedure/deadlines.js';
+import { isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
+import { acceptanceGuards, cleanParticipants, participantsGuards, type AcceptanceInput, type Participants } from '../domain/procedure/joint-acts.js';
 import { approvalGuards } from '../domain/procedure/overrides.js';
 import {
   ACTIONS,
-  acceptGuards,
   afforestGuards,
   changeGuards,
   confirmGuards,
@@ -27,6 +27,7 @@ import {
   VERIFICATION_CHECKS,
   type Action,
   type AfforestationInput,
+  type ChangeLayer,
   type GuardFailure,
   type RightsHolder,
   type State,
@@ -45,6 +46,11 @@ export interface DocumentRef {
 export interface ActInput {
   notes?: string;
   documents?: DocumentRef[];
+}
+
+/** A joint act of "林业、自然资源等部门": who of each department took part (domain/procedure/joint-acts.ts). */
+export interface JointActInput extends ActInput {
+  participants?: Participants;
 }
 
 export const procedureNotFound = (id: string) => new Problem(404, 'procedure-not-found', 'Procedure not found', `未找到补充林地地块办理记录：${id}（不存在或不在管辖范围内）`);
@@ -157,7 +163,7 @@ export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { c
 
 // ---------------------------------------------------------------- 核实
 
-export interface VerifyInput extends ActInput {
+export interface VerifyInput extends JointActInput {
   checkRunId?: string;
   /** Run the checks now (with these survey years) instead of relying on an earlier run. */
   rerunChecks?: { baseYear?: number; latestYear?: number };
@@ -203,7 +209,8 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
     // checks, not a run judged by other thresholds (or by thresholds a request once supplied).
     if (run) await requireCurrentParameters(tx, 'verify', run);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
-    requireGuards('verify', verifyGuards(outcomes && outcomes.length ? outcomes : null, p.override_approval));
+    // 由县级人民政府牵头，组织林业、自然资源等部门……进行内外业核实
+    requireGuards('verify', [...verifyGuards(outcomes && outcomes.length ? outcomes : null, p.override_approval), ...participantsGuards(input.participants, '核实')]);
     const checks = outcomes!;
     const area = checks.find((c) => c.code === 'area')?.figures?.areaOfRecord as { m2: number } | undefined;
     if (!area || !(area.m2 > 0)) throw guardFailed('verify', [{ guard: 'area-of-record', reason: '面积检查没有给出地块面积（椭球面积）' }]);
@@ -227,6 +234,7 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
         layers: run!.layers,
         checks: checks.filter((c) => (VERIFICATION_CHECKS as readonly string[]).includes(c.code)).map((c) => ({ code: c.code, status: c.status, message: c.message })),
         ...(override ? { override: { ...override, by: user.login } } : {}),
+        participants: cleanParticipants(input.participants!),
         areaOfRecordM2: area.m2,
         rightsHolders: units,
       },
@@ -392,16 +400,20 @@ export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: 
 
 // ---------------------------------------------------------------- 造林
 
-export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & AfforestationInput) {
+export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: JointActInput & AfforestationInput) {
   return act(pool, user, id, 'afforest', async (_tx, p) => {
-    requireGuards('afforest', afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina()));
+    // 由县级林业、自然资源等部门牵头，组织相关权利人……实施生态修复
+    requireGuards('afforest', [
+      ...afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina()),
+      ...participantsGuards(input.participants, '造林'),
+    ]);
     const restorer = { name: input.restorer.name.trim(), kind: input.restorer.kind, ...(input.restorer.contact ? { contact: input.restorer.contact } : {}) };
     return {
       to: 'afforested',
       effectiveOn: input.plantedOn,
       notes: input.notes,
       documents: input.documents,
-      evidence: { forestClass: input.forestClass, species: input.species, plantedOn: input.plantedOn, areaM2: input.areaM2, restorer },
+      evidence: { forestClass: input.forestClass, species: input.species, plantedOn: input.plantedOn, areaM2: input.areaM2, restorer, participants: cleanParticipants(input.participants!) },
       fields: {
         forest_class: input.forestClass.toUpperCase(),
         species: input.species.map((s) => s.trim()).filter(Boolean),
@@ -414,6 +426,30 @@ export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input:
 }
 
 // ---------------------------------------------------------------- 验收, 变更
+
+export type AcceptInput = JointActInput & Omit<AcceptanceInput, 'acceptedOn' | 'documents' | 'participants'> & { acceptedOn?: string };
+
+/**
+ * 验收: "经县级林业、自然资源等部门联合验收合格的" — the joint field acceptance of what was planted,
+ * recorded by either department. It does not wait for the land survey: the survey is changed
+ * because the parcel was accepted (变更).
+ */
+export async function accept(pool: pg.Pool, user: AuthUser, id: string, input: AcceptInput) {
+  checkDate('acceptedOn', input.acceptedOn);
+  return act(pool, user, id, 'accept', async (_tx, p) => {
+    const today = todayInChina();
+    const acceptedOn = dateOr(input.acceptedOn, today);
+    const documents = input.documents ?? [];
+    const { failures, record } = acceptanceGuards(
+      { ...input, acceptedOn, documents },
+      { afforestedOn: p.afforested_on, forestClass: p.forest_class, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) },
+      today,
+    );
+    requireGuards('accept', failures);
+    const acceptance = { acceptedOn, ...record!, documents: documents.map((d) => ({ ...d })), recordedBy: { login: user.login, role: user.role, name: user.name } };
+    return { to: 'accepted', effectiveOn: acceptedOn, notes: input.notes, documents: input.documents, evidence: acceptance, fields: { accepted_on: acceptedOn, acceptance } };
+  });
+}
 
 export interface ChangeYearInput extends ActInput {
   changeYear: number;
@@ -428,62 +464,71 @@ async function changeOutcome(tx: Scoped, p: repo.ProcedureRow, runId: string, ch
   return { run, outcome };
 }
 
-export async function accept(pool: pg.Pool, user: AuthUser, id: string, input: ChangeYearInput & { acceptedOn?: string }) {
-  checkDate('acceptedOn', input.acceptedOn);
-  const runId = input.checkRunId ?? (await runChecksFor(pool, user, id, 'accept', { changeYear: input.changeYear }));
-  return act(pool, user, id, 'accept', async (tx, p) => {
-    const today = todayInChina();
-    const acceptedOn = dateOr(input.acceptedOn, today);
-    const { run, outcome } = await changeOutcome(tx, p, runId, input.changeYear);
-    await requireCurrentParameters(tx, 'accept', run);
-    requireGuards('accept', acceptGuards(outcome, input.changeYear, { afforestedOn: p.afforested_on }, acceptedOn, today));
-    return {
-      to: 'accepted',
-      effectiveOn: acceptedOn,
-      notes: input.notes,
-      documents: input.documents,
-      evidence: { changeYear: input.changeYear, checkRunId: run.id, checkedAt: run.started_at.toISOString(), layers: run.layers, landClassChange: outcome },
-      fields: { change_year: input.changeYear, acceptance_run_id: run.id, accepted_on: acceptedOn },
-    };
-  });
-}
-
-export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
+/**
+ * One act of 变更, judged on check h of the change year: the run given, else the one the survey
+ * change relied on (same year), else a run made now. Re-judges the run's measured shares with the
+ * thresholds in force now, whatever set the run was made under (never thresholds a run carried).
+ */
+async function changeAct(
+  pool: pg.Pool,
+  user: AuthUser,
+  id: string,
+  action: 'survey-change' | 'change',
+  input: Partial<ChangeYearInput> & { changedOn?: string },
+  how: (p: repo.ProcedureRow) => { layers: ChangeLayer[]; after: { year: number; on: string; what: string } | null; fields: (changeYear: number, runId: string, changedOn: string) => repo.ParcelFields },
+) {
   checkDate('changedOn', input.changedOn);
-  // Default: the acceptance's change year and run.
-  const head = await plannedParcel(pool, user, id, 'change');
-  const changeYear = input.changeYear ?? head.change_year!;
-  const runId = input.checkRunId ?? (changeYear === head.change_year && head.acceptance_run_id ? head.acceptance_run_id : await runChecksFor(pool, user, id, 'change', { changeYear }));
-  return act(pool, user, id, 'change', async (tx, p) => {
+  const head = await plannedParcel(pool, user, id, action);
+  const changeYear = input.changeYear ?? head.change_year;
+  if (changeYear === null) throw new Problem(400, 'request-invalid', 'Change year required', '须写明年度土地变更调查的年份（changeYear）');
+  const runId = input.checkRunId ?? (changeYear === head.change_year && head.change_run_id ? head.change_run_id : await runChecksFor(pool, user, id, action, { changeYear }));
+  return act(pool, user, id, action, async (tx, p) => {
     const today = todayInChina();
     const changedOn = dateOr(input.changedOn, today);
     const { run, outcome } = await changeOutcome(tx, p, runId, changeYear);
-    // 变更 re-judges the run's measured shares itself, so it applies the thresholds in force now,
-    // whatever set the run was made under (never thresholds a run carried).
     const params = (await parameterSetInForce(tx.client)).parameters;
     const area = p.area_m2 === null ? null : Number(p.area_m2);
-    requireGuards('change', changeGuards(
+    const h = how(p);
+    requireGuards(action, changeGuards(
       outcome,
       changeYear,
-      { acceptanceYear: p.change_year, areaOfRecordM2: area, minShare: params.changeMinShare, toleranceM2: area === null ? 0 : boundaryTolerance(area, params) },
+      { layers: h.layers, after: h.after, areaOfRecordM2: area, minShare: params.changeMinShare, toleranceM2: area === null ? 0 : boundaryTolerance(area, params) },
       changedOn,
       today,
     ));
     return {
-      to: 'changed',
+      to: ACTIONS[action].to,
       effectiveOn: changedOn,
       notes: input.notes,
       documents: input.documents,
       evidence: {
         changeYear,
         checkRunId: run.id,
-        layers: { dltb: (run.layers).dltbChange, ldxb: (run.layers).ldxbChange },
+        layers: h.layers.includes('one-map') ? { dltb: run.layers.dltbChange, ldxb: run.layers.ldxbChange } : { dltb: run.layers.dltbChange },
         forestDltbShare: outcome?.figures?.forestDltbShare ?? null,
-        forestXiaobanShare: outcome?.figures?.forestXiaobanShare ?? null,
+        ...(h.layers.includes('one-map') ? { forestXiaobanShare: outcome?.figures?.forestXiaobanShare ?? null } : {}),
       },
-      fields: { change_year: changeYear, changed_on: changedOn },
+      fields: h.fields(changeYear, run.id, changedOn),
     };
   });
+}
+
+/** 县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更: that year's DLTB shows the parcel as forest. */
+export async function surveyChange(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
+  return changeAct(pool, user, id, 'survey-change', input, (p) => ({
+    layers: ['dltb'],
+    after: p.accepted_on ? { year: yearOf(p.accepted_on), on: p.accepted_on, what: '验收' } : null,
+    fields: (changeYear, runId, changedOn) => ({ change_year: changeYear, change_run_id: runId, survey_changed_on: changedOn }),
+  }));
+}
+
+/** 县级林业部门在森林资源管理“一张图”年度更新中将补充林地地块由非林地变更为林地: the one-map (and the DLTB) of the year. */
+export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
+  return changeAct(pool, user, id, 'change', input, (p) => ({
+    layers: ['dltb', 'one-map'],
+    after: p.survey_changed_on && p.change_year !== null ? { year: p.change_year, on: p.survey_changed_on, what: '年度变更调查地类变更' } : null,
+    fields: (changeYear, runId, changedOn) => ({ change_year: changeYear, change_run_id: runId, changed_on: changedOn }),
+  }));
 }
 
 // ---------------------------------------------------------------- 入库

@@ -3,6 +3,7 @@
  * takes a `Scoped` transaction: row-level security confines it to the user's jurisdiction (the
  * parcels themselves are the procedure's, read and moved through procedure/repository.ts).
  */
+import type { Participants } from '../domain/procedure/joint-acts.js';
 import type { Scoped } from '../auth/scope.js';
 import { isUuid } from '../http/schemas.js';
 import type { JsonObject, VerificationOverride } from '../procedure/repository.js';
@@ -53,10 +54,12 @@ export interface AuditRow {
   drawn_at: Date;
   completed_by: string | null;
   completed_at: Date | null;
+  /** Who of the forestry and the natural-resources department inspected (recorded on completion). */
+  participants: Participants | null;
 }
 
 const AUDIT_COLUMNS = `id, submission_id, county_code, level, seed, algorithm, min_share_pct, population, population_m2::text AS population_m2,
-  sampled_m2::text AS sampled_m2, drawn_by, drawn_at, completed_by, completed_at`;
+  sampled_m2::text AS sampled_m2, drawn_by, drawn_at, completed_by, completed_at, participants`;
 
 export interface SampleRow {
   parcel_id: string;
@@ -169,8 +172,12 @@ export async function insertAudit(
   return auditId;
 }
 
-export async function completeAudit(tx: Scoped, id: string): Promise<void> {
-  await tx.client.query('UPDATE procedure.audit SET completed_by = $2, completed_at = clock_timestamp() WHERE id = $1', [id, tx.user.id]);
+export async function completeAudit(tx: Scoped, id: string, participants: Participants): Promise<void> {
+  await tx.client.query('UPDATE procedure.audit SET completed_by = $2, completed_at = clock_timestamp(), participants = $3 WHERE id = $1', [
+    id,
+    tx.user.id,
+    JSON.stringify(participants),
+  ]);
 }
 
 export async function samplesOf(tx: Scoped, auditId: string): Promise<SampleRow[]> {

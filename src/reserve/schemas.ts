@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { CountyCode, IsoDate, Uuid, Year } from '../http/schemas.js';
-import { AreaView, Common, DocumentsView, Nullable, ReserveParcelView, VerificationOverrideView } from '../procedure/schemas.js';
+import { AreaView, Common, DocumentsView, Nullable, ParticipantsBody, ReserveParcelView, VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- requests
 
@@ -26,10 +26,15 @@ export const AuditResultBody = Type.Object({
   ...Common,
 });
 
-/** Optional: completing needs no input. */
-export const CompleteAuditBody = Type.Optional(Type.Object({ ...Common }));
+/**
+ * Optional in the schema (an unknown audit is 404 first); completing requires the participants of
+ * both departments: "市级林业、自然资源部门抽查……省级林业、自然资源部门抽查" (001 §三(三)2).
+ */
+export const CompleteAuditBody = Type.Optional(Type.Object({ participants: Type.Optional(ParticipantsBody), ...Common }));
 
 // ---------------------------------------------------------------- answers
+
+const Participant = Type.Object({ name: Type.String(), unit: Type.Optional(Type.String()), title: Type.Optional(Type.String()) });
 
 const submissionFields = {
   id: Type.String({ format: 'uuid' }),
@@ -90,6 +95,12 @@ const auditFields = {
   }),
   drawnAt: Type.String({ format: 'date-time' }),
   completedAt: Nullable(Type.String({ format: 'date-time' })),
+  participants: Nullable(
+    Type.Object(
+      { forestry: Type.Array(Participant), naturalResources: Type.Array(Participant), others: Type.Optional(Type.Array(Participant)) },
+      { description: '现场核查的林业、自然资源部门参加人员（完成抽查时登记）' },
+    ),
+  ),
   samples: Type.Array(SampleView),
   links: Type.Object({ self: Type.String() }),
 };

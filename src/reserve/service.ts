@@ -14,11 +14,12 @@ import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
 import { drawAreaSample, MIN_SHARE_PCT } from '../domain/audit/sampling.js';
 import { isIsoDate, isLateSubmission, reserveSubmissionDue, todayInChina } from '../domain/procedure/deadlines.js';
+import { cleanParticipants, participantsGuards } from '../domain/procedure/joint-acts.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { parseDecimal } from '../domain/units.js';
 import { Problem } from '../http/problem.js';
 import * as procedures from '../procedure/repository.js';
-import { guardFailed, planOrThrow, type ActInput } from '../procedure/service.js';
+import { guardFailed, planOrThrow, type ActInput, type JointActInput } from '../procedure/service.js';
 import * as repo from './repository.js';
 
 const submissionNotFound = (id: string) => new Problem(404, 'submission-not-found', 'Submission not found', `未找到储备库报送记录：${id}（不存在或不在管辖范围内）`);
@@ -272,7 +273,7 @@ export async function completeAudit(
   pool: pg.Pool,
   user: AuthUser,
   auditId: string,
-  input: ActInput,
+  input: JointActInput,
 ): Promise<AuditWithSamples & { moved: number; returned: number; submission: repo.SubmissionRow }> {
   return withScope(pool, user, async (tx) => {
     const { a, L } = await openAudit(tx, user, auditId, '');
@@ -281,6 +282,10 @@ export async function completeAudit(
     if (pending.length) {
       throw guardFailed(L.pass, [{ guard: 'sample-results-complete', reason: `还有${pending.length}个样本地块未登记抽查结果：${pending.map((p) => p.parcel_no).join('、')}` }]);
     }
+    // 市级林业、自然资源部门抽查……现场核查 / 省级林业、自然资源部门抽查……现场核查
+    const joint = participantsGuards(input.participants, L.label);
+    if (joint.length) throw guardFailed(L.pass, joint);
+    const participants = cleanParticipants(input.participants!);
     const s = (await repo.getSubmission(tx, a.submission_id, true))!;
     const parcels = await procedures.lockReserveParcels(tx, { state: L.review, submissionId: s.id });
     const failed = samples.filter((x) => x.result === 'fail');
@@ -293,11 +298,11 @@ export async function completeAudit(
           to: 'county-reserve',
           notes: input.notes,
           documents: input.documents,
-          evidence: { auditId: a.id, level: a.level, submissionId: s.id, failed: failed.map((f) => f.parcel_id), seed: a.seed },
+          evidence: { auditId: a.id, level: a.level, submissionId: s.id, failed: failed.map((f) => f.parcel_id), seed: a.seed, participants },
           fields: { submission_id: null },
         });
       }
-      await repo.completeAudit(tx, a.id);
+      await repo.completeAudit(tx, a.id, participants);
       await repo.returnSubmission(tx, s.id, reason);
       return { ...(await auditById(tx, a.id)), moved: 0, returned: parcels.length, submission: (await repo.getSubmission(tx, s.id))! };
     }
@@ -309,10 +314,10 @@ export async function completeAudit(
         to: L.next,
         notes: input.notes,
         documents: input.documents,
-        evidence: { auditId: a.id, level: a.level, sampled: sampled.has(p.id), seed: a.seed },
+        evidence: { auditId: a.id, level: a.level, sampled: sampled.has(p.id), seed: a.seed, participants },
       });
     }
-    await repo.completeAudit(tx, a.id);
+    await repo.completeAudit(tx, a.id, participants);
     await repo.setSubmissionState(tx, s.id, L.next);
     return { ...(await auditById(tx, a.id)), moved: parcels.length, returned: 0, submission: (await repo.getSubmission(tx, s.id))! };
   });

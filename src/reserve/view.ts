@@ -45,6 +45,7 @@ export function auditView({ audit: a, samples }: AuditWithSamples): Static<typeo
     population: a.population,
     drawnAt: a.drawn_at.toISOString(),
     completedAt: a.completed_at?.toISOString() ?? null,
+    participants: a.participants,
     samples: samples.map((s) => ({
       parcelId: s.parcel_id,
       parcelNo: s.parcel_no,

@@ -20,7 +20,11 @@ const FOREIGN = '360111';
 const pool = testPool();
 let app: App;
 let admin: TestUser;
-const u = {} as Record<'county' | 'government' | 'township' | 'neighbour' | 'city' | 'otherCity' | 'province' | 'foreign', TestUser>;
+const u = {} as Record<
+  | 'county' | 'resources' | 'government' | 'township' | 'neighbour' | 'city' | 'cityResources' | 'otherCity' | 'otherCityResources' | 'province'
+  | 'provinceResources' | 'foreign' | 'foreignResources',
+  TestUser
+>;
 /** Ids of the 360111 resources. */
 const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
 
@@ -42,6 +46,12 @@ beforeAll(async () => {
   u.otherCity = await createTestUser(pool, 'city', '360100');
   u.province = await createTestUser(pool, 'province-reviewer', '36');
   u.foreign = await createTestUser(pool, 'county-forestry', FOREIGN);
+  // The natural-resources departments: the jurisdiction of the forestry role of the same level.
+  u.resources = await createTestUser(pool, 'county-natural-resources', '361123');
+  u.cityResources = await createTestUser(pool, 'city-natural-resources', '361100');
+  u.otherCityResources = await createTestUser(pool, 'city-natural-resources', '360100');
+  u.provinceResources = await createTestUser(pool, 'province-natural-resources', '36');
+  u.foreignResources = await createTestUser(pool, 'county-natural-resources', FOREIGN);
 
   const { uploadId, parcelIds } = await seedCandidates(pool, FOREIGN, 2);
   f.upload = uploadId;
@@ -150,7 +160,10 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/procedures/{id}/afforest': [
     { method: 'POST', url: `/api/v1/procedures/${f.applied}/afforest`, payload: { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: 10, restorer: { name: 'x', kind: '企业' } } },
   ],
-  'POST /api/v1/procedures/{id}/accept': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/accept`, payload: { changeYear: 2023, checkRunId: f.run } }],
+  'POST /api/v1/procedures/{id}/accept': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/accept`, payload: { acceptedOn: '2023-10-20', measuredAreaM2: 10, survivalRatePct: 90 } }],
+  'POST /api/v1/procedures/{id}/survey-change': [
+    { method: 'POST', url: `/api/v1/procedures/${f.applied}/survey-change`, payload: { changeYear: 2023, checkRunId: f.run }, as: u.resources },
+  ],
   'POST /api/v1/procedures/{id}/change': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/change`, payload: { changeYear: 2023, checkRunId: f.run } }],
   'POST /api/v1/procedures/{id}/reserve': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/reserve`, payload: { reserveYear: 2023 } }],
   'POST /api/v1/procedures/{id}/withdraw': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/withdraw`, payload: { reason: '越权撤回' } }],
@@ -170,7 +183,9 @@ const cases = (): Record<string, Case[]> => ({
   ],
   'GET /api/v1/audits/{id}': [{ method: 'GET', url: `/api/v1/audits/${f.audit}` }, { method: 'GET', url: `/api/v1/audits/${f.audit}`, as: u.city }],
   'POST /api/v1/audits/{id}/results': [{ method: 'POST', url: `/api/v1/audits/${f.audit}/results`, payload: { parcelId: f.reserve, result: 'fail', reason: '越权' }, as: u.city }],
-  'POST /api/v1/audits/{id}/complete': [{ method: 'POST', url: `/api/v1/audits/${f.audit}/complete`, payload: {}, as: u.city }],
+  'POST /api/v1/audits/{id}/complete': [
+    { method: 'POST', url: `/api/v1/audits/${f.audit}/complete`, payload: { participants: { forestry: [{ name: '越权' }], naturalResources: [{ name: '越权' }] } }, as: u.city },
+  ],
   'POST /api/v1/quota/issuances': [{ method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, county: FOREIGN, issuedOn: '2023-03-01' } }],
   'GET /api/v1/quota/issuances': [{ method: 'GET', url: '/api/v1/quota/issuances', list: true }],
   'GET /api/v1/quota/issuances/{id}': [{ method: 'GET', url: `/api/v1/quota/issuances/${f.issuance}` }],
@@ -243,6 +258,10 @@ describe('authentication', () => {
     expect(me.json()).toMatchObject({ role: 'county-forestry', adminCode: '361123', scopePrefix: '361123', township: null, roleLabel: '县级林业主管部门' });
     expect((await injectAs(app, ANONYMOUS, { url: '/api/v1/me', headers: { 'x-api-key': u.township.token } })).json()).toMatchObject({ scopePrefix: '361123', township: '361123100' });
     expect((await injectAs(app, u.city, { url: '/api/v1/me' })).json().scopePrefix).toBe('3611');
+    // Each natural-resources department sees what the forestry role of its level sees.
+    expect((await injectAs(app, u.resources, { url: '/api/v1/me' })).json()).toMatchObject({ scopePrefix: '361123', township: null, roleLabel: '县级自然资源主管部门' });
+    expect((await injectAs(app, u.cityResources, { url: '/api/v1/me' })).json()).toMatchObject({ scopePrefix: '3611', roleLabel: '设区市自然资源主管部门' });
+    expect((await injectAs(app, u.provinceResources, { url: '/api/v1/me' })).json()).toMatchObject({ scopePrefix: '36', roleLabel: '省级自然资源主管部门' });
     const t = await createTestUser(pool, 'county-forestry', '361123');
     await pool.query(`UPDATE auth.api_token SET revoked_at = now() WHERE user_id = $1`, [t.id]);
     expect((await injectAs(app, t, { url: '/api/v1/me' })).json().code).toBe('token-invalid');
@@ -260,22 +279,27 @@ describe('authentication', () => {
 });
 
 describe('jurisdiction on every route', () => {
-  it('a 361123 user gets 403 or 404 for 360111’s resources through every route, sees none of them in lists, and nothing changes', async () => {
+  it('a 361123 user gets 403 or 404 for 360111’s resources through every route, sees none of them in lists, and nothing changes — forestry and natural-resources departments alike', async () => {
     const before = await snapshot();
     const all = cases();
     const routes = await apiRoutes();
     expect(Object.keys(all).sort()).toEqual(routes); // a case for every route, and no stale ones
     const foreignIds = [f.upload, f.candidate, f.run, f.applied, f.publicized, f.reserve, f.objection, f.submission, f.audit, f.draw, f.issuance, f.importJob, f.exportJob];
-    for (const [route, list] of Object.entries(all)) {
-      for (const c of list) {
-        const res = await request(c, c.as ?? u.county);
-        if (c.list) {
-          expect({ route, url: c.url, status: res.statusCode }, res.body).toEqual({ route, url: c.url, status: 200 });
-          for (const id of foreignIds) expect(res.body.includes(id), `${c.url} shows ${id}`).toBe(false);
-          expect(res.body.includes(FOREIGN), `${c.url} shows ${FOREIGN}`).toBe(false);
-        } else {
-          expect([403, 404], `${route} ${c.url} answered ${res.statusCode}: ${res.body}`).toContain(res.statusCode);
-          expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    // Every case as it is written, then with the natural-resources department of the same level in the forestry role's place.
+    const asForestry = (c: Case) => c.as ?? u.county;
+    const asResources = (c: Case) => (c.as === undefined || c.as === u.county ? u.resources : c.as === u.city ? u.cityResources : c.as === u.province ? u.provinceResources : c.as);
+    for (const who of [asForestry, asResources]) {
+      for (const [route, list] of Object.entries(all)) {
+        for (const c of list) {
+          const res = await request(c, who(c));
+          if (c.list) {
+            expect({ route, url: c.url, status: res.statusCode }, res.body).toEqual({ route, url: c.url, status: 200 });
+            for (const id of foreignIds) expect(res.body.includes(id), `${c.url} shows ${id}`).toBe(false);
+            expect(res.body.includes(FOREIGN), `${c.url} shows ${FOREIGN}`).toBe(false);
+          } else {
+            expect([403, 404], `${route} ${c.url} answered ${res.statusCode}: ${res.body}`).toContain(res.statusCode);
+            expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+          }
         }
       }
     }
@@ -288,13 +312,14 @@ describe('jurisdiction on every route', () => {
     for (const [route, list] of Object.entries(all)) {
       for (const c of list) {
         if (c.method !== 'GET' || c.list || c.adminOnly) continue;
-        const owner = c.as === u.city ? u.otherCity : u.foreign;
-        const res = await request(c, owner);
-        // 360111 has no survey layers and its export failed: those answers are about the data, not access.
-        const code = /problem\+json/.test(String(res.headers['content-type'])) ? res.json().code : undefined;
-        const dataAnswer = ['survey-layers-missing', 'layer-not-imported', 'export-not-ready'].includes(code);
-        expect(res.statusCode === 200 || dataAnswer, `${route} ${c.url} as the owner: ${res.statusCode} ${res.body.slice(0, 200)}`).toBe(true);
-        checked++;
+        for (const owner of c.as === u.city ? [u.otherCity, u.otherCityResources] : [u.foreign, u.foreignResources]) {
+          const res = await request(c, owner);
+          // 360111 has no survey layers and its export failed: those answers are about the data, not access.
+          const code = /problem\+json/.test(String(res.headers['content-type'])) ? res.json().code : undefined;
+          const dataAnswer = ['survey-layers-missing', 'layer-not-imported', 'export-not-ready'].includes(code);
+          expect(res.statusCode === 200 || dataAnswer, `${route} ${c.url} as ${owner.role}: ${res.statusCode} ${res.body.slice(0, 200)}`).toBe(true);
+          checked++;
+        }
       }
     }
     expect(checked).toBeGreaterThan(20);
@@ -309,8 +334,14 @@ describe('jurisdiction on every route', () => {
     expect((await injectAs(app, u.otherCity, { url: `/api/v1/procedures/${f.applied}` })).statusCode).toBe(200);
     expect((await injectAs(app, u.otherCity, { url: `/api/v1/reserve-submissions/${f.submission}` })).statusCode).toBe(200);
     expect((await injectAs(app, u.otherCity, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(404);
+    expect((await injectAs(app, u.cityResources, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.cityResources, { url: `/api/v1/procedures/${f.applied}` })).statusCode).toBe(404);
+    expect((await injectAs(app, u.otherCityResources, { url: `/api/v1/reserve-submissions/${f.submission}` })).statusCode).toBe(200);
+    expect((await injectAs(app, u.resources, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(404);
     const all = (await injectAs(app, u.province, { url: '/api/v1/procedures' })).json().items.map((p: { countyCode: string }) => p.countyCode);
     expect(new Set(all)).toEqual(new Set(['360111', '361102']));
+    const byResources = (await injectAs(app, u.provinceResources, { url: '/api/v1/procedures' })).json().items.map((p: { countyCode: string }) => p.countyCode);
+    expect(new Set(byResources)).toEqual(new Set(['360111', '361102']));
     // A neighbouring county of the same city is as foreign as any other to a county user.
     expect((await injectAs(app, u.county, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(404);
     expect((await injectAs(app, u.neighbour, { url: `/api/v1/procedures/${f.own}` })).statusCode).toBe(200);

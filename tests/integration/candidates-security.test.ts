@@ -27,6 +27,8 @@ import { multipart } from '../helpers/multipart.js';
 import { resetProcedure, uploadAs } from '../helpers/procedure.js';
 import { expectProblem, injectAs, requestsTo } from '../helpers/http.js';
 
+/** 核实 is organised with 林业、自然资源等部门: who of each took part. */
+const JOINT = { forestry: [{ name: '张林' }], naturalResources: [{ name: '李资' }] };
 const NEIGHBOUR = '361124';
 const pool = testPool();
 let app: App;
@@ -114,7 +116,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
     const p = await post(u.township, '/api/v1/procedures', { candidateParcelId });
     expect(p.statusCode, p.body).toBe(201);
     procedureId = p.json().id;
-    const refused = expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`), 422, 'guard-failed');
+    const refused = expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { participants: JOINT }), 422, 'guard-failed');
     // Not mining land: 来源可靠 fails, which no one may override (issue 10 point 4).
     expect(refused.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(['source-not-overridable']);
     expect(refused.detail).toMatch(/来源可靠/);
@@ -133,7 +135,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
         WHERE run_id = (SELECT id FROM candidate.check_run WHERE upload_id = $2 AND parameter_set_version IS NOT NULL ORDER BY started_at DESC LIMIT 1)`,
       [forged, uploadId],
     );
-    for (const payload of [{ checkRunId: forged }, { checkRunId: forged, override: { reason: '按放宽的阈值核实通过' } }]) {
+    for (const payload of [{ checkRunId: forged, participants: JOINT }, { checkRunId: forged, override: { reason: '按放宽的阈值核实通过' }, participants: JOINT }]) {
       const stale = expectProblem(await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, payload), 422, 'guard-failed');
       expect(stale.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(['check-parameters-current']);
     }
@@ -203,7 +205,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
 
     // The run made under the previous version is not a basis any more, not even with an override.
     const stale = expectProblem(
-      await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { override: { reason: '县级核实认为可以补充' } }),
+      await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { override: { reason: '县级核实认为可以补充' }, participants: JOINT }),
       422,
       'guard-failed',
     );
@@ -211,7 +213,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
     expect(stale.detail).toContain(`第${published.version}版`);
 
     // Re-running applies the new version: the source check passes under the province's new rule.
-    const v = await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { rerunChecks: {} });
+    const v = await post(u.forestry, `/api/v1/procedures/${procedureId}/verify`, { rerunChecks: {}, participants: JOINT });
     expect(v.statusCode, v.body).toBe(200);
     expect(v.json().state).toBe('verified');
     const run = (await pool.query(

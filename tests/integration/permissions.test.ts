@@ -21,10 +21,13 @@ const users = {} as Record<Role, TestUser>;
 const CODES: Record<Role, string> = {
   township: '361123100',
   'county-forestry': '361123',
+  'county-natural-resources': '361123',
   'county-government': '361123',
   city: '361100',
+  'city-natural-resources': '361100',
   'province-reviewer': '360000',
   'province-admin': '360000',
+  'province-natural-resources': '360000',
 };
 
 beforeAll(async () => {

@@ -19,7 +19,26 @@ let app: App;
 let admin: TestUser;
 let restored: SurveyPolygon[];
 let stillMining: SurveyPolygon[];
-const u = {} as Record<'township' | 'forestry' | 'government' | 'city' | 'reviewer' | 'admin' | 'otherTownship', TestUser>;
+const u = {} as Record<
+  'township' | 'forestry' | 'resources' | 'government' | 'city' | 'cityResources' | 'reviewer' | 'admin' | 'provinceResources' | 'otherTownship',
+  TestUser
+>;
+/** Who of each department took part in a joint act ("林业、自然资源等部门"). */
+const JOINT = {
+  forestry: [{ name: '张林', unit: '玉山县林业局', title: '股长' }],
+  naturalResources: [{ name: '李资', unit: '玉山县自然资源局', title: '科员' }],
+  others: [{ name: '王镇', unit: '乡镇人民政府' }],
+};
+const CITY_TEAM = { forestry: [{ name: '赵核', unit: '上饶市林业局' }], naturalResources: [{ name: '钱查', unit: '上饶市自然资源局' }] };
+const PROVINCE_TEAM = { forestry: [{ name: '孙审', unit: '江西省林业局' }], naturalResources: [{ name: '周核', unit: '江西省自然资源厅' }] };
+/** The joint acceptance of a tree planting: both departments, measured area, survival ≥ 85 %, the acceptance document. */
+const acceptance = (areaM2: number, acceptedOn = '2023-10-20') => ({
+  acceptedOn,
+  participants: JOINT,
+  measuredAreaM2: Math.floor(areaM2 * 100) / 100,
+  survivalRatePct: 91.5,
+  documents: [{ title: '补充林地联合验收意见书', number: '玉林验〔2023〕5号' }],
+});
 
 async function clean() {
   await resetProcedure(pool);
@@ -40,10 +59,13 @@ beforeAll(async () => {
   const township = restored[0]!.township;
   u.township = await createTestUser(pool, 'township', township);
   u.forestry = await createTestUser(pool, 'county-forestry', COUNTY);
+  u.resources = await createTestUser(pool, 'county-natural-resources', COUNTY);
   u.government = await createTestUser(pool, 'county-government', COUNTY);
   u.city = await createTestUser(pool, 'city', '361100');
+  u.cityResources = await createTestUser(pool, 'city-natural-resources', '361100');
   u.reviewer = await createTestUser(pool, 'province-reviewer', '36');
   u.admin = await createTestUser(pool, 'province-admin', '36');
+  u.provinceResources = await createTestUser(pool, 'province-natural-resources', '36');
   const other = [...restored, ...stillMining].map((p) => p.township).find((t) => t !== township) ?? `${COUNTY}999`;
   u.otherTownship = await createTestUser(pool, 'township', other);
 });
@@ -82,29 +104,35 @@ async function upload(parcels: SurveyPolygon[], prefix: string) {
   return { upload: view, user, parcels: detail.parcels as { id: string; parcelNo: string }[], report: run.json() };
 }
 
-/** Walks one parcel from 申请 to 变更 as the right people, with dates in the past (2022–2024). */
+/**
+ * Walks one parcel from 申请 to 变更 as the right people within one year (2023), once the 2023 change
+ * survey is imported: planted in April, accepted jointly in October, the land class changed in the
+ * 2023 annual change survey (自然资源) and then in the one-map (林业) in January 2024.
+ */
 async function walkToChanged(township: TestUser, candidateParcelId: string, rightsHolders?: (h: { qsdwdm: string; qsdwmc: string }) => object) {
-  const p = await ok(await post(township, '/api/v1/procedures', { candidateParcelId, appliedOn: '2022-02-10', notes: '申请补充林地' }), 201);
-  let v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2022-02-20' }));
+  const p = await ok(await post(township, '/api/v1/procedures', { candidateParcelId, appliedOn: '2023-02-10', notes: '申请补充林地' }), 201);
+  let v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2023-02-20', participants: JOINT }));
   expect(v.state).toBe('verified');
-  v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会公告栏' }));
+  v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2023-03-01', to: '2023-03-10', place: '地块所在自然村、村委会公告栏' }));
   for (const h of v.rightsHolders) {
     await ok(
-      await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, rightsHolders?.(h) ?? { qsdwdm: h.qsdwdm, signatory: `${h.qsdwmc}负责人`, consentedOn: '2022-03-05', document: { title: '权利人同意书', number: `同意〔2022〕${h.qsdwdm.slice(-3)}号` } }),
+      await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, rightsHolders?.(h) ?? { qsdwdm: h.qsdwdm, signatory: `${h.qsdwmc}负责人`, consentedOn: '2023-03-05', document: { title: '权利人同意书', number: `同意〔2023〕${h.qsdwdm.slice(-3)}号` } }),
       201,
     );
   }
-  await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20', documents: [{ title: '县政府批复', number: '玉府字〔2022〕12号' }] }));
+  await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2023-03-20', documents: [{ title: '县政府批复', number: '玉府字〔2023〕12号' }] }));
   await ok(
     await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, {
       forestClass: '0301',
       species: ['杉木', '木荷'],
-      plantedOn: '2022-04-01',
+      plantedOn: '2023-04-01',
       areaM2: v.areaOfRecord.m2,
       restorer: { name: '玉山县某矿业有限公司', kind: '企业' },
+      participants: JOINT,
     }),
   );
-  await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }));
+  await ok(await post(u.resources, `/api/v1/procedures/${p.id}/accept`, acceptance(v.areaOfRecord.m2)));
+  await ok(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023, changedOn: '2024-01-15', documents: [{ title: '2023年度国土变更调查成果', number: '玉自然资〔2024〕2号' }] }));
   return ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
 }
 
@@ -112,7 +140,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
   let walked: { id: string; area: number }[] = [];
   let submissionId: string;
 
-  it('walks three restored parcels through 申请 … 变更 … 入库, each step recorded with who, when and the evidence', async () => {
+  it('walks three restored parcels 申请 → … → 验收 → 变更 → 入库 within one year of the 2023 change survey: 经县级林业、自然资源等部门联合验收合格的，县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更', async () => {
     const sameTownship = restored.filter((p) => p.township === restored[0]!.township).slice(0, 3);
     const parcels = sameTownship.length >= 3 ? sameTownship : restored.slice(0, 3);
     const { user, parcels: cands } = await upload(parcels, 'WALK');
@@ -124,20 +152,39 @@ describe('a parcel walked from application to the provincial reserve, by the rig
       walked.push({ id: reserved.id, area: reserved.areaOfRecord.m2 });
     }
     const d = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}`));
-    expect(d.history.map((h: { action: string }) => h.action)).toEqual(['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve']);
+    expect(d.history.map((h: { action: string }) => h.action)).toEqual(['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve']);
     expect(d.history.map((h: { actor: { role: string } }) => h.actor.role)).toEqual([
-      'township', 'county-forestry', 'county-forestry', 'county-government', 'county-forestry', 'county-forestry', 'county-forestry', 'county-forestry',
+      'township', 'county-forestry', 'county-forestry', 'county-government', 'county-forestry', 'county-natural-resources', 'county-natural-resources', 'county-forestry', 'county-forestry',
+    ]);
+    // Within one year: applied February 2023, in the county reserve of 2023 in January 2024.
+    expect(d.history.map((h: { effectiveOn: string }) => h.effectiveOn)).toEqual([
+      '2023-02-10', '2023-02-20', '2023-03-01', '2023-03-20', '2023-04-01', '2023-10-20', '2024-01-15', '2024-01-20', '2024-01-25',
     ]);
     const verify = d.history[1];
     expect(verify.actor.login).toBe(u.forestry.login);
-    expect(verify.effectiveOn).toBe('2022-02-20');
+    expect(verify.effectiveOn).toBe('2023-02-20');
+    // 核实, 造林, 验收: who of each department took part.
+    for (const i of [1, 4, 5]) expect(d.history[i].evidence.participants).toEqual(JOINT);
     expect(verify.evidence.checkRunId).toMatch(/^[0-9a-f-]{36}$/);
     expect(verify.evidence.checks.map((c: { code: string }) => c.code).sort()).toEqual(['area', 'geometry', 'jurisdiction', 'not-forest', 'overlap', 'ownership', 'source']);
     expect(verify.evidence.checks.every((c: { status: string }) => c.status !== 'fail')).toBe(true);
-    expect(d.history[3].documents).toEqual([{ title: '县政府批复', number: '玉府字〔2022〕12号' }]);
+    expect(d.history[3].documents).toEqual([{ title: '县政府批复', number: '玉府字〔2023〕12号' }]);
     expect(d.history[3].evidence.consents.length).toBe(d.rightsHolders.length);
-    expect(d.history[5].evidence.landClassChange).toMatchObject({ code: 'land-class-change', status: 'pass' });
-    expect(d.history[6].evidence.forestXiaobanShare).toBeGreaterThan(0.99);
+    // 验收 is the joint field acceptance, not a survey check; the land-class change is 变更's.
+    expect(d.acceptance).toMatchObject({
+      acceptedOn: '2023-10-20',
+      participants: JOINT,
+      measure: { kind: 'survival', pct: 91.5, thresholdPct: 85, source: expect.stringContaining('造林技术规程') },
+      documents: [{ title: '补充林地联合验收意见书', number: '玉林验〔2023〕5号' }],
+      recordedBy: { login: u.resources.login, role: 'county-natural-resources' },
+    });
+    expect(d.acceptance.measuredAreaM2).toBeLessThanOrEqual(d.areaOfRecord.m2);
+    expect(d.history[5].evidence).not.toHaveProperty('landClassChange');
+    expect(d.history[6].evidence).toMatchObject({ changeYear: 2023, forestDltbShare: expect.any(Number) });
+    expect(d.history[6].evidence.forestDltbShare).toBeGreaterThan(0.99);
+    expect(d.history[7].evidence.forestXiaobanShare).toBeGreaterThan(0.99);
+    expect(d.history[7].evidence.checkRunId).toBe(d.history[6].evidence.checkRunId);
+    expect(d).toMatchObject({ changeYear: 2023, surveyChangedOn: '2024-01-15', changedOn: '2024-01-20', acceptedOn: '2023-10-20', acceptanceRunId: null });
     expect(d.afforestation).toMatchObject({ forestClass: '0301', species: ['杉木', '木荷'], restorer: { name: '玉山县某矿业有限公司', kind: '企业' } });
     // The area of record is the area check's 椭球面积, exactly.
     const areaCheck = (await pool.query(
@@ -180,7 +227,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
       30,
     );
     expect(a.samples.map((s: { parcelId: string }) => s.parcelId)).toEqual(redraw.sample.map((s) => s.id));
-    expectProblem(await post(u.city, `/api/v1/audits/${a.id}/complete`), 422, 'guard-failed');
+    expectProblem(await post(u.city, `/api/v1/audits/${a.id}/complete`, { participants: CITY_TEAM }), 422, 'guard-failed');
     const [first, ...rest] = a.samples as { parcelId: string }[];
     // The first sampled parcel fails (no reason: refused), the others pass.
     guardFailed(await post(u.city, `/api/v1/audits/${a.id}/results`, { parcelId: first!.parcelId, result: 'fail' }), 'reason-required');
@@ -190,8 +237,11 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     const removed = await ok(await get(u.forestry, `/api/v1/procedures/${first!.parcelId}`));
     expect(removed).toMatchObject({ state: 'removed', endReason: '市级抽查不合格：现场林木成活率不足85%' });
     expect(removed.history.at(-1)).toMatchObject({ action: 'city-fail', actor: { role: 'city' } });
+    // 市级林业、自然资源部门抽查……现场核查: both departments' inspectors are named, or the audit is not complete.
+    guardFailed(await post(u.city, `/api/v1/audits/${a.id}/complete`, { participants: { forestry: CITY_TEAM.forestry, naturalResources: [] } }), 'participants-both-departments');
     // 核查无误后报省级: a sample with a failed parcel passes nothing; the submission goes back to the county.
-    const done = await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`));
+    const done = await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`, { participants: CITY_TEAM }));
+    expect(done.participants).toEqual(CITY_TEAM);
     expect(done).toMatchObject({ moved: 0, returned: walked.length - 1, submission: { state: 'returned', returned: { reason: expect.stringContaining('现场林木成活率不足85%') } } });
     walked = walked.filter((w) => w.id !== first!.parcelId);
     for (const w of walked) expect((await ok(await get(u.forestry, `/api/v1/procedures/${w.id}`))).state).toBe('county-reserve');
@@ -200,21 +250,28 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect(again).toMatchObject({ parcels: walked.length, state: 'county-review' });
     await ok(await post(u.government, `/api/v1/reserve-submissions/${again.id}/approve`, { approvedOn: '2024-10-11' }));
     submissionId = again.id;
-    const b = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
+    // The city's natural-resources department may conduct the city's check as well as its forestry bureau.
+    const b = await ok(await post(u.cityResources, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
     expect(b.seed).not.toBe(a.seed);
-    for (const s of b.samples) await ok(await post(u.city, `/api/v1/audits/${b.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
-    const passed = await ok(await post(u.city, `/api/v1/audits/${b.id}/complete`));
-    expect(passed).toMatchObject({ moved: walked.length, returned: 0, submission: { state: 'province-review' } });
+    for (const s of b.samples) await ok(await post(u.cityResources, `/api/v1/audits/${b.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
+    const passed = await ok(await post(u.cityResources, `/api/v1/audits/${b.id}/complete`, { participants: CITY_TEAM }));
+    expect(passed).toMatchObject({ moved: walked.length, returned: 0, submission: { state: 'province-review' }, participants: CITY_TEAM });
+    const moved = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}`));
+    expect(moved.history.at(-1)).toMatchObject({ action: 'city-pass', actor: { role: 'city-natural-resources' }, evidence: { participants: CITY_TEAM } });
   });
 
   it('the province draws ≥ 15 %, records results and completes: the parcels enter the provincial reserve', async () => {
     expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 403, 'role-not-permitted');
+    expectProblem(await post(u.cityResources, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 403, 'role-not-permitted');
     const a = await ok(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 201);
     expect(a.seed).toMatch(/^[0-9a-f]{32}$/); // generated, and recorded
     expect(a.sampledShare).toBeGreaterThanOrEqual(0.15);
-    for (const s of a.samples) await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
-    const done = await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/complete`));
+    // 省级林业、自然资源部门抽查15%的面积进行现场核查: the province's natural-resources department records and completes it.
+    for (const s of a.samples) await ok(await post(u.provinceResources, `/api/v1/audits/${a.id}/results`, { parcelId: s.parcelId, result: 'pass', inspectedOn: '2024-10-20' }));
+    guardFailed(await post(u.provinceResources, `/api/v1/audits/${a.id}/complete`), 'participants-both-departments');
+    const done = await ok(await post(u.provinceResources, `/api/v1/audits/${a.id}/complete`, { participants: PROVINCE_TEAM }));
     expect(done.submission.state).toBe('provincial-reserve');
+    expect(done.participants).toEqual(PROVINCE_TEAM);
     for (const w of walked) {
       const d = await ok(await get(u.township, `/api/v1/procedures/${w.id}`));
       expect(d.state).toBe('provincial-reserve');
@@ -246,7 +303,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     const log = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}/audit-log`));
     const transitions = log.items.filter((e: { table: string }) => e.table === 'procedure.transition');
     expect(transitions.map((e: { data: { action: string } }) => e.data.action)).toEqual([
-      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-return', 'submit', 'city-pass', 'province-pass',
+      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve', 'submit', 'city-return', 'submit', 'city-pass', 'province-pass',
     ]); // returned once (a sampled parcel failed), submitted again
     expect(transitions[0].actor).toMatchObject({ login: expect.stringMatching(/^test-u-township/), role: 'township' });
     expect(log.items.some((e: { table: string; operation: string }) => e.table === 'procedure.parcel' && e.operation === 'UPDATE')).toBe(true);
@@ -264,14 +321,14 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const { parcels: cands, user } = await upload([stillMining[0]!], 'G-VERIFY');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
     expectProblem(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 409, 'already-in-procedure');
-    expectProblem(await post(user, `/api/v1/procedures/${p.id}/verify`), 403, 'role-not-permitted');
+    expectProblem(await post(user, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }), 403, 'role-not-permitted');
     expectProblem(await post(u.government, `/api/v1/procedures/${p.id}/confirm`), 409, 'transition-not-allowed');
     // A forest parcel (not mining land, already forest): 来源可靠 and 非现状林地 fail.
     const forest = (await surveyPolygons(pool, '03%', '03%', 1))[0]!;
     const { parcels: fc, user: fu } = await upload([forest], 'G-SOURCE');
     const q = await ok(await post(fu, '/api/v1/procedures', { candidateParcelId: fc[0]!.id }), 201);
     const before = await transitionCount(q.id);
-    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '县级林业主管部门认为可以补充' } }), 'source-not-overridable', 'checks-passed');
+    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '县级林业主管部门认为可以补充' }, participants: JOINT }), 'source-not-overridable', 'checks-passed');
     expect(refused.detail).toMatch(/第三次全国国土调查及年度国土变更调查中确定的采矿用地/);
     expect(refused.detail).toMatch(/非现状林地.*须由县级人民政府批准/);
     expect(await transitionCount(q.id)).toBe(before);
@@ -288,7 +345,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     expectProblem(await post(u.reviewer, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['not-forest'] }), 403, 'role-not-permitted');
     // With an approval of the other failed check, 核实 still refuses on the source.
     await ok(await post(u.government, `/api/v1/procedures/${q.id}/override-approvals`, { ...approval, checks: ['not-forest'] }), 201);
-    guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`), 'source-not-overridable');
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { participants: JOINT }), 'source-not-overridable');
     expect((await ok(await get(u.forestry, `/api/v1/procedures/${q.id}`))).state).toBe('applied');
   });
 
@@ -296,7 +353,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const { parcels: rc, user: ru } = await upload([restored[0]!], 'G-DOUBLE');
     const q = await ok(await post(ru, '/api/v1/procedures', { candidateParcelId: rc[0]!.id }), 201);
     const before = await transitionCount(q.id);
-    const f = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '同一地块的补充材料，按原地块核实' } }), 'overlap-not-overridable');
+    const f = guardFailed(await post(u.forestry, `/api/v1/procedures/${q.id}/verify`, { override: { reason: '同一地块的补充材料，按原地块核实' }, participants: JOINT }), 'overlap-not-overridable');
     expect(f.detail).toMatch(/重复申报检查不通过的地块不得核实通过/);
     guardFailed(
       await post(u.government, `/api/v1/procedures/${q.id}/override-approvals`, { checks: ['overlap'], reason: '同一地块的补充材料，按原地块核实', documents: [{ title: '说明', number: '1号' }] }),
@@ -313,17 +370,19 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const cands = (await ok(await get(u.forestry, `/api/v1/candidate-uploads/${view.id}`))).parcels;
     const t = await createTestUser(pool, 'township', stillMining[1]!.township);
     const p = await ok(await post(t, '/api/v1/procedures', { candidateParcelId: cands[0].id }), 201);
-    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'checks-run');
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }), 'checks-run');
     // The township may withdraw its own application before verification, with a reason.
     guardFailed(await post(t, `/api/v1/procedures/${p.id}/withdraw`, { reason: '' }), 'reason-required');
     expect((await ok(await post(t, `/api/v1/procedures/${p.id}/withdraw`, { reason: '申请有误' }))).state).toBe('withdrawn');
-    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 409, 'transition-not-allowed');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }), 409, 'transition-not-allowed');
   });
 
   it('公示 records its period; an upheld objection stops the parcel; 确认 needs the period over, objections decided, every consent', async () => {
     const { parcels: cands, user } = await upload([stillMining[2]!], 'G-PUBLIC');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
+    // 由县级人民政府牵头，组织林业、自然资源等部门……核实: one department alone is refused.
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: { forestry: JOINT.forestry, naturalResources: [] } }), 'participants-both-departments');
+    await ok(await post(u.resources, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }));
     guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-10', to: '2022-03-01', place: '' }), 'publicity-period-valid', 'publicity-place');
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '某村村委会' }));
     const withObjection = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/objections`, { receivedOn: '2022-03-03', objector: '村民张某', content: '地块边界含其承包地' }), 201);
@@ -340,10 +399,10 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     expectProblem(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }), 409, 'transition-not-allowed');
   });
 
-  it('造林 and 验收 guards; 验收 refuses a parcel the 2023 change survey still shows as mining land; 变更 names the layer', async () => {
+  it('造林 and 验收 guards; 验收 is the joint field acceptance and does not wait for the survey; a parcel the 2023 change survey still shows as mining land waits at 变更, naming the layer', async () => {
     const { parcels: cands, user } = await upload([stillMining[3]!], 'G-ACCEPT');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }));
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
     for (const h of v.rightsHolders) {
       await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
@@ -351,16 +410,38 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
     const bad = guardFailed(
       await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0602', species: [], plantedOn: '2022-03-01', areaM2: v.areaOfRecord.m2 + 10, restorer: { name: ' ', kind: '企业' } }),
-      'forest-class-valid', 'species-recorded', 'afforestation-date-valid', 'afforested-area-valid', 'restorer-recorded',
+      'forest-class-valid', 'species-recorded', 'afforestation-date-valid', 'afforested-area-valid', 'restorer-recorded', 'participants-both-departments',
     );
     expect(bad.detail).toMatch(/不能办理“造林”/);
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0305', species: ['胡枝子'], plantedOn: '2022-04-01', areaM2: v.areaOfRecord.m2, restorer: { name: '县自然资源局', kind: '政府' } }));
+    const planted = { forestClass: '0305', species: ['胡枝子'], plantedOn: '2022-04-01', areaM2: v.areaOfRecord.m2, restorer: { name: '县自然资源局', kind: '政府' }, participants: JOINT };
+    // 由县级林业、自然资源等部门牵头……实施生态修复: the natural-resources department may record it.
+    await ok(await post(u.resources, `/api/v1/procedures/${p.id}/afforest`, planted));
     const before = await transitionCount(p.id);
-    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }), 'land-class-change-passed');
-    expect(refused.detail).toMatch(/2023年地类变更检查未通过/);
+    // 验收 no longer takes a change-survey year: told where it went, not silently ignored.
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }), 400, 'request-invalid');
+    // One department alone, a survival rate where shrubland is judged by its cover, no document: each named.
+    guardFailed(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { acceptedOn: '2022-10-10', participants: { forestry: JOINT.forestry, naturalResources: [] }, measuredAreaM2: 1, survivalRatePct: 95 }),
+      'participants-both-departments', 'coverage-recorded', 'acceptance-documents',
+    );
+    const low = guardFailed(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { ...acceptance(v.areaOfRecord.m2, '2022-10-10'), survivalRatePct: undefined, coveragePct: 32 }),
+      'coverage-below-standard',
+    );
+    expect(low.detail).toMatch(/灌木覆盖度32%低于40%/);
+    expectProblem(await post(u.township, `/api/v1/procedures/${p.id}/accept`, acceptance(v.areaOfRecord.m2, '2022-10-10')), 403, 'role-not-permitted');
     expect(await transitionCount(p.id)).toBe(before);
-    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2021 }), 422, 'change-year-not-imported');
-    expect((await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`))).state).toBe('afforested');
+    // Accepted although the 2023 survey still shows mining land: the survey changes because it was accepted.
+    const accepted = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { ...acceptance(v.areaOfRecord.m2, '2022-10-10'), survivalRatePct: undefined, coveragePct: 55 }));
+    expect(accepted).toMatchObject({ state: 'accepted', acceptance: { measure: { kind: 'coverage', pct: 55, thresholdPct: 40 } } });
+    expect(accepted.availableActions).toEqual([{ action: 'withdraw', label: '撤回' }, { action: 'reject', label: '否决' }]);
+    // 变更 is the natural-resources department's (the annual change survey), then forestry's (the one-map).
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023 }), 403, 'role-not-permitted');
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changeYear: 2023 }), 409, 'transition-not-allowed');
+    const waits = guardFailed(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023, changedOn: '2024-01-15' }), 'change-in-dltb');
+    expect(waits.detail).toMatch(/2023年地类图斑中仅.*为林地.*年度变更调查尚未变更地类/);
+    expectProblem(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2021 }), 422, 'change-year-not-imported');
+    expect((await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`))).state).toBe('accepted');
   });
 
   it('a failed 行政区划 check is overridden only with the county government\'s approval, a reason and evidence; 变更 against an earlier year names the layer that has not changed; 入库 refuses a year already submitted', async () => {
@@ -370,12 +451,12 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const declared = await otherTownshipThan(restored[2]!.township);
     const { parcels: cands, user } = await upload([{ ...restored[2]!, township: declared }], 'G-CHANGE');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
-    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'checks-passed');
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }), 'checks-passed');
     const approval = { checks: ['jurisdiction'], reason: '经县政府组织核实，该地块由申报乡镇负责修复，坐落按实地调整', documents: [{ title: '县政府关于补充林地坐落的批复', number: '玉府字〔2022〕7号' }] };
     guardFailed(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, { ...approval, reason: '同意' }), 'override-reason');
     guardFailed(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, { ...approval, documents: [{ title: '说明' }] }), 'override-evidence');
     await ok(await post(u.government, `/api/v1/procedures/${p.id}/override-approvals`, approval), 201);
-    const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '依县政府批复核实' } });
+    const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '依县政府批复核实' }, participants: JOINT });
     expect(v.statusCode, v.body).toBe(200);
     overriddenParcel = { id: p.id, parcelNo: v.json().parcelNo };
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
@@ -383,10 +464,14 @@ describe('guards: each illegal step is refused with the guard that failed, and n
       await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
     }
     await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: v.json().areaOfRecord.m2, restorer: { name: '某公司', kind: '企业' } }));
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }));
-    const f = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changeYear: 2019, changedOn: '2024-01-20' }), 'change-year-valid', 'change-in-dltb', 'change-in-one-map');
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: v.json().areaOfRecord.m2, restorer: { name: '某公司', kind: '企业' }, participants: JOINT }));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, acceptance(v.json().areaOfRecord.m2, '2022-11-10')));
+    // The change survey of a year before the acceptance cannot be its change, and 2019 shows mining land.
+    const f = guardFailed(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2019, changedOn: '2024-01-20' }), 'change-year-valid', 'change-in-dltb');
     expect(f.detail).toMatch(/2019年地类图斑中仅0\.00%为林地/);
+    await ok(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023, changedOn: '2024-01-15' }));
+    // The one-map update follows the survey change: not an earlier year, nor an earlier date.
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changeYear: 2019, changedOn: '2024-01-10' }), 'change-date-valid', 'change-year-valid', 'change-in-dltb', 'change-in-one-map');
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
     guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2023, reservedOn: '2024-10-01' }), 'reserve-year-open');
     guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2022, reservedOn: '2024-10-01' }), 'reserve-year-valid', 'reserve-year-valid');

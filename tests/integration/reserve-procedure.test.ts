@@ -16,6 +16,8 @@ import { resetSeeded, seedReserve } from '../helpers/procedure.js';
 const COUNTY = '361123';
 const pool = testPool();
 let app: App;
+/** 市级（省级）林业、自然资源部门抽查……现场核查: the inspectors of both departments. */
+const TEAM = { forestry: [{ name: '赵核', unit: '林业局' }], naturalResources: [{ name: '钱查', unit: '自然资源局' }] };
 const u = {} as Record<'forestry' | 'government' | 'otherGovernment' | 'city' | 'reviewer', TestUser>;
 let parcels: string[] = [];
 let submissionId: string;
@@ -70,14 +72,14 @@ describe('核查无误后报省级 / 核查无误后纳入省级林地储备库:
   it('the city’s sample passes: the submission goes to the province', async () => {
     const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
     await inspectSample(u.city, a);
-    expect(await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`))).toMatchObject({ moved: 5, returned: 0, submission: { state: 'province-review' } });
+    expect(await ok(await post(u.city, `/api/v1/audits/${a.id}/complete`, { participants: TEAM }))).toMatchObject({ moved: 5, returned: 0, submission: { state: 'province-review' } });
   });
 
   it('a failed parcel in the province’s sample: it leaves the reserve with the reason, the rest goes back to the county reserve, the submission is returned', async () => {
     const a = await ok(await post(u.reviewer, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'province' }), 201);
     const failed = a.samples[0].parcelId as string;
     await inspectSample(u.reviewer, a, 1);
-    const done = await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/complete`));
+    const done = await ok(await post(u.reviewer, `/api/v1/audits/${a.id}/complete`, { participants: TEAM }));
     expect(done).toMatchObject({ moved: 0, returned: 4, submission: { state: 'returned', returned: { reason: expect.stringContaining('林木大面积枯死') } } });
     const gone = await ok(await get(u.forestry, `/api/v1/procedures/${failed}`));
     expect(gone).toMatchObject({ state: 'removed', endReason: '省级抽查不合格：林木大面积枯死' });
@@ -101,10 +103,10 @@ describe('核查无误后报省级 / 核查无误后纳入省级林地储备库:
     const c = await ok(await post(u.city, `/api/v1/reserve-submissions/${again.id}/audits`, { level: 'city' }), 201);
     expect(c.population.map((p: { parcelId: string }) => p.parcelId).sort()).toEqual([...parcels].sort());
     await inspectSample(u.city, c);
-    await ok(await post(u.city, `/api/v1/audits/${c.id}/complete`));
+    await ok(await post(u.city, `/api/v1/audits/${c.id}/complete`, { participants: TEAM }));
     const p = await ok(await post(u.reviewer, `/api/v1/reserve-submissions/${again.id}/audits`, { level: 'province' }), 201);
     await inspectSample(u.reviewer, p);
-    expect(await ok(await post(u.reviewer, `/api/v1/audits/${p.id}/complete`))).toMatchObject({ moved: 4, submission: { state: 'provincial-reserve' } });
+    expect(await ok(await post(u.reviewer, `/api/v1/audits/${p.id}/complete`, { participants: TEAM }))).toMatchObject({ moved: 4, submission: { state: 'provincial-reserve' } });
     // Both submissions stay on record: the returned one and the one that went through.
     const list = await ok(await get(u.city, `/api/v1/reserve-submissions?county=${COUNTY}&year=2023`));
     expect(list.items.map((s: { state: string }) => s.state).sort()).toEqual(['provincial-reserve', 'returned']);

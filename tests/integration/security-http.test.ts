@@ -27,7 +27,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'zhanbu-sec-http-'));
 let app: App;
 let admin: TestUser;
 let base: { host: string; port: number };
-const u = {} as Record<'township' | 'city' | 'county' | 'neighbour', TestUser>;
+const u = {} as Record<'township' | 'city' | 'county' | 'resources' | 'neighbour', TestUser>;
 const AAA = 'a'.repeat(36);
 
 beforeAll(async () => {
@@ -39,6 +39,7 @@ beforeAll(async () => {
   u.township = await createTestUser(pool, 'township', '361123100');
   u.city = await createTestUser(pool, 'city', '361100');
   u.county = await createTestUser(pool, 'county-forestry', '361123');
+  u.resources = await createTestUser(pool, 'county-natural-resources', '361123');
   u.neighbour = await createTestUser(pool, 'county-forestry', '361102');
 });
 afterAll(async () => {
@@ -307,7 +308,7 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
     await expect400('draw use', await post(`/api/v1/quota/draws/${AAA}/use`, { useStartedOn: '2023-06-01' }));
     await expect400('apply', await post('/api/v1/procedures', { candidateParcelId: AAA }, u.township));
     await expect400('objection decision', await post(`/api/v1/procedures/${randomUUID()}/objections/${AAA}/decision`, { decision: 'dismissed', reason: 'x' }, u.county));
-    await expect400('accept', await post(`/api/v1/procedures/${randomUUID()}/accept`, { changeYear: 2023, checkRunId: AAA }, u.county));
+    await expect400('survey-change', await post(`/api/v1/procedures/${randomUUID()}/survey-change`, { changeYear: 2023, checkRunId: AAA }, u.resources));
     await expect400('inspection', await post('/api/v1/quota/inspections', { parcelId: AAA, year: 2023, outcome: 'intact' }));
   });
 

@@ -246,7 +246,8 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/procedures/{id}/afforest': [
     { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/afforest`, payload: { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: 10, restorer: { name: 'x', kind: '企业' } }, expect: 'absent' },
   ],
-  'POST /api/v1/procedures/{id}/accept': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/accept`, payload: { changeYear: 2023 }, expect: 'absent' }],
+  'POST /api/v1/procedures/{id}/accept': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/accept`, payload: { acceptedOn: '2023-10-20', survivalRatePct: 90 }, expect: 'absent' }],
+  'POST /api/v1/procedures/{id}/survey-change': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/survey-change`, payload: { changeYear: 2023 }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/change': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/change`, payload: { changeYear: 2023 }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/reserve': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/reserve`, payload: { reserveYear: 2023 }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/withdraw': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/withdraw`, payload: { reason: '越权撤回' }, expect: 'absent' }],

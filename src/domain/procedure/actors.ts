@@ -2,24 +2,45 @@
  * Actors and jurisdiction (Jiangxi scheme §三(二)2, §三(三)2): who does what, and which
  * administrative codes (GB/T 2260) each user may see.
  *
- * | role               | code        | sees                     |
- * | township           | 361123100   | its township's parcels   |
- * | county-forestry    | 361123      | its county               |
- * | county-government  | 361123      | its county               |
- * | city               | 361100      | its city's counties 3611 |
- * | province-reviewer  | 360000      | the province 36          |
- * | province-admin     | 360000      | the province 36          |
+ * | role                        | code        | sees                     |
+ * | township                    | 361123100   | its township's parcels   |
+ * | county-forestry             | 361123      | its county               |
+ * | county-natural-resources    | 361123      | its county               |
+ * | county-government           | 361123      | its county               |
+ * | city                        | 361100      | its city's counties 3611 |
+ * | city-natural-resources      | 361100      | its city's counties 3611 |
+ * | province-reviewer           | 360000      | the province 36          |
+ * | province-admin              | 360000      | the province 36          |
+ * | province-natural-resources  | 360000      | the province 36          |
+ *
+ * The natural-resources departments act where the seed says "林业、自然资源等部门" (核实, 造林, 验收,
+ * the city's and the province's checks) and do the land-class change in the annual change survey
+ * ("县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更"); each sees exactly what the forestry
+ * role of its level sees.
  */
-export const ROLES = ['township', 'county-forestry', 'county-government', 'city', 'province-reviewer', 'province-admin'] as const;
+export const ROLES = [
+  'township',
+  'county-forestry',
+  'county-natural-resources',
+  'county-government',
+  'city',
+  'city-natural-resources',
+  'province-reviewer',
+  'province-admin',
+  'province-natural-resources',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_LABELS: Record<Role, string> = {
   township: '乡镇人民政府',
   'county-forestry': '县级林业主管部门',
+  'county-natural-resources': '县级自然资源主管部门',
   'county-government': '县级人民政府',
   city: '设区市林业主管部门',
+  'city-natural-resources': '设区市自然资源主管部门',
   'province-reviewer': '省级林业主管部门（审核）',
   'province-admin': '省级林业主管部门（管理）',
+  'province-natural-resources': '省级自然资源主管部门',
 };
 
 export const isRole = (v: string): v is Role => (ROLES as readonly string[]).includes(v);
@@ -31,9 +52,11 @@ export function levelOf(role: Role): Level {
     case 'township':
       return 'township';
     case 'county-forestry':
+    case 'county-natural-resources':
     case 'county-government':
       return 'county';
     case 'city':
+    case 'city-natural-resources':
       return 'city';
     default:
       return 'province';

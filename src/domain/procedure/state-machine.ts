@@ -3,7 +3,7 @@
  * (Jiangxi scheme 赣林规〔2022〕1号 §三(二)2 and §三(三)2):
  *
  *   申请 applied → 核实 verified → 公示 publicized → 确认 confirmed → 造林 afforested → 验收 accepted
- *   → 变更 changed → 入库 county-reserve → (报市) city-review → (市级抽查) province-review
+ *   → 变更 survey-changed (自然资源: annual change survey) → changed (林业: one-map) → 入库 county-reserve → (报市) city-review → (市级抽查) province-review
  *   → (省级抽查) provincial-reserve;  and withdrawn 撤回, rejected 否决, removed 出库. A sample with a
  *   failed parcel sends the rest back to county-reserve (退回), to be submitted again and sampled afresh.
  *
@@ -24,6 +24,7 @@ export const STATES = {
   confirmed: '确认',
   afforested: '造林',
   accepted: '验收',
+  'survey-changed': '变更（年度土地变更调查已变更地类）',
   changed: '变更',
   'county-reserve': '入库（县级储备库）',
   'city-review': '已报市级审核',
@@ -38,7 +39,16 @@ export const STATE_CODES = Object.keys(STATES) as State[];
 /** States in which a parcel is part of a reserve (county or provincial) and counts as reserve area. */
 export const RESERVE_STATES: readonly State[] = ['county-reserve', 'city-review', 'province-review', 'provincial-reserve'];
 
-const BEFORE_RESERVE: State[] = ['applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'changed'];
+const BEFORE_RESERVE: State[] = ['applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'survey-changed', 'changed'];
+
+/**
+ * The county departments of the joint acts (核实, 造林, 验收: "林业、自然资源等部门"): either records the
+ * act, naming the participants of both (./joint-acts.ts).
+ */
+const COUNTY_DEPARTMENTS = ['county-forestry', 'county-natural-resources'] as const;
+/** "市级林业、自然资源部门抽查" / "省级林业、自然资源部门抽查" (001 §三(三)2). */
+const CITY_AUDITORS = ['city', 'city-natural-resources'] as const;
+const PROVINCE_AUDITORS = ['province-reviewer', 'province-admin', 'province-natural-resources'] as const;
 
 export interface ActionSpec {
   label: string;
@@ -51,22 +61,26 @@ export interface ActionSpec {
 
 export const ACTIONS = {
   apply: { label: '申请', from: [], to: 'applied', roles: ['township'] },
-  verify: { label: '核实', from: ['applied'], to: 'verified', roles: ['county-forestry'] },
+  verify: { label: '核实', from: ['applied'], to: 'verified', roles: COUNTY_DEPARTMENTS },
   publicize: { label: '公示', from: ['verified'], to: 'publicized', roles: ['county-forestry'] },
   'uphold-objection': { label: '异议成立（终止）', from: ['publicized'], to: 'rejected', roles: ['county-forestry', 'county-government'] },
   confirm: { label: '确认（县级人民政府批准）', from: ['publicized'], to: 'confirmed', roles: ['county-government'] },
-  afforest: { label: '造林', from: ['confirmed'], to: 'afforested', roles: ['county-forestry'] },
-  accept: { label: '验收', from: ['afforested'], to: 'accepted', roles: ['county-forestry'] },
-  change: { label: '变更（地类变更调查与一张图）', from: ['accepted'], to: 'changed', roles: ['county-forestry'] },
+  afforest: { label: '造林', from: ['confirmed'], to: 'afforested', roles: COUNTY_DEPARTMENTS },
+  /** 经县级林业、自然资源等部门联合验收合格 */
+  accept: { label: '验收（林业、自然资源部门联合验收）', from: ['afforested'], to: 'accepted', roles: COUNTY_DEPARTMENTS },
+  /** 县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更 */
+  'survey-change': { label: '变更：年度土地变更调查地类变更（县级自然资源主管部门）', from: ['accepted'], to: 'survey-changed', roles: ['county-natural-resources'] },
+  /** 县级林业部门在森林资源管理“一张图”年度更新中将补充林地地块由非林地变更为林地 */
+  change: { label: '变更：“一张图”年度更新由非林地变更为林地（县级林业部门）', from: ['survey-changed'], to: 'changed', roles: ['county-forestry'] },
   reserve: { label: '入库（县级储备库）', from: ['changed'], to: 'county-reserve', roles: ['county-forestry'] },
   submit: { label: '报市级审核', from: ['county-reserve'], to: 'city-review', roles: ['county-forestry'], collective: true },
-  'city-pass': { label: '市级抽查通过', from: ['city-review'], to: 'province-review', roles: ['city'], collective: true },
-  'province-pass': { label: '省级抽查通过，入省级储备库', from: ['province-review'], to: 'provincial-reserve', roles: ['province-reviewer', 'province-admin'], collective: true },
-  'city-fail': { label: '市级抽查不合格（出库）', from: ['city-review'], to: 'removed', roles: ['city'], collective: true },
-  'province-fail': { label: '省级抽查不合格（出库）', from: ['province-review'], to: 'removed', roles: ['province-reviewer', 'province-admin'], collective: true },
+  'city-pass': { label: '市级抽查通过', from: ['city-review'], to: 'province-review', roles: CITY_AUDITORS, collective: true },
+  'province-pass': { label: '省级抽查通过，入省级储备库', from: ['province-review'], to: 'provincial-reserve', roles: PROVINCE_AUDITORS, collective: true },
+  'city-fail': { label: '市级抽查不合格（出库）', from: ['city-review'], to: 'removed', roles: CITY_AUDITORS, collective: true },
+  'province-fail': { label: '省级抽查不合格（出库）', from: ['province-review'], to: 'removed', roles: PROVINCE_AUDITORS, collective: true },
   /** 核查无误后报省级 / 纳入省级林地储备库: a sample with a failed parcel returns the rest of the submission to the county reserve. */
-  'city-return': { label: '市级抽查有不合格地块，退回县级重新报送', from: ['city-review'], to: 'county-reserve', roles: ['city'], collective: true },
-  'province-return': { label: '省级抽查有不合格地块，退回县级重新报送', from: ['province-review'], to: 'county-reserve', roles: ['province-reviewer', 'province-admin'], collective: true },
+  'city-return': { label: '市级抽查有不合格地块，退回县级重新报送', from: ['city-review'], to: 'county-reserve', roles: CITY_AUDITORS, collective: true },
+  'province-return': { label: '省级抽查有不合格地块，退回县级重新报送', from: ['province-review'], to: 'county-reserve', roles: PROVINCE_AUDITORS, collective: true },
   /** 省、市将集中组织核查考评 (000): the reserve's inspections are the city's and the province's, not the county's on itself. */
   'inspection-lost': { label: '年度核查灭失（出库）', from: RESERVE_STATES, to: 'removed', roles: ['city', 'province-reviewer', 'province-admin'], collective: true },
   withdraw: { label: '撤回', from: BEFORE_RESERVE, to: 'withdrawn', roles: ['township', 'county-forestry'] },
@@ -111,7 +125,7 @@ export function availableActions(state: State, role: Role): Action[] {
 
 // ---------------------------------------------------------------- guards
 
-/** Checks a–g, the application-stage checks 核实 relies on (h, land-class change, is for 验收). */
+/** Checks a–g, the application-stage checks 核实 relies on (h, land-class change, is for 变更). */
 export const VERIFICATION_CHECKS: readonly CheckCode[] = ['geometry', 'area', 'source', 'not-forest', 'ownership', 'jurisdiction', 'overlap'];
 
 export interface CheckOutcome {
@@ -217,35 +231,29 @@ export function afforestGuards(input: AfforestationInput, f: { confirmedOn: stri
   return out;
 }
 
-/** 验收: the change survey of the year shows the land-class change (check h passed). */
-export function acceptGuards(change: CheckOutcome | null, changeYear: number, f: { afforestedOn: string | null }, acceptedOn: string, today: string): GuardFailure[] {
-  const out: GuardFailure[] = [];
-  if (!isIsoDate(acceptedOn) || acceptedOn > today) out.push({ guard: 'acceptance-date-valid', reason: `验收日期${acceptedOn}无效或晚于今天（${today}）` });
-  else if (f.afforestedOn && acceptedOn < f.afforestedOn) out.push({ guard: 'acceptance-date-valid', reason: `验收日期${acceptedOn}早于造林日期${f.afforestedOn}` });
-  if (f.afforestedOn && changeYear < yearOf(f.afforestedOn)) {
-    out.push({ guard: 'change-year-after-afforestation', reason: `变更调查年份${changeYear}早于造林年份${yearOf(f.afforestedOn)}` });
-  }
-  if (!change || change.status === 'not-run') out.push({ guard: 'land-class-change-passed', reason: `没有${changeYear}年变更调查的地类变更检查结果` });
-  else if (change.status !== 'pass') out.push({ guard: 'land-class-change-passed', reason: `${changeYear}年地类变更检查未通过：${change.message}` });
-  return out;
-}
+/** The layers 变更 looks at: the annual change survey's DLTB (自然资源) and the forest one-map (林业). */
+export type ChangeLayer = 'dltb' | 'one-map';
 
 /**
- * 变更: the change is visible in BOTH the DLTB and the forest one-map of the year, each judged
- * separately the way the land-class-change check judges them (minimum share of the area of record,
- * less the boundary tolerance), so the failure names the layer that has not changed.
+ * 变更: the land-class change is visible in the layers of the year, each judged separately the way
+ * the land-class-change check (h) judges them (minimum share of the area of record, less the
+ * boundary tolerance), so the failure names the layer that has not changed. The natural-resources
+ * department's act (survey-change) looks at the DLTB; forestry's one-map update (change) at both,
+ * the one-map being updated on the change survey's result. Either comes after the act before it:
+ * the change survey of the acceptance's year or later, the one-map of the survey change's year or later.
  */
 export function changeGuards(
   change: CheckOutcome | null,
   changeYear: number,
-  f: { acceptanceYear: number | null; areaOfRecordM2: number | null; minShare: number; toleranceM2: number },
+  f: { layers: readonly ChangeLayer[]; after: { year: number; on: string; what: string } | null; areaOfRecordM2: number | null; minShare: number; toleranceM2: number },
   changedOn: string,
   today: string,
 ): GuardFailure[] {
   const out: GuardFailure[] = [];
   if (!isIsoDate(changedOn) || changedOn > today) out.push({ guard: 'change-date-valid', reason: `变更日期${changedOn}无效或晚于今天（${today}）` });
-  if (f.acceptanceYear !== null && changeYear < f.acceptanceYear) {
-    out.push({ guard: 'change-year-valid', reason: `变更年份${changeYear}早于验收所用的变更调查年份${f.acceptanceYear}` });
+  else if (f.after && changedOn < f.after.on) out.push({ guard: 'change-date-valid', reason: `变更日期${changedOn}早于${f.after.what}日期${f.after.on}` });
+  if (f.after && changeYear < f.after.year) {
+    out.push({ guard: 'change-year-valid', reason: `变更调查年份${changeYear}早于${f.after.what}年份${f.after.year}` });
   }
   if (!change || change.status === 'not-run' || f.areaOfRecordM2 === null) {
     out.push({ guard: 'change-checked', reason: `没有${changeYear}年的地类变更检查结果` });
@@ -256,9 +264,10 @@ export function changeGuards(
   const area = f.areaOfRecordM2;
   const changed = (forestM2: number) => area - forestM2 <= area * (1 - f.minShare) + f.toleranceM2;
   const pct = (v: unknown) => `${((typeof v === 'number' ? v : 0) * 100).toFixed(2)}%`;
-  if (!changed(areaOf(fig.forestDltbArea))) {
+  if (f.layers.includes('dltb') && !changed(areaOf(fig.forestDltbArea))) {
     out.push({ guard: 'change-in-dltb', reason: `${changeYear}年地类图斑中仅${pct(fig.forestDltbShare)}为林地（要求${pct(f.minShare)}），年度变更调查尚未变更地类` });
   }
+  if (!f.layers.includes('one-map')) return out;
   if (/一张图小班未导入/.test(change.message)) {
     out.push({ guard: 'change-in-one-map', reason: `${changeYear}年森林资源管理“一张图”小班未导入，无法确认非林地已变更为林地` });
   } else if (!changed(areaOf(fig.forestXiaobanArea))) {

@@ -25,7 +25,7 @@ describe('permission table', () => {
     expect(routePermission('POST', '/api/v1/procedures/:id/verify')).toEqual(ACTIONS.verify.roles);
     expect(routePermission('POST', '/api/v1/procedures')).toEqual(ACTIONS.apply.roles);
     expect(routePermission('POST', '/api/v1/procedures/:id/reject')).toEqual(ACTIONS.reject.roles);
-    expect(routePermission('POST', '/api/v1/audits/:id/results')).toEqual(['city', 'province-reviewer', 'province-admin']);
+    expect(routePermission('POST', '/api/v1/audits/:id/results')).toEqual(['city', 'city-natural-resources', 'province-reviewer', 'province-admin', 'province-natural-resources']);
     expect(routePermission('POST', '/api/v1/exports')).toEqual(PERMISSIONS.exportLayers);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { coversCounty, normaliseAdminCode, scopePrefix } from '../../../src/domain/procedure/actors.js';
+import { acceptanceGuards, ACCEPTANCE_STANDARD, measureFor, participantsGuards } from '../../../src/domain/procedure/joint-acts.js';
 import { addYears, annualSummaryDue, isIdleUse, isLateSubmission, reserveSubmissionDue } from '../../../src/domain/procedure/deadlines.js';
 import {
   ACTIONS,
-  acceptGuards,
   afforestGuards,
   availableActions,
   changeGuards,
@@ -22,7 +22,7 @@ const passing = (): CheckOutcome[] =>
 
 describe('states and transitions', () => {
   it('has a Chinese label for every state and the happy path in order', () => {
-    const path = ['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'change', 'reserve', 'submit', 'city-pass', 'province-pass'] as const;
+    const path = ['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve', 'submit', 'city-pass', 'province-pass'] as const;
     let state: keyof typeof STATES | null = null;
     for (const a of path) {
       const role = ACTIONS[a].roles[0];
@@ -56,6 +56,30 @@ describe('states and transitions', () => {
     expect(availableActions('applied', 'township')).toEqual(['withdraw']);
     expect(availableActions('applied', 'county-forestry')).toEqual(['verify', 'withdraw', 'reject']);
     expect(availableActions('provincial-reserve', 'county-forestry')).toEqual([]);
+  });
+
+  it('gives the natural-resources departments the acts the seed gives "林业、自然资源等部门", and the land-class change in the annual survey', () => {
+    // 核实, 造林, 验收: either county department records the joint act.
+    expect(availableActions('applied', 'county-natural-resources')).toEqual(['verify']);
+    expect(availableActions('confirmed', 'county-natural-resources')).toEqual(['afforest']);
+    expect(availableActions('afforested', 'county-natural-resources')).toEqual(['accept']);
+    expect(availableActions('afforested', 'county-forestry')).toEqual(['accept', 'withdraw', 'reject']);
+    // 县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更; 县级林业部门在“一张图”年度更新中……变更为林地.
+    expect(availableActions('accepted', 'county-natural-resources')).toEqual(['survey-change']);
+    expect(plan('survey-change', 'accepted', 'county-forestry')).toMatchObject({ ok: false, status: 403 });
+    expect(availableActions('survey-changed', 'county-forestry')).toEqual(['change', 'withdraw', 'reject']);
+    expect(plan('change', 'survey-changed', 'county-natural-resources')).toMatchObject({ ok: false, status: 403 });
+    expect(plan('change', 'accepted', 'county-forestry')).toMatchObject({ ok: false, status: 409 });
+    // Publicity, confirmation, 入库 and the submission are not theirs.
+    for (const [a, s] of [['publicize', 'verified'], ['confirm', 'publicized'], ['reserve', 'changed'], ['submit', 'county-reserve']] as const) {
+      expect(plan(a, s, 'county-natural-resources').ok).toBe(false);
+    }
+    // 市级林业、自然资源部门抽查 / 省级林业、自然资源部门抽查.
+    expect(plan('city-pass', 'city-review', 'city-natural-resources').ok).toBe(true);
+    expect(plan('city-return', 'city-review', 'city-natural-resources').ok).toBe(true);
+    expect(plan('province-pass', 'province-review', 'province-natural-resources').ok).toBe(true);
+    expect(plan('province-pass', 'province-review', 'city-natural-resources').ok).toBe(false);
+    expect(plan('city-pass', 'city-review', 'province-natural-resources').ok).toBe(false);
   });
 });
 
@@ -108,15 +132,40 @@ describe('guards', () => {
     ]);
   });
 
-  it('验收: the land-class-change check of the year passed, the year not before planting', () => {
-    const pass = { code: 'land-class-change', status: 'pass', message: '2023年…' };
-    expect(acceptGuards(pass, 2023, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01')).toEqual([]);
-    expect(guards(acceptGuards({ ...pass, status: 'fail', message: '仅12%' }, 2023, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01'))).toEqual(['land-class-change-passed']);
-    expect(guards(acceptGuards(null, 2022, { afforestedOn: '2023-03-01' }, '2024-01-10', '2024-02-01'))).toEqual(['change-year-after-afforestation', 'land-class-change-passed']);
+  it('验收: 经县级林业、自然资源等部门联合验收合格 — participants of both, measured area, survival or cover per the standard, documents; not the survey', () => {
+    const both = { forestry: [{ name: '张林', unit: '县林业局' }], naturalResources: [{ name: '李资', unit: '县自然资源局' }] };
+    const docs = [{ title: '补充林地验收意见书', number: '玉林验〔2023〕5号' }];
+    const facts = { afforestedOn: '2023-03-01', forestClass: '0301', areaOfRecordM2: 1000 };
+    const good = { acceptedOn: '2023-10-20', participants: both, measuredAreaM2: 998.5, survivalRatePct: 90, documents: docs };
+    const ok = acceptanceGuards(good, facts, '2024-02-01');
+    expect(ok.failures).toEqual([]);
+    expect(ok.record).toMatchObject({ measuredAreaM2: 998.5, measure: { kind: 'survival', pct: 90, thresholdPct: 85 } });
+    expect(ok.record!.measure.source).toMatch(/造林技术规程/);
+    // Exactly at the threshold passes; below it fails naming the standard.
+    expect(acceptanceGuards({ ...good, survivalRatePct: 85 }, facts, '2024-02-01').failures).toEqual([]);
+    const low = acceptanceGuards({ ...good, survivalRatePct: 84.9 }, facts, '2024-02-01').failures;
+    expect(guards(low)).toEqual(['survival-below-standard']);
+    expect(low[0]!.reason).toMatch(/85%/);
+    // Shrubland is judged by its cover (三调 灌木林地 ≥ 40 %), and a survival rate does not stand in for it.
+    expect(measureFor('0305')).toBe('coverage');
+    expect(measureFor('0302')).toBe('survival');
+    const shrub = { ...facts, forestClass: '0305' };
+    expect(guards(acceptanceGuards(good, shrub, '2024-02-01').failures)).toEqual(['coverage-recorded']);
+    expect(guards(acceptanceGuards({ ...good, coveragePct: 35 }, shrub, '2024-02-01').failures)).toEqual(['coverage-below-standard']);
+    expect(acceptanceGuards({ ...good, coveragePct: ACCEPTANCE_STANDARD.coverage.thresholdPct }, shrub, '2024-02-01').failures).toEqual([]);
+    // One department alone is not a joint acceptance; nothing measured, nothing documented, dated before planting.
+    expect(
+      guards(acceptanceGuards({ acceptedOn: '2023-02-01', participants: { forestry: both.forestry, naturalResources: [{ name: ' ' }] }, documents: [{ title: '验收' }] }, facts, '2024-02-01').failures),
+    ).toEqual(['acceptance-date-valid', 'participants-both-departments', 'measured-area-valid', 'survival-recorded', 'acceptance-documents']);
+    expect(guards(acceptanceGuards({ ...good, measuredAreaM2: 1000.01 }, facts, '2024-02-01').failures)).toEqual(['measured-area-valid']);
+    expect(guards(acceptanceGuards({ ...good, acceptedOn: '2024-03-01' }, facts, '2024-02-01').failures)).toEqual(['acceptance-date-valid']);
+    expect(participantsGuards(both, '核实')).toEqual([]);
+    expect(participantsGuards(undefined, '核实')[0]!.reason).toMatch(/林业部门和自然资源部门/);
   });
 
   it('变更: DLTB and one-map judged separately, naming the layer that has not changed', () => {
-    const f = { acceptanceYear: 2023, areaOfRecordM2: 1000, minShare: 1, toleranceM2: 1 };
+    const f = { layers: ['dltb', 'one-map'] as const, after: { year: 2023, on: '2023-12-01', what: '年度变更调查地类变更' }, areaOfRecordM2: 1000, minShare: 1, toleranceM2: 1 };
+    const dltbOnly = { ...f, layers: ['dltb'] as const };
     const outcome = (dltb: number, xb: number, message = '') => ({
       code: 'land-class-change',
       status: dltb >= 999 && xb >= 999 ? 'pass' : 'fail',
@@ -128,6 +177,11 @@ describe('guards', () => {
     expect(guards(changeGuards(outcome(300, 1000), 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-in-dltb']);
     expect(guards(changeGuards(outcome(1000, 0, '2023年一张图小班未导入，无法确认变更'), 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-in-one-map']);
     expect(guards(changeGuards(null, 2023, f, '2024-02-01', '2024-03-01'))).toEqual(['change-checked']);
+    // The natural-resources department's act looks at the annual change survey only.
+    expect(changeGuards(outcome(1000, 0, '2023年一张图小班未导入，无法确认变更'), 2023, dltbOnly, '2024-02-01', '2024-03-01')).toEqual([]);
+    expect(guards(changeGuards(outcome(300, 1000), 2023, dltbOnly, '2024-02-01', '2024-03-01'))).toEqual(['change-in-dltb']);
+    // Not before the act it follows, in year or date.
+    expect(guards(changeGuards(outcome(1000, 1000), 2022, f, '2023-11-01', '2024-03-01'))).toEqual(['change-date-valid', 'change-year-valid']);
   });
 
   it('入库: a plausible reserve year not yet submitted to the city', () => {
@@ -153,6 +207,23 @@ describe('jurisdiction codes', () => {
     expect(coversCounty({ role: 'county-forestry', adminCode: '361123' }, '361102')).toBe(false);
     expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '360111')).toBe(true);
     expect(coversCounty({ role: 'province-reviewer', adminCode: '360000' }, '420111')).toBe(false);
+  });
+  it('gives each natural-resources department the codes and the jurisdiction of the forestry role of its level', () => {
+    const pairs = [['county-forestry', 'county-natural-resources'], ['city', 'city-natural-resources'], ['province-reviewer', 'province-natural-resources']] as const;
+    const codes = ['36', '360000', '3611', '361100', '361123', '361123100', '3611231', ''];
+    const counties = ['361123', '361102', '360111', '420111'];
+    for (const [forestry, resources] of pairs) {
+      for (const code of codes) {
+        const f = normaliseAdminCode(forestry, code);
+        const r = normaliseAdminCode(resources, code);
+        expect('code' in r, `${resources} ${code}`).toBe('code' in f);
+        if ('code' in f && 'code' in r) {
+          expect(r.code).toBe(f.code);
+          expect(scopePrefix(resources, r.code)).toBe(scopePrefix(forestry, f.code));
+          for (const c of counties) expect(coversCounty({ role: resources, adminCode: r.code }, c)).toBe(coversCounty({ role: forestry, adminCode: f.code }, c));
+        }
+      }
+    }
   });
 });
 
