@@ -117,6 +117,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/audits/:id/complete`]: auditors,
 
   // quota
+  [`POST ${API}/quota/national-allocations`]: PERMISSIONS.issueQuota,
+  [`GET ${API}/quota/national-allocations`]: PERMISSIONS.readQuota,
   [`POST ${API}/quota/issuances`]: PERMISSIONS.issueQuota,
   [`GET ${API}/quota/issuances`]: PERMISSIONS.readQuota,
   [`GET ${API}/quota/issuances/:id`]: PERMISSIONS.readQuota,
