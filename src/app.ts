@@ -25,6 +25,7 @@ import { procedureRoutes } from './procedure/routes.js';
 import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
+  await app.register(reportRoutes, { prefix: '/api/v1', pool });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});
