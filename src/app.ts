@@ -80,6 +80,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'reserve', description: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查' },
         { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
         { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
+        { name: 'reports', description: '方案要求的报告：县级年度统筹安排、设区市年度报告（2月初报省）、试点评估报告（核查考评）' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
       security: [{ bearer: [] }],
