@@ -19,6 +19,7 @@ UPDATE quota.inspection SET affected_umu = CASE WHEN outcome = 'intact' THEN 0 E
                             deducted_umu = CASE WHEN outcome = 'intact' THEN 0 ELSE area_umu END;
 ALTER TABLE quota.inspection ENABLE TRIGGER USER;
 ALTER TABLE quota.inspection ALTER COLUMN affected_umu SET NOT NULL, ALTER COLUMN deducted_umu SET NOT NULL,
+  ALTER COLUMN affected_umu SET DEFAULT 0, ALTER COLUMN deducted_umu SET DEFAULT 0,
   ADD CONSTRAINT inspection_affected_check CHECK (affected_umu >= 0 AND affected_umu <= area_umu AND deducted_umu >= 0 AND deducted_umu <= affected_umu);
 
 -- What a deduction could not take from the year's balance, owed by the county against its next issuance.
