@@ -117,5 +117,5 @@ export async function recordNationalAllocation(app: App, admin: Caller, quotaYea
     payload: { quotaYear, documentNo: `林资发〔${quotaYear}〕${Math.floor(Math.random() * 1e6)}号`, documentDate },
   });
   if (res.statusCode !== 201) throw new Error(`national allocation answered ${res.statusCode}: ${res.body}`);
-  return (res.json() as { id: string }).id;
+  return res.json<{ id: string }>().id;
 }
