@@ -68,8 +68,8 @@ export async function recordNationalAllocation(
   const today = todayInChina();
   const documentDate = dateParam('documentDate', input.documentDate, today);
   const documentNo = input.documentNo.trim();
-  if (!documentNo) throw invalid('须填写国家下达林地定额的文件文号（documentNo）');
-  if (yearOf(documentDate) > input.quotaYear) throw invalid(`文件日期${documentDate}晚于定额年度${input.quotaYear}年`);
+  if (!documentNo) throw invalid('须填写国家下达林地定额的文件文号（documentNo）', 'document-no-required');
+  if (yearOf(documentDate) > input.quotaYear) throw invalid(`文件日期${documentDate}晚于定额年度${input.quotaYear}年`, 'document-date-after-year');
   const amount = input.area ? parseArea(input.area) : null;
   return withScope(pool, user, async (tx) => {
     const id = await repo.insertNationalAllocation(tx, {
@@ -446,7 +446,7 @@ export async function inspect(pool: pg.Pool, user: AuthUser, input: InspectionIn
   requireRole(user, PERMISSIONS.inspect, '补充林地年度核查');
   const today = todayInChina();
   const inspectedOn = dateParam('inspectedOn', input.inspectedOn, today);
-  if (yearOf(inspectedOn) !== input.year) throw invalid(`核查日期${inspectedOn}不在核查年度${input.year}内`);
+  if (yearOf(inspectedOn) !== input.year) throw invalid(`核查日期${inspectedOn}不在核查年度${input.year}内`, 'inspection-date-outside-year');
   const effect = OUTCOME_EFFECTS[input.outcome];
   const label = OUTCOME_LABELS[input.outcome];
   if (effect.deducts && !input.findings?.trim()) throw invalid(`${label}须写明核查情况（findings）`, 'findings-required');

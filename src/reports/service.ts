@@ -17,14 +17,14 @@ import { cityOf } from '../domain/procedure/actors.js';
 import { annualArrangementDue, cityReportDue, isIsoDate, todayInChina } from '../domain/procedure/deadlines.js';
 import { OUTCOMES, type Outcome } from '../domain/quota/inspection.js';
 import { m2ToMicroMu, type MicroMu } from '../domain/units.js';
-import { Problem } from '../http/problem.js';
+import { badInput, Problem } from '../http/problem.js';
 import { addExact, emptyExact, exactLines, type Exact } from '../ledger/service.js';
 import * as quota from '../quota/repository.js';
 import { accountYears, parseArea, type AreaInput } from '../quota/service.js';
 import * as repo from './repository.js';
 import { cityReportView } from './view.js';
 
-const invalid = (detail: string, code = 'request-invalid') => new Problem(422, code, 'Invalid request', detail);
+const invalid = (detail: string, code: string) => badInput(code, 'Invalid request', detail);
 
 function pastDate(field: string, v: string | undefined, today: string): string {
   const d = v ?? today;
@@ -70,7 +70,7 @@ export async function arrange(pool: pg.Pool, user: AuthUser, county: string, yea
     return t ?? null;
   };
   const projects: repo.ArrangedProject[] = input.projects.map((p, i) => {
-    if (!p.name.trim()) throw invalid(`第${i + 1}个项目须填写名称`);
+    if (!p.name.trim()) throw invalid(`第${i + 1}个项目须填写名称`, 'name-required');
     return {
       name: p.name.trim(),
       townshipCode: township(p.township, `项目“${p.name}”`),
@@ -82,7 +82,7 @@ export async function arrange(pool: pg.Pool, user: AuthUser, county: string, yea
   return withScope(pool, user, async (tx) => {
     const supplementary: repo.ArrangedSupplement[] = [];
     for (const [i, s] of input.supplementary.entries()) {
-      if (!s.name.trim()) throw invalid(`第${i + 1}项补充林地须填写名称`);
+      if (!s.name.trim()) throw invalid(`第${i + 1}项补充林地须填写名称`, 'name-required');
       const ids = [...new Set(s.parcelIds ?? [])];
       let area: MicroMu;
       if (s.kind === 'reserve') {
