@@ -53,6 +53,8 @@ async function advisoryLock(tx: Scoped, key: string): Promise<void> {
 
 /** One issuance at a time per county and reserve year (the rule reads what earlier batches gave). */
 export const lockIssuance = (tx: Scoped, county: string, reserveYear: number) => advisoryLock(tx, `issue:${county}:${reserveYear}`);
+/** One settler of a county's debts at a time (issuances of different reserve years may run side by side). */
+export const lockDebts = (tx: Scoped, county: string) => advisoryLock(tx, `debt:${county}`);
 /** One allocation round at a time per scope and quota year. */
 export const lockPoolRound = (tx: Scoped, prefix: string, quotaYear: number) => advisoryLock(tx, `pool:${prefix}:${quotaYear}`);
 /** One lapse per province and pilot period. */

@@ -169,6 +169,7 @@ export async function issue(
       await repo.lockAccount(tx, county, quotaYear);
       await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'issued', amount: split.county, reserveYear: input.reserveYear, issuanceId });
       // Deductions the county's balance could not cover are settled from its next issuance first.
+      await repo.lockDebts(tx, county);
       const owed = await repo.debts(tx, { county });
       const byId = new Map(owed.map((d) => [d.id, d]));
       for (const settled of settleDebts(split.county, owed.map((d) => ({ id: d.id, outstanding: d.outstanding_umu })))) {
@@ -622,7 +623,7 @@ export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod): 
       // What is left now, under the balance row's lock: a draw that committed since the sums were
       // read is counted, and none can commit until this transaction does.
       const v = await repo.lockBalance(tx, county, account, Number(year));
-      if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
+      if (v <= 0n) continue; // nothing left (a balance below zero exists only from before migration 0016)
       await repo.insertEntry(tx, { county, account, quotaYear: Number(year), kind: 'lapsed', amount: -v, lapseId, note: `试点期${pilot.startYear}–${pilot.endYear}年结束未使用，自动作废` });
       lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: v });
     }
