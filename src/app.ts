@@ -25,6 +25,7 @@ import { procedureRoutes } from './procedure/routes.js';
 import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
@@ -79,6 +80,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'reserve', description: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查' },
         { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
         { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
+        { name: 'reports', description: '方案要求的报告：县级年度统筹安排、设区市年度报告（2月初报省）、试点评估报告（核查考评）' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
       security: [{ bearer: [] }],
@@ -117,6 +119,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
+  await app.register(reportRoutes, { prefix: '/api/v1', pool });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});

@@ -39,6 +39,13 @@ export const PERMISSIONS = {
   lapse: ['province-admin'],
   publishCheckParameters: ['province-admin'],
   annualSummary: ['county-forestry'],
+  /** 对本年度拟使用林地的项目、面积和补充林地作出统筹安排 (000 §五): the county forestry bureau. */
+  annualArrangement: ['county-forestry'],
+  /** 设区市林业部门梳理汇总2月初报省级林业部门 (001 §三(三)5): the city writes it, the province reads it. */
+  cityReport: ['city', 'province-reviewer', 'province-admin'],
+  submitCityReport: ['city'],
+  /** 省、市将集中组织核查考评 (000); the province's 试点评估报告 (001 §四(三)): a city sees its counties. */
+  evaluationReport: ['city', 'province-reviewer', 'province-admin'],
   /** Exports: every role; a township only the layers of its own township (the export service checks). */
   exportLayers: ROLES,
   /** Everyone but townships; the natural-resources departments read what the forestry role of their level reads. */
@@ -120,6 +127,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/audits/:id/complete`]: auditors,
 
   // quota
+  [`POST ${API}/quota/national-allocations`]: PERMISSIONS.issueQuota,
+  [`GET ${API}/quota/national-allocations`]: PERMISSIONS.readQuota,
   [`POST ${API}/quota/issuances`]: PERMISSIONS.issueQuota,
   [`GET ${API}/quota/issuances`]: PERMISSIONS.readQuota,
   [`GET ${API}/quota/issuances/:id`]: PERMISSIONS.readQuota,
@@ -141,6 +150,13 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`GET ${API}/counties/:county/annual-summary/:year`]: PERMISSIONS.readReserve,
   [`POST ${API}/counties/:county/annual-summary/:year/submit`]: PERMISSIONS.annualSummary,
   [`GET ${API}/counties/:county/forest-stock`]: PERMISSIONS.readReserve,
+
+  // the seeds' reports (issue 10, point 9)
+  [`POST ${API}/counties/:county/annual-arrangements/:year`]: PERMISSIONS.annualArrangement,
+  [`GET ${API}/counties/:county/annual-arrangements/:year`]: PERMISSIONS.readReserve,
+  [`GET ${API}/cities/:city/annual-report/:year`]: PERMISSIONS.cityReport,
+  [`POST ${API}/cities/:city/annual-report/:year/submit`]: PERMISSIONS.submitCityReport,
+  [`GET ${API}/evaluation-reports/:year`]: PERMISSIONS.evaluationReport,
   [`GET ${API}/audit-log`]: 'any-user',
 };
 

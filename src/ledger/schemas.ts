@@ -159,7 +159,16 @@ const AnnualSummary = Type.Object({
   }),
   quota: LedgerLine,
   draws: Type.Array(DrawView),
-  inspections: Type.Object({ total: Type.Integer(), intact: Type.Integer(), degraded: Type.Integer(), lost: Type.Integer(), deducted: QuotaAreaView }),
+  inspections: Type.Object({
+    total: Type.Integer(),
+    intact: Type.Integer(),
+    inadequateCare: Type.Integer({ description: '管护不到位' }),
+    qualityDeclined: Type.Integer({ description: '林分质量下降' }),
+    degraded: Type.Integer({ description: '退化' }),
+    lost: Type.Integer({ description: '灭失' }),
+    deducted: Type.Object({ ...QuotaAreaView.properties }, { description: '认定的损失（含转入欠扣的部分）' }),
+    debt: Type.Object({ ...QuotaAreaView.properties }, { description: '其中超过当年度结余、转入欠扣的部分' }),
+  }),
   idleUses: Type.Array(DrawView),
 });
 export type AnnualSummaryT = Static<typeof AnnualSummary>;

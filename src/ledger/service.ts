@@ -39,7 +39,7 @@ export interface Exact {
   poolBalance: MicroMu;
 }
 
-const emptyExact = (): Exact => ({
+export const emptyExact = (): Exact => ({
   reserveParcels: 0,
   countyReserve: 0n,
   provincialReserve: 0n,
@@ -55,7 +55,7 @@ const emptyExact = (): Exact => ({
   poolBalance: 0n,
 });
 
-function addExact(a: Exact, b: Exact): Exact {
+export function addExact(a: Exact, b: Exact): Exact {
   const out = emptyExact();
   out.reserveParcels = a.reserveParcels + b.reserveParcels;
   for (const k of Object.keys(out) as (keyof Exact)[]) if (k !== 'reserveParcels') out[k] = a[k] + b[k];
@@ -63,7 +63,7 @@ function addExact(a: Exact, b: Exact): Exact {
 }
 
 /** Exact figures per county and quota year, from the ledger and the reserve. */
-async function exactLines(tx: Scoped, county?: string): Promise<Map<string, Map<number, Exact>>> {
+export async function exactLines(tx: Scoped, county?: string): Promise<Map<string, Map<number, Exact>>> {
   const out = new Map<string, Map<number, Exact>>();
   const at = (c: string, y: number) => {
     const m = out.get(c) ?? new Map<number, Exact>();

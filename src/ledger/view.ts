@@ -160,9 +160,12 @@ export function annualSummaryView(a: AnnualSummaryFigures): AnnualSummaryT {
     inspections: {
       total: n.length,
       intact: n.filter((i) => i.outcome === 'intact').length,
+      inadequateCare: n.filter((i) => i.outcome === 'inadequate-care').length,
+      qualityDeclined: n.filter((i) => i.outcome === 'quality-declined').length,
       degraded: n.filter((i) => i.outcome === 'degraded').length,
       lost: n.filter((i) => i.outcome === 'lost').length,
-      deducted: quotaArea(n.filter((i) => i.outcome !== 'intact').reduce((s, i) => s + i.area_umu, 0n)),
+      deducted: quotaArea(n.reduce((s, i) => s + i.deducted_umu, 0n)),
+      debt: quotaArea(n.reduce((s, i) => s + i.debt_umu, 0n)),
     },
     idleUses: a.idleUses.map(drawView),
   };
@@ -316,9 +319,14 @@ export function annualSummaryTables(a: AnnualSummaryT): Tables {
     { item: `${a.year}年定额：下达县级`, count: null, area: a.quota.issued, note: null },
     { item: `${a.year}年定额：省级统筹调入`, count: null, area: a.quota.allocatedIn, note: null },
     { item: `${a.year}年定额：已使用`, count: a.draws.length, area: a.quota.drawn, note: null },
-    { item: `${a.year}年定额：核查扣减`, count: a.inspections.degraded + a.inspections.lost, area: a.quota.deducted, note: `核查${a.inspections.total}块，退化${a.inspections.degraded}块，灭失${a.inspections.lost}块` },
+    {
+      item: `${a.year}年定额：核查扣减`,
+      count: a.inspections.total - a.inspections.intact,
+      area: a.quota.deducted,
+      note: `核查${a.inspections.total}块：管护不到位${a.inspections.inadequateCare}块，林分质量下降${a.inspections.qualityDeclined}块，退化${a.inspections.degraded}块，灭失${a.inspections.lost}块；认定损失${a.inspections.deducted.mu}亩，其中转入欠扣${a.inspections.debt.mu}亩`,
+    },
     { item: `${a.year}年定额：作废`, count: null, area: a.quota.lapsed, note: null },
-    { item: `${a.year}年定额：结余`, count: null, area: a.quota.balance, note: a.quota.overdrawn ? '透支（核查扣减超过结余）' : null },
+    { item: `${a.year}年定额：结余`, count: null, area: a.quota.balance, note: null },
     { item: '闲置两年以上应收回的项目用地', count: a.idleUses.length, area: null, note: a.idleUses.map((d) => `${d.projectName}（${d.approvalNo}）`).join('、') || null },
   ];
   const columns: Column<Row>[] = [

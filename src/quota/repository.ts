@@ -5,6 +5,7 @@
 import type { Scoped } from '../auth/scope.js';
 import type { MicroMu } from '../domain/units.js';
 import { isUuid } from '../http/schemas.js';
+import type { Outcome } from '../domain/quota/inspection.js';
 
 export type Account = 'county' | 'pool';
 export type EntryKind = 'issued' | 'pooled' | 'allocated-in' | 'allocated-out' | 'drawn' | 'deducted' | 'lapsed';
@@ -52,6 +53,8 @@ async function advisoryLock(tx: Scoped, key: string): Promise<void> {
 
 /** One issuance at a time per county and reserve year (the rule reads what earlier batches gave). */
 export const lockIssuance = (tx: Scoped, county: string, reserveYear: number) => advisoryLock(tx, `issue:${county}:${reserveYear}`);
+/** One settler of a county's debts at a time (issuances of different reserve years may run side by side). */
+export const lockDebts = (tx: Scoped, county: string) => advisoryLock(tx, `debt:${county}`);
 /** One allocation round at a time per scope and quota year. */
 export const lockPoolRound = (tx: Scoped, prefix: string, quotaYear: number) => advisoryLock(tx, `pool:${prefix}:${quotaYear}`);
 /** One lapse per province and pilot period. */
@@ -111,10 +114,12 @@ export async function entries(tx: Scoped, county: string): Promise<EntryRow[]> {
     `SELECT e.id::int AS id, e.county_code, e.account, e.quota_year, e.kind, e.amount_umu::text AS amount_umu, e.reserve_year, e.issuance_id,
             e.allocation_id, e.draw_id, e.inspection_id, e.lapse_id, e.counterparty_county, e.note, e.actor_login, e.at,
             CASE
-              WHEN e.issuance_id IS NOT NULL THEN format('%s年度储备库第%s批下达（%s个地块）', i.reserve_year, i.batch,
+              WHEN e.issuance_id IS NOT NULL AND e.inspection_id IS NULL THEN format('%s年度储备库第%s批下达（%s个地块）', i.reserve_year, i.batch,
                    (SELECT count(*) FROM quota.issuance_parcel ip WHERE ip.issuance_id = i.id))
               WHEN e.draw_id IS NOT NULL THEN format('%s（%s）', d.project_name, d.approval_no)
-              WHEN e.inspection_id IS NOT NULL THEN format('%s年度核查：地块%s%s', n.year, np.parcel_no, CASE n.outcome WHEN 'lost' THEN '灭失' ELSE '退化' END)
+              WHEN e.inspection_id IS NOT NULL THEN format('%s年度核查：地块%s%s%s', n.year, np.parcel_no,
+                   CASE n.outcome WHEN 'lost' THEN '灭失' WHEN 'degraded' THEN '退化' WHEN 'quality-declined' THEN '林分质量下降' WHEN 'inadequate-care' THEN '管护不到位' ELSE '完好' END,
+                   CASE WHEN e.issuance_id IS NOT NULL THEN '（欠扣，由下达抵扣）' ELSE '' END)
               WHEN e.allocation_id IS NOT NULL THEN format('省级统筹：%s → %s', a.origin_county, a.county_code)
               WHEN e.lapse_id IS NOT NULL THEN format('试点期%s–%s年结束作废', l.period_start, l.period_end)
             END AS reference
@@ -172,14 +177,16 @@ export interface NewIssuance {
   toPool: MicroMu;
   rule: Record<string, unknown>;
   issuedOn: string;
+  nationalAllocationId: string;
 }
 
 /** An issuance and the parcels it counted (each with its area of record and exact µ亩); its id. */
 export async function insertIssuance(tx: Scoped, i: NewIssuance, parcels: { id: string; area_m2: string; umu: MicroMu }[]): Promise<string> {
   const { rows } = await tx.client.query<{ id: string }>(
-    `INSERT INTO quota.issuance (county_code, reserve_year, quota_year, batch, reserve_umu, county_umu, pooled_umu, rule, issued_on, issued_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-    [i.county, i.reserveYear, i.quotaYear, i.batch, i.reserve.toString(), i.toCounty.toString(), i.toPool.toString(), JSON.stringify(i.rule), i.issuedOn, tx.user.id],
+    `INSERT INTO quota.issuance (county_code, reserve_year, quota_year, batch, reserve_umu, county_umu, pooled_umu, rule, issued_on, issued_by, national_allocation_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+    [i.county, i.reserveYear, i.quotaYear, i.batch, i.reserve.toString(), i.toCounty.toString(), i.toPool.toString(), JSON.stringify(i.rule), i.issuedOn, tx.user.id,
+      i.nationalAllocationId],
   );
   const issuanceId = rows[0]!.id;
   for (const p of parcels) {
@@ -205,6 +212,11 @@ export interface IssuanceRow {
   issued_by: string;
   issued_at: Date;
   parcels: number;
+  /** Debts (deductions beyond a year's balance) this issuance settled. */
+  debt_settled_umu: MicroMu;
+  national_allocation_id: string | null;
+  national_document_no: string | null;
+  national_document_date: string | null;
 }
 
 export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: number; id?: string }): Promise<IssuanceRow[]> {
@@ -212,8 +224,10 @@ export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: 
   const { rows } = await tx.client.query<Record<string, unknown>>(
     `SELECT i.id, i.county_code, i.reserve_year, i.quota_year, i.batch, i.reserve_umu::text AS reserve_umu, i.county_umu::text AS county_umu,
             i.pooled_umu::text AS pooled_umu, i.rule, i.issued_on::text AS issued_on, i.issued_by, i.issued_at,
-            (SELECT count(*)::int FROM quota.issuance_parcel ip WHERE ip.issuance_id = i.id) AS parcels
-       FROM quota.issuance i
+            (SELECT count(*)::int FROM quota.issuance_parcel ip WHERE ip.issuance_id = i.id) AS parcels,
+            coalesce((SELECT -sum(e.amount_umu) FROM quota.entry e WHERE e.issuance_id = i.id AND e.kind = 'deducted'), 0)::text AS debt_settled_umu,
+            i.national_allocation_id, na.document_no AS national_document_no, na.document_date::text AS national_document_date
+       FROM quota.issuance i LEFT JOIN quota.national_allocation na ON na.id = i.national_allocation_id
       WHERE ($1::text IS NULL OR i.county_code = $1) AND ($2::int IS NULL OR i.reserve_year = $2) AND ($3::uuid IS NULL OR i.id = $3)
       ORDER BY i.county_code, i.reserve_year, i.batch`,
     [f.county ?? null, f.reserveYear ?? null, f.id ?? null],
@@ -223,6 +237,7 @@ export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: 
     reserve_umu: BigInt(r.reserve_umu as string),
     county_umu: BigInt(r.county_umu as string),
     pooled_umu: BigInt(r.pooled_umu as string),
+    debt_settled_umu: BigInt(r.debt_settled_umu as string),
   }));
 }
 
@@ -440,24 +455,39 @@ export interface InspectionRow {
   county_code: string;
   year: number;
   inspected_on: string;
-  outcome: 'intact' | 'degraded' | 'lost';
+  outcome: Outcome;
   findings: string | null;
   documents: unknown[];
   area_umu: MicroMu;
+  affected_umu: MicroMu;
+  deducted_umu: MicroMu;
+  /** Of deducted_umu, what the year's balance could not cover (a debt). */
+  debt_umu: MicroMu;
+  rectify_by: string | null;
   inspected_by: string;
   inspected_at: Date;
 }
 
-export async function inspections(tx: Scoped, f: { county?: string; year?: number; id?: string }): Promise<InspectionRow[]> {
+export async function inspections(tx: Scoped, f: { county?: string; year?: number; id?: string; parcelId?: string }): Promise<InspectionRow[]> {
+  if (f.id !== undefined && !isUuid(f.id)) return [];
   const { rows } = await tx.client.query<Record<string, unknown>>(
     `SELECT n.id, n.parcel_id, p.parcel_no, n.county_code, n.year, n.inspected_on::text AS inspected_on, n.outcome, n.findings, n.documents,
-            n.area_umu::text AS area_umu, n.inspected_by, n.inspected_at
+            n.area_umu::text AS area_umu, n.affected_umu::text AS affected_umu, n.deducted_umu::text AS deducted_umu,
+            coalesce(d.amount_umu, 0)::text AS debt_umu, n.rectify_by::text AS rectify_by, n.inspected_by, n.inspected_at
        FROM quota.inspection n JOIN procedure.parcel p ON p.id = n.parcel_id
+       LEFT JOIN quota.debt d ON d.inspection_id = n.id
       WHERE ($1::text IS NULL OR n.county_code = $1) AND ($2::int IS NULL OR n.year = $2) AND ($3::uuid IS NULL OR n.id = $3)
+        AND ($4::uuid IS NULL OR n.parcel_id = $4)
       ORDER BY n.county_code, n.year, p.parcel_no`,
-    [f.county ?? null, f.year ?? null, f.id ?? null],
+    [f.county ?? null, f.year ?? null, f.id ?? null, f.parcelId ?? null],
   );
-  return rows.map((r) => ({ ...(r as unknown as InspectionRow), area_umu: BigInt(r.area_umu as string) }));
+  return rows.map((r) => ({
+    ...(r as unknown as InspectionRow),
+    area_umu: BigInt(r.area_umu as string),
+    affected_umu: BigInt(r.affected_umu as string),
+    deducted_umu: BigInt(r.deducted_umu as string),
+    debt_umu: BigInt(r.debt_umu as string),
+  }));
 }
 
 export interface NewInspection {
@@ -465,20 +495,108 @@ export interface NewInspection {
   county: string;
   year: number;
   inspectedOn: string;
-  outcome: InspectionRow['outcome'];
+  outcome: Outcome;
   findings: string | null;
   documents: unknown[];
   area: MicroMu;
+  affected: MicroMu;
+  deducted: MicroMu;
+  rectifyBy: string | null;
 }
 
 /** Records an inspection; undefined when the parcel was already inspected that year. */
 export async function insertInspection(tx: Scoped, n: NewInspection): Promise<string | undefined> {
   const { rows } = await tx.client.query<{ id: string }>(
-    `INSERT INTO quota.inspection (parcel_id, county_code, year, inspected_on, outcome, findings, documents, area_umu, inspected_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (parcel_id, year) DO NOTHING RETURNING id`,
-    [n.parcelId, n.county, n.year, n.inspectedOn, n.outcome, n.findings, JSON.stringify(n.documents), n.area.toString(), tx.user.id],
+    `INSERT INTO quota.inspection (parcel_id, county_code, year, inspected_on, outcome, findings, documents, area_umu, affected_umu, deducted_umu, rectify_by, inspected_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (parcel_id, year) DO NOTHING RETURNING id`,
+    [n.parcelId, n.county, n.year, n.inspectedOn, n.outcome, n.findings, JSON.stringify(n.documents), n.area.toString(), n.affected.toString(),
+      n.deducted.toString(), n.rectifyBy, tx.user.id],
   );
   return rows[0]?.id;
+}
+
+/** The parcel's losses recognised by its inspections so far (µ亩): what is never deducted again. */
+export async function deductedForParcel(tx: Scoped, parcelId: string): Promise<MicroMu> {
+  const { rows } = await tx.client.query<{ s: string }>('SELECT coalesce(sum(deducted_umu), 0)::text AS s FROM quota.inspection WHERE parcel_id = $1', [parcelId]);
+  return BigInt(rows[0]!.s);
+}
+
+// ---------------------------------------------------------------- debts (deductions beyond a year's balance)
+
+export async function insertDebt(tx: Scoped, d: { county: string; inspectionId: string; quotaYear: number; amount: MicroMu }): Promise<string> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    'INSERT INTO quota.debt (county_code, inspection_id, quota_year, amount_umu) VALUES ($1, $2, $3, $4) RETURNING id',
+    [d.county, d.inspectionId, d.quotaYear, d.amount.toString()],
+  );
+  return rows[0]!.id;
+}
+
+export interface DebtRow {
+  id: string;
+  county_code: string;
+  inspection_id: string;
+  parcel_no: string;
+  inspection_year: number;
+  quota_year: number;
+  amount_umu: MicroMu;
+  settled_umu: MicroMu;
+  outstanding_umu: MicroMu;
+}
+
+/** A county's debts (oldest first) with what issuances have settled of each. */
+export async function debts(tx: Scoped, f: { county?: string } = {}): Promise<DebtRow[]> {
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT d.id, d.county_code, d.inspection_id, p.parcel_no, n.year AS inspection_year, d.quota_year, d.amount_umu::text AS amount_umu,
+            coalesce((SELECT -sum(e.amount_umu) FROM quota.entry e
+                       WHERE e.inspection_id = d.inspection_id AND e.kind = 'deducted' AND e.issuance_id IS NOT NULL), 0)::text AS settled_umu
+       FROM quota.debt d JOIN quota.inspection n ON n.id = d.inspection_id JOIN procedure.parcel p ON p.id = n.parcel_id
+      WHERE ($1::text IS NULL OR d.county_code = $1)
+      ORDER BY d.county_code, d.created_at, d.id`,
+    [f.county ?? null],
+  );
+  return rows.map((r) => {
+    const amount = BigInt(r.amount_umu as string);
+    const settled = BigInt(r.settled_umu as string);
+    return { ...(r as unknown as DebtRow), amount_umu: amount, settled_umu: settled, outstanding_umu: amount - settled };
+  });
+}
+
+// ---------------------------------------------------------------- national allocations (国家下达新增林地定额)
+
+export interface NationalAllocationRow {
+  id: string;
+  province_prefix: string;
+  quota_year: number;
+  document_no: string;
+  document_date: string;
+  issuer: string;
+  amount_umu: MicroMu | null;
+  note: string | null;
+  entered_by: string;
+  entered_at: Date;
+}
+
+export async function insertNationalAllocation(
+  tx: Scoped,
+  a: { province: string; quotaYear: number; documentNo: string; documentDate: string; issuer: string; amount: MicroMu | null; note: string | null },
+): Promise<string | undefined> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `INSERT INTO quota.national_allocation (province_prefix, quota_year, document_no, document_date, issuer, amount_umu, note, entered_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (province_prefix, document_no) DO NOTHING RETURNING id`,
+    [a.province, a.quotaYear, a.documentNo, a.documentDate, a.issuer, a.amount?.toString() ?? null, a.note, tx.user.id],
+  );
+  return rows[0]?.id;
+}
+
+export async function nationalAllocations(tx: Scoped, f: { quotaYear?: number; id?: string } = {}): Promise<NationalAllocationRow[]> {
+  if (f.id !== undefined && !isUuid(f.id)) return [];
+  const { rows } = await tx.client.query<Record<string, unknown>>(
+    `SELECT id, province_prefix, quota_year, document_no, document_date::text AS document_date, issuer, amount_umu::text AS amount_umu, note, entered_by, entered_at
+       FROM quota.national_allocation WHERE ($1::int IS NULL OR quota_year = $1) AND ($2::uuid IS NULL OR id = $2)
+      ORDER BY quota_year, document_date, entered_at`,
+    [f.quotaYear ?? null, f.id ?? null],
+  );
+  return rows.map((r) => ({ ...(r as unknown as NationalAllocationRow), amount_umu: r.amount_umu === null ? null : BigInt(r.amount_umu as string) }));
 }
 
 export async function insertLapse(tx: Scoped, l: { periodStart: number; periodEnd: number; province: string }): Promise<string> {

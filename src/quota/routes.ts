@@ -13,6 +13,13 @@ import { emptyBodyAsObject } from '../http/strict-body.js';
 export const quotaRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPeriod }> = async (fastify, { pool, pilot }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
+  app.post('/quota/national-allocations', { schema: S.NationalAllocationRoute }, async (req, reply) =>
+    reply.status(201).send(view.nationalAllocationView(await service.recordNationalAllocation(pool, requireUser(req), req.body))),
+  );
+  app.get('/quota/national-allocations', { schema: S.NationalAllocationsRoute }, async (req) => ({
+    items: (await service.listNationalAllocations(pool, requireUser(req), req.query)).map(view.nationalAllocationView),
+  }));
+
   app.post('/quota/issuances', { schema: S.IssueRoute }, async (req, reply) => {
     const made = await service.issue(pool, requireUser(req), pilot, req.body);
     return reply.status(made.length ? 201 : 200).send({ items: made.map(view.issuanceView) });

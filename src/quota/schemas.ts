@@ -36,7 +36,22 @@ const AreaInput = Type.Object(
 
 const DocumentRef = Type.Object({ title: Type.String({ minLength: 1 }), number: Type.Optional(Type.String()), url: Type.Optional(Type.String()), date: Type.Optional(Type.String()) });
 
-const IssueBody = Type.Object({ reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }), county: Type.Optional(CountyCode()), issuedOn: Type.Optional(IsoDate('下达日期')) });
+const IssueBody = Type.Object({
+  reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }),
+  county: Type.Optional(CountyCode()),
+  issuedOn: Type.Optional(IsoDate('下达日期')),
+  nationalAllocationId: Type.Optional(Uuid({ description: '依据的国家下达林地定额记录；默认该定额年度下达日期前最近的一份' })),
+});
+
+const NationalAllocationBody = Type.Object({
+  quotaYear: Year({ description: '定额年度' }),
+  documentNo: Type.String({ minLength: 1, maxLength: 200, description: '国家下达林地定额的文件文号' }),
+  documentDate: IsoDate('文件日期'),
+  issuer: Type.Optional(Type.String({ maxLength: 200, description: '下达机关，默认国家林业和草原局' })),
+  area: Type.Optional(AreaInput),
+  note: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+const NationalAllocationQuery = Type.Object({ quotaYear: Type.Optional(Year()) });
 const IssuanceQuery = Type.Object({ county: Type.Optional(CountyCode()), reserveYear: Type.Optional(Year()) });
 
 const DrawBody = Type.Object({
@@ -50,11 +65,17 @@ const DrawBody = Type.Object({
 const UseBody = Type.Object({ useStartedOn: Type.Optional(IsoDate('开工日期')), recoveredOn: Type.Optional(IsoDate('收回日期')), recoveryNote: Type.Optional(Type.String()) });
 const IdleUsesQuery = Type.Object({ county: Type.Optional(CountyCode()), asOf: Type.Optional(IsoDate('截至日期，默认今天')) });
 
+const Outcome = Type.Union(
+  [Type.Literal('intact'), Type.Literal('inadequate-care'), Type.Literal('quality-declined'), Type.Literal('degraded'), Type.Literal('lost')],
+  { description: 'intact 完好，inadequate-care 管护不到位，quality-declined 林分质量下降，degraded 退化，lost 灭失' },
+);
 const InspectionBody = Type.Object({
   parcelId: Uuid(),
   year: Type.Integer({ minimum: 2019, maximum: 2100 }),
   inspectedOn: Type.Optional(IsoDate('核查日期')),
-  outcome: Type.Union([Type.Literal('intact'), Type.Literal('degraded'), Type.Literal('lost')], { description: 'intact 完好，degraded 林分质量下降或退化，lost 灭失' }),
+  outcome: Outcome,
+  affectedArea: Type.Optional(Type.Object({ ...AreaInput.properties }, { additionalProperties: false, description: '受影响面积（管护不到位、林分质量下降、退化），默认地块全部面积' })),
+  rectifyBy: Type.Optional(IsoDate('整改期限（管护不到位、林分质量下降、退化必填）')),
   findings: Type.Optional(Type.String()),
   documents: Type.Optional(Type.Array(DocumentRef)),
 });
@@ -79,6 +100,8 @@ const IssuanceView = Type.Object({
   rule: Type.Record(Type.String(), Type.Unknown(), { description: '500亩规则的计算过程（微亩精确值）' }),
   issuedOn: DateText(),
   issuedAt: Timestamp,
+  nationalAllocation: Nullable(Type.Object({ id: Type.String({ format: 'uuid' }), documentNo: Type.String(), documentDate: DateText() }, { description: '依据的国家下达林地定额' })),
+  debtSettled: QuotaAreaView,
   links: Type.Object({ self: Type.String() }),
 });
 export type IssuanceViewT = Static<typeof IssuanceView>;
@@ -124,6 +147,7 @@ export const CountyQuotaView = Type.Object({
     }),
   ),
   balance: QuotaAreaView,
+  debt: Type.Object({ ...QuotaAreaView.properties }, { description: '核查扣减超过当年度结余、待下次下达抵扣的欠扣' }),
 });
 
 export const DrawView = Type.Object({
@@ -154,7 +178,6 @@ export const IdleUseList = Type.Object({
   items: Type.Array(Type.Object({ ...DrawView.properties, flag: Type.Literal('idle-over-two-years'), flagLabel: Type.String() })),
 });
 
-const Outcome = Type.Union([Type.Literal('intact'), Type.Literal('degraded'), Type.Literal('lost')]);
 const InspectionBase = {
   id: Type.String({ format: 'uuid' }),
   parcelId: Type.String({ format: 'uuid' }),
@@ -163,10 +186,34 @@ const InspectionBase = {
   year: Type.Integer(),
   inspectedOn: DateText(),
   outcome: Outcome,
+  outcomeLabel: Type.String(),
+  effect: Type.String({ description: '该结果的处理' }),
   findings: Nullable(Type.String()),
+  area: QuotaAreaView,
+  affected: QuotaAreaView,
+  loss: Type.Object({ ...QuotaAreaView.properties }, { description: '本次新认定的损失（已扣过的面积不再扣减）' }),
+  debt: Type.Object({ ...QuotaAreaView.properties }, { description: '其中超过当年度结余、转入欠扣的部分' }),
+  rectifyBy: Nullable(DateText('整改期限')),
 };
-export const InspectionMade = Type.Object({ ...InspectionBase, deducted: QuotaAreaView, balanceAfter: QuotaAreaView, overdrawn: Type.Boolean() });
-export const InspectionList = Type.Object({ items: Type.Array(Type.Object({ ...InspectionBase, area: QuotaAreaView })) });
+export const InspectionMade = Type.Object({
+  ...InspectionBase,
+  deducted: Type.Object({ ...QuotaAreaView.properties }, { description: '本次从当年度结余扣减' }),
+  balanceAfter: QuotaAreaView,
+  overdrawn: Type.Boolean({ description: '结余不会为负：始终为false' }),
+});
+export const InspectionList = Type.Object({ items: Type.Array(Type.Object(InspectionBase)) });
+
+export const NationalAllocationView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  provincePrefix: Type.String(),
+  quotaYear: Type.Integer(),
+  documentNo: Type.String(),
+  documentDate: DateText(),
+  issuer: Type.String(),
+  area: Nullable(QuotaAreaView),
+  note: Nullable(Type.String()),
+  enteredAt: Timestamp,
+});
 
 export const PoolRequestMade = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -230,11 +277,18 @@ export const IssueRoute = {
   tags,
   summary: '按500亩规则下达新增定额（N年度省级储备库 → N+1年定额）',
   description:
-    '按县汇总该储备年度已入省级储备库、尚未下达的地块面积（椭球面积）：小于500亩全部下达给县；不小于500亩下达给县500亩，其余纳入省级统筹。同一储备年度后续入库的地块再次下达时按累计面积计算，县级累计不超过500亩。',
+    '须先登记国家下达新增林地定额（文号、日期），否则拒绝下达。按县汇总该储备年度已入省级储备库、尚未下达的地块面积（椭球面积）：小于500亩全部下达给县；不小于500亩下达给县500亩，其余纳入省级统筹。同一储备年度后续入库的地块再次下达时按累计面积计算，县级累计不超过500亩。',
   body: IssueBody,
   // 201 when something was issued, 200 when nothing was left to issue.
   response: { 200: IssuanceList, 201: IssuanceList, ...problems },
 };
+export const NationalAllocationRoute = {
+  tags,
+  summary: '登记国家下达新增林地定额（文号、日期）：新增定额在其后下达',
+  body: NationalAllocationBody,
+  response: { 201: NationalAllocationView, ...problems },
+};
+export const NationalAllocationsRoute = { tags, summary: '国家下达林地定额记录', querystring: NationalAllocationQuery, response: { 200: Type.Object({ items: Type.Array(NationalAllocationView) }), ...problems } };
 export const IssuancesRoute = { tags, summary: '定额下达记录', querystring: IssuanceQuery, response: { 200: IssuanceList, ...problems } };
 export const IssuanceRoute = { tags, summary: '一次下达及其依据地块（可追溯到每个地块）', params: IdParams, response: { 200: IssuanceDetail, ...problems } };
 export const CountyQuotaRoute = { tags, summary: '县级定额账户：各年度下达、调入、使用、扣减、作废、结余', params: CountyParams, response: { 200: CountyQuotaView, ...problems } };
@@ -250,7 +304,7 @@ export const UseRoute = { tags, summary: '登记项目开工（用地不再闲�
 export const IdleUsesRoute = { tags, summary: '批准后闲置两年以上、应收回的项目用地', querystring: IdleUsesQuery, response: { 200: IdleUseList, ...problems } };
 export const InspectRoute = {
   tags,
-  summary: '储备库地块年度核查：退化或灭失的扣减当年度定额（灭失地块出库）',
+  summary: '储备库地块年度核查：管护不到位、林分质量下降、退化、灭失的扣减当年度定额（地块损失只扣一次；超过结余的转欠扣；灭失地块出库）',
   body: InspectionBody,
   response: { 201: InspectionMade, ...problems },
 };

@@ -15,6 +15,7 @@ import { dateInPeriod, lapsedOn, lastValidDay, quotaYearInPeriod, type PilotPeri
 import { hectareToMicroMu, m2ToMicroMu, muToMicroMu, quotaArea, type MicroMu } from '../domain/units.js';
 import { serveDraws } from '../domain/quota/draws.js';
 import { allocatePool } from '../domain/quota/pool.js';
+import { deduction, OUTCOME_EFFECTS, OUTCOME_LABELS, settleDebts, type Outcome } from '../domain/quota/inspection.js';
 import { Problem } from '../http/problem.js';
 import * as procedures from '../procedure/repository.js';
 import { planOrThrow, procedureNotFound, type DocumentRef } from '../procedure/service.js';
@@ -51,7 +52,71 @@ async function lapseExecuted(tx: Scoped, pilot: PilotPeriod): Promise<boolean> {
 
 // ---------------------------------------------------------------- issuance (500 亩 rule)
 
-export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, input: { reserveYear: number; county?: string; issuedOn?: string }) {
+// ---------------------------------------------------------------- national allocations (国家下达新增林地定额)
+
+/**
+ * The state's allocation of new forest-land quota for a year, as the province administrator enters
+ * it from the document (number and date). Issuance follows it: "国家下达新增林地定额后，林地储备库中的
+ * 补充林地面积小于500亩的……" (001 §三(三)3).
+ */
+export async function recordNationalAllocation(
+  pool: pg.Pool,
+  user: AuthUser,
+  input: { quotaYear: number; documentNo: string; documentDate: string; issuer?: string; area?: AreaInput; note?: string },
+) {
+  requireRole(user, PERMISSIONS.issueQuota, '登记国家下达林地定额');
+  const today = todayInChina();
+  const documentDate = dateParam('documentDate', input.documentDate, today);
+  const documentNo = input.documentNo.trim();
+  if (!documentNo) throw invalid('须填写国家下达林地定额的文件文号（documentNo）', 'document-no-required');
+  if (yearOf(documentDate) > input.quotaYear) throw invalid(`文件日期${documentDate}晚于定额年度${input.quotaYear}年`, 'document-date-after-year');
+  const amount = input.area ? parseArea(input.area) : null;
+  return withScope(pool, user, async (tx) => {
+    const id = await repo.insertNationalAllocation(tx, {
+      province: user.prefix.slice(0, 2),
+      quotaYear: input.quotaYear,
+      documentNo,
+      documentDate,
+      issuer: input.issuer?.trim() || '国家林业和草原局',
+      amount,
+      note: input.note?.trim() || null,
+    });
+    if (!id) throw new Problem(409, 'national-allocation-exists', 'National allocation already recorded', `国家下达林地定额文件${documentNo}已登记`);
+    return (await repo.nationalAllocations(tx, { id }))[0]!;
+  });
+}
+
+export async function listNationalAllocations(pool: pg.Pool, user: AuthUser, f: { quotaYear?: number }) {
+  return withScope(pool, quotaReader(user, '查看国家下达林地定额'), (tx) => repo.nationalAllocations(tx, f));
+}
+
+/**
+ * The national allocation an issuance follows: the one named, else the latest of the quota year
+ * dated on or before the issuance. None: the issuance is refused.
+ */
+async function nationalAllocationFor(tx: Scoped, quotaYear: number, issuedOn: string, id?: string): Promise<repo.NationalAllocationRow> {
+  const all = await repo.nationalAllocations(tx, { quotaYear });
+  const missing = (why: string) =>
+    new Problem(422, 'national-allocation-missing', 'National allocation missing', `新增定额在国家下达林地定额后下达（赣林规〔2022〕1号 三(三)3“国家下达新增林地定额后”）：${why}`, { quotaYear });
+  if (id !== undefined) {
+    const named = all.find((a) => a.id === id);
+    if (!named) throw missing(`未找到${quotaYear}年度的国家下达林地定额记录${id}`);
+    if (named.document_date > issuedOn) throw missing(`国家下达文件${named.document_no}日期${named.document_date}晚于下达日期${issuedOn}`);
+    return named;
+  }
+  const before = all.filter((a) => a.document_date <= issuedOn);
+  if (before.length === 0) throw missing(`尚未登记${issuedOn}前国家下达的${quotaYear}年度林地定额（文号和日期）`);
+  return before[before.length - 1]!;
+}
+
+// ---------------------------------------------------------------- issuance (500 亩 rule)
+
+export async function issue(
+  pool: pg.Pool,
+  user: AuthUser,
+  pilot: PilotPeriod,
+  input: { reserveYear: number; county?: string; issuedOn?: string; nationalAllocationId?: string },
+) {
   requireRole(user, PERMISSIONS.issueQuota, '下达新增林地定额');
   if (input.county) requireCounty(user, input.county);
   const today = todayInChina();
@@ -63,6 +128,7 @@ export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, i
   if (!dateInPeriod(pilot, issuedOn)) throw invalid(`下达日期${issuedOn}不在试点期（${pilot.startYear}–${pilot.endYear}年）内`, 'quota-lapsed');
   return withScope(pool, user, async (tx) => {
     if (await lapseExecuted(tx, pilot)) throw invalid(`试点期已结束，新增定额已作废，不能再下达`, 'quota-lapsed');
+    const national = await nationalAllocationFor(tx, quotaYear, issuedOn, input.nationalAllocationId);
     const counties = input.county ? [input.county] : await repo.countiesToIssue(tx, input.reserveYear);
     const out: repo.IssuanceRow[] = [];
     for (const county of counties) {
@@ -82,14 +148,44 @@ export async function issue(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, i
         alreadyIssued: { countyMicroMu: already.county.toString(), pooledMicroMu: already.pooled.toString() },
         thisBatch: { addedMicroMu: added.toString(), countyMicroMu: split.county.toString(), pooledMicroMu: split.pooled.toString() },
         text: cumulative < FIVE_HUNDRED_MU ? '储备库面积小于500亩，全部下达给县' : '储备库面积不小于500亩，下达给县500亩，其余纳入省级统筹',
+        nationalAllocation: { documentNo: national.document_no, documentDate: national.document_date },
       };
       const issuanceId = await repo.insertIssuance(
         tx,
-        { county, reserveYear: input.reserveYear, quotaYear, batch, reserve: cumulative, toCounty: split.county, toPool: split.pooled, rule, issuedOn },
+        {
+          county,
+          reserveYear: input.reserveYear,
+          quotaYear,
+          batch,
+          reserve: cumulative,
+          toCounty: split.county,
+          toPool: split.pooled,
+          rule,
+          issuedOn,
+          nationalAllocationId: national.id,
+        },
         parcels.map((p) => ({ id: p.id, area_m2: p.area_m2, umu: m2ToMicroMu(p.area_m2) })),
       );
       await repo.lockAccount(tx, county, quotaYear);
       await repo.insertEntry(tx, { county, account: 'county', quotaYear, kind: 'issued', amount: split.county, reserveYear: input.reserveYear, issuanceId });
+      // Deductions the county's balance could not cover are settled from its next issuance first.
+      await repo.lockDebts(tx, county);
+      const owed = await repo.debts(tx, { county });
+      const byId = new Map(owed.map((d) => [d.id, d]));
+      for (const settled of settleDebts(split.county, owed.map((d) => ({ id: d.id, outstanding: d.outstanding_umu })))) {
+        const d = byId.get(settled.id)!;
+        await repo.insertEntry(tx, {
+          county,
+          account: 'county',
+          quotaYear,
+          kind: 'deducted',
+          amount: -settled.amount,
+          reserveYear: input.reserveYear,
+          issuanceId,
+          inspectionId: d.inspection_id,
+          note: `抵扣${d.inspection_year}年度核查欠扣（地块${d.parcel_no}）`,
+        });
+      }
       if (split.pooled > 0n) {
         await repo.insertEntry(tx, { county, account: 'pool', quotaYear, kind: 'pooled', amount: split.pooled, reserveYear: input.reserveYear, issuanceId });
       }
@@ -161,6 +257,7 @@ export async function countyQuota(pool: pg.Pool, user: AuthUser, pilot: PilotPer
       lapsed: await lapseExecuted(tx, pilot),
       years,
       balance: years.reduce((s, y) => s + y.county.balance, 0n),
+      debt: (await repo.debts(tx, { county })).reduce((s, d) => s + d.outstanding_umu, 0n),
     };
   });
 }
@@ -329,16 +426,44 @@ export async function idleUses(pool: pg.Pool, user: AuthUser, f: { county?: stri
 
 // ---------------------------------------------------------------- annual re-inspection
 
-export async function inspect(
-  pool: pg.Pool,
-  user: AuthUser,
-  input: { parcelId: string; year: number; inspectedOn?: string; outcome: 'intact' | 'degraded' | 'lost'; findings?: string; documents?: DocumentRef[] },
-) {
+export interface InspectionInput {
+  parcelId: string;
+  year: number;
+  inspectedOn?: string;
+  outcome: Outcome;
+  /** The area found affected (管护不到位, 林分质量下降, 退化); default the whole parcel. */
+  affectedArea?: AreaInput;
+  rectifyBy?: string;
+  findings?: string;
+  documents?: DocumentRef[];
+}
+
+/**
+ * One parcel's annual re-inspection by the city or the province (src/domain/quota/inspection.ts says
+ * what each outcome does). The deduction takes from the inspection year's county balance what it
+ * holds, under the balance row's lock; the rest is a debt against the county's next issuance.
+ */
+export async function inspect(pool: pg.Pool, user: AuthUser, input: InspectionInput) {
   requireRole(user, PERMISSIONS.inspect, '补充林地年度核查');
   const today = todayInChina();
   const inspectedOn = dateParam('inspectedOn', input.inspectedOn, today);
-  if (yearOf(inspectedOn) !== input.year) throw invalid(`核查日期${inspectedOn}不在核查年度${input.year}内`);
-  if (input.outcome !== 'intact' && !input.findings?.trim()) throw invalid('退化或灭失须写明核查情况（findings）', 'findings-required');
+  if (yearOf(inspectedOn) !== input.year) throw invalid(`核查日期${inspectedOn}不在核查年度${input.year}内`, 'inspection-date-outside-year');
+  const effect = OUTCOME_EFFECTS[input.outcome];
+  const label = OUTCOME_LABELS[input.outcome];
+  if (effect.deducts && !input.findings?.trim()) throw invalid(`${label}须写明核查情况（findings）`, 'findings-required');
+  if (input.affectedArea && (!effect.deducts || effect.wholeParcel)) {
+    throw invalid(`${label}不填写受影响面积（${effect.wholeParcel ? '按地块全部面积扣减' : '不扣减'}）`, 'affected-area-not-applicable');
+  }
+  let rectifyBy: string | null = null;
+  if (effect.rectify) {
+    if (!input.rectifyBy) throw invalid(`${label}须规定整改期限（rectifyBy）`, 'rectify-by-required');
+    if (!isIsoDate(input.rectifyBy)) throw new Problem(400, 'request-invalid', 'Invalid date', `rectifyBy应为YYYY-MM-DD格式的有效日期，实际为“${input.rectifyBy}”`);
+    if (input.rectifyBy <= inspectedOn) throw invalid(`整改期限${input.rectifyBy}应晚于核查日期${inspectedOn}`, 'rectify-by-invalid');
+    rectifyBy = input.rectifyBy;
+  } else if (input.rectifyBy) {
+    throw invalid(`${label}不设整改期限`, 'rectify-by-not-applicable');
+  }
+  const affectedInput = input.affectedArea ? parseArea(input.affectedArea) : undefined;
   return withScope(pool, user, async (tx) => {
     const p = await procedures.getProcedure(tx, input.parcelId, { forUpdate: true });
     if (!p) throw procedureNotFound(input.parcelId);
@@ -346,7 +471,13 @@ export async function inspect(
       throw new Problem(409, 'not-in-reserve', 'Parcel not in the reserve', `地块${p.parcel_no}不在储备库中（当前状态：${p.state}），无需年度核查`);
     }
     const area = m2ToMicroMu(p.area_m2!);
+    if (affectedInput !== undefined && affectedInput > area) {
+      throw invalid(`受影响面积${quotaArea(affectedInput).mu}亩大于地块面积${quotaArea(area).mu}亩`, 'affected-area-too-large');
+    }
     await repo.lockAccount(tx, p.county_code, input.year);
+    // Under the balance row's lock: no draw can take what this deduction counts on.
+    const balanceBefore = await repo.lockBalance(tx, p.county_code, 'county', input.year);
+    const d = deduction(input.outcome, area, affectedInput, await repo.deductedForParcel(tx, p.id), balanceBefore);
     const inspectionId = await repo.insertInspection(tx, {
       parcelId: p.id,
       county: p.county_code,
@@ -356,23 +487,25 @@ export async function inspect(
       findings: input.findings?.trim() || null,
       documents: input.documents ?? [],
       area,
+      affected: d.affected,
+      deducted: d.loss,
+      rectifyBy,
     });
     if (!inspectionId) throw new Problem(409, 'inspection-exists', 'Already inspected', `地块${p.parcel_no}${input.year}年度已核查`);
-    let deduction: MicroMu = 0n;
-    if (input.outcome !== 'intact') {
-      deduction = area;
+    if (d.fromBalance > 0n) {
       await repo.insertEntry(tx, {
         county: p.county_code,
         account: 'county',
         quotaYear: input.year,
         kind: 'deducted',
-        amount: -area,
+        amount: -d.fromBalance,
         reserveYear: p.reserve_year ?? undefined,
         inspectionId,
-        note: `${input.outcome === 'lost' ? '灭失' : '退化'}：${input.findings!.trim()}`,
+        note: `${label}：${input.findings!.trim()}`,
       });
     }
-    if (input.outcome === 'lost') {
+    if (d.debt > 0n) await repo.insertDebt(tx, { county: p.county_code, inspectionId, quotaYear: input.year, amount: d.debt });
+    if (effect.removes) {
       planOrThrow('inspection-lost', p.state, user);
       await procedures.recordTransition(tx, p, {
         action: 'inspection-lost',
@@ -380,12 +513,12 @@ export async function inspect(
         effectiveOn: inspectedOn,
         notes: input.findings,
         documents: input.documents,
-        evidence: { inspectionId, year: input.year, outcome: 'lost', deductedMicroMu: area.toString() },
-        fields: { end_reason: `${input.year}年度核查灭失：${input.findings!.trim()}` },
+        evidence: { inspectionId, year: input.year, outcome: input.outcome, deductedMicroMu: d.loss.toString(), debtMicroMu: d.debt.toString() },
+        fields: { end_reason: `${input.year}年度核查${label}：${input.findings!.trim()}` },
       });
     }
     const balance = await repo.balance(tx, p.county_code, 'county', input.year);
-    return { inspection: (await repo.inspections(tx, { id: inspectionId }))[0]!, deducted: deduction, balance };
+    return { inspection: (await repo.inspections(tx, { id: inspectionId }))[0]!, deduction: d, balance };
   });
 }
 
@@ -490,7 +623,7 @@ export async function lapse(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod): 
       // What is left now, under the balance row's lock: a draw that committed since the sums were
       // read is counted, and none can commit until this transaction does.
       const v = await repo.lockBalance(tx, county, account, Number(year));
-      if (v <= 0n) continue; // nothing left (or overdrawn by deductions: nothing to lapse)
+      if (v <= 0n) continue; // nothing left (a balance below zero exists only from before migration 0016)
       await repo.insertEntry(tx, { county, account, quotaYear: Number(year), kind: 'lapsed', amount: -v, lapseId, note: `试点期${pilot.startYear}–${pilot.endYear}年结束未使用，自动作废` });
       lapsed.push({ countyCode: county, account, quotaYear: Number(year), amount: v });
     }

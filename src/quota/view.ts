@@ -17,10 +17,12 @@ import type {
   IssuanceDetail,
   IssuanceViewT,
   LapseMade,
+  NationalAllocationView,
   PoolRequestMade,
   PoolView,
 } from './schemas.js';
 import type * as service from './service.js';
+import { OUTCOME_EFFECTS, OUTCOME_LABELS, type Deduction } from '../domain/quota/inspection.js';
 
 export function issuanceView(i: repo.IssuanceRow): IssuanceViewT {
   return {
@@ -36,6 +38,9 @@ export function issuanceView(i: repo.IssuanceRow): IssuanceViewT {
     rule: i.rule,
     issuedOn: i.issued_on,
     issuedAt: i.issued_at.toISOString(),
+    nationalAllocation:
+      i.national_allocation_id === null ? null : { id: i.national_allocation_id, documentNo: i.national_document_no!, documentDate: i.national_document_date! },
+    debtSettled: quotaArea(i.debt_settled_umu),
     links: { self: `/api/v1/quota/issuances/${i.id}` },
   };
 }
@@ -56,7 +61,14 @@ export function issuanceDetailView(d: { issuance: repo.IssuanceRow; parcels: rep
 
 const figures = <K extends string>(r: Record<K, MicroMu>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, quotaArea(v as MicroMu)])) as Record<K, QuotaArea>;
 
-export function countyQuotaView(q: { countyCode: string; pilot: PilotPeriod; lapsed: boolean; years: service.AccountYear[]; balance: MicroMu }): Static<typeof CountyQuotaView> {
+export function countyQuotaView(q: {
+  countyCode: string;
+  pilot: PilotPeriod;
+  lapsed: boolean;
+  years: service.AccountYear[];
+  balance: MicroMu;
+  debt: MicroMu;
+}): Static<typeof CountyQuotaView> {
   return {
     countyCode: q.countyCode,
     pilotPeriod: q.pilot,
@@ -70,6 +82,7 @@ export function countyQuotaView(q: { countyCode: string; pilot: PilotPeriod; lap
       overdrawn: y.county.balance < 0n,
     })),
     balance: quotaArea(q.balance),
+    debt: quotaArea(q.debt),
   };
 }
 
@@ -102,15 +115,36 @@ const inspectionBase = (n: repo.InspectionRow) => ({
   year: n.year,
   inspectedOn: n.inspected_on,
   outcome: n.outcome,
+  outcomeLabel: OUTCOME_LABELS[n.outcome],
+  effect: OUTCOME_EFFECTS[n.outcome].text,
   findings: n.findings,
+  area: quotaArea(n.area_umu),
+  affected: quotaArea(n.affected_umu),
+  loss: quotaArea(n.deducted_umu),
+  debt: quotaArea(n.debt_umu),
+  rectifyBy: n.rectify_by,
 });
 
-export function inspectionMadeView(r: { inspection: repo.InspectionRow; deducted: MicroMu; balance: MicroMu }): Static<typeof InspectionMade> {
-  return { ...inspectionBase(r.inspection), deducted: quotaArea(r.deducted), balanceAfter: quotaArea(r.balance), overdrawn: r.balance < 0n };
+export function inspectionMadeView(r: { inspection: repo.InspectionRow; deduction: Deduction; balance: MicroMu }): Static<typeof InspectionMade> {
+  return { ...inspectionBase(r.inspection), deducted: quotaArea(r.deduction.fromBalance), balanceAfter: quotaArea(r.balance), overdrawn: r.balance < 0n };
 }
 
 export function inspectionListView(rows: repo.InspectionRow[]): Static<typeof InspectionList> {
-  return { items: rows.map((n) => ({ ...inspectionBase(n), area: quotaArea(n.area_umu) })) };
+  return { items: rows.map(inspectionBase) };
+}
+
+export function nationalAllocationView(a: repo.NationalAllocationRow): Static<typeof NationalAllocationView> {
+  return {
+    id: a.id,
+    provincePrefix: a.province_prefix,
+    quotaYear: a.quota_year,
+    documentNo: a.document_no,
+    documentDate: a.document_date,
+    issuer: a.issuer,
+    area: a.amount_umu === null ? null : quotaArea(a.amount_umu),
+    note: a.note,
+    enteredAt: a.entered_at.toISOString(),
+  };
 }
 
 export function poolRequestMadeView(r: repo.PoolRequestRow): Static<typeof PoolRequestMade> {

@@ -14,7 +14,8 @@ import { multipart } from './multipart.js';
 export async function resetProcedure(pool: pg.Pool): Promise<void> {
   await pool.query(`TRUNCATE procedure.parcel, procedure.transition, procedure.objection, procedure.consent, procedure.reserve_submission,
     procedure.audit, procedure.audit_sample, quota.issuance, quota.issuance_parcel, quota.pool_request, quota.allocation, quota.draw,
-    quota.inspection, quota.lapse, quota.entry, quota.annual_summary, audit.event CASCADE`);
+    quota.inspection, quota.lapse, quota.entry, quota.annual_summary, quota.debt, quota.national_allocation, quota.annual_arrangement, quota.city_report,
+    audit.event CASCADE`);
 }
 
 /** Uploads candidate features (EPSG:4527 plane coordinates) as a user; returns the upload view. */
@@ -90,6 +91,7 @@ export async function tableSnapshot(pool: pg.Pool): Promise<Record<string, strin
     'public.import_job', 'public.import_reject', 'public.export_job',
     'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
     'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request', 'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary', 'quota.balance',
+    'quota.debt', 'quota.national_allocation', 'quota.annual_arrangement', 'quota.city_report',
     'audit.event',
   ];
   const out: Record<string, string> = {};
@@ -102,4 +104,18 @@ export async function resetSeeded(pool: pg.Pool): Promise<void> {
   await resetProcedure(pool);
   await deleteSeededCandidates(pool);
   await deleteTestUsers(pool);
+}
+
+/**
+ * The national allocation (国家下达新增林地定额) a test's issuances follow, entered by a province
+ * administrator through the API; its id.
+ */
+export async function recordNationalAllocation(app: App, admin: Caller, quotaYear: number, documentDate = `${quotaYear}-02-15`): Promise<string> {
+  const res = await injectAs(app, admin, {
+    method: 'POST',
+    url: '/api/v1/quota/national-allocations',
+    payload: { quotaYear, documentNo: `林资发〔${quotaYear}〕${Math.floor(Math.random() * 1e6)}号`, documentDate },
+  });
+  if (res.statusCode !== 201) throw new Error(`national allocation answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ id: string }>().id;
 }

@@ -82,6 +82,12 @@ beforeAll(async () => {
     `INSERT INTO quota.entry (county_code, account, quota_year, kind, amount_umu, issuance_id, actor_login) VALUES ($1, 'county', 2023, 'issued', 5000000, $2, 'seed')`,
     [FOREIGN, f.issuance],
   );
+  // The county's arrangement, for the owner's control request.
+  await pool.query(
+    `INSERT INTO quota.annual_arrangement (county_code, year, version, projects, supplementary, arranged_on, arranged_by)
+     VALUES ($1, 2024, 1, '[]', '[{"name":"修复","kind":"restoration","townshipCode":null,"areaUmu":"1000000","parcelIds":[],"note":null}]', '2024-01-05', gen_random_uuid())`,
+    [FOREIGN],
+  );
   f.importJob = await q(
     `INSERT INTO public.import_job (layer, county_code, survey_year, source_name, content_sha256, state, finished_at)
      VALUES ('dltb', $1, 2019, 'auth-test', repeat('a', 64), 'refused', now()) RETURNING id`, [FOREIGN]);
@@ -186,6 +192,8 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/audits/{id}/complete': [
     { method: 'POST', url: `/api/v1/audits/${f.audit}/complete`, payload: { participants: { forestry: [{ name: '越权' }], naturalResources: [{ name: '越权' }] } }, as: u.city },
   ],
+  'POST /api/v1/quota/national-allocations': [{ method: 'POST', url: '/api/v1/quota/national-allocations', payload: { quotaYear: 2023, documentNo: '越权', documentDate: '2023-02-01' } }],
+  'GET /api/v1/quota/national-allocations': [{ method: 'GET', url: '/api/v1/quota/national-allocations', list: true }],
   'POST /api/v1/quota/issuances': [{ method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, county: FOREIGN, issuedOn: '2023-03-01' } }],
   'GET /api/v1/quota/issuances': [{ method: 'GET', url: '/api/v1/quota/issuances', list: true }],
   'GET /api/v1/quota/issuances/{id}': [{ method: 'GET', url: `/api/v1/quota/issuances/${f.issuance}` }],
@@ -207,6 +215,14 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/counties/{county}/annual-summary/{year}': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/annual-summary/2023` }],
   'POST /api/v1/counties/{county}/annual-summary/{year}/submit': [{ method: 'POST', url: `/api/v1/counties/${FOREIGN}/annual-summary/2023/submit`, payload: { submittedOn: ISO } }],
   'GET /api/v1/counties/{county}/forest-stock': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/forest-stock` }],
+  'POST /api/v1/counties/{county}/annual-arrangements/{year}': [
+    { method: 'POST', url: `/api/v1/counties/${FOREIGN}/annual-arrangements/2024`, payload: { projects: [{ name: '越权', area: { unit: 'mu', value: 1 } }], supplementary: [] } },
+  ],
+  'GET /api/v1/counties/{county}/annual-arrangements/{year}': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/annual-arrangements/2024?format=xlsx` }],
+  'GET /api/v1/cities/{city}/annual-report/{year}': [{ method: 'GET', url: '/api/v1/cities/360100/annual-report/2023', as: u.city }],
+  'POST /api/v1/cities/{city}/annual-report/{year}/submit': [{ method: 'POST', url: '/api/v1/cities/360100/annual-report/2023/submit', payload: { submittedOn: ISO }, as: u.city }],
+  // A city's evaluation report counts its own counties only.
+  'GET /api/v1/evaluation-reports/{year}': [{ method: 'GET', url: '/api/v1/evaluation-reports/2023', as: u.city, list: true }],
   'GET /api/v1/audit-log': [
     { method: 'GET', url: '/api/v1/audit-log', list: true },
     { method: 'GET', url: `/api/v1/audit-log?county=${FOREIGN}` },

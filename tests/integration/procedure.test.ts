@@ -11,7 +11,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { resetProcedure, uploadAs } from '../helpers/procedure.js';
+import { recordNationalAllocation, resetProcedure, uploadAs } from '../helpers/procedure.js';
 import { expectProblem, ok, requestsTo, type Response } from '../helpers/http.js';
 
 const pool = testPool();
@@ -281,6 +281,8 @@ describe('a parcel walked from application to the provincial reserve, by the rig
 
   it('the province issues 2024 quota from the 2023 reserve: below 500 亩 the county receives all of it, traceable to the parcels', async () => {
     expectProblem(await post(u.reviewer, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-25' }), 403, 'role-not-permitted');
+    // 国家下达新增林地定额后 (001 §三(三)3): the province first records the state's allocation for 2024.
+    await recordNationalAllocation(app, u.admin, 2024);
     const res = await ok(await post(u.admin, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-25' }), 201);
     expect(res.items).toHaveLength(1);
     const i = res.items[0];

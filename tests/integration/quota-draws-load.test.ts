@@ -14,7 +14,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { expectProblem } from '../helpers/imports.js';
-import { seedReserve, resetSeeded } from '../helpers/procedure.js';
+import { recordNationalAllocation, seedReserve, resetSeeded } from '../helpers/procedure.js';
 import { injectAs } from '../helpers/http.js';
 
 const pool = testPool(8);
@@ -37,6 +37,7 @@ beforeAll(async () => {
   // 66 666.67 m² = 100.000005 亩 for COUNTY's 2023 account; 13 333.33 m² = 19.999995 亩 for OTHER's.
   await seedReserve(pool, COUNTY, 2022, ['66666.67']);
   await seedReserve(pool, OTHER, 2022, ['13333.33']);
+  await recordNationalAllocation(app, u.admin, 2023);
   const res = await injectAs(app, u.admin, { method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, issuedOn: '2023-03-01' } });
   expect(res.statusCode, res.body).toBe(201);
 });

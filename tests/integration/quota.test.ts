@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, type TestUser } from '../helpers/auth.js';
 import { serviceDatabaseUrl, testPool } from '../helpers/db.js';
-import { seedReserve, resetSeeded } from '../helpers/procedure.js';
+import { recordNationalAllocation, seedReserve, resetSeeded, tableSnapshot } from '../helpers/procedure.js';
 import { expectProblem, injectAs, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool(8);
@@ -78,11 +78,34 @@ describe('issuance by the 500 亩 rule', () => {
     expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2024, issuedOn: '2024-03-01' }), 422, 'quota-year-outside-pilot');
   });
 
+  it('国家下达新增林地定额后: refused without the national allocation it follows, which the province records (number and date)', async () => {
+    const before = await tableSnapshot(pool);
+    const refused = expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 422, 'national-allocation-missing');
+    expect(refused.detail).toContain('国家下达新增林地定额后');
+    expect(await tableSnapshot(pool)).toEqual(before);
+    // Only the province administrator records it; its date is a real date not in the future; one document once.
+    const body = { quotaYear: 2023, documentNo: '林资发〔2023〕12号', documentDate: '2023-02-20', area: { unit: 'hectare', value: 14667 } };
+    expectProblem(await post(u.reviewer!, '/api/v1/quota/national-allocations', body), 403, 'role-not-permitted');
+    expectProblem(await post(u['361123']!, '/api/v1/quota/national-allocations', body), 403, 'role-not-permitted');
+    expectProblem(await post(u.admin!, '/api/v1/quota/national-allocations', { ...body, documentDate: '2099-01-01' }), 422, 'date-in-future');
+    const na = await ok(await post(u.admin!, '/api/v1/quota/national-allocations', body), 201);
+    expect(na).toMatchObject({ quotaYear: 2023, documentNo: '林资发〔2023〕12号', documentDate: '2023-02-20', issuer: '国家林业和草原局', area: { mu: 220005 } });
+    expectProblem(await post(u.admin!, '/api/v1/quota/national-allocations', body), 409, 'national-allocation-exists');
+    // An issuance dated before the document does not follow it.
+    expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-02-19' }), 422, 'national-allocation-missing');
+    expectProblem(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-02-19', nationalAllocationId: na.id }), 422, 'national-allocation-missing');
+    // Counties read it; a township does not.
+    expect((await ok(await get(u['361123']!, '/api/v1/quota/national-allocations?quotaYear=2023'))).items.map((x: { id: string }) => x.id)).toEqual([na.id]);
+  });
+
   it('gives each county exactly what the rule says, at 0, 499.99, either side of 500, 500.01 and 1 730 亩', async () => {
     const zero = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, county: '361123', issuedOn: '2023-03-01' }));
     expect(zero.items).toEqual([]); // no reserve, nothing issued
     const res = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2022, issuedOn: '2023-03-01' }), 201);
     const by = Object.fromEntries(res.items.map((i: { countyCode: string }) => [i.countyCode, i]));
+    // Each issuance records the national allocation it follows.
+    for (const i of res.items) expect(i.nationalAllocation).toMatchObject({ documentNo: '林资发〔2023〕12号', documentDate: '2023-02-20' });
+    expect(res.items[0].rule.nationalAllocation).toEqual({ documentNo: '林资发〔2023〕12号', documentDate: '2023-02-20' });
     for (const [county, c] of Object.entries(CASES)) {
       const i = by[county];
       if (c.parcels.length === 0) {
@@ -195,29 +218,92 @@ describe('draws against a balance', () => {
   });
 });
 
-describe('annual re-inspection deducts degraded or lost parcels from that year’s quota', () => {
-  it('deducts each degraded or lost parcel’s area from 2023; a lost parcel leaves the reserve; 省、市将集中组织核查考评: not the county on itself', async () => {
+describe('annual re-inspection: 对管护不到位、林分质量下降，甚至退化、灭失的，扣减当年度使用林地指标', () => {
+  const inspect = (who: TestUser, body: object) => post(who, '/api/v1/quota/inspections', body);
+  it('省、市将集中组织核查考评: the city and the province inspect, not the county on itself; each outcome states what it needs', async () => {
+    const [a] = seeded['361124'];
+    expectProblem(await inspect(u['361124']!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x', rectifyBy: '2024-06-30' }), 403, 'role-not-permitted');
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'inadequate-care', rectifyBy: '2024-06-30' }), 422, 'findings-required');
+    // The outcomes that leave the parcel in the reserve come with a rectification deadline; 灭失 has none and no partial area.
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'quality-declined', findings: '郁闭度下降' }), 422, 'rectify-by-required');
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'quality-declined', findings: 'x', rectifyBy: '2023-10-01' }), 422, 'rectify-by-invalid');
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'lost', findings: 'x', rectifyBy: '2024-06-30' }), 422, 'rectify-by-not-applicable');
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'lost', findings: 'x', affectedArea: { unit: 'mu', value: 1 } }), 422, 'affected-area-not-applicable');
+    expectProblem(
+      await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x', rectifyBy: '2024-06-30', affectedArea: { unit: 'mu', value: 11 } }),
+      422,
+      'affected-area-too-large',
+    );
+    expect(await pool.query(`SELECT 1 FROM quota.inspection WHERE parcel_id = $1`, [a]).then((r) => r.rowCount)).toBe(0);
+  });
+
+  it('管护不到位 deducts the affected area and keeps the parcel (with a deadline); 灭失 deducts the whole parcel and removes it', async () => {
     const [a, b] = seeded['361124'];
-    // Inspections of the reserve are the city's and the province's (000), not the county's on its own parcels.
-    expectProblem(await post(u['361124']!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: 'x' }), 403, 'role-not-permitted');
-    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded' }), 422, 'findings-required');
-    const d1 = await ok(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'degraded', findings: '管护不到位，林分质量下降' }), 201);
-    expect(d1).toMatchObject({ deducted: { muExact: '10.000005' }, balanceAfter: { muExact: '19.999995' }, overdrawn: false });
-    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: a, year: 2023, inspectedOn: '2023-11-02', outcome: 'intact' }), 409, 'inspection-exists');
-    const d2 = await ok(await post(u.city!, '/api/v1/quota/inspections', { parcelId: b, year: 2023, inspectedOn: '2023-11-02', outcome: 'lost', findings: '被开挖，林木灭失' }), 201);
-    expect(d2).toMatchObject({ deducted: { muExact: '19.999995' }, balanceAfter: { muExact: '0.000000' } });
-    const intact = await ok(await post(u.reviewer!, '/api/v1/quota/inspections', { parcelId: a, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 201);
-    expect(intact.deducted.muExact).toBe('0.000000');
-    const y = yearOf(await quotaOf('361124'), 2023);
-    expect(y.county.deducted.muExact).toBe('30.000000');
-    expect(y.county.balance.muExact).toBe('0.000000');
+    const d1 = await ok(
+      await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-01', outcome: 'inadequate-care', findings: '未及时抚育，部分死株未补植', rectifyBy: '2024-03-31', affectedArea: { unit: 'mu', value: 4 } }),
+      201,
+    );
+    expect(d1).toMatchObject({ outcome: 'inadequate-care', outcomeLabel: '管护不到位', rectifyBy: '2024-03-31', affected: { muExact: '4.000000' }, loss: { muExact: '4.000000' } });
+    expect(d1).toMatchObject({ deducted: { muExact: '4.000000' }, debt: { muExact: '0.000000' }, balanceAfter: { muExact: '26.000000' }, overdrawn: false });
+    expect(d1.effect).toContain('限期整改');
+    expectProblem(await inspect(u.city!, { parcelId: a, year: 2023, inspectedOn: '2023-11-02', outcome: 'intact' }), 409, 'inspection-exists');
+    expect((await ok(await get(u['361124']!, `/api/v1/procedures/${a}`))).state).toBe('provincial-reserve');
+    const d2 = await ok(await inspect(u.city!, { parcelId: b, year: 2023, inspectedOn: '2023-11-02', outcome: 'lost', findings: '被开挖，林木灭失' }), 201);
+    expect(d2).toMatchObject({ outcomeLabel: '灭失', rectifyBy: null, deducted: { muExact: '19.999995' }, balanceAfter: { muExact: '6.000005' } });
     const lost = await ok(await get(u['361124']!, `/api/v1/procedures/${b}`));
     expect(lost).toMatchObject({ state: 'removed', endReason: '2023年度核查灭失：被开挖，林木灭失' });
-    expectProblem(await post(u.city!, '/api/v1/quota/inspections', { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
-    // Traceable: the ledger entries name the parcels.
+    expectProblem(await inspect(u.city!, { parcelId: b, year: 2024, inspectedOn: '2024-11-01', outcome: 'intact' }), 409, 'not-in-reserve');
+    const y = yearOf(await quotaOf('361124'), 2023);
+    expect(y.county.deducted.muExact).toBe('23.999995');
+    expect(y.county.balance.muExact).toBe('6.000005');
+  });
+
+  it('a parcel’s loss is deducted once: the same finding next year deducts nothing more', async () => {
+    const [a] = seeded['361124'];
+    const again = await ok(
+      await inspect(u.reviewer!, { parcelId: a, year: 2024, inspectedOn: '2024-11-01', outcome: 'inadequate-care', findings: '仍未整改', rectifyBy: '2025-03-31', affectedArea: { unit: 'mu', value: 4 } }),
+      201,
+    );
+    expect(again).toMatchObject({ affected: { muExact: '4.000000' }, loss: { muExact: '0.000000' }, deducted: { muExact: '0.000000' }, debt: { muExact: '0.000000' } });
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM quota.entry WHERE inspection_id IN (SELECT id FROM quota.inspection WHERE parcel_id = $1)`, [a]);
+    expect(rows[0].n).toBe(1); // the 2023 deduction only
+  });
+
+  it('a deduction larger than the year’s balance is a debt against the next issuance, never a negative balance', async () => {
+    // A 2023-reserve parcel of 361124 (19.999995 亩), not yet issued; 361124 has no 2024 quota.
+    const [c] = await seedReserve(pool, '361124', 2023, ['13333.33']);
+    const d = await ok(
+      await inspect(u.reviewer!, { parcelId: c, year: 2024, inspectedOn: '2024-10-01', outcome: 'quality-declined', findings: '林分郁闭度明显下降', rectifyBy: '2025-06-30', affectedArea: { unit: 'mu', value: 15 } }),
+      201,
+    );
+    expect(d).toMatchObject({ loss: { muExact: '15.000000' }, deducted: { muExact: '0.000000' }, debt: { muExact: '15.000000' }, balanceAfter: { muExact: '0.000000' }, overdrawn: false });
+    expect((await quotaOf('361124')).debt.muExact).toBe('15.000000');
+    const { rows } = await pool.query(`SELECT balance_umu::text AS b FROM quota.balance WHERE county_code = '361124' AND account = 'county' AND quota_year = 2024`);
+    expect(rows.every((r) => BigInt(r.b) >= 0n)).toBe(true);
+    // The balance row refuses any entry that would take it below zero, whoever writes it.
+    await expect(
+      pool.query(`INSERT INTO quota.entry (county_code, account, quota_year, kind, amount_umu, inspection_id, actor_login)
+                  SELECT '361124', 'county', 2023, 'deducted', -100000000, id, 'x' FROM quota.inspection WHERE parcel_id = $1`, [c]),
+    ).rejects.toMatchObject({ code: 'ZQ001' });
+    // The next issuance to 361124 (its 2023 reserve → 2024 quota) settles the debt first.
+    await recordNationalAllocation(app, u.admin!, 2024, '2024-02-10');
+    const res = await ok(await post(u.admin!, '/api/v1/quota/issuances', { reserveYear: 2023, county: '361124', issuedOn: '2024-03-01' }), 201);
+    expect(res.items[0]).toMatchObject({ toCounty: { muExact: '19.999995' }, debtSettled: { muExact: '15.000000' } });
+    const q = await quotaOf('361124');
+    expect(q.debt.muExact).toBe('0.000000');
+    expect(yearOf(q, 2024).county).toMatchObject({ issued: { muExact: '19.999995' }, deducted: { muExact: '15.000000' }, balance: { muExact: '4.999995' } });
+    // Traceable: the ledger entries name the parcels and say which deduction was settled from an issuance.
     const ledger = await ok(await get(u['361124']!, '/api/v1/counties/361124/ledger'));
-    const deductions = ledger.entries.filter((e: { kind: string }) => e.kind === 'deducted');
-    expect(deductions.map((e: { reference: string }) => e.reference)).toEqual([expect.stringMatching(/^2023年度核查：地块S361124-\d+退化$/), expect.stringMatching(/^2023年度核查：地块S361124-\d+灭失$/)]);
+    const deductions = ledger.entries.filter((e: { kind: string }) => e.kind === 'deducted').map((e: { reference: string }) => e.reference);
+    expect(deductions).toEqual([
+      expect.stringMatching(/^2023年度核查：地块S361124-\d+管护不到位$/),
+      expect.stringMatching(/^2023年度核查：地块S361124-\d+灭失$/),
+      expect.stringMatching(/^2024年度核查：地块S361124-\d+林分质量下降（欠扣，由下达抵扣）$/),
+    ]);
+    const list = await ok(await get(u.city!, '/api/v1/quota/inspections?county=361124'));
+    expect(list.items.map((i: { outcomeLabel: string; debt: Amount }) => [i.outcomeLabel, i.debt.muExact])).toEqual(
+      expect.arrayContaining([['林分质量下降', '15.000000'], ['灭失', '0.000000']]),
+    );
   });
 });
 
@@ -285,7 +371,7 @@ describe('ledgers and reports', () => {
 
   it('the annual summary (due early January) and forest-land stock per county', async () => {
     const a = await ok(await get(u['361124']!, '/api/v1/counties/361124/annual-summary/2023'));
-    expect(a).toMatchObject({ dueOn: '2024-01-10', submission: null, inspections: { total: 2, degraded: 1, lost: 1, deducted: { muExact: '30.000000' } } });
+    expect(a).toMatchObject({ dueOn: '2024-01-10', submission: null, inspections: { total: 2, inadequateCare: 1, degraded: 0, lost: 1, deducted: { muExact: '23.999995' } } });
     expectProblem(await post(u.government!, '/api/v1/counties/361124/annual-summary/2023/submit', { submittedOn: '2024-01-08' }), 403, 'role-not-permitted');
     const s = await ok(await post(u['361124']!, '/api/v1/counties/361124/annual-summary/2023/submit', { submittedOn: '2024-01-12' }), 201);
     expect(s).toMatchObject({ late: true, dueOn: '2024-01-10' });

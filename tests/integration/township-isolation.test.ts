@@ -141,6 +141,13 @@ beforeAll(async () => {
   s.lapse = await one(
     `INSERT INTO quota.lapse (period_start, period_end, province_prefix, executed_by) VALUES (2019, 2096, '36', gen_random_uuid()) RETURNING id`,
   );
+  // Issue 10: a debt (of the inspection above), the national allocation, the county's arrangement.
+  await pool.query(`INSERT INTO quota.debt (county_code, inspection_id, quota_year, amount_umu) VALUES ($1, $2, 2023, 1000)`, [COUNTY, s.inspection]);
+  await pool.query(`INSERT INTO quota.national_allocation (province_prefix, quota_year, document_no, document_date, issuer, entered_by) VALUES ('36', 2023, '林资发〔2023〕1号', '2023-02-01', '国家林业和草原局', gen_random_uuid())`);
+  await pool.query(
+    `INSERT INTO quota.annual_arrangement (county_code, year, version, projects, supplementary, arranged_on, arranged_by) VALUES ($1, 2024, 1, '[]', '[]', '2024-01-05', gen_random_uuid())`,
+    [COUNTY],
+  );
 
   const exportJob = `INSERT INTO public.export_job (county_code, survey_year, layer, format, crs_epsg, parcels, state, requested_by, township_code)
                      VALUES ($1, $2, $3, 'geojson', 4490, 'candidates', 'failed', 'township-test', $4) RETURNING id`;
@@ -265,6 +272,10 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/audits/{id}': [{ method: 'GET', url: `/api/v1/audits/${s.audit}`, expect: 'refused' }],
   'POST /api/v1/audits/{id}/results': [{ method: 'POST', url: `/api/v1/audits/${s.audit}/results`, payload: { parcelId: s.ownReserve, result: 'pass' }, expect: 'absent' }],
   'POST /api/v1/audits/{id}/complete': [{ method: 'POST', url: `/api/v1/audits/${s.audit}/complete`, payload: {}, expect: 'absent' }],
+  'POST /api/v1/quota/national-allocations': [
+    { method: 'POST', url: '/api/v1/quota/national-allocations', payload: { quotaYear: 2023, documentNo: '越权', documentDate: '2023-02-01' }, expect: 'refused' },
+  ],
+  'GET /api/v1/quota/national-allocations': [{ method: 'GET', url: '/api/v1/quota/national-allocations', expect: 'refused' }],
   'POST /api/v1/quota/issuances': [{ method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2022, county: COUNTY, issuedOn: '2023-03-01' }, expect: 'refused' }],
   'GET /api/v1/quota/issuances': [{ method: 'GET', url: '/api/v1/quota/issuances', expect: 'refused' }],
   'GET /api/v1/quota/issuances/{id}': [{ method: 'GET', url: `/api/v1/quota/issuances/${s.issuance}`, expect: 'refused' }],
@@ -286,6 +297,13 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/counties/{county}/annual-summary/{year}': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/annual-summary/2023`, expect: 'refused' }],
   'POST /api/v1/counties/{county}/annual-summary/{year}/submit': [{ method: 'POST', url: `/api/v1/counties/${COUNTY}/annual-summary/2023/submit`, payload: { submittedOn: '2024-01-05' }, expect: 'refused' }],
   'GET /api/v1/counties/{county}/forest-stock': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/forest-stock`, expect: 'refused' }],
+  'POST /api/v1/counties/{county}/annual-arrangements/{year}': [
+    { method: 'POST', url: `/api/v1/counties/${COUNTY}/annual-arrangements/2024`, payload: { projects: [{ name: '越权', area: { unit: 'mu', value: 1 } }], supplementary: [] }, expect: 'refused' },
+  ],
+  'GET /api/v1/counties/{county}/annual-arrangements/{year}': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/annual-arrangements/2024`, expect: 'refused' }],
+  'GET /api/v1/cities/{city}/annual-report/{year}': [{ method: 'GET', url: '/api/v1/cities/361100/annual-report/2023', expect: 'refused' }],
+  'POST /api/v1/cities/{city}/annual-report/{year}/submit': [{ method: 'POST', url: '/api/v1/cities/361100/annual-report/2023/submit', payload: {}, expect: 'refused' }],
+  'GET /api/v1/evaluation-reports/{year}': [{ method: 'GET', url: '/api/v1/evaluation-reports/2023', expect: 'refused' }],
   'GET /api/v1/audit-log': [
     { method: 'GET', url: '/api/v1/audit-log?limit=1000', expect: 'own', shows: [s.ownApplied, s.ownReserve, s.ownObjection] },
     { method: 'GET', url: `/api/v1/audit-log?county=${COUNTY}&limit=1000`, expect: 'own', shows: [s.ownApplied] },
@@ -415,6 +433,7 @@ describe('row-level security alone (no route in front)', () => {
   const HIDDEN = [
     'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample', 'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request',
     'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary',
+    'quota.debt', 'quota.national_allocation', 'quota.annual_arrangement',
   ];
 
   it('a township scope reads zero rows of the reserve and quota tables, only its own parcels, jobs and parcel events', async () => {

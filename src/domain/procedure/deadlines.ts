@@ -15,6 +15,15 @@ export const isLateSubmission = (reserveYear: number, submittedOn: string): bool
  */
 export const annualSummaryDue = (year: number): string => `${year + 1}-01-10`;
 
+/**
+ * The county's arrangement for year Y ("对本年度拟使用林地的项目、面积和补充林地作出统筹安排", 000 §五, made
+ * with the summary of Y−1 "每年1月初"): due 10 January of Y.
+ */
+export const annualArrangementDue = (year: number): string => `${year}-01-10`;
+
+/** The city's report of year Y to the province, "设区市林业部门梳理汇总2月初报省级林业部门" (001 §三(三)5): due 10 February of Y+1. */
+export const cityReportDue = (year: number): string => `${year + 1}-02-10`;
+
 /** The same day `years` years later (29 February → 28 February in a common year). */
 export function addYears(date: string, years: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
