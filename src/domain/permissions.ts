@@ -41,11 +41,14 @@ export const PERMISSIONS = {
   annualSummary: ['county-forestry'],
   /** 对本年度拟使用林地的项目、面积和补充林地作出统筹安排 (000 §五): the county forestry bureau. */
   annualArrangement: ['county-forestry'],
-  /** 设区市林业部门梳理汇总2月初报省级林业部门 (001 §三(三)5): the city writes it, the province reads it. */
-  cityReport: ['city', 'province-reviewer', 'province-admin'],
+  /**
+   * 设区市林业部门梳理汇总2月初报省级林业部门 (001 §三(三)5): the city forestry bureau writes it; both
+   * departments of the city and the province read it (their checks are joint: 林业、自然资源等部门).
+   */
+  cityReport: ['city', 'city-natural-resources', 'province-reviewer', 'province-admin', 'province-natural-resources'],
   submitCityReport: ['city'],
   /** 省、市将集中组织核查考评 (000); the province's 试点评估报告 (001 §四(三)): a city sees its counties. */
-  evaluationReport: ['city', 'province-reviewer', 'province-admin'],
+  evaluationReport: ['city', 'city-natural-resources', 'province-reviewer', 'province-admin', 'province-natural-resources'],
   /** Exports: every role; a township only the layers of its own township (the export service checks). */
   exportLayers: ROLES,
   /** Everyone but townships; the natural-resources departments read what the forestry role of their level reads. */
