@@ -143,6 +143,7 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/procedures/{id}/objections/{objectionId}/decision': [
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/objections/${f.objection}/decision`, payload: { decision: 'upheld', reason: '越权' } },
   ],
+  'POST /api/v1/procedures/{id}/rights-holders': [{ method: 'POST', url: `/api/v1/procedures/${f.publicized}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } } }],
   'POST /api/v1/procedures/{id}/consents': [
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/consents`, payload: { qsdwdm: '3601110000000000000', signatory: 'x', consentedOn: '2022-03-02', document: { title: '同意书' } } },
   ],
