@@ -40,10 +40,10 @@ beforeAll(async () => {
   await importSurveyLayers(app, await testAdmin(pool));
   restored = await surveyPolygons(pool, '0602', '03%', 3);
   // A mine expanding into forest: 03xx in the 2019 base survey, 0602 in the 2023 change survey.
-  expansion = await surveyPolygons(pool, '03%', '0602', 3);
+  expansion = await surveyPolygons(pool, '03%', '0602', 4);
   stillMining = await surveyPolygons(pool, '0602', '0602', 4);
   expect(restored.length).toBeGreaterThanOrEqual(2);
-  expect(expansion.length).toBeGreaterThanOrEqual(2);
+  expect(expansion.length).toBeGreaterThanOrEqual(4);
   expect(stillMining.length).toBeGreaterThanOrEqual(3);
   u.forestry = await createTestUser(pool, 'county-forestry', COUNTY);
   u.government = await createTestUser(pool, 'county-government', COUNTY);
@@ -126,10 +126,11 @@ describe('年度国土变更调查中确定的采矿用地: eligibility across c
   });
 
   it('核实 admits it when the 2023 survey was imported before the application, and names the year in its evidence', async () => {
-    const { user, parcels } = await upload([expansion[2] ?? expansion[0]!], 'EXP-OK');
-    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id, appliedOn: '2024-05-10' }), 201);
-    expect(p.appliedOn).toBe('2024-05-10');
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2024-05-20' }));
+    // Applied today, after the survey layers were imported (beforeAll).
+    const { user, parcels } = await upload([expansion[2]!], 'EXP-OK');
+    const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id }), 201);
+    expect(p.appliedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
     expect(v.state).toBe('verified');
     expect(v.history.at(-1).evidence.source).toMatchObject({ eligibleYear: 2023, message: expect.stringContaining('2023年年度国土变更调查') });
   });
@@ -139,7 +140,7 @@ describe('年度国土变更调查中确定的采矿用地: eligibility across c
     // The 2023 survey as if it arrived tomorrow: a run made now records that import time.
     await pool.query(dltb2023, ['1 day', COUNTY]);
     try {
-      const { user, parcels } = await upload([expansion[1]!], 'EXP-LATE');
+      const { user, parcels } = await upload([expansion[3]!], 'EXP-LATE');
       const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id }), 201);
       const late = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'source-survey-before-application');
       expect(late.detail).toMatch(/由2023年年度国土变更调查（导入于.+）确定为采矿用地，晚于申请/);
@@ -261,7 +262,8 @@ describe('相关权利人认可 and 公示 at 自然村 and 村委会所在地',
       await post(u.forestry, `/api/v1/procedures/${id}/publicize`, { ...BOTH_PLACES, naturalVillage: { name: '下坊自然村', from: '2099-01-01', to: '2099-01-10' } }),
       'publicity-period-valid',
     );
-    expectProblem(await post(u.forestry, `/api/v1/procedures/${id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }), 400, 'request-invalid');
+    // The old single-place form names neither place.
+    guardFailed(await post(u.forestry, `/api/v1/procedures/${id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }), 'publicity-place', 'publicity-place');
     const p = await ok(await post(u.forestry, `/api/v1/procedures/${id}/publicize`, BOTH_PLACES));
     expect(p.publicity).toMatchObject({
       from: '2022-03-01',
