@@ -154,6 +154,33 @@ describe('年度国土变更调查中确定的采矿用地: eligibility across c
   });
 });
 
+describe('restorable mining land follows the same rule: 0602 in the base or any change survey, not forest now', () => {
+  it('lists the 2023 non-forest polygons that are or were 0602; the restored ones (forest now) only when read as of 2019', async () => {
+    const bsms = async (query: string) => {
+      const res = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=5000${query}`));
+      return new Set((res.features as { properties: { BSM: string } }[]).map((f) => f.properties.BSM));
+    };
+    const now = await bsms('');
+    const in2019 = await bsms('&year=2019');
+    // Expansion: forest in 2019, 0602 in the 2023 change survey.
+    expect(expansion.every((p) => now.has(p.bsm))).toBe(true);
+    expect(expansion.some((p) => in2019.has(p.bsm))).toBe(false);
+    // Restored: 0602 in 2019, forest now.
+    expect(restored.some((p) => now.has(p.bsm))).toBe(false);
+    expect(restored.every((p) => in2019.has(p.bsm))).toBe(true);
+    // Every 2023 polygon that is 0602, or not forest and 0602 in 2019, is listed; nothing else.
+    const expected = (await pool.query(
+      `SELECT d.bsm FROM survey.dltb d WHERE d.county_code = $1 AND d.survey_year = 2023 AND left(d.dlbm, 2) <> '03'
+          AND (d.dlbm = '0602' OR EXISTS (SELECT 1 FROM survey.dltb e WHERE e.county_code = $1 AND e.survey_year = 2019 AND e.dlbm = '0602'
+                                           AND ST_Intersects(e.geom, d.geom) AND NOT ST_Touches(e.geom, d.geom)))`,
+      [COUNTY],
+    )).rows.map((r) => r.bsm as string);
+    expect([...now].sort()).toEqual(expected.sort());
+    const summary = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`));
+    expect(summary.surveyYear).toBe(2023);
+  });
+});
+
 describe('已经实施生态修复，恢复森林植被的采矿用地: restoration before the application', () => {
   const prior = {
     restoredOn: '2021-05-01',
