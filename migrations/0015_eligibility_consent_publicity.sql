@@ -54,9 +54,10 @@ ALTER TABLE procedure.rights_holder ENABLE ROW LEVEL SECURITY;
 CREATE POLICY scope ON procedure.rights_holder TO zhanbu_app
   USING (zhanbu.in_scope(county_code) AND zhanbu.township_visible(township_code))
   WITH CHECK (zhanbu.in_scope(county_code) AND zhanbu.township_visible(township_code));
--- Only the county adds holders by request; the owners are written by 核实 (county forestry) too.
+-- Only the county forestry bureau adds holders; the owners are written by 核实 from the ownership
+-- check (whoever of the county verifies), never by a township.
 CREATE POLICY holder_writers ON procedure.rights_holder AS RESTRICTIVE FOR INSERT TO zhanbu_app
-  WITH CHECK (zhanbu.current_role() = 'county-forestry');
+  WITH CHECK (zhanbu.current_role() = 'county-forestry' OR (source = 'ownership-check' AND NOT zhanbu.is_township()));
 GRANT SELECT, INSERT ON procedure.rights_holder TO zhanbu_app;
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON procedure.rights_holder
   FOR EACH ROW EXECUTE FUNCTION audit.record_change();
