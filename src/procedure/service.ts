@@ -385,9 +385,9 @@ export async function decideObjection(
 }
 
 /** Rights holders are added, and consents recorded, after 核实 (owners known) and before 确认. */
-function requireBeforeConfirmation(p: repo.ProcedureRow, what: string): void {
+function requireBeforeConfirmation(p: repo.ProcedureRow, what: { title: string; label: string }): void {
   if (p.state !== 'verified' && p.state !== 'publicized') {
-    throw new Problem(409, 'transition-not-allowed', `${what} not expected`, `${what === 'Consent' ? '权利人同意' : '增补权利人'}在核实后、确认前登记（当前状态：${STATES[p.state]}）`);
+    throw new Problem(409, 'transition-not-allowed', what.title, `${what.label}在核实后、确认前登记（当前状态：${STATES[p.state]}）`);
   }
 }
 
@@ -399,7 +399,7 @@ export async function addRightsHolder(pool: pg.Pool, user: AuthUser, id: string,
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
     if (user.role !== 'county-forestry') throw new Problem(403, 'role-not-permitted', 'Role not permitted', '权利人由县级林业主管部门增补');
-    requireBeforeConfirmation(p, 'Rights holder');
+    requireBeforeConfirmation(p, { title: 'Rights holder not expected', label: '增补权利人' });
     const existing = (await repo.holders(tx, p.id)).map(asHolder);
     requireGuards('confirm', addHolderGuards(input, existing));
     await repo.insertHolders(tx, p, [{ kind: input.kind as RightKind, code: input.code.trim(), name: input.name.trim(), source: 'county', document: { ...input.document } }]);
@@ -417,7 +417,7 @@ export async function recordConsent(
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
     requireRecorder(user, '权利人同意');
-    requireBeforeConfirmation(p, 'Consent');
+    requireBeforeConfirmation(p, { title: 'Consent not expected', label: '权利人同意' });
     const all = await repo.holders(tx, p.id);
     // By its id, or an owner by its 权属单位代码 (the ownership check's listing).
     const holder = input.holderId ? all.find((h) => h.id === input.holderId) : all.find((h) => h.kind === 'owner' && h.holder_code === input.qsdwdm);
