@@ -28,17 +28,19 @@ const covered = (a: string, b: string) => `CROSS JOIN LATERAL (SELECT ST_Covered
 export interface LayerVersion {
   year: number;
   importId: string;
+  /** When the layer's import finished (ISO text): the source check counts only surveys imported before an application. */
+  importedAt?: string | null;
 }
 
 /** The county's current survey layer versions, by layer and year. */
 export async function layerVersions(db: Db, county: string): Promise<{ dltb: LayerVersion[]; ldxb: LayerVersion[]; xzq: LayerVersion[] }> {
-  const { rows } = await db.query<{ layer: 'dltb' | 'ldxb' | 'xzq'; survey_year: number; id: string }>(
-    `SELECT layer, survey_year, id FROM public.import_job
+  const { rows } = await db.query<{ layer: 'dltb' | 'ldxb' | 'xzq'; survey_year: number; id: string; finished_at: Date | null }>(
+    `SELECT layer, survey_year, id, finished_at FROM public.import_job
       WHERE county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL ORDER BY survey_year`,
     [county],
   );
   const out = { dltb: [] as LayerVersion[], ldxb: [] as LayerVersion[], xzq: [] as LayerVersion[] };
-  for (const r of rows) out[r.layer].push({ year: r.survey_year, importId: r.id });
+  for (const r of rows) out[r.layer].push({ year: r.survey_year, importId: r.id, importedAt: r.finished_at?.toISOString() ?? null });
   return out;
 }
 
@@ -139,6 +141,43 @@ export const dltbPieces = (db: Db, uploadId: string, county: string, year: numbe
 /** Pieces of each parcel on the forest one-map 小班 of a year. */
 export const ldxbPieces = (db: Db, uploadId: string, county: string, year: number): Promise<PieceRow[]> =>
   surveyPieces(db, 'survey.ldxb', 's.lin_ban, s.xiao_ban, s.di_lei', uploadId, county, year);
+
+/**
+ * Source across surveys (domain/checks/source.ts), for the parcels the base survey alone does not
+ * make eligible: per parcel and survey year, the piece first shown as 0602 in that year (0602 of the
+ * year minus 0602 of every earlier year read), and (`outside`) the pieces never 0602 in any year,
+ * by their base-survey land class. Cut pieces only (`whole` false): these parcels are seldom whole.
+ */
+export async function miningAcrossSurveys(db: Db, uploadId: string, county: string, parcelIds: string[], years: number[], baseYear: number): Promise<PieceRow[]> {
+  const { rows } = await db.query<PieceRow>(
+    `WITH p0 AS (${PARCELS}),
+     p AS (SELECT * FROM p0 WHERE id = ANY($3::uuid[])),
+     m AS MATERIALIZED (
+       SELECT p.id, s.survey_year AS y, ST_Union(ST_CollectionExtract(ST_Intersection(p.geom, s.geom), 3)) AS g
+         FROM p JOIN survey.dltb s ON s.county_code = $2 AND s.survey_year = ANY($4::int[]) AND upper(s.dlbm) = '0602'
+              AND s.geom && p.geom AND ST_Intersects(p.geom, s.geom)
+        GROUP BY p.id, s.survey_year),
+     n AS (
+       SELECT m.id, m.y, CASE WHEN e.g IS NULL THEN m.g ELSE ST_CollectionExtract(ST_Difference(m.g, e.g), 3) END AS g
+         FROM m LEFT JOIN LATERAL (SELECT ST_Union(m2.g) AS g FROM m m2 WHERE m2.id = m.id AND m2.y < m.y) e ON true),
+     u AS (SELECT id, ST_Union(g) AS g FROM m GROUP BY id),
+     o AS (
+       SELECT p.id, s.dlbm, s.dlmc,
+              CASE WHEN u.g IS NULL THEN ST_CollectionExtract(ST_Intersection(p.geom, s.geom), 3)
+                   ELSE ST_CollectionExtract(ST_Difference(ST_Intersection(p.geom, s.geom), u.g), 3) END AS g
+         FROM p JOIN survey.dltb s ON s.county_code = $2 AND s.survey_year = $5 AND upper(s.dlbm) <> '0602'
+              AND s.geom && p.geom AND ST_Intersects(p.geom, s.geom)
+         LEFT JOIN u ON u.id = p.id)
+     SELECT n.id AS parcel_id, p.zone_srid, n.y AS year, NULL::text AS dlbm, NULL::text AS dlmc, false AS outside, false AS whole,
+            ST_AsGeoJSON(ST_Transform(n.g, p.zone_srid), 9) AS piece
+       FROM n JOIN p ON p.id = n.id WHERE NOT ST_IsEmpty(n.g)
+     UNION ALL
+     SELECT o.id, p.zone_srid, NULL::int, o.dlbm, o.dlmc, true, false, ST_AsGeoJSON(ST_Transform(o.g, p.zone_srid), 9)
+       FROM o JOIN p ON p.id = o.id WHERE NOT ST_IsEmpty(o.g)`,
+    [uploadId, county, parcelIds, years, baseYear],
+  );
+  return rows;
+}
 
 export interface JurisdictionRow {
   parcel_id: string;

@@ -15,6 +15,7 @@ import {
   type CheckCode,
   type CheckStatus,
 } from '../domain/checks/status.js';
+import { sourceAcrossSurveys } from '../domain/checks/source.js';
 import { duplicateVertices, ringPerimeter, spikeVertices, thinness, type XY } from '../domain/geometry/vertex-checks.js';
 import { withTransaction } from '../db/pool.js';
 import { loadConfig, type Config } from '../config.js';
@@ -211,29 +212,111 @@ function areaCheck(c: ParcelContext, geodesicM2: number | null, p: CheckParamete
 
 // ---------------------------------------------------------------- c, d, e, h: overlays
 
-function sourceCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, baseYear: number, p: CheckParameters): CheckResult {
-  const mining = groups?.get(MINING_LAND)?.area ?? 0;
-  const covered = [...(groups?.values() ?? [])].reduce((s, g) => s + g.area, 0);
-  const status = sourceStatus(c.areaM2, mining, p);
-  const outside = [...(groups?.entries() ?? [])]
+/** The pieces of a parcel grouped by base land class, for the list of what is not mining land. */
+function outsideList(entries: [string, { area: number; rows: sql.PieceRow[] }][]) {
+  return entries
     .filter(([dlbm]) => dlbm !== MINING_LAND)
     .map(([dlbm, g]) => ({ dlbm, dlmc: landClass(dlbm)?.name ?? (g.rows[0]?.dlmc as string | null) ?? null, area: areaFigures(g.area) }))
     .sort((a, b) => b.area.m2 - a.area.m2);
-  const uncovered = c.areaM2 - covered;
-  if (uncovered > boundaryTolerance(c.areaM2, p)) outside.push({ dlbm: '', dlmc: '无调查数据', area: areaFigures(uncovered) });
-  const features = [...(groups?.entries() ?? [])]
-    .filter(([dlbm]) => dlbm !== MINING_LAND)
-    .flatMap(([dlbm, g]) => piecesAsFeatures('source', g.rows, { dlbm, dlmc: landClass(dlbm)?.name ?? null, year: baseYear }));
+}
+
+/** What the source check may read beyond the base survey: the later surveys and the new 0602 of each (sql.miningAcrossSurveys). */
+interface AcrossSurveys {
+  versions: sql.LayerVersion[];
+  rows: sql.PieceRow[];
+}
+
+const pct = (part: number, whole: number) => `${(share(part, whole) * 100).toFixed(2)}%`;
+
+/**
+ * c. Source (来源可靠): 0602 in the base survey, or — for a parcel the base survey alone does not make
+ * eligible — in the base survey or any later change survey read (domain/checks/source.ts). The
+ * figures say which survey year made it eligible (`eligibleYear`, `miningByYear`).
+ */
+function sourceCheck(c: ParcelContext, groups: Map<string, { area: number; rows: sql.PieceRow[] }> | undefined, base: sql.LayerVersion, p: CheckParameters, across?: AcrossSurveys): CheckResult {
+  const baseYear = base.year;
+  const baseMining = groups?.get(MINING_LAND)?.area ?? 0;
+  const baseStatus = sourceStatus(c.areaM2, baseMining, p);
+  const yearFigure = (v: sql.LayerVersion, newM2: number, cumulativeM2: number) => ({
+    year: v.year,
+    survey: v.year === baseYear ? '第三次全国国土调查' : '年度国土变更调查',
+    importId: v.importId,
+    importedAt: v.importedAt ?? null,
+    newArea: areaFigures(newM2),
+    cumulativeArea: areaFigures(cumulativeM2),
+    cumulativeShare: share(cumulativeM2, c.areaM2),
+  });
+  if (baseStatus === 'pass' || !across || across.versions.length < 2) {
+    const outside = outsideList([...(groups?.entries() ?? [])]);
+    const covered = [...(groups?.values() ?? [])].reduce((s, g) => s + g.area, 0);
+    if (c.areaM2 - covered > boundaryTolerance(c.areaM2, p)) outside.push({ dlbm: '', dlmc: '无调查数据', area: areaFigures(c.areaM2 - covered) });
+    const features = [...(groups?.entries() ?? [])]
+      .filter(([dlbm]) => dlbm !== MINING_LAND)
+      .flatMap(([dlbm, g]) => piecesAsFeatures('source', g.rows, { dlbm, dlmc: landClass(dlbm)?.name ?? null, year: baseYear }));
+    const later = across && across.versions.length > 1 ? `及${across.versions.slice(1).map((v) => v.year).join('、')}年年度国土变更调查` : '';
+    return {
+      parcelId: c.id,
+      code: 'source',
+      status: baseStatus,
+      message:
+        baseStatus === 'pass'
+          ? `${baseYear}年三调中${pct(baseMining, c.areaM2)}位于采矿用地（0602），由${baseYear}年第三次全国国土调查确定为采矿用地`
+          : `${baseYear}年三调${later}中仅${pct(baseMining, c.areaM2)}位于采矿用地；其余：${outside.map((o) => `${o.dlmc ?? o.dlbm}${o.area.mu}亩`).join('、')}`,
+      figures: {
+        baseYear,
+        eligibleYear: baseStatus === 'pass' ? baseYear : null,
+        surveyYears: across?.versions.map((v) => v.year) ?? [baseYear],
+        miningByYear: [yearFigure(base, baseMining, baseMining)],
+        miningArea: areaFigures(baseMining),
+        miningShare: share(baseMining, c.areaM2),
+        minShare: p.sourceMinShare,
+        outside,
+      },
+      problems: baseStatus === 'pass' ? null : collection(features),
+    };
+  }
+  const newByYear = new Map<number, number>();
+  const outsideGroups = new Map<string, { area: number; rows: sql.PieceRow[] }>();
+  for (const row of across.rows) {
+    if (row.parcel_id !== c.id || !(row.area! > 0)) continue;
+    if (row.outside) {
+      const k = String(row.dlbm ?? '').toUpperCase();
+      const g = outsideGroups.get(k) ?? { area: 0, rows: [] };
+      g.area += row.area!;
+      g.rows.push(row);
+      outsideGroups.set(k, g);
+    } else {
+      newByYear.set(Number(row.year), (newByYear.get(Number(row.year)) ?? 0) + row.area!);
+    }
+  }
+  const r = sourceAcrossSurveys(c.areaM2, across.versions.map((v) => ({ year: v.year, newM2: newByYear.get(v.year) ?? 0 })), p);
+  const outside = outsideList([...outsideGroups.entries()]);
+  const accounted = r.miningM2 + outside.reduce((s, o) => s + o.area.m2, 0);
+  if (c.areaM2 - accounted > boundaryTolerance(c.areaM2, p)) outside.push({ dlbm: '', dlmc: '无调查数据', area: areaFigures(c.areaM2 - accounted) });
+  const laterYears = r.years.filter((y) => y.year !== baseYear && y.newM2 > 0).map((y) => y.year);
+  const byYear = across.versions.map((v, i) => yearFigure(v, r.years[i]!.newM2, r.years[i]!.cumulativeM2));
   return {
     parcelId: c.id,
     code: 'source',
-    status,
+    status: r.status,
     message:
-      status === 'pass'
-        ? `${baseYear}年三调中${(share(mining, c.areaM2) * 100).toFixed(2)}%位于采矿用地（0602）`
-        : `${baseYear}年三调中仅${(share(mining, c.areaM2) * 100).toFixed(2)}%位于采矿用地；其余：${outside.map((o) => `${o.dlmc ?? o.dlbm}${o.area.mu}亩`).join('、')}`,
-    figures: { baseYear, miningArea: areaFigures(mining), miningShare: share(mining, c.areaM2), minShare: p.sourceMinShare, outside },
-    problems: status === 'pass' ? null : collection(features),
+      r.status === 'pass'
+        ? `${baseYear}年三调中仅${pct(r.years[0]!.newM2, c.areaM2)}位于采矿用地；计入${laterYears.join('、')}年年度国土变更调查确定的采矿用地后共${pct(r.miningM2, c.areaM2)}，由${r.eligibleYear}年年度国土变更调查确定为采矿用地`
+        : `${baseYear}年三调及${across.versions.slice(1).map((v) => v.year).join('、')}年年度国土变更调查中合计仅${pct(r.miningM2, c.areaM2)}为采矿用地；其余：${outside.map((o) => `${o.dlmc ?? o.dlbm}${o.area.mu}亩`).join('、')}`,
+    figures: {
+      baseYear,
+      eligibleYear: r.eligibleYear,
+      surveyYears: across.versions.map((v) => v.year),
+      miningByYear: byYear,
+      miningArea: areaFigures(r.miningM2),
+      miningShare: share(r.miningM2, c.areaM2),
+      minShare: p.sourceMinShare,
+      outside,
+    },
+    problems:
+      r.status === 'pass'
+        ? null
+        : collection([...outsideGroups.entries()].flatMap(([dlbm, g]) => piecesAsFeatures('source', g.rows, { dlbm, dlmc: landClass(dlbm)?.name ?? null, year: baseYear }))),
   };
 }
 
@@ -437,6 +520,11 @@ export interface RunOptions {
   latestYear?: number;
   changeYear?: number;
   runBy?: string;
+  /**
+   * Count only change surveys imported before this moment for the source check (an application's
+   * time: "年度国土变更调查中确定的采矿用地" as the surveys stood when the land was applied for).
+   */
+  surveysImportedBefore?: Date;
   /** Work bounds (statement timeout, geometry workers); default: the environment's Config. */
   bounds?: CheckBounds;
 }
@@ -464,6 +552,8 @@ export async function resolveLayers(db: pg.Pool, county: string, p: Pick<CheckPa
   const latest = p.latestYear !== undefined ? pick(versions.dltb, p.latestYear, 'last') : (before(versions.dltb) ?? base);
   const xbLatest = p.latestYear !== undefined ? pick(versions.ldxb, p.latestYear, 'last') : before(versions.ldxb);
   const xzq = pick(versions.xzq, undefined, 'last');
+  // Source: the base survey and every later change survey up to the latest year read.
+  const sourceVersions = base && latest ? versions.dltb.filter((v) => v.year >= base.year && v.year <= latest.year) : [];
   const change = p.changeYear !== undefined ? versions.dltb.find((v) => v.year === p.changeYear) : undefined;
   const xbChange = p.changeYear !== undefined ? versions.ldxb.find((v) => v.year === p.changeYear) : undefined;
   if (!base || !latest) {
@@ -472,7 +562,7 @@ export async function resolveLayers(db: pg.Pool, county: string, p: Pick<CheckPa
   if (p.changeYear !== undefined && !change) {
     throw badInput('change-year-not-imported', 'Change-survey year not imported', `${county}县${p.changeYear}年地类图斑尚未导入（已导入：${dltbYears.join('、')}）`);
   }
-  return { base, latest, xbLatest, xzq, change, xbChange };
+  return { base, latest, xbLatest, xzq, change, xbChange, sourceVersions };
 }
 
 /**
@@ -486,7 +576,9 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const { bounds = loadConfig() } = opts;
   const parameterSet = await parameterSetInForce(pool);
   const p: CheckParameters = { ...thresholdsOf(parameterSet.parameters), baseYear: opts.baseYear, latestYear: opts.latestYear, changeYear: opts.changeYear };
-  const { base, latest, xbLatest, xzq, change, xbChange } = await resolveLayers(pool, county, p);
+  const { base, latest, xbLatest, xzq, change, xbChange, sourceVersions: allSourceVersions } = await resolveLayers(pool, county, p);
+  const before = opts.surveysImportedBefore;
+  const sourceVersions = allSourceVersions.filter((v) => v.year === base.year || !before || (v.importedAt != null && new Date(v.importedAt) <= before));
   // Each query in its own transaction with a statement timeout: a run is bounded in the database.
   const timed = <T>(fn: (db: pg.PoolClient) => Promise<T>) => withTransaction(pool, fn, { statementTimeoutMs: bounds.checkStatementTimeoutMs });
 
@@ -534,6 +626,19 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const overlapByOther = groupPieces(overlapRows, (r) => (r.undisclosed ? UNDISCLOSED : String(r.other_id)));
   const jById = new Map(jRows.map((r) => [r.parcel_id, r]));
 
+  // Source across the change surveys, only for parcels the base survey alone does not make eligible.
+  let across: AcrossSurveys | undefined;
+  if (sourceVersions.length > 1) {
+    const short = geoms
+      .filter((g) => measured.has(g.id))
+      .filter((g) => sourceStatus(measured.get(g.id)!.areaM2, baseByClass.get(g.id)?.get(MINING_LAND)?.area ?? 0, p) !== 'pass')
+      .map((g) => g.id);
+    const rows = short.length
+      ? await timed((db) => sql.miningAcrossSurveys(db, uploadId, county, short, sourceVersions.map((v) => v.year), base.year))
+      : [];
+    across = { versions: sourceVersions, rows: measurePieces(rows, measured) };
+  }
+
   const results: CheckResult[] = [];
   for (const g of geoms) {
     results.push(geometryCheck(g, p, upload.warnings, crossings.get(g.id)));
@@ -555,7 +660,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
       township: row.township_code,
     };
     results.push(areaCheck(ctx, g.geodesic_m2, p));
-    results.push(sourceCheck(ctx, baseByClass.get(g.id), base.year, p));
+    results.push(sourceCheck(ctx, baseByClass.get(g.id), base, p, across));
     results.push(notForestCheck(ctx, latestByClass.get(g.id), xbByDiLei.get(g.id), { dltb: latest.year, ldxb: xbLatest?.year }, p));
     results.push(ownershipCheck(ctx, latestByOwner.get(g.id), latest.year, p));
     results.push(jurisdictionCheck(ctx, jById.get(g.id), latestByZlTownship.get(g.id), county, p));
@@ -570,6 +675,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
   const layers = {
     dltbBase: base,
     dltbLatest: latest,
+    dltbSource: sourceVersions,
     ldxbLatest: xbLatest ?? null,
     xzq: xzq ?? null,
     dltbChange: change ?? null,

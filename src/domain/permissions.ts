@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   /** Objections to a publicity and rights holders' consents are recorded by the township or the county forestry bureau. */
   recordObjection: ['township', 'county-forestry'],
   recordConsent: ['township', 'county-forestry'],
+  /** 相关权利人 the survey does not show (承包经营权人、使用权人、采矿权人) are added by the county forestry bureau. */
+  addRightsHolder: ['county-forestry'],
   /** Passing over a failed verification check: the county government alone (domain/procedure/overrides.ts, OVERRIDE_APPROVER). */
   approveOverride: ['county-government'],
   submitReserve: ['county-forestry'],
@@ -107,6 +109,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/procedures/:id/publicize`]: ACTIONS.publicize.roles,
   [`POST ${API}/procedures/:id/objections`]: PERMISSIONS.recordObjection,
   [`POST ${API}/procedures/:id/objections/:objectionId/decision`]: ACTIONS['uphold-objection'].roles,
+  [`POST ${API}/procedures/:id/rights-holders`]: PERMISSIONS.addRightsHolder,
   [`POST ${API}/procedures/:id/consents`]: PERMISSIONS.recordConsent,
   [`POST ${API}/procedures/:id/confirm`]: ACTIONS.confirm.roles,
   [`POST ${API}/procedures/:id/afforest`]: ACTIONS.afforest.roles,

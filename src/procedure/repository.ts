@@ -5,6 +5,9 @@
 import type { Scoped } from '../auth/scope.js';
 import type { Action, CheckOutcome, RightsHolder, State } from '../domain/procedure/state-machine.js';
 import type { OverrideApproval } from '../domain/procedure/overrides.js';
+import type { PriorRestoration } from '../domain/procedure/eligibility.js';
+import type { PublicityPlace } from '../domain/procedure/publicity.js';
+import type { RightKind } from '../domain/procedure/rights-holders.js';
 // Ids may come from bodies and other features' rows: a malformed one is simply not found, never a PostgreSQL error.
 import { isUuid } from '../http/schemas.js';
 
@@ -25,6 +28,12 @@ export interface ProcedureRow {
   publicity_from: string | null;
   publicity_to: string | null;
   publicity_place: string | null;
+  /** 公示 at the natural village and at the village committee's seat, each with its period. */
+  publicity_places: PublicityPlace[] | null;
+  /** 申请 date. */
+  applied_on: string | null;
+  /** Mining land restored before the application (§三(三)1), as the application recorded it. */
+  prior_restoration: PriorRestoration | null;
   confirmed_on: string | null;
   forest_class: string | null;
   species: string[] | null;
@@ -57,7 +66,7 @@ export interface ProcedureRow {
 // Dates as 'YYYY-MM-DD' text, never JavaScript Dates shifted by the time zone.
 const COLUMNS = `p.id, p.candidate_parcel_id, p.upload_id, p.county_code, p.township_code, p.parcel_no, p.applicant, p.state, p.state_since,
   p.version, p.verification_run_id, p.area_m2::text AS area_m2, p.rights_holders, p.publicity_from::text AS publicity_from,
-  p.publicity_to::text AS publicity_to, p.publicity_place, p.confirmed_on::text AS confirmed_on, p.forest_class, p.species,
+  p.publicity_to::text AS publicity_to, p.publicity_place, p.publicity_places, p.applied_on::text AS applied_on, p.prior_restoration, p.confirmed_on::text AS confirmed_on, p.forest_class, p.species,
   p.afforested_on::text AS afforested_on, p.afforested_area_m2::text AS afforested_area_m2, p.restorer, p.change_year,
   p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.acceptance, p.survey_changed_on::text AS survey_changed_on, p.change_run_id,
   p.changed_on::text AS changed_on, p.reserve_year,
@@ -106,11 +115,12 @@ export async function liveProcedureOf(tx: Scoped, candidateParcelId: string): Pr
   return rows[0];
 }
 
-export async function insertProcedure(tx: Scoped, c: CandidateRow): Promise<ProcedureRow> {
+export async function insertProcedure(tx: Scoped, c: CandidateRow, a: { appliedOn: string; priorRestoration: PriorRestoration | null }): Promise<ProcedureRow> {
   const { rows } = await tx.client.query<{ id: string }>(
-    `INSERT INTO procedure.parcel (candidate_parcel_id, upload_id, county_code, township_code, parcel_no, applicant, state, version, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, 'applied', 0, $7) RETURNING id`,
-    [c.id, c.upload_id, c.county_code, c.township_code, c.parcel_no, c.applicant, tx.user.id],
+    `INSERT INTO procedure.parcel (candidate_parcel_id, upload_id, county_code, township_code, parcel_no, applicant, state, version, created_by,
+                                   applied_on, prior_restoration)
+     VALUES ($1, $2, $3, $4, $5, $6, 'applied', 0, $7, $8, $9) RETURNING id`,
+    [c.id, c.upload_id, c.county_code, c.township_code, c.parcel_no, c.applicant, tx.user.id, a.appliedOn, a.priorRestoration && JSON.stringify(a.priorRestoration)],
   );
   return (await getProcedure(tx, rows[0]!.id))!;
 }
@@ -176,6 +186,7 @@ export type ParcelFields = Partial<{
   publicity_from: string;
   publicity_to: string;
   publicity_place: string;
+  publicity_places: PublicityPlace[];
   confirmed_on: string;
   forest_class: string;
   species: string[];
@@ -194,7 +205,7 @@ export type ParcelFields = Partial<{
   end_reason: string;
 }>;
 
-const JSON_FIELDS = new Set(['rights_holders', 'restorer', 'verification_override', 'acceptance']);
+const JSON_FIELDS = new Set(['rights_holders', 'restorer', 'verification_override', 'acceptance', 'publicity_places']);
 
 export interface TransitionRecord {
   action: Action;
@@ -305,6 +316,10 @@ export async function decideObjection(tx: Scoped, id: string, d: { decision: 'up
 
 export interface ConsentRow {
   id: string;
+  /** The rights holder (procedure.rights_holder); null only for consents recorded before holders were kept. */
+  holder_id: string | null;
+  right_kind: RightKind | null;
+  /** The holder's code (权属单位代码 for owners) and name as recorded. */
   qsdwdm: string;
   qsdwmc: string | null;
   signatory: string;
@@ -314,10 +329,51 @@ export interface ConsentRow {
   recorded_at: Date;
 }
 
-const CONSENT_COLUMNS = 'id, qsdwdm, qsdwmc, signatory, consented_on::text AS consented_on, document, recorded_by, recorded_at';
+const CONSENT_COLUMNS = 'id, holder_id, right_kind, qsdwdm, qsdwmc, signatory, consented_on::text AS consented_on, document, recorded_by, recorded_at';
 
 export async function consents(tx: Scoped, parcelId: string): Promise<ConsentRow[]> {
-  const { rows } = await tx.client.query<ConsentRow>(`SELECT ${CONSENT_COLUMNS} FROM procedure.consent WHERE parcel_id = $1 ORDER BY qsdwdm`, [parcelId]);
+  const { rows } = await tx.client.query<ConsentRow>(`SELECT ${CONSENT_COLUMNS} FROM procedure.consent WHERE parcel_id = $1 ORDER BY qsdwdm, right_kind`, [parcelId]);
+  return rows;
+}
+
+export interface HolderRow {
+  id: string;
+  kind: RightKind;
+  holder_code: string;
+  name: string;
+  source: 'ownership-check' | 'county';
+  qsxz: string | null;
+  document: JsonObject | null;
+  added_by: string | null;
+  added_at: Date;
+}
+
+const HOLDER_COLUMNS = 'id, kind, holder_code, name, source, qsxz, document, added_by, added_at';
+
+/** The parcel's rights holders: owners first (as the ownership check listed them), then the ones the county added. */
+export async function holders(tx: Scoped, parcelId: string): Promise<HolderRow[]> {
+  const { rows } = await tx.client.query<HolderRow>(
+    `SELECT ${HOLDER_COLUMNS} FROM procedure.rights_holder WHERE parcel_id = $1
+      ORDER BY array_position(ARRAY['owner', 'contract', 'use', 'mining'], kind), added_at, holder_code`,
+    [parcelId],
+  );
+  return rows;
+}
+
+/** Adds rights holders to a parcel (locked by the caller); an existing one (same kind and code) is left as it is. */
+export async function insertHolders(
+  tx: Scoped,
+  p: ProcedureRow,
+  list: { kind: RightKind; code: string; name: string; source: 'ownership-check' | 'county'; qsxz?: string | null; document?: JsonObject | null }[],
+): Promise<HolderRow[]> {
+  if (!list.length) return [];
+  const { rows } = await tx.client.query<HolderRow>(
+    `INSERT INTO procedure.rights_holder (parcel_id, county_code, township_code, kind, holder_code, name, source, qsxz, document, added_by)
+     SELECT $1, $2, $3, h.kind, h.code, h.name, h.source, h.qsxz, h.document, CASE WHEN h.source = 'county' THEN $5::uuid END
+       FROM jsonb_to_recordset($4::jsonb) AS h(kind text, code text, name text, source text, qsxz text, document jsonb)
+     ON CONFLICT (parcel_id, kind, holder_code) DO NOTHING RETURNING ${HOLDER_COLUMNS}`,
+    [p.id, p.county_code, p.township_code, JSON.stringify(list), tx.user.id],
+  );
   return rows;
 }
 
@@ -329,12 +385,14 @@ export async function setOverrideApproval(tx: Scoped, p: ProcedureRow, approval:
 export async function insertConsent(
   tx: Scoped,
   p: ProcedureRow,
-  c: { qsdwdm: string; qsdwmc: string | null; signatory: string; consentedOn: string; document: Record<string, unknown> },
+  h: HolderRow,
+  c: { signatory: string; consentedOn: string; document: Record<string, unknown> },
 ): Promise<ConsentRow | undefined> {
   const { rows } = await tx.client.query<ConsentRow>(
-    `INSERT INTO procedure.consent (parcel_id, county_code, township_code, qsdwdm, qsdwmc, signatory, consented_on, document, recorded_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (parcel_id, qsdwdm) DO NOTHING RETURNING ${CONSENT_COLUMNS}`,
-    [p.id, p.county_code, p.township_code, c.qsdwdm, c.qsdwmc, c.signatory, c.consentedOn, JSON.stringify(c.document), tx.user.id],
+    `INSERT INTO procedure.consent (parcel_id, county_code, township_code, holder_id, right_kind, qsdwdm, qsdwmc, signatory, consented_on, document, recorded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (parcel_id, holder_id) WHERE holder_id IS NOT NULL DO NOTHING RETURNING ${CONSENT_COLUMNS}`,
+    [p.id, p.county_code, p.township_code, h.id, h.kind, h.holder_code, h.name, c.signatory, c.consentedOn, JSON.stringify(c.document), tx.user.id],
   );
   return rows[0];
 }

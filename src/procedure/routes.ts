@@ -26,6 +26,7 @@ import {
   PublicizeBody,
   ReserveBody,
   SurveyChangeBody,
+  RightsHolderBody,
   VerifyBody,
 } from './schemas.js';
 import * as service from './service.js';
@@ -71,7 +72,13 @@ const ACTS: Act[] = [
     status: 201,
     run: service.approveOverride,
   }),
-  act({ action: 'publicize', summary: '公示：登记公示期与地点（地块所在自然村、村委会所在地）', body: PublicizeBody, run: service.publicize }),
+  act({
+    action: 'publicize',
+    summary: '公示：在地块所在自然村、村委会所在地两处公示，分别登记地点与公示期',
+    description: 'naturalVillage（地块所在自然村）与villageCommittee（村委会所在地）均须登记：名称与起止日期；异议自较早的开始日期起受理，确认须在两处公示均结束之后。',
+    body: PublicizeBody,
+    run: service.publicize,
+  }),
   act({ action: 'objection', path: 'objections', summary: '登记公示异议', body: ObjectionBody, status: 201, run: service.recordObjection }),
   act({
     action: 'uphold-objection',
@@ -81,7 +88,24 @@ const ACTS: Act[] = [
     body: ObjectionDecisionBody,
     run: (pool, user, id, body, { objectionId }) => service.decideObjection(pool, user, id, objectionId, body),
   }),
-  act({ action: 'consent', path: 'consents', summary: '登记权利人同意（权属检查列出的每个权属单位）', body: ConsentBody, status: 201, run: service.recordConsent }),
+  act({
+    action: 'rights-holder',
+    path: 'rights-holders',
+    summary: '县级增补相关权利人：土地承包经营权人、使用权人、采矿权人（附权利证明）',
+    description: '核实后、确认前由县级林业主管部门登记；权属单位由核实时的权属检查列出。确认前每个权利人均须登记同意。',
+    body: RightsHolderBody,
+    status: 201,
+    run: service.addRightsHolder,
+  }),
+  act({
+    action: 'consent',
+    path: 'consents',
+    summary: '登记权利人同意（每个相关权利人：谁、何种权利、日期、同意书）',
+    description: 'holderId指定权利人（见详情holders）；权属单位也可用qsdwdm指定。',
+    body: ConsentBody,
+    status: 201,
+    run: service.recordConsent,
+  }),
   act({ action: 'confirm', summary: '确认：县级人民政府批准（公示期满、异议不成立、权利人均已同意）', body: ConfirmBody, run: service.confirm }),
   act({
     action: 'afforest',

@@ -44,7 +44,24 @@ const Joint = { participants: Type.Optional(ParticipantsBody) };
 /** A reserve, quota or change-survey year as the procedure bodies accept it. */
 const ActYear = () => Type.Integer({ minimum: 2019, maximum: 2100 });
 
-export const ApplyBody = Type.Object({ candidateParcelId: Uuid(), appliedOn: Type.Optional(IsoDate('申请日期')), ...Common });
+const Restorer = Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) });
+
+/** §三(三)1 "已经实施生态修复，恢复森林植被的采矿用地": mining land restored before the application, with evidence. */
+const PriorRestorationBody = Type.Object(
+  {
+    restoredOn: IsoDate('修复（造林）日期，不晚于申请日期'),
+    restorer: Restorer,
+    documents: Type.Array(Document, { description: '证明材料（至少一份写明文件名称和编号）' }),
+  },
+  { additionalProperties: false, description: '申请前已实施生态修复、恢复森林植被的采矿用地' },
+);
+
+export const ApplyBody = Type.Object({
+  candidateParcelId: Uuid(),
+  appliedOn: Type.Optional(IsoDate('申请日期')),
+  priorRestoration: Type.Optional(PriorRestorationBody),
+  ...Common,
+});
 
 export const ProcedureQuery = Type.Object({
   county: Type.Optional(CountyCode()),
@@ -76,7 +93,14 @@ export const OverrideApprovalBody = Type.Object({
   approvedOn: Type.Optional(IsoDate('批准日期')),
 });
 
-export const PublicizeBody = Type.Object({ from: IsoDate('公示开始'), to: IsoDate('公示结束'), place: Type.String(), ...Common });
+const PublicityAtBody = (label: string) =>
+  Type.Object({ name: Type.String({ description: `${label}名称` }), from: IsoDate('公示开始'), to: IsoDate('公示结束') }, { additionalProperties: false, description: `在${label}的公示` });
+
+/** "在地块所在自然村、村委会所在地进行公示": both places, each with its own period (both required: 422 naming the missing one). */
+export const PublicizeBody = Type.Object(
+  { naturalVillage: Type.Optional(PublicityAtBody('地块所在自然村')), villageCommittee: Type.Optional(PublicityAtBody('村委会所在地')), ...Common },
+  { additionalProperties: false },
+);
 
 export const ObjectionBody = Type.Object({ receivedOn: IsoDate('收到日期'), objector: Type.String({ minLength: 1 }), content: Type.String({ minLength: 1 }) });
 
@@ -87,16 +111,32 @@ export const ObjectionDecisionBody = Type.Object({
   decidedOn: Type.Optional(IsoDate('认定日期')),
 });
 
-export const ConsentBody = Type.Object({ qsdwdm: Type.String(), signatory: Type.String({ minLength: 1 }), consentedOn: IsoDate('同意日期'), document: Document });
+export const ConsentBody = Type.Object({
+  holderId: Type.Optional(Uuid()),
+  qsdwdm: Type.Optional(Type.String({ description: '权属单位代码（仅用于权属检查列出的权属单位；其他权利人用holderId）' })),
+  signatory: Type.String({ minLength: 1 }),
+  consentedOn: IsoDate('同意日期'),
+  document: Document,
+});
+
+export const RightsHolderBody = Type.Object(
+  {
+    kind: Type.String({ description: '权利类型：contract 土地承包经营权人、use 土地使用权人、mining 采矿权人' }),
+    code: Type.String({ description: '统一社会信用代码、身份证号、采矿许可证号或承包合同编号' }),
+    name: Type.String({ description: '权利人名称' }),
+    document: Document,
+  },
+  { additionalProperties: false },
+);
 
 export const ConfirmBody = Type.Object({ confirmedOn: Type.Optional(IsoDate('批准日期')), ...Common });
 
 export const AfforestBody = Type.Object({
   forestClass: Type.String({ description: '三调林地地类，如0301' }),
   species: Type.Array(Type.String()),
-  plantedOn: IsoDate('造林日期'),
+  plantedOn: Type.Optional(IsoDate('造林日期（申请时登记为已实施修复的地块：默认为登记的修复日期）')),
   areaM2: Type.Number({ minimum: 0, maximum: 1e10, description: '造林面积（平方米）' }),
-  restorer: Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) }),
+  restorer: Type.Optional(Restorer),
   ...Joint,
   ...Common,
 });
@@ -182,7 +222,28 @@ const procedureFields = {
   areaOfRecord: Nullable(AreaView),
   verificationRunId: Nullable(Type.String()),
   rightsHolders: Nullable(Type.Array(RightsHolderView)),
-  publicity: Nullable(Type.Object({ from: DateText, to: DateText, place: Nullable(Type.String()) })),
+  publicity: Nullable(
+    Type.Object({
+      from: DateText,
+      to: DateText,
+      place: Nullable(Type.String()),
+      places: Type.Array(
+        Type.Object({ kind: Type.String(), kindLabel: Type.String(), name: Type.String(), from: Type.String({ format: 'date' }), to: Type.String({ format: 'date' }) }),
+        { description: '公示地点：地块所在自然村、村委会所在地，各自的公示期' },
+      ),
+    }),
+  ),
+  appliedOn: DateText,
+  priorRestoration: Nullable(
+    Type.Object(
+      {
+        restoredOn: Type.String({ format: 'date' }),
+        restorer: Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) }),
+        documents: DocumentsView,
+      },
+      { description: '申请时登记的已实施生态修复（试点方案三(三)1）' },
+    ),
+  ),
   confirmedOn: DateText,
   afforestation: Nullable(
     Type.Object({
@@ -249,8 +310,27 @@ const ObjectionView = Type.Object({
   decidedOn: DateText,
 });
 
+const HolderFields = {
+  holderId: Nullable(Type.String({ format: 'uuid' })),
+  rightKind: Nullable(Type.String({ description: 'owner 权属单位、contract 土地承包经营权人、use 土地使用权人、mining 采矿权人' })),
+  rightKindLabel: Nullable(Type.String()),
+};
+
+const HolderView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  kind: Type.String(),
+  kindLabel: Type.String(),
+  code: Type.String(),
+  name: Type.String(),
+  source: Type.String({ description: 'ownership-check 核实时权属检查列出；county 县级增补' }),
+  qsxz: Nullable(Type.String()),
+  document: Nullable(DocumentView),
+  consented: Type.Boolean(),
+});
+
 const ConsentView = Type.Object({
   id: Type.String({ format: 'uuid' }),
+  ...HolderFields,
   qsdwdm: Type.String(),
   qsdwmc: Nullable(Type.String()),
   signatory: Type.String(),
@@ -261,7 +341,8 @@ const ConsentView = Type.Object({
 /** A parcel's procedure with its history: the answer of the detail and of every act on it. */
 export const ProcedureDetailView = Type.Object({
   ...ProcedureView.properties,
-  consentStatus: Type.Array(Type.Object({ ...rightsHolderFields, consented: Type.Boolean() })),
+  consentStatus: Type.Array(Type.Object({ ...rightsHolderFields, ...HolderFields, consented: Type.Boolean() }), { description: '每个权利人是否已同意（确认前须全部同意）' }),
+  holders: Type.Array(HolderView, { description: '相关权利人：权属单位（核实时权属检查列出）与县级增补的承包经营权人、使用权人、采矿权人' }),
   history: Type.Array(TransitionView),
   objections: Type.Array(ObjectionView),
   consents: Type.Array(ConsentView),

@@ -11,6 +11,9 @@ import { inForce as parameterSetInForce } from '../check-parameters/repository.j
 import { isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
 import { acceptanceGuards, cleanParticipants, participantsGuards, type AcceptanceInput, type Participants } from '../domain/procedure/joint-acts.js';
 import { approvalGuards } from '../domain/procedure/overrides.js';
+import { priorRestorationGuards, type PriorRestoration } from '../domain/procedure/eligibility.js';
+import { publicitySpan, publicizeGuards, type PublicityAt, type PublicityPlaceKind } from '../domain/procedure/publicity.js';
+import { addHolderGuards, describeHolder, type Holder, type HolderInput, type RightKind } from '../domain/procedure/rights-holders.js';
 import {
   ACTIONS,
   afforestGuards,
@@ -19,7 +22,6 @@ import {
   describeFailures,
   overriddenChecks,
   plan,
-  publicizeGuards,
   reasonGuards,
   reserveGuards,
   STATES,
@@ -31,6 +33,7 @@ import {
   type GuardFailure,
   type RightsHolder,
   type State,
+  type VerifyFacts,
 } from '../domain/procedure/state-machine.js';
 import { Problem } from '../http/problem.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
@@ -82,11 +85,12 @@ async function loadForUpdate(tx: Scoped, id: string): Promise<repo.ProcedureRow>
 
 // ---------------------------------------------------------------- reading
 
-/** What the detail view shows: the parcel, its transitions, objections and consents, and for whom. */
+/** What the detail view shows: the parcel, its transitions, objections, rights holders and consents, and for whom. */
 export interface ProcedureDetail {
   parcel: repo.ProcedureRow;
   history: repo.TransitionRow[];
   objections: repo.ObjectionRow[];
+  holders: repo.HolderRow[];
   consents: repo.ConsentRow[];
   user: AuthUser;
 }
@@ -95,9 +99,12 @@ async function detailOf(tx: Scoped, p: repo.ProcedureRow): Promise<ProcedureDeta
   // One after another: a client runs one query at a time anyway (node-postgres queues, never pipelines).
   const history = await repo.transitions(tx, p.id);
   const objections = await repo.objections(tx, p.id);
+  const holders = await repo.holders(tx, p.id);
   const consents = await repo.consents(tx, p.id);
-  return { parcel: p, history, objections, consents, user: tx.user };
+  return { parcel: p, history, objections, holders, consents, user: tx.user };
 }
+
+const asHolder = (h: repo.HolderRow): Holder => ({ id: h.id, kind: h.kind, code: h.holder_code, name: h.name });
 
 async function detailById(tx: Scoped, id: string): Promise<ProcedureDetail> {
   const p = await repo.getProcedure(tx, id);
@@ -134,10 +141,23 @@ function checkDate(field: string, v: string | undefined): void {
 
 // ---------------------------------------------------------------- 申请
 
-export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { candidateParcelId: string; appliedOn?: string }) {
+export async function apply(
+  pool: pg.Pool,
+  user: AuthUser,
+  input: ActInput & { candidateParcelId: string; appliedOn?: string; priorRestoration?: PriorRestoration },
+) {
   checkDate('appliedOn', input.appliedOn);
   return withScope(pool, user, async (tx) => {
     planOrThrow('apply', null, user);
+    const appliedOn = input.appliedOn ?? todayInChina();
+    const prior = input.priorRestoration
+      ? {
+          restoredOn: input.priorRestoration.restoredOn,
+          restorer: { ...input.priorRestoration.restorer, name: input.priorRestoration.restorer.name.trim() },
+          documents: input.priorRestoration.documents.map((d) => ({ ...d })),
+        }
+      : null;
+    if (prior) requireGuards('apply', priorRestorationGuards(prior, appliedOn));
     const c = await repo.candidateParcel(tx, input.candidateParcelId);
     if (!c) throw new Problem(404, 'candidate-parcel-not-found', 'Candidate parcel not found', `未找到候选地块：${input.candidateParcelId}（不存在或不在管辖范围内）`);
     // Serialise applications for one candidate parcel; the unique index is the last word.
@@ -149,14 +169,14 @@ export async function apply(pool: pg.Pool, user: AuthUser, input: ActInput & { c
       });
     }
     const run = await repo.checkRun(tx, c.upload_id, {});
-    const created = await repo.insertProcedure(tx, c);
+    const created = await repo.insertProcedure(tx, c, { appliedOn, priorRestoration: prior });
     return detailOf(tx, await repo.recordTransition(tx, created, {
       action: 'apply',
       to: 'applied',
-      effectiveOn: input.appliedOn ?? todayInChina(),
+      effectiveOn: appliedOn,
       notes: input.notes,
       documents: input.documents,
-      evidence: { candidateParcelId: c.id, uploadId: c.upload_id, parcelNo: c.parcel_no, latestCheckRunId: run?.id ?? null },
+      evidence: { candidateParcelId: c.id, uploadId: c.upload_id, parcelNo: c.parcel_no, latestCheckRunId: run?.id ?? null, ...(prior ? { priorRestoration: prior } : {}) },
     }));
   });
 }
@@ -182,10 +202,21 @@ async function plannedParcel(pool: pg.Pool, user: AuthUser, id: string, action: 
   });
 }
 
+/**
+ * The moment of the application: when it was recorded, or the end of its application day (China)
+ * when that is earlier (an application entered after the day it was made).
+ */
+export function applicationMoment(p: Pick<repo.ProcedureRow, 'applied_on' | 'created_at'>): Date {
+  const endOfDay = p.applied_on ? new Date(`${p.applied_on}T23:59:59.999+08:00`) : null;
+  return endOfDay && endOfDay < p.created_at ? endOfDay : p.created_at;
+}
+
 /** Runs the candidate checks for the parcel's upload in the system context, after the parcel was found in the user's scope. */
 async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
   const p = await plannedParcel(pool, user, id, action);
-  const { runId } = await runChecks(pool, p.upload_id, { ...opts, runBy: user.login });
+  // 核实 reads the change surveys as they stood at the application (domain/procedure/eligibility.ts).
+  const before = action === 'verify' ? { surveysImportedBefore: applicationMoment(p) } : {};
+  const { runId } = await runChecks(pool, p.upload_id, { ...opts, ...before, runBy: user.login });
   return runId;
 }
 
@@ -210,15 +241,22 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
     if (run) await requireCurrentParameters(tx, 'verify', run);
     const outcomes = run ? await repo.checkOutcomes(tx, run.id, p.candidate_parcel_id) : null;
     // 由县级人民政府牵头，组织林业、自然资源等部门……进行内外业核实
-    requireGuards('verify', [...verifyGuards(outcomes && outcomes.length ? outcomes : null, p.override_approval), ...participantsGuards(input.participants, '核实')]);
+    const facts: VerifyFacts = { priorRestoration: p.prior_restoration !== null, appliedAt: applicationMoment(p) };
+    requireGuards('verify', [...verifyGuards(outcomes && outcomes.length ? outcomes : null, p.override_approval, facts), ...participantsGuards(input.participants, '核实')]);
     const checks = outcomes!;
     const area = checks.find((c) => c.code === 'area')?.figures?.areaOfRecord as { m2: number } | undefined;
     if (!area || !(area.m2 > 0)) throw guardFailed('verify', [{ guard: 'area-of-record', reason: '面积检查没有给出地块面积（椭球面积）' }]);
-    const units = ((checks.find((c) => c.code === 'ownership')?.figures?.units as RightsHolder[] | undefined) ?? []).map((u) => ({
-      qsdwdm: u.qsdwdm,
-      qsdwmc: u.qsdwmc,
-    }));
-    const overridden = overriddenChecks(checks);
+    const ownerUnits = (checks.find((c) => c.code === 'ownership')?.figures?.units as (RightsHolder & { qsxz?: string | null })[] | undefined) ?? [];
+    const units = ownerUnits.map((u) => ({ qsdwdm: u.qsdwdm, qsdwmc: u.qsdwmc }));
+    // The owners become the parcel's first rights holders; the county adds the others (addRightsHolder).
+    await repo.insertHolders(
+      tx,
+      p,
+      ownerUnits.filter((u) => u.qsdwdm).map((u) => ({ kind: 'owner', code: u.qsdwdm!, name: u.qsdwmc?.trim() || u.qsdwdm!, source: 'ownership-check', qsxz: u.qsxz ?? null })),
+    );
+    const overridden = overriddenChecks(checks, facts);
+    const source = checks.find((c) => c.code === 'source');
+    const notForest = checks.find((c) => c.code === 'not-forest');
     // The guards held, so the county government's approval covers every failed check.
     const override: repo.VerificationOverride | undefined = overridden.length
       ? { ...p.override_approval!, checks: overridden, verifiedBy: user.login, note: input.override?.reason?.trim() || null }
@@ -237,6 +275,10 @@ export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: V
         participants: cleanParticipants(input.participants!),
         areaOfRecordM2: area.m2,
         rightsHolders: units,
+        source: { eligibleYear: source?.figures?.eligibleYear ?? null, message: source?.message ?? null },
+        ...(p.prior_restoration && notForest?.status === 'fail'
+          ? { priorRestoration: { ...p.prior_restoration, admits: 'not-forest', notForest: notForest.message } }
+          : {}),
       },
       fields: { verification_run_id: run!.id, area_m2: area.m2.toFixed(2), rights_holders: units, verification_override: override },
     };
@@ -276,16 +318,24 @@ export async function approveOverride(pool: pg.Pool, user: AuthUser, id: string,
 
 // ---------------------------------------------------------------- 公示, objections, consents
 
-export async function publicize(pool: pg.Pool, user: AuthUser, id: string, input: ActInput & { from: string; to: string; place: string }) {
+export interface PublicizeInput extends ActInput {
+  naturalVillage?: PublicityAt;
+  villageCommittee?: PublicityAt;
+}
+
+/** 公示 "在地块所在自然村、村委会所在地" (domain/procedure/publicity.ts): both places, each with its own period. */
+export async function publicize(pool: pg.Pool, user: AuthUser, id: string, input: PublicizeInput) {
   return act(pool, user, id, 'publicize', async () => {
-    requireGuards('publicize', publicizeGuards(input, todayInChina()));
+    const places: Partial<Record<PublicityPlaceKind, PublicityAt>> = { 'natural-village': input.naturalVillage, 'village-committee': input.villageCommittee };
+    requireGuards('publicize', publicizeGuards(places, todayInChina()));
+    const span = publicitySpan(places as Record<PublicityPlaceKind, PublicityAt>);
     return {
       to: 'publicized',
-      effectiveOn: input.from,
+      effectiveOn: span.from,
       notes: input.notes,
       documents: input.documents,
-      evidence: { period: { from: input.from, to: input.to }, place: input.place },
-      fields: { publicity_from: input.from, publicity_to: input.to, publicity_place: input.place },
+      evidence: { period: { from: span.from, to: span.to }, place: span.text, places: span.places },
+      fields: { publicity_from: span.from, publicity_to: span.to, publicity_place: span.text, publicity_places: span.places },
     };
   });
 }
@@ -342,29 +392,53 @@ export async function decideObjection(
   });
 }
 
+/** Rights holders are added, and consents recorded, after 核实 (owners known) and before 确认. */
+function requireBeforeConfirmation(p: repo.ProcedureRow, what: { title: string; label: string }): void {
+  if (p.state !== 'verified' && p.state !== 'publicized') {
+    throw new Problem(409, 'transition-not-allowed', what.title, `${what.label}在核实后、确认前登记（当前状态：${STATES[p.state]}）`);
+  }
+}
+
+/**
+ * The county adds a rights holder the survey does not show: a contract or use-right holder or the
+ * mining-right holder (domain/procedure/rights-holders.ts), with the document showing the right.
+ */
+export async function addRightsHolder(pool: pg.Pool, user: AuthUser, id: string, input: HolderInput & { document: DocumentRef }) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    if (user.role !== 'county-forestry') throw new Problem(403, 'role-not-permitted', 'Role not permitted', '权利人由县级林业主管部门增补');
+    requireBeforeConfirmation(p, { title: 'Rights holder not expected', label: '增补权利人' });
+    const existing = (await repo.holders(tx, p.id)).map(asHolder);
+    requireGuards('confirm', addHolderGuards(input, existing));
+    await repo.insertHolders(tx, p, [{ kind: input.kind as RightKind, code: input.code.trim(), name: input.name.trim(), source: 'county', document: { ...input.document } }]);
+    return detailById(tx, p.id);
+  });
+}
+
 export async function recordConsent(
   pool: pg.Pool,
   user: AuthUser,
   id: string,
-  input: { qsdwdm: string; signatory: string; consentedOn: string; document: DocumentRef },
+  input: { holderId?: string; qsdwdm?: string; signatory: string; consentedOn: string; document: DocumentRef },
 ) {
   checkDate('consentedOn', input.consentedOn);
   return withScope(pool, user, async (tx) => {
     const p = await loadForUpdate(tx, id);
     requireRecorder(user, '权利人同意');
-    if (p.state !== 'verified' && p.state !== 'publicized') {
-      throw new Problem(409, 'transition-not-allowed', 'Consent not expected', `权利人同意在核实后、确认前登记（当前状态：${p.state}）`);
-    }
-    const holder = (p.rights_holders ?? []).find((h) => h.qsdwdm === input.qsdwdm);
+    requireBeforeConfirmation(p, { title: 'Consent not expected', label: '权利人同意' });
+    const all = await repo.holders(tx, p.id);
+    // By its id, or an owner by its 权属单位代码 (the ownership check's listing).
+    const holder = input.holderId ? all.find((h) => h.id === input.holderId) : all.find((h) => h.kind === 'owner' && h.holder_code === input.qsdwdm);
     if (!holder) {
       throw guardFailed('confirm', [{
         guard: 'rights-holder-listed',
-        reason: `${input.qsdwdm}不是核实时权属检查列出的权利人（${(p.rights_holders ?? []).map((h) => `${h.qsdwmc}（${h.qsdwdm}）`).join('、') || '无'}）`,
+        reason: `${input.holderId ?? input.qsdwdm ?? '（未指明）'}不是该地块登记的权利人（${all.map((h) => describeHolder(asHolder(h))).join('、') || '无'}）`,
       }]);
     }
     if (!input.document?.title?.trim()) throw guardFailed('confirm', [{ guard: 'consent-document', reason: '须提供同意书等书面材料（document.title）' }]);
-    const row = await repo.insertConsent(tx, p, { ...input, qsdwmc: holder.qsdwmc, document: { ...input.document } });
-    if (!row) throw new Problem(409, 'consent-exists', 'Consent already recorded', `权利人${holder.qsdwmc}（${input.qsdwdm}）的同意已登记`);
+    if (input.consentedOn > todayInChina()) throw guardFailed('confirm', [{ guard: 'consent-date', reason: `同意日期${input.consentedOn}晚于今天` }]);
+    const row = await repo.insertConsent(tx, p, holder, { signatory: input.signatory, consentedOn: input.consentedOn, document: { ...input.document } });
+    if (!row) throw new Problem(409, 'consent-exists', 'Consent already recorded', `${describeHolder(asHolder(holder))}的同意已登记`);
     return detailById(tx, p.id);
   });
 }
@@ -377,9 +451,15 @@ export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: 
     const today = todayInChina();
     const confirmedOn = dateOr(input.confirmedOn, today);
     const obj = await repo.objections(tx, p.id);
+    const holderRows = await repo.holders(tx, p.id);
     const cons = await repo.consents(tx, p.id);
     requireGuards('confirm', confirmGuards(
-      { publicityTo: p.publicity_to, objections: obj.map((o) => ({ id: o.id, decision: o.decision })), rightsHolders: p.rights_holders, consents: cons.map((c) => c.qsdwdm) },
+      {
+        publicityTo: p.publicity_to,
+        objections: obj.map((o) => ({ id: o.id, decision: o.decision })),
+        holders: holderRows.map(asHolder),
+        consentedHolderIds: cons.flatMap((c) => (c.holder_id ? [c.holder_id] : [])),
+      },
       confirmedOn,
       today,
     ));
@@ -389,9 +469,18 @@ export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: 
       notes: input.notes,
       documents: input.documents,
       evidence: {
-        publicity: { from: p.publicity_from, to: p.publicity_to, place: p.publicity_place },
+        publicity: { from: p.publicity_from, to: p.publicity_to, place: p.publicity_place, places: p.publicity_places },
         objections: obj.map((o) => ({ id: o.id, objector: o.objector, decision: o.decision, reason: o.decision_reason })),
-        consents: cons.map((c) => ({ id: c.id, qsdwdm: c.qsdwdm, qsdwmc: c.qsdwmc, signatory: c.signatory, consentedOn: c.consented_on, document: c.document })),
+        consents: cons.map((c) => ({
+          id: c.id,
+          holderId: c.holder_id,
+          rightKind: c.right_kind,
+          qsdwdm: c.qsdwdm,
+          qsdwmc: c.qsdwmc,
+          signatory: c.signatory,
+          consentedOn: c.consented_on,
+          document: c.document,
+        })),
       },
       fields: { confirmed_on: confirmedOn },
     };
@@ -400,24 +489,47 @@ export async function confirm(pool: pg.Pool, user: AuthUser, id: string, input: 
 
 // ---------------------------------------------------------------- 造林
 
-export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: JointActInput & AfforestationInput) {
+/** 造林's input; date and restorer may be left out for land restored before the application (they are the recorded ones). */
+export type AfforestInput = JointActInput & Omit<AfforestationInput, 'plantedOn' | 'restorer'> & Partial<Pick<AfforestationInput, 'plantedOn' | 'restorer'>>;
+
+export async function afforest(pool: pg.Pool, user: AuthUser, id: string, input: AfforestInput) {
+  checkDate('plantedOn', input.plantedOn);
   return act(pool, user, id, 'afforest', async (_tx, p) => {
+    const prior = p.prior_restoration;
+    const plantedOn = input.plantedOn ?? prior?.restoredOn;
+    const restorerIn = input.restorer ?? prior?.restorer;
+    if (!plantedOn || !restorerIn) {
+      throw guardFailed('afforest', [
+        ...(plantedOn ? [] : [{ guard: 'afforestation-date-valid', reason: '须填写造林日期（plantedOn）' }]),
+        ...(restorerIn ? [] : [{ guard: 'restorer-recorded', reason: '须登记修复主体（restorer，谁修复、谁受益）' }]),
+      ]);
+    }
+    const full: AfforestationInput = { ...input, plantedOn, restorer: restorerIn };
     // 由县级林业、自然资源等部门牵头，组织相关权利人……实施生态修复
     requireGuards('afforest', [
-      ...afforestGuards(input, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2) }, todayInChina()),
+      ...afforestGuards(full, { confirmedOn: p.confirmed_on, areaOfRecordM2: p.area_m2 === null ? null : Number(p.area_m2), priorRestoredOn: prior?.restoredOn ?? null }, todayInChina()),
       ...participantsGuards(input.participants, '造林'),
     ]);
-    const restorer = { name: input.restorer.name.trim(), kind: input.restorer.kind, ...(input.restorer.contact ? { contact: input.restorer.contact } : {}) };
+    const restorer = { name: restorerIn.name.trim(), kind: restorerIn.kind, ...(restorerIn.contact ? { contact: restorerIn.contact } : {}) };
+    const fromPrior = prior !== null && plantedOn === prior.restoredOn;
     return {
       to: 'afforested',
-      effectiveOn: input.plantedOn,
+      effectiveOn: plantedOn,
       notes: input.notes,
       documents: input.documents,
-      evidence: { forestClass: input.forestClass, species: input.species, plantedOn: input.plantedOn, areaM2: input.areaM2, restorer, participants: cleanParticipants(input.participants!) },
+      evidence: {
+        forestClass: input.forestClass,
+        species: input.species,
+        plantedOn,
+        areaM2: input.areaM2,
+        restorer,
+        participants: cleanParticipants(input.participants!),
+        ...(fromPrior ? { priorRestoration: { restoredOn: prior.restoredOn, documents: prior.documents } } : {}),
+      },
       fields: {
         forest_class: input.forestClass.toUpperCase(),
         species: input.species.map((s) => s.trim()).filter(Boolean),
-        afforested_on: input.plantedOn,
+        afforested_on: plantedOn,
         afforested_area_m2: input.areaM2.toFixed(2),
         restorer,
       },

@@ -2,6 +2,8 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { AuthUser } from '../auth/scope.js';
 import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
+import { PUBLICITY_PLACES } from '../domain/procedure/publicity.js';
+import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
 import type { ProcedureRow, VerificationOverride } from './repository.js';
 import type { ProcedureDetailView, ProcedureView, ReserveParcelView, VerificationOverrideView } from './schemas.js';
 import type { ProcedureDetail } from './service.js';
@@ -29,7 +31,16 @@ function parcelFields(p: ProcedureRow) {
     areaOfRecord: areaView(p.area_m2),
     verificationRunId: p.verification_run_id,
     rightsHolders: p.rights_holders,
-    publicity: p.publicity_from ? { from: p.publicity_from, to: p.publicity_to, place: p.publicity_place } : null,
+    publicity: p.publicity_from
+      ? {
+          from: p.publicity_from,
+          to: p.publicity_to,
+          place: p.publicity_place,
+          places: (p.publicity_places ?? []).map((x) => ({ ...x, kindLabel: PUBLICITY_PLACES[x.kind] ?? x.kind })),
+        }
+      : null,
+    appliedOn: p.applied_on,
+    priorRestoration: p.prior_restoration && { ...p.prior_restoration, documents: p.prior_restoration.documents.map((d) => ({ ...d })) },
     confirmedOn: p.confirmed_on,
     afforestation: p.afforested_on
       ? { forestClass: p.forest_class, species: p.species, plantedOn: p.afforested_on, area: areaView(p.afforested_area_m2), restorer: p.restorer }
@@ -73,10 +84,29 @@ export function reserveParcelView(p: ProcedureRow): Static<typeof ReserveParcelV
 
 /** The detail: the procedure, who did what and when on what evidence, objections and consents. */
 export function procedureDetailView(d: ProcedureDetail): Static<typeof ProcedureDetailView> {
-  const { parcel: p, history, objections, consents, user } = d;
+  const { parcel: p, history, objections, holders, consents, user } = d;
+  const consented = (id: string) => consents.some((c) => c.holder_id === id);
   return {
     ...procedureView(p, user),
-    consentStatus: (p.rights_holders ?? []).map((h) => ({ ...h, consented: consents.some((c) => c.qsdwdm === h.qsdwdm) })),
+    consentStatus: holders.map((h) => ({
+      qsdwdm: h.holder_code,
+      qsdwmc: h.name,
+      holderId: h.id,
+      rightKind: h.kind,
+      rightKindLabel: RIGHT_KINDS[h.kind],
+      consented: consented(h.id),
+    })),
+    holders: holders.map((h) => ({
+      id: h.id,
+      kind: h.kind,
+      kindLabel: RIGHT_KINDS[h.kind],
+      code: h.holder_code,
+      name: h.name,
+      source: h.source,
+      qsxz: h.qsxz,
+      document: h.document,
+      consented: consented(h.id),
+    })),
     history: history.map((t) => ({
       seq: t.seq,
       action: t.action,
@@ -99,6 +129,16 @@ export function procedureDetailView(d: ProcedureDetail): Static<typeof Procedure
       decisionReason: o.decision_reason,
       decidedOn: o.decided_on,
     })),
-    consents: consents.map((c) => ({ id: c.id, qsdwdm: c.qsdwdm, qsdwmc: c.qsdwmc, signatory: c.signatory, consentedOn: c.consented_on, document: c.document })),
+    consents: consents.map((c) => ({
+      id: c.id,
+      holderId: c.holder_id,
+      rightKind: c.right_kind,
+      rightKindLabel: c.right_kind && RIGHT_KINDS[c.right_kind],
+      qsdwdm: c.qsdwdm,
+      qsdwmc: c.qsdwmc,
+      signatory: c.signatory,
+      consentedOn: c.consented_on,
+      document: c.document,
+    })),
   };
 }

@@ -5,7 +5,7 @@ import { GeoJsonFeature } from '../http/geojson-schemas.js';
 import { CountyCode, Int32, TownshipCode, Year } from '../http/schemas.js';
 
 export const Filters = Type.Object({
-  year: Type.Optional(Year({ description: '基础调查年份，默认该县最早导入的地类图斑年份' })),
+  year: Type.Optional(Year({ description: '现状调查年份（默认该县最新导入的地类图斑年份）：列出该年非林地图斑中，该年或此前任一调查（三调、年度变更调查）为采矿用地的部分' })),
   township: Type.Optional(TownshipCode({ description: '乡镇代码（坐落单位代码前9位）' })),
   minAreaM2: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: '可修复面积下限（平方米）' })),
   ownership: Type.Optional(Type.Union([Type.Literal('state'), Type.Literal('collective')], { description: 'state 国有 / collective 集体' })),

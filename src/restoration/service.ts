@@ -14,7 +14,7 @@ export interface RestorableQuery extends Omit<repo.RestorableFilter, 'year'> {
 
 export interface RestorablePolygon {
   row: repo.MiningPolygonRow;
-  /** Area not yet covered by candidate or reserve parcels: TBMJ when untouched, else the official area of the rest. */
+  /** Mining area not yet covered by candidate or reserve parcels: TBMJ when it is the whole polygon, else the official area of the rest. */
   restorableM2: number;
   township: string | null;
 }
@@ -24,7 +24,8 @@ async function resolve(db: pg.PoolClient, q: RestorableQuery): Promise<{ filter:
   if (years.length === 0) {
     throw badInput('survey-layers-missing', 'Survey layers not imported', `${q.county}县尚未导入三调地类图斑`);
   }
-  const year = q.year ?? years[0]!;
+  // "Now" is the latest survey year imported: earlier years count for what was mining land.
+  const year = q.year ?? years[years.length - 1]!;
   if (!years.includes(year)) {
     throw badInput('survey-year-not-imported', 'Survey year not imported', `${q.county}县${year}年地类图斑尚未导入（已导入：${years.join('、')}）`);
   }

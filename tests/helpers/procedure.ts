@@ -89,7 +89,7 @@ export async function tableSnapshot(pool: pg.Pool): Promise<Record<string, strin
   const tables = [
     'candidate.upload', 'candidate.parcel', 'candidate.check_run', 'candidate.check_result', 'candidate.check_parameter_set',
     'public.import_job', 'public.import_reject', 'public.export_job',
-    'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
+    'procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.consent', 'procedure.rights_holder', 'procedure.reserve_submission', 'procedure.audit', 'procedure.audit_sample',
     'quota.issuance', 'quota.issuance_parcel', 'quota.pool_request', 'quota.allocation', 'quota.draw', 'quota.inspection', 'quota.lapse', 'quota.entry', 'quota.annual_summary', 'quota.balance',
     'quota.debt', 'quota.national_allocation', 'quota.annual_arrangement', 'quota.city_report',
     'audit.event',

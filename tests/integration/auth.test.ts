@@ -154,11 +154,12 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/procedures/{id}/override-approvals': [
     { method: 'POST', url: `/api/v1/procedures/${f.applied}/override-approvals`, payload: { checks: ['ownership'], reason: '越权批准越过检查项测试', documents: [{ title: '纪要', number: '1号' }] } },
   ],
-  'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/publicize`, payload: { from: '2022-03-01', to: '2022-03-10', place: '村' } }],
+  'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${f.applied}/publicize`, payload: { naturalVillage: { name: '下坊自然村', from: '2022-03-01', to: '2022-03-10' }, villageCommittee: { name: '下坊村委会', from: '2022-03-01', to: '2022-03-10' } } }],
   'POST /api/v1/procedures/{id}/objections': [{ method: 'POST', url: `/api/v1/procedures/${f.publicized}/objections`, payload: { receivedOn: '2022-03-02', objector: 'x', content: 'y' } }],
   'POST /api/v1/procedures/{id}/objections/{objectionId}/decision': [
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/objections/${f.objection}/decision`, payload: { decision: 'upheld', reason: '越权' } },
   ],
+  'POST /api/v1/procedures/{id}/rights-holders': [{ method: 'POST', url: `/api/v1/procedures/${f.publicized}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } } }],
   'POST /api/v1/procedures/{id}/consents': [
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/consents`, payload: { qsdwdm: '3601110000000000000', signatory: 'x', consentedOn: '2022-03-02', document: { title: '同意书' } } },
   ],

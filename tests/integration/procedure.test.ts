@@ -86,6 +86,11 @@ let overriddenParcel: { id: string; parcelNo: string } | undefined;
 /** A township of the county other than `township`, from the administrative-division layer. */
 const otherTownshipThan = async (township: string) =>
   (await pool.query(`SELECT xzqdm FROM survey.xzq WHERE county_code = $1 AND level = 'township' AND xzqdm <> $2 ORDER BY xzqdm LIMIT 1`, [COUNTY, township])).rows[0].xzqdm as string;
+/** 公示 "在地块所在自然村、村委会所在地": both places, each with its period. */
+const BOTH_PLACES = {
+  naturalVillage: { name: '下坊自然村', from: '2022-03-01', to: '2022-03-10' },
+  villageCommittee: { name: '下坊村委会', from: '2022-03-01', to: '2022-03-10' },
+};
 const transitionCount = async (id: string) => (await pool.query('SELECT count(*)::int AS n FROM procedure.transition WHERE parcel_id = $1', [id])).rows[0].n as number;
 
 /** Uploads parcels as the township of the first one, with the application-time checks (survey of 2019). */
@@ -113,7 +118,12 @@ async function walkToChanged(township: TestUser, candidateParcelId: string, righ
   const p = await ok(await post(township, '/api/v1/procedures', { candidateParcelId, appliedOn: '2023-02-10', notes: '申请补充林地' }), 201);
   let v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2023-02-20', participants: JOINT }));
   expect(v.state).toBe('verified');
-  v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2023-03-01', to: '2023-03-10', place: '地块所在自然村、村委会公告栏' }));
+  v = await ok(
+    await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, {
+      naturalVillage: { name: '下坊自然村', from: '2023-03-01', to: '2023-03-10' },
+      villageCommittee: { name: '下坊村委会', from: '2023-03-01', to: '2023-03-10' },
+    }),
+  );
   for (const h of v.rightsHolders) {
     await ok(
       await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, rightsHolders?.(h) ?? { qsdwdm: h.qsdwdm, signatory: `${h.qsdwmc}负责人`, consentedOn: '2023-03-05', document: { title: '权利人同意书', number: `同意〔2023〕${h.qsdwdm.slice(-3)}号` } }),
@@ -385,8 +395,12 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     // 由县级人民政府牵头，组织林业、自然资源等部门……核实: one department alone is refused.
     guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: { forestry: JOINT.forestry, naturalResources: [] } }), 'participants-both-departments');
     await ok(await post(u.resources, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }));
-    guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-10', to: '2022-03-01', place: '' }), 'publicity-period-valid', 'publicity-place');
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '某村村委会' }));
+    guardFailed(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { villageCommittee: { name: '村委会', from: '2022-03-10', to: '2022-03-01' } }),
+      'publicity-place',
+      'publicity-period-valid',
+    );
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
     const withObjection = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/objections`, { receivedOn: '2022-03-03', objector: '村民张某', content: '地块边界含其承包地' }), 201);
     const objectionId = withObjection.objections[0].id;
     // Period not over, objection open, consents missing: all three named.
@@ -405,7 +419,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const { parcels: cands, user } = await upload([stillMining[3]!], 'G-ACCEPT');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: cands[0]!.id }), 201);
     const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }));
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
     for (const h of v.rightsHolders) {
       await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
     }
@@ -461,7 +475,7 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     const v = await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { override: { reason: '依县政府批复核实' }, participants: JOINT });
     expect(v.statusCode, v.body).toBe(200);
     overriddenParcel = { id: p.id, parcelNo: v.json().parcelNo };
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村委会' }));
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
     for (const h of v.json().rightsHolders) {
       await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, { qsdwdm: h.qsdwdm, signatory: '负责人', consentedOn: '2022-03-05', document: { title: '同意书' } }), 201);
     }

@@ -320,7 +320,7 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
     await expect400('export parcels', await post('/api/v1/exports', { county: '361123', year: 2023, layer: 'reserve', format: 'geojson', parcels: 'changed\u0000' }), 'nul-character');
     await expect400('pool request', await post('/api/v1/quota/pool/requests', { county: '361123', quotaYear: 2023, area: { unit: 'mu', value: 1 }, purpose: 'x\u0000y' }), 'nul-character');
     await expect400('draw', await post('/api/v1/counties/361123/quota/draws', { projectName: '项目\u0000', approvalNo: 'y', approvedOn: '2023-05-01', area: { unit: 'mu', value: 1 } }), 'nul-character');
-    await expect400('publicize', await post(`/api/v1/procedures/${randomUUID()}/publicize`, { from: '2022-03-01', to: '2022-03-10', place: '村\u0000' }, u.county), 'nul-character');
+    await expect400('publicize', await post(`/api/v1/procedures/${randomUUID()}/publicize`, { naturalVillage: { name: '村\u0000', from: '2022-03-01', to: '2022-03-10' } }, u.county), 'nul-character');
     await expect400('key', await post('/api/v1/quota/issuances', { reserveYear: 2022, ['is\u0000suedOn']: '2023-03-01' }), 'nul-character');
   });
 
@@ -370,7 +370,7 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
     await expect400('draw year', await post('/api/v1/counties/361123/quota/draws', { quotaYear: 99999999999, projectName: 'p', approvalNo: 'y', approvedOn: '2023-05-01', area: { unit: 'mu', value: 1 } }));
     await expect400('afforest area', await post(`/api/v1/procedures/${randomUUID()}/afforest`, { forestClass: '0301', species: ['杉木'], plantedOn: '2022-04-01', areaM2: 1e300, restorer: { name: 'x', kind: '企业' } }, u.county));
     await expect400('verify years', await post(`/api/v1/procedures/${randomUUID()}/verify`, { rerunChecks: { baseYear: 99999999999 } }, u.county));
-    await expect400('impossible date', await post(`/api/v1/procedures/${randomUUID()}/publicize`, { from: '2022-02-30', to: '2022-03-10', place: '村' }, u.county));
+    await expect400('impossible date', await post(`/api/v1/procedures/${randomUUID()}/publicize`, { naturalVillage: { name: '村', from: '2022-02-30', to: '2022-03-10' } }, u.county));
     await expect400('check-run years', await post(`/api/v1/candidate-uploads/${randomUUID()}/check-runs`, { baseYear: 99999999999 }));
     const m = multipart({ county: '361123', changeYear: '99999999999' }, { content: Buffer.from('{}'), name: 'c.geojson' });
     await expect400('candidate changeYear', await injectAs(app, admin, { method: 'POST', url: '/api/v1/candidate-uploads', ...m }));

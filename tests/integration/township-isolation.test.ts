@@ -241,10 +241,15 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/procedures/{id}/override-approvals': [
     { method: 'POST', url: `/api/v1/procedures/${s.ownApplied}/override-approvals`, payload: { checks: ['ownership'], reason: '越权批准越过检查项测试', documents: [{ title: '纪要', number: '1号' }] }, expect: 'refused' },
   ],
-  'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/publicize`, payload: { from: '2022-03-01', to: '2022-03-10', place: '村' }, expect: 'absent' }],
+  'POST /api/v1/procedures/{id}/publicize': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/publicize`, payload: { naturalVillage: { name: '下坊自然村', from: '2022-03-01', to: '2022-03-10' }, villageCommittee: { name: '下坊村委会', from: '2022-03-01', to: '2022-03-10' } }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/objections': [{ method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/objections`, payload: { receivedOn: '2022-03-02', objector: 'x', content: 'y' }, expect: 'absent' }],
   'POST /api/v1/procedures/{id}/objections/{objectionId}/decision': [
     { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/objections/${s.otherObjection}/decision`, payload: { decision: 'upheld', reason: '越权' }, expect: 'absent' },
+  ],
+  // 相关权利人 are added by the county only: refused to a township on its own parcel and on another's.
+  'POST /api/v1/procedures/{id}/rights-holders': [
+    { method: 'POST', url: `/api/v1/procedures/${s.ownApplied}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } }, expect: 'refused' },
+    { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } }, expect: 'refused' },
   ],
   'POST /api/v1/procedures/{id}/consents': [
     { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/consents`, payload: { qsdwdm: '3611231010000000000', signatory: 'x', consentedOn: '2022-03-02', document: { title: '同意书' } }, expect: 'absent' },

@@ -15,7 +15,9 @@ import { CHECK_LABELS, type CheckCode } from '../checks/status.js';
 import { isForestLand, landClass } from '../land-classes.js';
 import { ROLE_LABELS, type Role } from './actors.js';
 import { isIsoDate, yearOf } from './deadlines.js';
+import { surveyBeforeApplicationGuards } from './eligibility.js';
 import { overrideGuards, type OverrideApproval } from './overrides.js';
+import { consentGuards, type Holder } from './rights-holders.js';
 
 export const STATES = {
   applied: '申请',
@@ -137,34 +139,41 @@ export interface CheckOutcome {
 
 const checkLabel = (code: string) => CHECK_LABELS[code as CheckCode] ?? code;
 
+/** What 核实 knows of the application besides the checks. */
+export interface VerifyFacts {
+  /** The application recorded mining land already restored (eligibility.ts): not-forest does not block. */
+  priorRestoration: boolean;
+  /** When the application was recorded: change surveys imported later do not make the land eligible. */
+  appliedAt: Date | null;
+}
+
+/** The failed checks that stop 核实 unless overridden: not-forest is no failure for land recorded as restored before the application. */
+function blockingFailures(checks: CheckOutcome[], facts: VerifyFacts | undefined): CheckCode[] {
+  return VERIFICATION_CHECKS.filter((c) => checks.find((x) => x.code === c)?.status === 'fail' && !(c === 'not-forest' && facts?.priorRestoration));
+}
+
 /**
  * 核实: checks a–g have run and none failed (warnings pass: e.g. several rights holders, whose
  * consents 确认 will require). A failed one stops it unless overridable and overridden with the
- * county government's approval (./overrides.ts: source and overlap never).
+ * county government's approval (./overrides.ts: source and overlap never). Land recorded as restored
+ * before the application passes a failed not-forest check (§三(三)1, ./eligibility.ts); the change
+ * survey that made the land eligible must have been imported before the application.
  */
-export function verifyGuards(checks: CheckOutcome[] | null, approval: OverrideApproval | null): GuardFailure[] {
+export function verifyGuards(checks: CheckOutcome[] | null, approval: OverrideApproval | null, facts?: VerifyFacts): GuardFailure[] {
   if (!checks) return [{ guard: 'checks-run', reason: '该地块没有检查记录，请先运行候选地块检查（a–g）' }];
   const byCode = new Map(checks.map((c) => [c.code, c]));
   const missing = VERIFICATION_CHECKS.filter((c) => !byCode.has(c) || byCode.get(c)!.status === 'not-run');
-  const failed = VERIFICATION_CHECKS.filter((c) => byCode.get(c)?.status === 'fail');
+  const failed = blockingFailures(checks, facts);
   const out: GuardFailure[] = [];
   if (missing.length) out.push({ guard: 'checks-run', reason: `以下检查未运行：${missing.map(checkLabel).join('、')}` });
   out.push(...overrideGuards(failed, new Map(checks.map((c) => [c.code, c.message])), approval, VERIFICATION_CHECKS));
+  if (facts?.appliedAt) out.push(...surveyBeforeApplicationGuards(byCode.get('source'), facts.appliedAt));
   return out;
 }
 
 /** The failed checks an override covers (recorded as evidence). */
-export function overriddenChecks(checks: CheckOutcome[]): string[] {
-  return VERIFICATION_CHECKS.filter((c) => checks.find((x) => x.code === c)?.status === 'fail');
-}
-
-export function publicizeGuards(input: { from: string; to: string; place: string }, today: string): GuardFailure[] {
-  const out: GuardFailure[] = [];
-  if (!isIsoDate(input.from) || !isIsoDate(input.to)) out.push({ guard: 'publicity-period-valid', reason: '公示起止日期应为YYYY-MM-DD格式的有效日期' });
-  else if (input.to < input.from) out.push({ guard: 'publicity-period-valid', reason: `公示结束日期${input.to}早于开始日期${input.from}` });
-  else if (input.from > today) out.push({ guard: 'publicity-period-valid', reason: `公示开始日期${input.from}晚于今天（${today}），请在公示开始后登记` });
-  if (!input.place.trim()) out.push({ guard: 'publicity-place', reason: '须写明公示地点（地块所在自然村、村委会所在地）' });
-  return out;
+export function overriddenChecks(checks: CheckOutcome[], facts?: VerifyFacts): string[] {
+  return blockingFailures(checks, facts);
 }
 
 export interface ObjectionFact {
@@ -178,11 +187,12 @@ export interface RightsHolder {
 }
 
 /**
- * 确认: the publicity period is over, every objection is decided and none upheld, and every rights
- * holder the ownership check listed has consented.
+ * 确认: the publicity period (at both places) is over, every objection is decided and none upheld,
+ * and every rights holder — the owners the ownership check listed and the holders the county added —
+ * has consented (./rights-holders.ts).
  */
 export function confirmGuards(
-  f: { publicityTo: string | null; objections: ObjectionFact[]; rightsHolders: RightsHolder[] | null; consents: string[] },
+  f: { publicityTo: string | null; objections: ObjectionFact[]; holders: Holder[]; consentedHolderIds: string[] },
   confirmedOn: string,
   today: string,
 ): GuardFailure[] {
@@ -193,15 +203,7 @@ export function confirmGuards(
   const open = f.objections.filter((o) => o.decision === null);
   if (open.length) out.push({ guard: 'objections-resolved', reason: `有${open.length}条公示异议尚未处理（须认定成立或不成立）` });
   if (f.objections.some((o) => o.decision === 'upheld')) out.push({ guard: 'no-upheld-objection', reason: '公示异议成立，该地块不能确认' });
-  const holders = f.rightsHolders ?? [];
-  if (holders.length === 0) out.push({ guard: 'rights-holders-known', reason: '核实时权属检查未列出任何权利人' });
-  const missing = holders.filter((h) => !f.consents.includes(h.qsdwdm ?? ''));
-  if (missing.length) {
-    out.push({
-      guard: 'consents-complete',
-      reason: `以下权利人尚未登记同意：${missing.map((h) => `${h.qsdwmc ?? '（无名称）'}（${h.qsdwdm ?? '无代码'}）`).join('、')}`,
-    });
-  }
+  out.push(...consentGuards(f.holders, f.consentedHolderIds));
   return out;
 }
 
@@ -213,8 +215,16 @@ export interface AfforestationInput {
   restorer: { name: string; kind: string; contact?: string };
 }
 
-/** 造林: forest class, species, date, area and the restoring party (谁修复、谁受益), all plausible. */
-export function afforestGuards(input: AfforestationInput, f: { confirmedOn: string | null; areaOfRecordM2: number | null }, today: string): GuardFailure[] {
+/**
+ * 造林: forest class, species, date, area and the restoring party (谁修复、谁受益), all plausible. The
+ * date follows 确认, except for land recorded as restored before the application (§三(三)1,
+ * ./eligibility.ts), whose 造林 is that restoration, on its recorded date.
+ */
+export function afforestGuards(
+  input: AfforestationInput,
+  f: { confirmedOn: string | null; areaOfRecordM2: number | null; priorRestoredOn?: string | null },
+  today: string,
+): GuardFailure[] {
   const out: GuardFailure[] = [];
   if (!isForestLand(input.forestClass) || !landClass(input.forestClass)) {
     out.push({ guard: 'forest-class-valid', reason: `林地地类“${input.forestClass}”不是三调林地地类（0301乔木林地、0302竹林地、0305灌木林地、0307其他林地等）` });
@@ -222,7 +232,10 @@ export function afforestGuards(input: AfforestationInput, f: { confirmedOn: stri
   if (input.species.filter((s) => s.trim()).length === 0) out.push({ guard: 'species-recorded', reason: '须填写造林树种' });
   if (!isIsoDate(input.plantedOn)) out.push({ guard: 'afforestation-date-valid', reason: `造林日期“${input.plantedOn}”无效` });
   else if (input.plantedOn > today) out.push({ guard: 'afforestation-date-valid', reason: `造林日期${input.plantedOn}晚于今天（${today}）` });
-  else if (f.confirmedOn && input.plantedOn < f.confirmedOn) out.push({ guard: 'afforestation-date-valid', reason: `造林日期${input.plantedOn}早于县级人民政府确认日期${f.confirmedOn}` });
+  else if (f.confirmedOn && input.plantedOn < f.confirmedOn && input.plantedOn !== f.priorRestoredOn) {
+    const prior = f.priorRestoredOn ? `，且不是申请时登记的已实施修复日期${f.priorRestoredOn}` : '';
+    out.push({ guard: 'afforestation-date-valid', reason: `造林日期${input.plantedOn}早于县级人民政府确认日期${f.confirmedOn}${prior}` });
+  }
   if (!(input.areaM2 > 0)) out.push({ guard: 'afforested-area-valid', reason: '造林面积须大于0' });
   else if (f.areaOfRecordM2 !== null && input.areaM2 > f.areaOfRecordM2 + 0.005) {
     out.push({ guard: 'afforested-area-valid', reason: `造林面积${input.areaM2}平方米大于地块面积（椭球面积）${f.areaOfRecordM2}平方米` });

@@ -9,12 +9,14 @@ import {
   changeGuards,
   confirmGuards,
   plan,
-  publicizeGuards,
   reserveGuards,
   STATES,
   verifyGuards,
   type CheckOutcome,
 } from '../../../src/domain/procedure/state-machine.js';
+import { publicizeGuards } from '../../../src/domain/procedure/publicity.js';
+import { addHolderGuards, type Holder } from '../../../src/domain/procedure/rights-holders.js';
+import { priorRestorationGuards, surveyBeforeApplicationGuards } from '../../../src/domain/procedure/eligibility.js';
 
 const guards = (failures: { guard: string }[]) => failures.map((f) => f.guard);
 const passing = (): CheckOutcome[] =>
@@ -101,28 +103,102 @@ describe('guards', () => {
     expect(verifyGuards(owner, { ...approval, checks: ['ownership'] })).toEqual([]);
   });
 
-  it('公示: a valid period that has started, and a place', () => {
-    expect(publicizeGuards({ from: '2024-03-01', to: '2024-03-10', place: '村委会' }, '2024-03-05')).toEqual([]);
-    expect(guards(publicizeGuards({ from: '2024-03-10', to: '2024-03-01', place: '村委会' }, '2024-03-20'))).toEqual(['publicity-period-valid']);
-    expect(guards(publicizeGuards({ from: '2024-02-30', to: '2024-03-01', place: '' }, '2024-03-20'))).toEqual(['publicity-period-valid', 'publicity-place']);
+  it('公示 "在地块所在自然村、村委会所在地": both places, each named with a valid period that has started', () => {
+    const nv = { name: '下坊自然村', from: '2024-03-01', to: '2024-03-10' };
+    const vc = { name: '下坊村委会', from: '2024-03-02', to: '2024-03-12' };
+    expect(publicizeGuards({ 'natural-village': nv, 'village-committee': vc }, '2024-03-05')).toEqual([]);
+    // Only one place: the other is named as missing.
+    const one = publicizeGuards({ 'village-committee': vc }, '2024-03-05');
+    expect(guards(one)).toEqual(['publicity-place']);
+    expect(one[0]!.reason).toContain('地块所在自然村');
+    // The period guard applies to each place.
+    expect(guards(publicizeGuards({ 'natural-village': nv, 'village-committee': { ...vc, from: '2024-03-12', to: '2024-03-02' } }, '2024-03-20'))).toEqual(['publicity-period-valid']);
+    expect(guards(publicizeGuards({ 'natural-village': { ...nv, from: '2024-02-30', name: ' ' }, 'village-committee': { ...vc, from: '2024-04-01', to: '2024-04-10' } }, '2024-03-20'))).toEqual([
+      'publicity-place',
+      'publicity-period-valid',
+      'publicity-period-valid',
+    ]);
   });
 
-  it('确认: period over, objections decided and not upheld, every rights holder consented', () => {
-    const holders = [{ qsdwdm: 'A', qsdwmc: '甲村' }, { qsdwdm: 'B', qsdwmc: '乙村' }];
-    const ok = { publicityTo: '2024-03-10', objections: [{ id: 'o', decision: 'dismissed' as const }], rightsHolders: holders, consents: ['A', 'B'] };
+  it('确认: period over, objections decided and not upheld, every rights holder (owners and those the county added) consented', () => {
+    const holders: Holder[] = [
+      { id: 'h1', kind: 'owner', code: 'A', name: '甲村' },
+      { id: 'h2', kind: 'owner', code: 'B', name: '乙村' },
+      { id: 'h3', kind: 'mining', code: 'C3600002010000000001', name: '某矿业公司' },
+    ];
+    const ok = { publicityTo: '2024-03-10', objections: [{ id: 'o', decision: 'dismissed' as const }], holders, consentedHolderIds: ['h1', 'h2', 'h3'] };
     expect(confirmGuards(ok, '2024-03-11', '2024-04-01')).toEqual([]);
     expect(guards(confirmGuards(ok, '2024-03-10', '2024-04-01'))).toEqual(['publicity-ended']);
     expect(guards(confirmGuards({ ...ok, objections: [{ id: 'o', decision: null }] }, '2024-03-11', '2024-04-01'))).toEqual(['objections-resolved']);
     expect(guards(confirmGuards({ ...ok, objections: [{ id: 'o', decision: 'upheld' }] }, '2024-03-11', '2024-04-01'))).toEqual(['no-upheld-objection']);
-    const missing = confirmGuards({ ...ok, consents: ['A'] }, '2024-03-11', '2024-04-01');
+    const missing = confirmGuards({ ...ok, consentedHolderIds: ['h1', 'h2'] }, '2024-03-11', '2024-04-01');
     expect(guards(missing)).toEqual(['consents-complete']);
-    expect(missing[0]!.reason).toContain('乙村（B）');
+    expect(missing[0]!.reason).toContain('采矿权人某矿业公司（C3600002010000000001）');
+    expect(guards(confirmGuards({ ...ok, holders: [], consentedHolderIds: [] }, '2024-03-11', '2024-04-01'))).toEqual(['rights-holders-known']);
+  });
+
+  it('相关权利人 the county adds: contract, use or mining right, named, with the document of the right, once', () => {
+    const doc = { title: '采矿许可证', number: 'C3600002010000000001' };
+    expect(addHolderGuards({ kind: 'mining', code: 'C1', name: '某矿业公司', document: doc }, [])).toEqual([]);
+    expect(guards(addHolderGuards({ kind: 'owner', code: 'C1', name: '某村', document: doc }, []))).toEqual(['rights-holder-kind']);
+    expect(guards(addHolderGuards({ kind: 'contract', code: ' ', name: '', document: { title: '承包合同' } }, []))).toEqual([
+      'rights-holder-named',
+      'rights-holder-named',
+      'rights-holder-evidence',
+    ]);
+    expect(guards(addHolderGuards({ kind: 'use', code: 'U1', name: '某公司', document: doc }, [{ id: 'x', kind: 'use', code: 'U1', name: '某公司' }]))).toEqual(['rights-holder-unique']);
+  });
+
+  it('已经实施生态修复的采矿用地: a prior restoration before the application, with restorer and numbered evidence', () => {
+    const r = { restoredOn: '2021-05-01', restorer: { name: '某矿业公司', kind: '企业' }, documents: [{ title: '矿山生态修复验收意见', number: '玉自然资字〔2021〕8号' }] };
+    expect(priorRestorationGuards(r, '2022-02-10')).toEqual([]);
+    expect(guards(priorRestorationGuards({ ...r, restoredOn: '2022-03-01' }, '2022-02-10'))).toEqual(['prior-restoration-date']);
+    expect(guards(priorRestorationGuards({ ...r, restorer: { name: ' ', kind: '企业' }, documents: [{ title: '照片' }] }, '2022-02-10'))).toEqual([
+      'prior-restoration-restorer',
+      'prior-restoration-evidence',
+    ]);
+  });
+
+  it('年度国土变更调查中确定的采矿用地: the change survey that made the land eligible was imported before the application', () => {
+    const source = (importedAt: string) => ({
+      code: 'source',
+      status: 'pass',
+      message: 'ok',
+      figures: {
+        baseYear: 2019,
+        eligibleYear: 2023,
+        miningByYear: [
+          { year: 2019, importedAt: '2021-01-01T00:00:00Z', newArea: { m2: 10 } },
+          { year: 2023, importedAt, newArea: { m2: 990 } },
+        ],
+      },
+    });
+    expect(surveyBeforeApplicationGuards(source('2024-04-01T00:00:00Z'), new Date('2024-05-01T00:00:00Z'))).toEqual([]);
+    const late = surveyBeforeApplicationGuards(source('2024-06-01T00:00:00Z'), new Date('2024-05-01T00:00:00Z'));
+    expect(guards(late)).toEqual(['source-survey-before-application']);
+    expect(late[0]!.reason).toContain('2023年年度国土变更调查');
+    // Eligible by the base survey: nothing to ask of the change surveys.
+    expect(surveyBeforeApplicationGuards({ ...source('2024-06-01T00:00:00Z'), figures: { baseYear: 2019, eligibleYear: 2019 } }, new Date('2024-05-01T00:00:00Z'))).toEqual([]);
+  });
+
+  it('核实 of land recorded as restored before the application: not-forest does not block, and is no override', () => {
+    const forest = passing().map((c) => (c.code === 'not-forest' ? { ...c, status: 'fail', message: '已是林地' } : c));
+    expect(guards(verifyGuards(forest, null))).toEqual(['checks-passed']);
+    expect(verifyGuards(forest, null, { priorRestoration: true, appliedAt: null })).toEqual([]);
+    // Prior restoration is no way round the source check.
+    const notMining = forest.map((c) => (c.code === 'source' ? { ...c, status: 'fail', message: '非采矿用地' } : c));
+    expect(guards(verifyGuards(notMining, null, { priorRestoration: true, appliedAt: null }))).toEqual(['source-not-overridable']);
   });
 
   it('造林: forest class, species, date after confirmation, area within the area of record, restorer', () => {
     const input = { forestClass: '0301', species: ['杉木'], plantedOn: '2024-04-01', areaM2: 1000, restorer: { name: '某矿业公司', kind: '企业' } };
     const facts = { confirmedOn: '2024-03-20', areaOfRecordM2: 1000 };
     expect(afforestGuards(input, facts, '2024-05-01')).toEqual([]);
+    // Land restored before the application: its recorded date, earlier than 确认, is the 造林 date; another early date is not.
+    expect(afforestGuards({ ...input, plantedOn: '2021-05-01' }, { ...facts, priorRestoredOn: '2021-05-01' }, '2024-05-01')).toEqual([]);
+    const other = afforestGuards({ ...input, plantedOn: '2021-06-01' }, { ...facts, priorRestoredOn: '2021-05-01' }, '2024-05-01');
+    expect(guards(other)).toEqual(['afforestation-date-valid']);
+    expect(other[0]!.reason).toContain('已实施修复日期2021-05-01');
     expect(guards(afforestGuards({ ...input, forestClass: '0602', species: [' '], plantedOn: '2024-03-01', areaM2: 1000.02, restorer: { name: '', kind: '企业' } }, facts, '2024-05-01'))).toEqual([
       'forest-class-valid',
       'species-recorded',
