@@ -24,7 +24,9 @@ let app: App;
 let restored: SurveyPolygon[];
 let expansion: SurveyPolygon[];
 let stillMining: SurveyPolygon[];
-const u = {} as Record<'forestry' | 'government' | 'otherCountyForestry' | 'otherCountyTownship', TestUser>;
+const u = {} as Record<'forestry' | 'government' | 'resources' | 'otherCountyForestry' | 'otherCountyTownship', TestUser>;
+/** 核实、造林、验收 by 林业、自然资源等部门 (the participants of both departments are required). */
+const JOINT = { forestry: [{ name: '张林', unit: '玉山县林业局' }], naturalResources: [{ name: '李资', unit: '玉山县自然资源局' }] };
 const townships = new Map<string, TestUser>();
 
 async function clean() {
@@ -47,6 +49,7 @@ beforeAll(async () => {
   expect(stillMining.length).toBeGreaterThanOrEqual(3);
   u.forestry = await createTestUser(pool, 'county-forestry', COUNTY);
   u.government = await createTestUser(pool, 'county-government', COUNTY);
+  u.resources = await createTestUser(pool, 'county-natural-resources', COUNTY);
   u.otherCountyForestry = await createTestUser(pool, 'county-forestry', '361124');
   u.otherCountyTownship = await createTestUser(pool, 'township', '361124100');
 });
@@ -130,7 +133,7 @@ describe('年度国土变更调查中确定的采矿用地: eligibility across c
     const { user, parcels } = await upload([expansion[2]!], 'EXP-OK');
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id }), 201);
     expect(p.appliedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`));
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }));
     expect(v.state).toBe('verified');
     expect(v.history.at(-1).evidence.source).toMatchObject({ eligibleYear: 2023, message: expect.stringContaining('2023年年度国土变更调查') });
   });
@@ -142,10 +145,10 @@ describe('年度国土变更调查中确定的采矿用地: eligibility across c
     try {
       const { user, parcels } = await upload([expansion[3]!], 'EXP-LATE');
       const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id }), 201);
-      const late = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`), 'source-survey-before-application');
+      const late = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { participants: JOINT }), 'source-survey-before-application');
       expect(late.detail).toMatch(/由2023年年度国土变更调查（导入于.+）确定为采矿用地，晚于申请/);
       // Re-run for 核实: the checks read the change surveys as they stood at the application, so 2023 is not counted.
-      const rerun = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { rerunChecks: {} }), 'source-not-overridable');
+      const rerun = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { rerunChecks: {}, participants: JOINT }), 'source-not-overridable');
       expect(rerun.detail).toMatch(/来源可靠检查不通过/);
       expect((await ok(await get(u.forestry, `/api/v1/procedures/${p.id}`))).state).toBe('applied');
     } finally {
@@ -210,7 +213,7 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     // Without a record: not-forest stops 核实 as before.
     const plain = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[1]!.id, appliedOn: '2022-02-10' }), 201);
     expect(plain.priorRestoration).toBeNull();
-    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${plain.id}/verify`, { verifiedOn: '2022-02-20' }), 'checks-passed');
+    const refused = guardFailed(await post(u.forestry, `/api/v1/procedures/${plain.id}/verify`, { verifiedOn: '2022-02-20', participants: JOINT }), 'checks-passed');
     expect(refused.detail).toMatch(/非现状林地/);
   });
 
@@ -219,20 +222,30 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     const p = await ok(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id, appliedOn: '2022-02-10', priorRestoration: prior }), 201);
     expect(p.priorRestoration).toMatchObject({ restoredOn: '2021-05-01', restorer: { name: '玉山县某矿业有限公司' }, documents: [{ number: '玉自然资字〔2021〕18号' }] });
     expect(p.history[0].evidence.priorRestoration).toMatchObject({ restoredOn: '2021-05-01' });
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2022-02-20' }));
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2022-02-20', participants: JOINT }));
     expect(v).toMatchObject({ state: 'verified', verificationOverride: null });
     expect(v.history.at(-1).evidence.priorRestoration).toMatchObject({ admits: 'not-forest', restoredOn: '2021-05-01' });
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
     for (const h of v.holders) await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, consent(h)), 201);
     await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
     // Another date before 确认 is refused; the recorded one (the default) is the 造林 date.
-    const body = { forestClass: '0301', species: ['杉木'], areaM2: v.areaOfRecord.m2 };
+    const body = { forestClass: '0301', species: ['杉木'], areaM2: v.areaOfRecord.m2, participants: JOINT };
     const early = guardFailed(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, { ...body, plantedOn: '2021-06-01' }), 'afforestation-date-valid');
     expect(early.detail).toContain('已实施修复日期2021-05-01');
     const a = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/afforest`, body));
     expect(a.afforestation).toMatchObject({ plantedOn: '2021-05-01', restorer: { name: '玉山县某矿业有限公司', kind: '企业' } });
     expect(a.history.at(-1).evidence.priorRestoration).toMatchObject({ restoredOn: '2021-05-01' });
-    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, { changeYear: 2023, acceptedOn: '2024-01-10' }));
+    // 验收 is the joint field acceptance; the land class then changes in the 2023 change survey and the one-map.
+    await ok(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/accept`, {
+        acceptedOn: '2022-10-10',
+        participants: JOINT,
+        measuredAreaM2: Math.floor(v.areaOfRecord.m2 * 100) / 100,
+        survivalRatePct: 90,
+        documents: [{ title: '补充林地联合验收意见书', number: '玉林验〔2022〕3号' }],
+      }),
+    );
+    await ok(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023, changedOn: '2024-01-15' }));
     const c = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
     expect(c.state).toBe('changed');
   });
@@ -252,7 +265,7 @@ describe('相关权利人认可 and 公示 at 自然村 and 村委会所在地',
 
   it('the owners come from the ownership check at 核实; the county adds the contract and mining-right holders, with the document of each right', async () => {
     expectProblem(await post(u.forestry, `/api/v1/procedures/${id}/rights-holders`, mining), 409, 'transition-not-allowed'); // not before 核实
-    const v = await ok(await post(u.forestry, `/api/v1/procedures/${id}/verify`, { verifiedOn: '2022-02-20' }));
+    const v = await ok(await post(u.forestry, `/api/v1/procedures/${id}/verify`, { verifiedOn: '2022-02-20', participants: JOINT }));
     expect(v.holders.length).toBeGreaterThanOrEqual(1);
     expect(v.holders.every((h: { kind: string; source: string }) => h.kind === 'owner' && h.source === 'ownership-check')).toBe(true);
     expect(v.holders.map((h: { code: string }) => h.code)).toEqual(v.rightsHolders.map((h: { qsdwdm: string }) => h.qsdwdm));
