@@ -26,6 +26,7 @@ import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
+import { webRoutes } from './web/routes.js';
 
 export interface AppOptions {
   config?: Config;
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
+  await app.register(webRoutes, { config });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});
