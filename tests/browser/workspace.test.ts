@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { revokeSessions } from '../../src/auth/repository.js';
 import { changePassword } from '../../src/auth/sessions.js';
 import { buildCandidateApp, COUNTY, deleteCandidates, importSurveyLayers, tempDir } from '../helpers/candidates.js';
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
@@ -206,7 +207,7 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('carries a parcel through one procedure step (核实) and shows a refused transition in Chinese', async () => {
+  it('carries a parcel through one procedure step (核实), shows a refused transition in Chinese, and keeps a form through a lapsed session', async () => {
     const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
     const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
     for (const no of ['WEB-PASS', 'WEB-FAIL']) {
@@ -240,6 +241,19 @@ describe('the web workspace in Chromium', () => {
       });
     expect(await page.textContent('[data-test=procedure-detail]')).toContain('核实');
     await shot(page, '05-procedure-verified');
+    // The session lapses while a form is being filled: a sign-in dialog appears over the view, and
+    // after signing in again the form still holds what was typed.
+    await page.click('[data-test=action-withdraw]');
+    await page.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
+    await revokeSessions(pool, county.id);
+    await page.click('[data-test=action-submit]');
+    await page.waitForSelector('.el-dialog input[name=password]');
+    await page.waitForTimeout(400); // the dialog's opening animation
+    await shot(page, '06-session-expired');
+    await page.fill('.el-dialog input[name=password]', PASSWORD);
+    await page.click('.el-dialog button[type=submit]');
+    await page.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
+    expect(await page.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
     await page.close();
   });
 
@@ -277,7 +291,7 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
-    await shot(page, '06-township');
+    await shot(page, '07-township');
     await page.close();
   });
 });
