@@ -257,20 +257,17 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('downloads the county ledger as XLSX under the session and reads it back', async () => {
-    const page = await browser.newPage();
+  it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
     await signIn(page, county);
     await page.waitForSelector('.topbar');
-    const b64 = await page.evaluate(async (c) => {
-      const res = await fetch(`/api/v1/counties/${c}/ledger?format=xlsx`);
-      if (!res.ok) throw new Error(`ledger ${res.status}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      let s = '';
-      for (const b of bytes) s += String.fromCharCode(b);
-      return btoa(s);
-    }, COUNTY);
+    await page.goto(`${base}/#/reserve`);
+    await page.waitForSelector('[data-test=quota-table]');
+    await shot(page, '07-reserve-quota');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=ledger-xlsx]')]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(Buffer.from(b64, 'base64') as unknown as ArrayBuffer);
+    await wb.xlsx.readFile(await download.path());
     expect(wb.worksheets.length).toBeGreaterThan(0);
     const header = (wb.worksheets[0]!.getRow(1).values as unknown[]).filter(Boolean).join(' ');
     expect(header).toMatch(/[\u4e00-\u9fff]/);
@@ -291,7 +288,7 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
-    await shot(page, '07-township');
+    await shot(page, '08-township');
     await page.close();
   });
 });
