@@ -37,6 +37,8 @@ export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> =
     const ua = req.headers['user-agent'];
     const s = await signIn(pool, config, req.log, { login: req.body.login, password: req.body.password, clientIp: req.ip, userAgent: typeof ua === 'string' ? ua : undefined });
     setSessionCookie(reply, req, s.token, s.expiresAt);
+    // A public route, so the no-store hook skips it; the answer carries the CSRF token all the same.
+    void reply.header('cache-control', 'no-store');
     return meView(s.user, { id: '', csrfToken: s.csrfToken, expiresAt: s.expiresAt });
   });
 
@@ -52,6 +54,6 @@ export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> =
       }
     }
     clearSessionCookie(reply, req);
-    return reply.status(204).send(null);
+    return reply.status(204).header('cache-control', 'no-store').send(null);
   });
 };

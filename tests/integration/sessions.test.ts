@@ -66,6 +66,7 @@ describe('sign-in', () => {
     expect(set).toMatch(/Path=\//);
     expect(Number(/Max-Age=(\d+)/.exec(set)?.[1])).toBe(8 * 3600);
     expect(set).not.toMatch(/Secure/); // plain HTTP here; Secure over HTTPS
+    expect(res.headers['cache-control']).toBe('no-store'); // the answer carries the CSRF token
     const { cookie } = cookieOf(res);
     const me = await injectAs(app, ANONYMOUS, { url: '/api/v1/me', headers: { cookie } });
     expect(me.statusCode).toBe(200);
