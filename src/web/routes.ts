@@ -84,7 +84,9 @@ export const webRoutes: FastifyPluginAsync<{ config: Config }> = async (app, { c
   });
 
   // Names carry a content hash (Vite), so a name never changes meaning: cached for a year.
-  app.get<{ Params: { file: string } }>('/assets/:file', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+  // The page's policy on the assets too: MapLibre's worker is one of them, and a worker is governed by
+  // the policy its own script arrived with (the API's `default-src 'none'` would forbid its tile fetches).
+  app.get<{ Params: { file: string } }>('/assets/:file', { config: page, schema: { hide: true } }, async (req, reply) => {
     const a = assets.get(req.params.file);
     if (!a) return reply.status(404).type('application/problem+json').send(routeNotFound().toBody(req.url));
     return send(req, reply, a, 'public, max-age=31536000, immutable');

@@ -49,6 +49,8 @@ describe('the workspace’s files', () => {
     const js = await injectAs(a, ANONYMOUS, { url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip, br' } });
     expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(js.headers['content-encoding']).toBe('gzip');
+    // MapLibre's worker is an asset, and a worker runs under the policy its script came with.
+    expect(js.headers['content-security-policy']).toBe(csp);
     expect(gunzipSync(js.rawPayload).toString()).toContain('工作台');
     const plain = await injectAs(a, ANONYMOUS, '/assets/index-abc123.js');
     expect(plain.headers['content-encoding']).toBeUndefined();

@@ -24,6 +24,8 @@ export async function createMap(container: HTMLElement): Promise<MlMap> {
     // Screenshots of the map (browser tests, the README) need the drawing buffer kept.
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });
+  // MapLibre reports failed tiles and sources here; the message, not the minified error object.
+  map.on('error', (e) => console.error(`地图加载错误：${e.error?.message ?? '未知错误'}`));
   map.addControl(new NavigationControl({ showCompass: false }), 'top-left');
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
   await new Promise<void>((resolve) => map.once('load', () => resolve()));

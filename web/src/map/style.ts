@@ -90,6 +90,7 @@ export const FIELD_LABELS: Record<string, string> = {
   KXFMJ: '可修复面积（平方米）',
   KXFMJ_MU: '可修复面积（亩）',
   KXFMJ_HA: '可修复面积（公顷）',
+  BFFG: '已被候选或储备地块部分覆盖',
   DKBH: '地块编号',
   statusLabel: '检查结论',
   areaM2: '面积（平方米）',
@@ -115,7 +116,7 @@ export function attributeRows(props: Record<string, unknown>): { label: string; 
     .filter(([k, v]) => v !== null && v !== undefined && v !== '' && !['kind', 'parcelId', 'runId', 'failed', 'status', 'check', 'fid', 'layer'].includes(k))
     .map(([k, v]) => {
       const key = k.toUpperCase() in FIELD_LABELS ? k.toUpperCase() : k;
-      let value = typeof v === 'number' ? new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 4 }).format(v) : String(v);
+      let value = typeof v === 'boolean' ? (v ? '是' : '否') : typeof v === 'number' ? new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 4 }).format(v) : String(v);
       if (key === 'QSXZ' && QSXZ_LABELS[value]) value = `${value}（${QSXZ_LABELS[value]}）`;
       return { label: FIELD_LABELS[key] ?? k, value };
     });
