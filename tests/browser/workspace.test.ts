@@ -33,6 +33,7 @@ let browser: Browser;
 let base: string;
 let county: TestUser;
 let township: TestUser;
+let city: TestUser;
 let candidateFile: string;
 
 async function shot(page: Page, name: string) {
@@ -92,7 +93,8 @@ beforeAll(async () => {
   const bad = await parcel('030%', good.township);
   county = await createTestUser(pool, 'county-forestry', COUNTY, '玉山县林业局（测试）');
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
-  for (const u of [county, township]) await changePassword(pool, u.id, PASSWORD);
+  city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
+  for (const u of [county, township, city]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
   writeFileSync(
     candidateFile,
@@ -300,6 +302,17 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
+  it('gives a city user its counties: the overview of one, and the counties as a table', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await signIn(page, city);
+    await page.waitForSelector('[data-test=township-table] .el-table__row', { timeout: 30_000 });
+    expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
+    await page.goto(`${base}/#/reserve`);
+    await page.waitForSelector('[data-test=county-table]');
+    await shot(page, '08-city-counties');
+    await page.close();
+  });
+
   it('keeps a township user out of another county, in Chinese', async () => {
     const page = await browser.newPage();
     await signIn(page, township);
@@ -314,7 +327,7 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
-    await shot(page, '08-township');
+    await shot(page, '09-township');
     await page.close();
   });
 });
