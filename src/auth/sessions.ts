@@ -101,12 +101,29 @@ type LoginPolicy = Pick<Config, 'sessionHours' | 'loginMaxFailuresPerLogin' | 'l
  * attempts are refused (429) without checking the password. An unknown login, a wrong password, a
  * user without a password and a disabled user all get the same answer, after the same scrypt work.
  */
-export async function signIn(
-  pool: pg.Pool,
-  policy: LoginPolicy,
-  log: FastifyBaseLogger,
-  input: { login: string; password: string; clientIp: string; userAgent?: string },
-): Promise<SignedIn> {
+export function signIn(pool: pg.Pool, policy: LoginPolicy, log: FastifyBaseLogger, input: SignInInput): Promise<SignedIn> {
+  // Attempts on one login run one after another in this process: a burst of parallel guesses would
+  // otherwise all read the failure count before any of them is recorded, and pass the limit together.
+  const key = input.login;
+  const previous = attemptsInFlight.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => attempt(pool, policy, log, input));
+  const settled = run.catch(() => undefined);
+  attemptsInFlight.set(key, settled);
+  void settled.then(() => {
+    if (attemptsInFlight.get(key) === settled) attemptsInFlight.delete(key);
+  });
+  return run;
+}
+
+interface SignInInput {
+  login: string;
+  password: string;
+  clientIp: string;
+  userAgent?: string;
+}
+const attemptsInFlight = new Map<string, Promise<unknown>>();
+
+async function attempt(pool: pg.Pool, policy: LoginPolicy, log: FastifyBaseLogger, input: SignInInput): Promise<SignedIn> {
   const { login, clientIp } = input;
   const failures = await repo.recentFailures(pool, login, clientIp, policy.loginWindowMinutes);
   if (failures.byLogin >= policy.loginMaxFailuresPerLogin || failures.byAddress >= policy.loginMaxFailuresPerAddress) {

@@ -123,6 +123,13 @@ describe('sign-in', () => {
     expect((await login(county.login, PASSWORD)).statusCode).toBe(200);
   });
 
+  it('holds the limit under a burst: 12 parallel wrong guesses record 5 failures, the rest are refused unchecked', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(county.login, `burst-guess-${i}`)));
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
+    const { rows } = await pool.query(`SELECT reason, count(*)::int AS n FROM auth.login_attempt WHERE login = $1 GROUP BY reason ORDER BY reason`, [county.login]);
+    expect(rows).toEqual([{ reason: 'rate-limited', n: 7 }, { reason: 'wrong-password', n: 5 }]);
+  });
+
   it('rate-limits failures per address across logins (20 within the window)', async () => {
     for (let i = 0; i < 20; i++) await pool.query(`INSERT INTO auth.login_attempt (login, client_ip, succeeded, reason) VALUES ($1, '127.0.0.1', false, 'unknown-login')`, [`guess-${i}`]);
     expectProblem(await login(county.login, PASSWORD), 429, 'login-rate-limited');
