@@ -21,6 +21,8 @@ RUN npm ci --no-audit --no-fund \
  && node -e "const g=require('gdal-async'); if (g.bundled) throw new Error('gdal-async was built with its bundled GDAL'); console.log('gdal-async uses system GDAL', g.version)"
 
 COPY . .
+# The web workspace, served by the service at / (the set-up step would build it too).
+RUN npm run -s build:web
 
 ENV HOST=0.0.0.0 \
     PORT=3000

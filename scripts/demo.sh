@@ -27,10 +27,11 @@ import_layer dltb 2019 "$dir/dltb-2019.shp.zip"
 import_layer dltb 2023 "$dir/dltb-2023.shp.zip"
 import_layer ldxb 2023 "$dir/ldxb-2023.shp.zip"
 
-log "demo users for county $county, one per role (tokens shown once):"
+log "demo users for county $county, one per role (tokens and passwords shown once):"
 npm run -s users -- demo --county "$county" || die "creating the demo users failed"
 
 export HOST="${HOST:-127.0.0.1}" PORT="${PORT:-3000}"
+log "工作台（web workspace）: http://$HOST:$PORT/ — sign in with a demo login and password printed above (e.g. demo-county-forestry)"
 log "starting the service on http://$HOST:$PORT (Ctrl-C to stop)"
 # Same as `exec npm start`, but runs package.json's start command in place of
 # this shell: npm and its `sh -c` do not pass SIGTERM on, so a `kill` or

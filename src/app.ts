@@ -27,6 +27,7 @@ import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
+import { webRoutes } from './web/routes.js';
 
 export interface AppOptions {
   config?: Config;
@@ -114,12 +115,13 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const exports = new ExportService(pool, config);
   await app.register(exportRoutes, { prefix: '/api/v1', exports });
   const pilot = opts.pilotPeriod ?? config.pilotPeriod;
-  await app.register(authRoutes, { prefix: '/api/v1' });
+  await app.register(authRoutes, { prefix: '/api/v1', pool, config });
   await app.register(procedureRoutes, { prefix: '/api/v1', pool });
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(reportRoutes, { prefix: '/api/v1', pool });
+  await app.register(webRoutes, { config });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});

@@ -2,6 +2,7 @@
  * Runtime configuration, all from the environment so the same build runs anywhere. Every tunable
  * of the service is here (app.ts and the services read it from Config, never from process.env).
  */
+import { fileURLToPath } from 'node:url';
 import { JIANGXI_PILOT, type PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface Config {
@@ -51,6 +52,16 @@ export interface Config {
   dbPoolSize: number;
   /** The quota pilot period (ZHANBU_PILOT_START / ZHANBU_PILOT_END; Jiangxi 2022–2024 by default). */
   pilotPeriod: PilotPeriod;
+  /** Lifetime of a web session (sign-in), hours; past it the user signs in again. */
+  sessionHours: number;
+  /** Failed sign-ins of one login, and of one client address, within loginWindowMinutes before further attempts are refused (429). */
+  loginMaxFailuresPerLogin: number;
+  loginMaxFailuresPerAddress: number;
+  loginWindowMinutes: number;
+  /** The built web workspace (web/dist), served at `/`. */
+  webDir: string;
+  /** Optional XYZ/WMTS base-map tile URL for the workspace (ZHANBU_BASEMAP_URL, its key included); unset: the county's own layers only, nothing reaches the internet. */
+  basemapUrl?: string;
 }
 
 /** A malformed environment value: the service refuses to start rather than run on a silent default. */
@@ -90,6 +101,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const workDir = set('ZHANBU_WORK_DIR') ?? '/tmp/zhanbu';
   if (!workDir.startsWith('/')) problems.push(`ZHANBU_WORK_DIR=“${workDir}”无效：应为绝对路径`);
+  const basemapUrl = (v: string | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^https?:\/\//.test(v) || !URL.canParse(v.replace(/[{}]/g, ''))) problems.push(`ZHANBU_BASEMAP_URL无效：应为http(s)://开头的瓦片地址，含{z}、{x}、{y}`);
+    return v;
+  };
   const config: Config = {
     databaseUrl,
     ownerDatabaseUrl: set('ZHANBU_OWNER_DATABASE_URL') ?? databaseUrl,
@@ -114,7 +130,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int('ZHANBU_BODY_LIMIT_BYTES', 10 * 1024 ** 2),
     dbPoolSize: int('ZHANBU_DB_POOL_SIZE', 10, 1, 1000),
     pilotPeriod,
+    sessionHours: int('ZHANBU_SESSION_HOURS', 8, 1, 24 * 30),
+    loginMaxFailuresPerLogin: int('ZHANBU_LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginMaxFailuresPerAddress: int('ZHANBU_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
+    loginWindowMinutes: int('ZHANBU_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    webDir: set('ZHANBU_WEB_DIR') ?? fileURLToPath(new URL('../web/dist', import.meta.url)),
+    basemapUrl: basemapUrl(set('ZHANBU_BASEMAP_URL')),
   };
+  if (!config.webDir.startsWith('/')) problems.push(`ZHANBU_WEB_DIR=“${config.webDir}”无效：应为绝对路径`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

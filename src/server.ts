@@ -29,4 +29,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 await app.listen({ host: config.host, port: config.port });
-app.log.info(`zhanbu listening on http://${config.host}:${config.port} — API docs at /docs`);
+app.log.info(`zhanbu listening on http://${config.host}:${config.port} — 工作台 (web workspace) at /, API docs at /docs`);

@@ -38,6 +38,12 @@ missing_apt_packages() {
   have unzip || missing+=(unzip)
   { have make && have g++; } || missing+=(build-essential)
   have python3 || missing+=(python3)
+  # The browser tests of the web workspace: Debian's Chromium, and a CJK font (without one every
+  # Chinese label renders as empty boxes). ZHANBU_SKIP_BROWSER=1 leaves them out (a server-only install).
+  if [[ "${ZHANBU_SKIP_BROWSER:-}" != 1 ]]; then
+    have chromium || missing+=(chromium)
+    if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then missing+=(fonts-noto-cjk); fi
+  fi
   printf '%s\n' "${missing[@]}"
 }
 
@@ -120,4 +126,23 @@ ensure_node_modules() {
   local info
   info="$(cd "$ZHANBU_ROOT" && node -e 'const g=require("gdal-async");process.stdout.write("GDAL "+g.version+(g.bundled?" (bundled)":" (system)"))')"
   log "gdal-async ok: $info"
+}
+
+# The web workspace (web/) built into web/dist, which the service serves at `/`: rebuilt when
+# missing or older than its sources or the lock file.
+web_build_stale() {
+  local dist="$ZHANBU_ROOT/web/dist/index.html"
+  [[ -f "$dist" ]] || return 0
+  [[ -n "$(find "$ZHANBU_ROOT/web" -path "$ZHANBU_ROOT/web/dist" -prune -o -type f -newer "$dist" -print -quit)" ]] && return 0
+  [[ "$ZHANBU_ROOT/package-lock.json" -nt "$dist" ]] && return 0
+  return 1
+}
+
+ensure_web_build() {
+  if web_build_stale; then
+    log "building the web workspace (web/ -> web/dist)"
+    (cd "$ZHANBU_ROOT" && npm run -s build:web) || die "npm run build:web failed (see the output above)"
+  else
+    log "web workspace built (web/dist)"
+  fi
 }

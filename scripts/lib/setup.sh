@@ -24,6 +24,7 @@ zhanbu_setup() {
   check_node
   ensure_apt_packages
   ensure_node_modules
+  ensure_web_build
   # Only a migration connection given: the server is the one it names.
   if [[ -z "${DATABASE_URL:-}" && -n "${ZHANBU_OWNER_DATABASE_URL:-}" ]]; then DATABASE_URL="$ZHANBU_OWNER_DATABASE_URL"; fi
   ensure_db_server

@@ -2,14 +2,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { coversCounty, ROLE_LABELS, type Role } from '../domain/procedure/actors.js';
 import { routePermission, type RoutePermission } from '../domain/permissions.js';
-import { authorizationMalformed, outOfJurisdiction, roleNotPermitted, tokenInvalid, unauthenticated } from '../http/errors.js';
-import { userByToken } from './repository.js';
+import { authorizationMalformed, outOfJurisdiction, roleNotPermitted, sessionInvalid, tokenInvalid, unauthenticated } from '../http/errors.js';
+import { userBySession, userByToken, type SessionUser } from './repository.js';
+import { changesState, checkCsrf, clearSessionCookie, csrfTokenOf, sessionCookieOf } from './sessions.js';
+import { hashToken } from './tokens.js';
 import type { AuthUser } from './scope.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated user: set before any handler of a route that is not public (see registerAuth). */
     auth: AuthUser | null;
+    /** Set when the request was authenticated by the workspace's session cookie rather than a token. */
+    session: { id: string; csrfToken: string; expiresAt: Date } | null;
   }
   interface FastifyContextConfig {
     /** The route answers without a user (/health, /docs, /openapi.json). Every other route needs one. */
@@ -63,6 +67,8 @@ const sameRoles = (roles: readonly Role[], entry: RoutePermission) =>
  * (src/domain/permissions.ts) is checked here too, so a wrong role is refused before the body is
  * read. A route that needs a user but has no entry stops the app at start (onReady), and is refused
  * to everyone should one slip through. Unknown URLs fall to the 404 handler without a token.
+ * Without a token, the web workspace's session cookie (src/auth/sessions.ts) authenticates instead,
+ * and a state-changing request under it must pass the CSRF check (Origin and X-CSRF-Token).
  * 401 problem+json when the token is missing, unknown, revoked or expired. Then any request naming
  * a county outside the user's jurisdiction in its path, query or JSON body (`:county`, `?county=`,
  * `{"county": …}`) is refused with 403 — whatever the route, so no route can forget it.
@@ -70,6 +76,7 @@ const sameRoles = (roles: readonly Role[], entry: RoutePermission) =>
  */
 export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('session', null);
   // Requests that arrive together with one token share one look-up (nothing is cached past it, so a
   // revoked token is refused from the next request on): a burst of 200 calls is one query, not 200.
   const inFlight = new Map<string, Promise<AuthUser | undefined>>();
@@ -78,6 +85,16 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
     if (!p) {
       p = userByToken(pool, token).finally(() => inFlight.delete(token));
       inFlight.set(token, p);
+    }
+    return p;
+  };
+  const sessionsInFlight = new Map<string, Promise<SessionUser | undefined>>();
+  const lookUpSession = (cookie: string): Promise<SessionUser | undefined> => {
+    const key = hashToken(cookie);
+    let p = sessionsInFlight.get(key);
+    if (!p) {
+      p = userBySession(pool, key).finally(() => sessionsInFlight.delete(key));
+      sessionsInFlight.set(key, p);
     }
     return p;
   };
@@ -104,9 +121,25 @@ export function registerAuth(app: FastifyInstance, pool: pg.Pool): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404 || req.routeOptions.config?.public === true) return;
     const token = tokenOf(req);
+    // No token: the workspace's session cookie, if any (a token, when sent, always decides).
+    const cookie = token ? undefined : sessionCookieOf(req);
+    if (cookie) {
+      const s = await lookUpSession(cookie);
+      if (!s) {
+        clearSessionCookie(reply, req);
+        throw sessionInvalid();
+      }
+      // Before the role check and before the body is read: a forged request learns nothing.
+      if (changesState(req)) checkCsrf(req, cookie);
+      req.auth = s.user;
+      req.session = { id: s.sessionId, csrfToken: csrfTokenOf(cookie), expiresAt: s.expiresAt };
+      const entry = routePermission(req.method, req.routeOptions.url ?? '');
+      if (entry !== 'any-user') requireRole(s.user, entry ?? [], req.routeOptions.config.action ?? '该操作');
+      return;
+    }
     if (!token) {
       void reply.header('www-authenticate', 'Bearer realm="zhanbu"');
-      throw unauthenticated('请求未携带访问令牌：请在Authorization请求头中提供“Bearer <令牌>”（令牌由管理员用 npm run users 生成）');
+      throw unauthenticated('请求未携带访问令牌：请先登录工作台，或在Authorization请求头中提供“Bearer <令牌>”（令牌由管理员用 npm run users 生成）');
     }
     const user = await lookUp(token);
     if (!user) {

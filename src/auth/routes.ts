@@ -1,34 +1,59 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import type { Config } from '../config.js';
 import { ROLE_LABELS } from '../domain/procedure/actors.js';
 import { ProblemSchema } from '../http/schemas.js';
+import { refuseUnknownProperties } from '../http/strict-body.js';
 import { requireUser } from './plugin.js';
+import { revokeSession, userBySession } from './repository.js';
+import { LoginRoute, LogoutRoute, MeView } from './schemas.js';
+import { checkCsrf, clearSessionCookie, refuseForeignOrigin, sessionCookieOf, setSessionCookie, signIn } from './sessions.js';
+import type { AuthUser } from './scope.js';
+import { hashToken } from './tokens.js';
 
-export const authRoutes: FastifyPluginAsync = async (fastify) => {
-  fastify.withTypeProvider<TypeBoxTypeProvider>().get(
-    '/me',
-    {
-      schema: {
-        tags: ['auth'],
-        summary: '当前用户、角色与管辖范围',
-        response: {
-          200: Type.Object({
-            id: Type.String(),
-            login: Type.String(),
-            name: Type.String(),
-            role: Type.String(),
-            roleLabel: Type.String(),
-            adminCode: Type.String(),
-            scopePrefix: Type.String({ description: '可见的行政区代码前缀：省2位、市4位、县6位' }),
-            township: Type.Union([Type.String(), Type.Null()]),
-          }),
-          401: ProblemSchema,
-        },
-      },
-    },
-    async (req) => {
-      const u = requireUser(req);
-      return { id: u.id, login: u.login, name: u.name, role: u.role, roleLabel: ROLE_LABELS[u.role], adminCode: u.adminCode, scopePrefix: u.prefix, township: u.township };
-    },
+const meView = (u: AuthUser, session: FastifyRequest['session']) => ({
+  id: u.id,
+  login: u.login,
+  name: u.name,
+  role: u.role,
+  roleLabel: ROLE_LABELS[u.role],
+  adminCode: u.adminCode,
+  scopePrefix: u.prefix,
+  township: u.township,
+  session: session ? { csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() } : null,
+});
+
+export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/me', { schema: { tags: ['auth'], summary: '当前用户、角色与管辖范围', response: { 200: MeView, 401: ProblemSchema } } }, async (req) =>
+    meView(requireUser(req), req.session),
   );
+
+  // Public: signing in is how a browser gets its credential.
+  app.post('/auth/login', { config: { public: true }, schema: LoginRoute, preValidation: refuseUnknownProperties(['login', 'password']) }, async (req, reply) => {
+    refuseForeignOrigin(req);
+    const ua = req.headers['user-agent'];
+    const s = await signIn(pool, config, req.log, { login: req.body.login, password: req.body.password, clientIp: req.ip, userAgent: typeof ua === 'string' ? ua : undefined });
+    setSessionCookie(reply, req, s.token, s.expiresAt);
+    // A public route, so the no-store hook skips it; the answer carries the CSRF token all the same.
+    void reply.header('cache-control', 'no-store');
+    return meView(s.user, { id: '', csrfToken: s.csrfToken, expiresAt: s.expiresAt });
+  });
+
+  // Public: it ends the session the cookie names, if any (a token-authenticated client has nothing to end).
+  app.post('/auth/logout', { config: { public: true }, schema: LogoutRoute }, async (req, reply) => {
+    const cookie = sessionCookieOf(req);
+    if (cookie) {
+      const s = await userBySession(pool, hashToken(cookie));
+      if (s) {
+        checkCsrf(req, cookie); // a page of another site must not sign the user out
+        await revokeSession(pool, s.sessionId);
+        req.log.info({ login: s.user.login, sessionId: s.sessionId }, 'signed out');
+      }
+    }
+    clearSessionCookie(reply, req);
+    return reply.status(204).header('cache-control', 'no-store').send(null);
+  });
 };

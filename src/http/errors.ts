@@ -13,6 +13,10 @@ export const CATALOGUE = {
   unauthenticated: 401,
   'authorization-malformed': 401,
   'token-invalid': 401,
+  'session-invalid': 401,
+  'login-failed': 401,
+  'csrf-refused': 403,
+  'login-rate-limited': 429,
   'role-not-permitted': 403,
   'out-of-jurisdiction': 403,
   'not-found': 404,
@@ -39,7 +43,14 @@ export const unauthenticated = (detail: string) => problem('unauthenticated', 'A
 export const authorizationMalformed = () => problem('authorization-malformed', 'Authentication required', 'Authorization请求头应为“Bearer <令牌>”');
 export const tokenInvalid = () => problem('token-invalid', 'Authentication required', '访问令牌无效、已吊销或已过期');
 
+export const sessionInvalid = () => problem('session-invalid', 'Authentication required', '登录已过期或已注销，请重新登录');
+/** Wrong login or password alike: the answer never tells which one was wrong. */
+export const loginFailed = () => problem('login-failed', 'Sign-in failed', '登录名或密码错误');
+
 // ---------------------------------------------------------------- 403
+
+/** A state-changing request carried the session cookie without proof that the workspace itself sent it. */
+export const csrfRefused = (detail: string) => problem('csrf-refused', 'Cross-site request refused', detail);
 
 /** `allowed` empty: a route the permission table does not list, which no role may call (deny by default). */
 export const roleNotPermitted = (what: string, allowed: readonly Role[], role: Role) =>
@@ -82,6 +93,8 @@ export const uploadTooLarge = (detail: string, ext?: Record<string, unknown>) =>
 /** A transition's guard did not hold: the detail says exactly what is missing. */
 export const guardFailed = (detail: string, ext?: Record<string, unknown>) => problem('guard-failed', 'Transition guard failed', detail, ext);
 export const transitionNotAllowed = (detail: string, ext?: Record<string, unknown>) => problem('transition-not-allowed', 'Transition not allowed', detail, ext);
+export const loginRateLimited = (minutes: number) =>
+  problem('login-rate-limited', 'Too many failed sign-ins', `登录失败次数过多，请${minutes}分钟后再试`, { retryAfter: minutes * 60 });
 export const tooManyConcurrentRequests = (detail: string, ext?: Record<string, unknown>) =>
   problem('too-many-concurrent-requests', 'Too many requests in progress', detail, ext);
 

@@ -21,12 +21,23 @@ describe('configuration from the environment', () => {
       { ZHANBU_MAX_CANDIDATE_PARCELS: '1e4' },
       { DATABASE_URL: 'mysql://x@y/z' },
       { ZHANBU_WORK_DIR: 'relative/dir' },
+      { ZHANBU_SESSION_HOURS: '0' },
+      { ZHANBU_LOGIN_MAX_FAILURES: 'many' },
+      { ZHANBU_WEB_DIR: 'web/dist' },
+      { ZHANBU_BASEMAP_URL: 'ftp://tiles.example/{z}/{x}/{y}.png' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;
       expect(() => loadConfig(env), name).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(new RegExp(name));
     }
+  });
+
+  it('reads the workspace settings: session lifetime, sign-in limits, base map (none by default: nothing reaches the internet)', () => {
+    expect(loadConfig({})).toMatchObject({ sessionHours: 8, loginMaxFailuresPerLogin: 5, loginMaxFailuresPerAddress: 20, loginWindowMinutes: 15, basemapUrl: undefined });
+    expect(loadConfig({}).webDir).toMatch(/\/web\/dist$/);
+    const url = 'https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY';
+    expect(loadConfig({ ZHANBU_BASEMAP_URL: url, ZHANBU_SESSION_HOURS: '12' })).toMatchObject({ basemapUrl: url, sessionHours: 12 });
   });
 
   it('holds every tunable of the service: pilot period, body limit, pool size, expansion limits, work folder', () => {

@@ -1,0 +1,333 @@
+/**
+ * The web workspace in a real browser (issue 13): Debian's Chromium driven by playwright-core,
+ * against the service listening on loopback with the fixture county imported. Scenarios: a wrong
+ * password refused in Chinese; sign-in as the county forestry bureau and the county overview map
+ * (tile requests under the session cookie, a canvas that is not blank, first load measured);
+ * uploading candidate parcels and opening a failing parcel's report; one procedure step; the XLSX
+ * ledger downloaded under the session and read back; a township user kept out of another county.
+ * Screenshots go to tmp/screenshots (ignored); ZHANBU_UPDATE_SCREENSHOTS=1 also copies the overview to
+ * docs/workspace-overview.png for the README.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { revokeSessions } from '../../src/auth/repository.js';
+import { changePassword } from '../../src/auth/sessions.js';
+import { buildCandidateApp, COUNTY, deleteCandidates, importSurveyLayers, tempDir } from '../helpers/candidates.js';
+import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
+import { resetCounty, testPool } from '../helpers/db.js';
+import { injectAs } from '../helpers/http.js';
+import { resetProcedure } from '../helpers/procedure.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'tmp/screenshots');
+const CHROMIUM = process.env.ZHANBU_CHROMIUM ?? '/usr/bin/chromium';
+const PASSWORD = '浏览器测试-密码-2026';
+const pool = testPool();
+let app: App;
+let browser: Browser;
+let base: string;
+let county: TestUser;
+let township: TestUser;
+let city: TestUser;
+let candidateFile: string;
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function signIn(page: Page, user: TestUser, password = PASSWORD) {
+  // The page's own errors end up in the test output: a failing scenario says why.
+  page.on('pageerror', (e) => console.log(`[page error] ${e.stack ?? e.message}`));
+  page.on('console', (m) => m.type() === 'error' && console.log(`[page console] ${m.text()}`));
+  await page.goto(`${base}/`);
+  await page.fill('input[name=login]', user.login);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}
+
+/** Share of the map canvas's pixels that differ from the empty background (0 = blank). */
+const paintedShare = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const gl = document.querySelector<HTMLCanvasElement>(`${sel} canvas`)!;
+    const c = document.createElement('canvas');
+    c.width = gl.width;
+    c.height = gl.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(gl, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]! - 0xf4) + Math.abs(d[i + 1]! - 0xf1) + Math.abs(d[i + 2]! - 0xea) > 30) painted++;
+    return painted / (d.length / 4);
+  }, selector);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // The set-up step builds the workspace; a checkout without the build gets it here.
+  if (!existsSync(join(ROOT, 'web/dist/index.html'))) execFileSync('npm', ['run', '-s', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
+  await resetProcedure(pool);
+  await resetCounty(pool, COUNTY);
+  await deleteCandidates(pool);
+  app = await buildCandidateApp();
+  const admin = await testAdmin(pool);
+  await importSurveyLayers(app, admin);
+  // Candidate parcels from the fixture county: one on still-mining land (passes the source check),
+  // one on forest land (fails it), as lon/lat GeoJSON.
+  const parcel = async (dlbm: string, inTownship?: string) =>
+    (
+      await pool.query(
+        `SELECT ST_AsGeoJSON(ST_Buffer(a.geom::geography, -0.5)::geometry, 7)::json AS g, left(a.zldwdm, 9) AS township
+           FROM survey.dltb a JOIN survey.dltb b ON b.county_code = a.county_code AND b.survey_year = 2023 AND b.bsm = a.bsm AND ST_Equals(a.geom, b.geom)
+          WHERE a.county_code = $1 AND a.survey_year = 2019 AND a.dlbm LIKE $2 AND b.dlbm LIKE $2 AND ST_NumGeometries(a.geom) = 1
+            AND ST_NumInteriorRings(ST_GeometryN(a.geom, 1)) = 0 AND ST_Area(a.geom::geography) BETWEEN 2000 AND 60000
+            AND ($3::text IS NULL OR left(a.zldwdm, 9) = $3)
+          ORDER BY ST_Area(a.geom) DESC, a.bsm LIMIT 1`,
+        [COUNTY, dlbm, inTownship ?? null],
+      )
+    ).rows[0];
+  const good = await parcel('0602');
+  const bad = await parcel('030%', good.township);
+  county = await createTestUser(pool, 'county-forestry', COUNTY, '玉山县林业局（测试）');
+  township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
+  city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
+  for (const u of [county, township, city]) await changePassword(pool, u.id, PASSWORD);
+  candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
+  writeFileSync(
+    candidateFile,
+    JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { DKBH: 'WEB-PASS', XZDM: good.township, SQDW: '乡镇人民政府' }, geometry: good.g },
+        { type: 'Feature', properties: { DKBH: 'WEB-FAIL', XZDM: bad.township, SQDW: '乡镇人民政府' }, geometry: bad.g },
+      ],
+    }),
+  );
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await resetProcedure(pool);
+  await deleteCandidates(pool);
+  await resetCounty(pool, COUNTY);
+  await deleteTestUsers(pool);
+  await pool.query(`DELETE FROM auth.login_attempt`);
+  await pool.end();
+});
+
+describe('the web workspace in Chromium', () => {
+  it('serves the built workspace: index not cached, hashed assets cached for a year, nothing from another origin', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const html = await res.text();
+    expect(html).toContain('林地占补平衡工作台');
+    expect(html).not.toMatch(/https?:\/\//); // no CDN
+    const asset = /\/assets\/[^"]+\.js/.exec(html)![0];
+    const a = await fetch(`${base}${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(a.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${base}/assets/nope.js`)).status).toBe(404);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+  });
+
+  it('refuses a wrong password in Chinese', async () => {
+    const page = await browser.newPage();
+    await signIn(page, county, 'not-the-password');
+    await page.waitForSelector('.signin-error');
+    expect(await page.textContent('.signin-error')).toContain('登录名或密码错误');
+    await shot(page, '01-wrong-password');
+    await page.close();
+  });
+
+  it('signs in as the county forestry bureau and renders the county overview map (first load measured)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const tileAnswers: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/ogc/') && r.url().includes('/tiles/')) tileAnswers.push(r.status());
+    });
+    await signIn(page, county);
+    await page.waitForSelector('[data-test=township-table] .el-table__row', { timeout: 30_000 });
+    // First load of the workspace with the session: a fresh navigation, timed by the page itself.
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { __mapReady?: number }).__mapReady, undefined, { timeout: 30_000 });
+    const timing = await page.evaluate(() => ({
+      mapReadyMs: (window as unknown as { __mapReady: number }).__mapReady,
+      domContentLoadedMs: performance.getEntriesByType('navigation').map((e) => (e as PerformanceNavigationTiming).domContentLoadedEventEnd)[0],
+    }));
+    console.log(`[browser] first load to a rendered map: ${timing.mapReadyMs.toFixed(0)} ms (DOMContentLoaded ${timing.domContentLoadedMs?.toFixed(0)} ms)`);
+    await page.waitForTimeout(300);
+    const share = await paintedShare(page, '[data-test=overview-map]');
+    console.log(`[browser] overview map: ${(share * 100).toFixed(1)}% of the canvas painted; tile answers: ${JSON.stringify(tileAnswers.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))}`);
+    expect(share).toBeGreaterThan(0.005);
+    // Tiles, when the service offers them (/ogc), are fetched under the session cookie and drawn.
+    expect(tileAnswers.filter((s) => s === 401 || s === 403)).toEqual([]);
+    const tilesOffered = await page.evaluate(async () => (await fetch('/ogc/collections', { headers: { accept: 'application/json' } })).ok);
+    if (tilesOffered) {
+      expect(tileAnswers.length).toBeGreaterThan(0);
+      expect(tileAnswers.filter((s) => s >= 400)).toEqual([]);
+      expect(share).toBeGreaterThan(0.5); // the county's DLTB covers the view
+      // Panning the county at z14: the slowest tile answer, printed (compare with bench:tiles' p95).
+      const timings: number[] = [];
+      page.on('requestfinished', (r) => {
+        if (r.url().includes('/tiles/WebMercatorQuad/14/')) timings.push(r.timing().responseEnd - r.timing().requestStart);
+      });
+      await page.evaluate(async () => {
+        const m = (window as unknown as { __overviewMap: import('maplibre-gl').Map }).__overviewMap;
+        m.jumpTo({ zoom: 14 });
+        for (const [dx, dy] of [[300, 0], [0, 300], [-300, 0], [0, -300], [300, 300]]) {
+          m.panBy([dx!, dy!], { duration: 0 });
+          await new Promise((r) => m.once('idle', r));
+        }
+      });
+      console.log(`[browser] panning at z14: ${timings.length} tiles, slowest ${Math.max(0, ...timings).toFixed(0)} ms, median ${[...timings].sort((a, b) => a - b)[Math.floor(timings.length / 2)]?.toFixed(0) ?? '—'} ms`);
+    } else {
+      console.log('[browser] this build serves no /ogc tiles: the overview shows restorable mining land only');
+    }
+    expect(await page.textContent('.topbar')).toContain('县级林业主管部门');
+    // Click a township: the map zooms and filters; click a polygon: its attributes in Chinese.
+    await page.click('[data-test=township-table] .el-table__row >> nth=0');
+    await page.waitForTimeout(800);
+    const box = (await page.locator('[data-test=overview-map]').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForTimeout(300);
+    await shot(page, '02-county-overview');
+    // The README's picture is refreshed on request only, so a test run leaves the checkout clean.
+    if (process.env.ZHANBU_UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      copyFileSync(join(SHOTS, '02-county-overview.png'), join(ROOT, 'docs/workspace-overview.png'));
+    }
+    await page.close();
+  });
+
+  it('uploads candidate parcels, shows the failing one and opens its report', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await signIn(page, county);
+    await page.waitForSelector('.topbar');
+    await page.goto(`${base}/#/upload`);
+    await page.setInputFiles('[data-test=drop] input[type=file]', candidateFile);
+    await page.waitForSelector('.el-alert--warning');
+    expect(await page.textContent('[data-test=upload-side]')).toContain('预估面积（平面近似，仅供参考）');
+    await page.click('[data-test=upload-button]');
+    await page.waitForSelector('[data-test=check-table] .el-table__row', { timeout: 60_000 }).catch(async (e: unknown) => {
+      await shot(page, '03-upload-failed');
+      throw e;
+    });
+    const rows = await page.locator('[data-test=check-table] .el-table__body-wrapper .el-table__row').allTextContents();
+    const failing = rows.findIndex((r) => r.includes('WEB-FAIL'));
+    expect(rows[failing]).toContain('未通过');
+    await page.locator('[data-test=check-table] .el-table__body-wrapper .el-table__row').nth(failing).click();
+    await page.waitForSelector('[data-test=check-details]');
+    const details = await page.textContent('[data-test=check-details]');
+    expect(details).toMatch(/不通过|未通过/);
+    await page.waitForTimeout(500);
+    expect(await paintedShare(page, '[data-test=upload-map]')).toBeGreaterThan(0.005);
+    await shot(page, '03-upload-report');
+    await page.close();
+  });
+
+  it('carries a parcel through one procedure step (核实), shows a refused transition in Chinese, and keeps a form through a lapsed session', async () => {
+    const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
+    const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
+    for (const no of ['WEB-PASS', 'WEB-FAIL']) {
+      const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo[no] } });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await signIn(page, county);
+    await page.waitForSelector('.topbar');
+    await page.goto(`${base}/#/procedures`);
+    const row = (no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
+    // The failing parcel: 核实 is refused by its guard, with the reason in Chinese.
+    await row('WEB-FAIL').click();
+    await page.click('[data-test=action-verify]');
+    await page.click('[data-test=action-submit]');
+    await page.waitForSelector('[data-test=action-error]');
+    const refusal = await page.textContent('[data-test=action-error]');
+    expect(refusal).toMatch(/[\u4e00-\u9fff]/);
+    expect(refusal).toMatch(/^不能办理“核实”/);
+    expect(refusal).not.toMatch(/"code"|"detail"|problem\+json/); // a sentence, never raw JSON
+    await shot(page, '04-procedure-refused');
+    // The passing parcel: 核实 goes through and the timeline shows it.
+    await row('WEB-PASS').click();
+    await page.click('[data-test=action-verify]');
+    await page.click('[data-test=action-submit]');
+    await page
+      .waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('：核实'), undefined, { timeout: 20_000 })
+      .catch(async (e: unknown) => {
+        await shot(page, '05-procedure-failed');
+        throw e;
+      });
+    expect(await page.textContent('[data-test=procedure-detail]')).toContain('核实');
+    await shot(page, '05-procedure-verified');
+    // The session lapses while a form is being filled: a sign-in dialog appears over the view, and
+    // after signing in again the form still holds what was typed.
+    await page.click('[data-test=action-withdraw]');
+    await page.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
+    await revokeSessions(pool, county.id);
+    await page.click('[data-test=action-submit]');
+    await page.waitForSelector('.el-dialog input[name=password]');
+    await page.waitForTimeout(400); // the dialog's opening animation
+    await shot(page, '06-session-expired');
+    await page.fill('.el-dialog input[name=password]', PASSWORD);
+    await page.click('.el-dialog button[type=submit]');
+    await page.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
+    expect(await page.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
+    await page.close();
+  });
+
+  it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+    await signIn(page, county);
+    await page.waitForSelector('.topbar');
+    await page.goto(`${base}/#/reserve`);
+    await page.waitForSelector('[data-test=quota-table]');
+    await shot(page, '07-reserve-quota');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=ledger-xlsx]')]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(await download.path());
+    expect(wb.worksheets.length).toBeGreaterThan(0);
+    const header = (wb.worksheets[0]!.getRow(1).values as unknown[]).filter(Boolean).join(' ');
+    expect(header).toMatch(/[\u4e00-\u9fff]/);
+    await page.close();
+  });
+
+  it('gives a city user its counties: the overview of one, and the counties as a table', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await signIn(page, city);
+    await page.waitForSelector('[data-test=township-table] .el-table__row', { timeout: 30_000 });
+    expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
+    await page.goto(`${base}/#/reserve`);
+    await page.waitForSelector('[data-test=county-table]');
+    await shot(page, '08-city-counties');
+    await page.close();
+  });
+
+  it('keeps a township user out of another county, in Chinese', async () => {
+    const page = await browser.newPage();
+    await signIn(page, township);
+    await page.waitForSelector('.topbar');
+    const answer = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/counties/360111/restorable-mining-land/summary');
+      return { status: res.status, body: (await res.json()) as { code: string; detail: string } };
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.code).toBe('out-of-jurisdiction');
+    expect(answer.body.detail).toMatch(/不在当前用户.*管辖范围/);
+    // A write forged without the CSRF token is refused even for the signed-in user.
+    const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    expect(forged).toBe(403);
+    await shot(page, '09-township');
+    await page.close();
+  });
+});

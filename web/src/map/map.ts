@@ -1,0 +1,66 @@
+/** One MapLibre map per view, on the county's own layers (vector tiles of /ogc when the service has them). */
+import { Map as MlMapClass, NavigationControl, ScaleControl, setWorkerUrl, type LngLatBoundsLike, type Map as MlMap } from 'maplibre-gl';
+// MapLibre's worker ships as its own hashed file from this origin (never a CDN).
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import { baseStyle } from './style';
+
+interface WorkspaceConfig {
+  basemapUrl: string | null;
+}
+setWorkerUrl(workerUrl);
+
+let config: Promise<WorkspaceConfig> | undefined;
+const workspaceConfig = () => (config ??= fetch('/workspace.json').then((r) => (r.ok ? (r.json() as Promise<WorkspaceConfig>) : { basemapUrl: null })));
+
+export async function createMap(container: HTMLElement): Promise<MlMap> {
+  const { basemapUrl } = await workspaceConfig();
+  const map = new MlMapClass({
+    container,
+    style: baseStyle(basemapUrl),
+    center: [118.24, 28.68],
+    zoom: 9,
+    attributionControl: false,
+    localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
+    // Screenshots of the map (browser tests, the README) need the drawing buffer kept.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+  });
+  // MapLibre reports failed tiles and sources here; the message, not the minified error object.
+  map.on('error', (e) => console.error(`地图加载错误：${e.error?.message ?? '未知错误'}`));
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+  await new Promise<void>((resolve) => map.once('load', () => resolve()));
+  return map;
+}
+
+/** Collections of the OGC API (vector tiles) this service offers the user, by id; empty when it has none. */
+export async function tileCollections(): Promise<Set<string>> {
+  try {
+    const res = await fetch('/ogc/collections', { headers: { accept: 'application/json' } });
+    if (!res.ok) return new Set();
+    const body = (await res.json()) as { collections?: { id: string }[] };
+    return new Set((body.collections ?? []).map((c) => c.id));
+  } catch {
+    return new Set();
+  }
+}
+
+export const tileUrl = (collection: string) => `${location.origin}/ogc/collections/${collection}/tiles/WebMercatorQuad/{z}/{x}/{y}`;
+
+/** The bounds of GeoJSON features (lon/lat), or null when there are none. */
+export function boundsOf(features: GeoJSON.Feature[]): LngLatBoundsLike | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  const walk = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as number[];
+      minX = Math.min(minX, x!);
+      maxX = Math.max(maxX, x!);
+      minY = Math.min(minY, y!);
+      maxY = Math.max(maxY, y!);
+    } else if (Array.isArray(c)) c.forEach(walk);
+  };
+  for (const f of features) if (f.geometry && 'coordinates' in f.geometry) walk(f.geometry.coordinates);
+  return Number.isFinite(minX) ? [minX, minY, maxX, maxY] : null;
+}
