@@ -25,6 +25,7 @@ import { procedureRoutes } from './procedure/routes.js';
 import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { ogcRoutes } from './ogc/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
 
 export interface AppOptions {
@@ -55,9 +56,10 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   });
   registerAuth(app, pool);
   registerInputGuards(app);
-  // Answers of authenticated routes carry data of someone's jurisdiction: no cache keeps them.
+  // Answers of authenticated routes carry data of someone's jurisdiction: no cache keeps them —
+  // unless the route says otherwise itself (vector tiles: private, revalidated with their ETag).
   app.addHook('onSend', async (req, reply) => {
-    if (req.routeOptions.config?.public !== true) void reply.header('cache-control', 'no-store');
+    if (req.routeOptions.config?.public !== true && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
   });
   await app.register(swagger, {
     openapi: {
@@ -79,6 +81,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'reserve', description: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查' },
         { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
         { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
+        { name: 'ogc', description: 'OGC API – Features与矢量瓦片：供GDAL、QGIS、ArcGIS Pro与地图工作台按管辖范围读取各图层' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
       security: [{ bearer: [] }],
@@ -117,6 +120,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
+  await app.register(ogcRoutes, { pool });
 
   app.addHook('onClose', async () => {
     await exports.idle().catch(() => {});
