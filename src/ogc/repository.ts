@@ -33,6 +33,17 @@ export async function surveyLayers(tx: Scoped): Promise<SurveyLayerRow[]> {
   return rows;
 }
 
+/** What the scope has of one county: its survey layers in force, and whether it has candidate uploads (one round trip). */
+export async function countyFacts(tx: Scoped, county: string): Promise<{ layers: SurveyLayerRow[]; hasUploads: boolean }> {
+  const { rows } = await tx.client.query<{ layers: SurveyLayerRow[] | null; has_uploads: boolean }>(
+    `SELECT (SELECT json_agg(json_build_object('layer', layer, 'county_code', county_code, 'survey_year', survey_year, 'import_id', id) ORDER BY layer, survey_year)
+               FROM public.import_job WHERE county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL AND layer IN ('dltb', 'xzq', 'ldxb')) AS layers,
+            EXISTS (SELECT 1 FROM candidate.upload WHERE county_code = $1) AS has_uploads`,
+    [county],
+  );
+  return { layers: rows[0]?.layers ?? [], hasUploads: rows[0]?.has_uploads ?? false };
+}
+
 /** Counties with candidate uploads in the scope (a county with parcels but no survey layer still has its parcel collections). */
 export async function parcelCounties(tx: Scoped): Promise<string[]> {
   const { rows } = await tx.client.query<{ c: string }>(`SELECT DISTINCT county_code AS c FROM candidate.upload ORDER BY 1`);

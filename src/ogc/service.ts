@@ -29,44 +29,47 @@ export interface CollectionInfo {
   years: { min: number; max: number } | null;
 }
 
-// A survey layer's extent never changes for one import: computed once per import id.
+// A survey layer's extent and zone never change for one import: computed once per import id.
 const surveyExtents = new Map<string, [number, number, number, number] | null>();
+const zones = new Map<string, number>();
 
-/** The county's survey zone: its DLTB's (that year's, else any year's), else from where the data lies, else zone 39 (117°E). */
-async function zoneOf(tx: Scoped, county: string, year: number | null, dltbYears: number[]): Promise<number> {
-  const y = year !== null && dltbYears.includes(year) ? year : dltbYears.at(-1);
-  if (y !== undefined) return (await surveyZoneEpsg(tx.client, county, y)) ?? 4527;
-  return 4527;
+/** The county's survey zone: its DLTB's (that year's, else the latest), else zone 39 (117°E, where the fixtures lie). */
+async function zoneOf(tx: Scoped, county: string, year: number | null, dltb: Layers): Promise<number> {
+  const l = dltb.find((d) => d.survey_year === year) ?? dltb.at(-1);
+  if (!l) return 4527;
+  if (!zones.has(l.import_id)) zones.set(l.import_id, (await surveyZoneEpsg(tx.client, county, l.survey_year)) ?? 4527);
+  return zones.get(l.import_id)!;
 }
 
-type Layers = Awaited<ReturnType<typeof repo.surveyLayers>>;
+type Layers = repo.SurveyLayerRow[];
 
-async function describe(tx: Scoped, ref: CollectionRef, layers: Layers, names: Map<string, string>): Promise<CollectionInfo> {
-  const dltbYears = layers.filter((l) => l.layer === 'dltb' && l.county_code === ref.county).map((l) => l.survey_year);
+/** A collection's facts; its extent (a pass over the layer for the parcel layers) only when a view shows it. */
+async function describe(tx: Scoped, ref: CollectionRef, layers: Layers, opts: { names?: Map<string, string>; extent: boolean }): Promise<CollectionInfo> {
+  const dltb = layers.filter((l) => l.layer === 'dltb' && l.county_code === ref.county);
   let importId: string | null = null;
   let year: number | null = null;
   if (ref.year !== undefined) {
     year = ref.year;
     importId = layers.find((l) => l.layer === IMPORT_LAYER[ref.kind as (typeof SURVEY_KINDS)[number]] && l.county_code === ref.county && l.survey_year === ref.year)?.import_id ?? null;
   } else if (ref.kind === 'restorable') {
-    year = dltbYears[0] ?? null; // the base survey, as the restorable-land query reads it
-    importId = layers.find((l) => l.layer === 'dltb' && l.county_code === ref.county && l.survey_year === year)?.import_id ?? null;
+    year = dltb[0]?.survey_year ?? null; // the base survey, as the restorable-land query reads it
+    importId = dltb[0]?.import_id ?? null;
   }
-  const zone = await zoneOf(tx, ref.county, year, dltbYears);
+  const zone = await zoneOf(tx, ref.county, year, dltb);
   const base = { ref, year, zone };
-  let extent: [number, number, number, number] | null;
-  if (importId && ref.kind !== 'restorable') {
+  let extent: [number, number, number, number] | null = null;
+  if (opts.extent && importId && ref.kind !== 'restorable') {
     if (!surveyExtents.has(importId)) surveyExtents.set(importId, await repo.extentOf(tx, base));
     extent = surveyExtents.get(importId)!;
-  } else {
+  } else if (opts.extent) {
     extent = await repo.extentOf(tx, base);
   }
   let years: CollectionInfo['years'] = year !== null ? { min: year, max: year } : null;
-  if (ref.kind === 'reserve') {
+  if (ref.kind === 'reserve' && opts.extent) {
     const r = await repo.reserveYears(tx, ref.county);
     years = r.min !== null && r.max !== null ? { min: r.min, max: r.max } : null;
   }
-  return { ref, id: collectionId(ref), countyName: names.get(ref.county), importId, year, zone, extent, years };
+  return { ref, id: collectionId(ref), countyName: opts.names?.get(ref.county), importId, year, zone, extent, years };
 }
 
 /** The collections of the scope: survey layers in force, and per county the parcel layers. */
@@ -91,23 +94,33 @@ export async function listCollections(pool: pg.Pool, user: AuthUser): Promise<Co
     const { refs, layers } = await refsInScope(tx);
     const names = await repo.countyNames(tx);
     const out: CollectionInfo[] = [];
-    for (const ref of refs) out.push(await describe(tx, ref, layers, names));
+    for (const ref of refs) out.push(await describe(tx, ref, layers, { names, extent: true }));
     return out;
   });
 }
 
-/** The collection an id names, in the scope; 404 collection-not-found otherwise (absent and out of scope alike). */
-async function resolve(tx: Scoped, id: string): Promise<CollectionInfo> {
+/**
+ * The collection an id names, in the scope; 404 collection-not-found otherwise (absent and out of
+ * scope alike). One query for the county's facts: tiles and pages pay little for it.
+ */
+async function resolve(tx: Scoped, id: string, view = false): Promise<CollectionInfo> {
   const ref = parseCollectionId(id);
   if (ref) {
-    const { refs, layers } = await refsInScope(tx);
-    if (refs.some((r) => collectionId(r) === id)) return describe(tx, ref, layers, await repo.countyNames(tx));
+    const { layers, hasUploads } = await repo.countyFacts(tx, ref.county);
+    const exists =
+      ref.year !== undefined
+        ? layers.some((l) => l.layer === IMPORT_LAYER[ref.kind as (typeof SURVEY_KINDS)[number]] && l.survey_year === ref.year)
+        : ref.kind === 'restorable'
+          ? layers.some((l) => l.layer === 'dltb')
+          : layers.length > 0 || hasUploads;
+    if (exists) return describe(tx, ref, layers, { names: view ? await repo.countyNames(tx) : undefined, extent: view });
   }
   throw notFoundInScope('要素集合', id, 'collection-not-found');
 }
 
+/** A collection with its title, extent and temporal extent (collection page, TileJSON). */
 export async function getCollection(pool: pg.Pool, user: AuthUser, id: string): Promise<CollectionInfo> {
-  return withScope(pool, user, (tx) => resolve(tx, id));
+  return withScope(pool, user, (tx) => resolve(tx, id, true));
 }
 
 // ---------------------------------------------------------------- items

@@ -52,6 +52,7 @@ beforeAll(async () => {
   await importAndWait(app, admin, { layer: 'dltb', year: 2023, file: join(FIX, 'dltb-2023.shp.zip') });
   await importAndWait(app, admin, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
   await importAndWait(app, admin, { layer: 'xzq', year: 2019, file: join(FIX, 'xzq.shp.zip') });
+  await importAndWait(app, admin, { layer: 'ldxb', year: 2023, file: join(FIX, 'ldxb-2023.shp.zip') });
   reserveIds = await seedReserve(pool, COUNTY, 2023, ['1234.56', '2000.00']);
   ownCandidate = (await seedCandidates(pool, COUNTY, 1, '361123100')).parcelIds[0]!;
   otherTownshipCandidate = (await seedCandidates(pool, COUNTY, 1, '361123101')).parcelIds[0]!;
@@ -89,7 +90,7 @@ describe('landing page, conformance, collections', () => {
   it('lists the county’s collections with extents in CRS84, the CRS list (CRS84, 4490, zone with and without prefix) and storageCrs', async () => {
     const list = (await get(u.county, '/ogc/collections')).json().collections as { id: string; title: string; crs: string[]; storageCrs: string; extent: { spatial: { bbox: number[][] }; temporal?: { interval: string[][] } } }[];
     const ids = list.map((c) => c.id);
-    for (const id of [DLTB, 'dltb-361123-2019', 'xzq-361123-2019', 'restorable-361123', 'candidates-361123', 'procedure-361123', 'reserve-361123']) expect(ids).toContain(id);
+    for (const id of [DLTB, 'dltb-361123-2019', 'xzq-361123-2019', 'xiaoban-361123-2023', 'restorable-361123', 'candidates-361123', 'procedure-361123', 'reserve-361123']) expect(ids).toContain(id);
     const d = list.find((c) => c.id === DLTB)!;
     expect(d.title).toMatch(/2023年三调地类图斑/);
     expect(d.crs).toEqual(['http://www.opengis.net/def/crs/OGC/1.3/CRS84', 'http://www.opengis.net/def/crs/EPSG/0/4490', 'http://www.opengis.net/def/crs/EPSG/0/4527', 'http://www.opengis.net/def/crs/EPSG/0/4548']);
@@ -192,6 +193,22 @@ describe('items', () => {
     const gkExpected = await dbCount(`ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4527), 4490))`, [g.x0, g.y0, g.x1, g.y1]);
     const b = (await get(u.county, `/ogc/collections/${DLTB}/items?bbox=${[g.y0, g.x0, g.y1, g.x1].join(',')}&bbox-crs=${encodeURIComponent('http://www.opengis.net/def/crs/EPSG/0/4527')}&limit=10000`)).json();
     expect(b.numberMatched).toBe(gkExpected);
+  });
+
+  it('the one-map 小班 and the XZQ under their own field names; restorable land with its remainder’s official area', async () => {
+    const xb = (await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items?limit=1`)).json();
+    const n = (await pool.query(`SELECT count(*)::int AS n FROM survey.ldxb WHERE county_code = '361123' AND survey_year = 2023`)).rows[0].n;
+    expect(xb.numberMatched).toBe(n);
+    expect(Object.keys(xb.features[0].properties)).toEqual(['SHENG', 'XIAN', 'XIANG', 'CUN', 'LIN_BAN', 'XIAO_BAN', 'DI_LEI', 'LD_QS', 'SEN_LIN_LB', 'BH_DJ', 'MIAN_JI']);
+    const xzq = (await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items?XZQDM=${COUNTY}`)).json();
+    expect(xzq.numberMatched).toBe(1);
+    expect(xzq.features[0].properties.XZQMC).toMatch(/玉山/);
+    // The same figures as /api/v1/…/restorable-mining-land (its first page, same order).
+    const api = (await get(u.county, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=50`)).json();
+    const ogc = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?limit=50`)).json();
+    expect(ogc.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ])).toEqual(
+      api.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ]),
+    );
   });
 
   it('the parcel layers: candidates with their status, reserve parcels with reserve year and areas in m², 亩 and 公顷', async () => {
@@ -303,6 +320,14 @@ describe('GDAL reads it unmodified', () => {
     await gdal('ogr2ogr', ['-f', 'GeoJSON', '-oo', 'PAGE_SIZE=150', out, `OAPIF:http://127.0.0.1:${port}/ogc/collections/${DLTB}`], u.county.token);
     const fc = JSON.parse(readFileSync(out, 'utf8')) as { features: { properties: Record<string, unknown> }[] };
     expect(fc.features.length).toBe(await dbCount());
+    // A bbox read: ogr2ogr -spat sends bbox; what arrives is what PostGIS selects.
+    const spat = join(mkdtempSync(join(tmpdir(), 'ogc-')), 'spat.geojson');
+    const { rows: e } = await pool.query(`SELECT ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1 FROM (SELECT ST_Extent(geom) e FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023) t`);
+    const box = [e[0].x0, e[0].y0, (e[0].x0 + e[0].x1) / 2, (e[0].y0 + e[0].y1) / 2] as number[];
+    await gdal('ogr2ogr', ['-f', 'GeoJSON', '-spat', ...box.map(String), spat, `OAPIF:http://127.0.0.1:${port}/ogc/collections/${DLTB}`], u.county.token);
+    const inBox = (JSON.parse(readFileSync(spat, 'utf8')) as { features: unknown[] }).features.length;
+    expect(inBox).toBe(await dbCount(`ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4490))`, box));
+    expect(inBox).toBeLessThan(fc.features.length);
     const { rows } = await pool.query(`SELECT bsm, zldwmc, dlmc, qsdwmc FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023`);
     const byBsm = new Map(fc.features.map((f) => [f.properties.BSM, f.properties]));
     for (const r of rows) {
