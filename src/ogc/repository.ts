@@ -274,13 +274,14 @@ export async function collectionVersion(tx: Scoped, ref: CollectionRef, importId
 
 /**
  * One Mapbox Vector Tile of a collection: the features whose stored geometry meets the tile
- * (through the GiST index), projected to Web Mercator, simplified to the tile's pixel and clipped
- * with a 64-unit buffer by ST_AsMVTGeom; the MVT layer is named after the collection.
+ * (through the GiST index), projected to Web Mercator, simplified to half a pixel and clipped with
+ * a 64-unit buffer by ST_AsMVTGeom; the MVT layer is named after the collection. The statement is
+ * exported as text and values so bench/tiles runs exactly it, directly.
  */
-export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, tx_: number, ty: number): Promise<Buffer> {
+export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): { text: string; values: unknown[] } {
   const attrs = PROPERTIES[x.ref.kind].filter((p) => p.tile).map((p) => `s.${q(p.name)}${p.type === 'number' ? '::float8' : ''} AS ${q(p.name)}`);
-  const { rows } = await tx.client.query<{ mvt: Buffer }>(
-    `WITH b AS (SELECT ST_TileEnvelope($4::int, $5::int, $6::int) AS env,
+  return {
+    text: `WITH b AS (SELECT ST_TileEnvelope($4::int, $5::int, $6::int) AS env,
                        ST_Transform(ST_TileEnvelope($4::int, $5::int, $6::int, margin => 64.0 / 4096), 4490) AS env4490)
      SELECT ST_AsMVT(t, $7::text, 4096, 'geom') AS mvt FROM (
        SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
@@ -288,10 +289,11 @@ export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zon
          FROM (${source(x.ref.kind)}) s, b
         WHERE s._g && b.env4490) t
      WHERE t.geom IS NOT NULL`,
-    [...baseParams(x), z, tx_, ty, layerName],
-  );
-  return rows[0]?.mvt ?? Buffer.alloc(0);
+    values: [...baseParams(x), z, col, row, layerName],
+  };
 }
 
-/** The bare tile statement and its parameters, for bench/tiles to run the same SQL directly. */
-export const tileStatementForBench = { source };
+export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+  const { rows } = await tx.client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+  return rows[0]?.mvt ?? Buffer.alloc(0);
+}
