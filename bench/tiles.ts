@@ -15,6 +15,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { VectorTile } from '@mapbox/vector-tile';
+import Pbf from 'pbf';
 import pg from 'pg';
 import { DEFAULT_DATABASE_URL } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
@@ -104,6 +106,9 @@ function tileList(e: { x0: number; y0: number; x1: number; y1: number }): { z: n
   return out;
 }
 
+/** Features in a tile (decoded after the clock stopped), to check both ways made the same tile. */
+const featureCount = (b: Buffer): number => (b.length ? (new VectorTile(new Pbf(b)).layers[COLLECTION]?.length ?? 0) : 0);
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
@@ -147,30 +152,33 @@ async function main() {
     const viaService = async (t: { z: number; x: number; y: number }) => {
       const t0 = performance.now();
       const res = await fetch(`http://127.0.0.1:${PORT}/ogc/collections/${COLLECTION}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}`, { headers });
-      const body = await res.arrayBuffer();
+      const body = Buffer.from(await res.arrayBuffer());
       if (res.status !== 200 && res.status !== 204) throw new Error(`tile ${t.z}/${t.x}/${t.y}: ${res.status}`);
-      return { ms: performance.now() - t0, bytes: body.byteLength };
+      return { ms: performance.now() - t0, bytes: body.byteLength, features: featureCount(body) };
     };
     const ref = { ref: { kind: 'dltb' as const, county: COUNTY, year: YEAR }, year: YEAR, zone: e.zone ?? 4527 };
     const viaPg = async (t: { z: number; x: number; y: number }) => {
       const t0 = performance.now();
       const r = await direct.query<{ mvt: Buffer }>(tileStatement(ref, COLLECTION, t.z, t.x, t.y));
-      return { ms: performance.now() - t0, bytes: r.rows[0]?.mvt?.length ?? 0 };
+      const ms = performance.now() - t0;
+      const body = r.rows[0]?.mvt ?? Buffer.alloc(0);
+      return { ms, bytes: body.length, features: featureCount(body) };
     };
     // Warm-up: one pass of each (the county's pages into shared buffers, the plans made).
     for (const t of tiles) {
       await viaPg(t);
       await viaService(t);
     }
-    const byZoom = new Map<number, { svc: number[]; pg: number[]; bytes: number; mismatch: number }>();
+    const byZoom = new Map<number, { svc: number[]; pg: number[]; bytes: number; features: number; mismatch: number }>();
     for (const t of tiles) {
       const d = await viaPg(t);
       const s = await viaService(t);
-      const m = byZoom.get(t.z) ?? { svc: [], pg: [], bytes: 0, mismatch: 0 };
+      const m = byZoom.get(t.z) ?? { svc: [], pg: [], bytes: 0, features: 0, mismatch: 0 };
       m.svc.push(s.ms);
       m.pg.push(d.ms);
       m.bytes += s.bytes;
-      if (s.bytes !== d.bytes) m.mismatch++;
+      m.features += s.features;
+      if (s.features !== d.features) m.mismatch++;
       byZoom.set(t.z, m);
     }
     // Item pages of 1,000 features at seeded positions, and the first page.
@@ -188,20 +196,32 @@ async function main() {
       if (i >= 3) pages.push(performance.now() - t0); // three warm-up pages
       pageBytes = text.length;
     }
+    // 1,000-feature pages inside a bbox (about a z14 tile) at seeded places of the county.
+    const boxed: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      const x0 = e.x0 + next() * (e.x1 - e.x0 - 0.02);
+      const y0 = e.y0 + next() * (e.y1 - e.y0 - 0.02);
+      const t0 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${PORT}/ogc/collections/${COLLECTION}/items?limit=1000&bbox=${x0},${y0},${x0 + 0.02},${y0 + 0.02}`, { headers });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`items bbox: ${res.status} ${text.slice(0, 200)}`);
+      if (i >= 3) boxed.push(performance.now() - t0);
+    }
 
     console.log(`\nbench/tiles — ${COLLECTION}: ${e.n} polygons; ${tiles.length} tiles z10–z16 (every tile at z10–13, 60 seeded at z14–16), sequential, after one warm-up pass`);
-    console.log('zoom | tiles | service p50 ms | service p95 ms | direct ST_AsMVT p50 ms | direct p95 ms | ratio p50 | ratio p95 | mean tile KiB | size differs');
+    console.log('zoom | tiles | service p50 ms | service p95 ms | direct ST_AsMVT p50 ms | direct p95 ms | ratio p50 | ratio p95 | mean tile KiB | mean features | feature count differs');
     const all = { svc: [] as number[], pg: [] as number[] };
     for (const [z, m] of [...byZoom.entries()].sort((a, b) => a[0] - b[0])) {
       all.svc.push(...m.svc);
       all.pg.push(...m.pg);
       console.log(
-        `z${z} | ${m.svc.length} | ${pct(m.svc, 50).toFixed(1)} | ${pct(m.svc, 95).toFixed(1)} | ${pct(m.pg, 50).toFixed(1)} | ${pct(m.pg, 95).toFixed(1)} | ${(pct(m.svc, 50) / pct(m.pg, 50)).toFixed(2)} | ${(pct(m.svc, 95) / pct(m.pg, 95)).toFixed(2)} | ${(m.bytes / m.svc.length / 1024).toFixed(1)} | ${m.mismatch}`,
+        `z${z} | ${m.svc.length} | ${pct(m.svc, 50).toFixed(1)} | ${pct(m.svc, 95).toFixed(1)} | ${pct(m.pg, 50).toFixed(1)} | ${pct(m.pg, 95).toFixed(1)} | ${(pct(m.svc, 50) / pct(m.pg, 50)).toFixed(2)} | ${(pct(m.svc, 95) / pct(m.pg, 95)).toFixed(2)} | ${(m.bytes / m.svc.length / 1024).toFixed(1)} | ${Math.round(m.features / m.svc.length)} | ${m.mismatch}`,
       );
     }
-    console.log(`all | ${all.svc.length} | ${pct(all.svc, 50).toFixed(1)} | ${pct(all.svc, 95).toFixed(1)} | ${pct(all.pg, 50).toFixed(1)} | ${pct(all.pg, 95).toFixed(1)} | ${(pct(all.svc, 50) / pct(all.pg, 50)).toFixed(2)} | ${(pct(all.svc, 95) / pct(all.pg, 95)).toFixed(2)} | | `);
+    console.log(`all | ${all.svc.length} | ${pct(all.svc, 50).toFixed(1)} | ${pct(all.svc, 95).toFixed(1)} | ${pct(all.pg, 50).toFixed(1)} | ${pct(all.pg, 95).toFixed(1)} | ${(pct(all.svc, 50) / pct(all.pg, 50)).toFixed(2)} | ${(pct(all.svc, 95) / pct(all.pg, 95)).toFixed(2)} | | | `);
     console.log(`targets: ratio ≤ 1.2; z14 service p95 < 100 ms`);
     console.log(`items, limit=1000 (${pages.length} pages at seeded positions, ~${(pageBytes / 1024).toFixed(0)} KiB each): p50 ${pct(pages, 50).toFixed(1)} ms, p95 ${pct(pages, 95).toFixed(1)} ms (target p95 < 300 ms)`);
+    console.log(`items, limit=1000 inside a 0.02° bbox (${boxed.length} places): p50 ${pct(boxed, 50).toFixed(1)} ms, p95 ${pct(boxed, 95).toFixed(1)} ms`);
   } finally {
     server.kill('SIGTERM');
     await direct.end();

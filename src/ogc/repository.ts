@@ -8,6 +8,7 @@
  * pushes the condition into the index scan), `geom` (the geometry served) and one column per
  * property under its published name. Filters are equality on those columns, always as parameters.
  */
+import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
@@ -133,6 +134,8 @@ export interface ItemsQuery {
   zone: number;
   crs: OutputCrs;
   bbox?: { box: Bbox; srid: number };
+  /** The request selects nothing (a datetime outside a survey layer's year). */
+  none?: boolean;
   filters: { name: string; value: string }[];
   after?: string;
   before?: string;
@@ -141,7 +144,7 @@ export interface ItemsQuery {
 
 /** The WHERE of a request (filters and bbox, no keyset), its parameters after $1–$3. */
 function conditions(x: ItemsQuery, params: unknown[]): string[] {
-  const where: string[] = [];
+  const where: string[] = x.none ? ['false'] : [];
   const props = PROPERTIES[x.ref.kind];
   for (const f of x.filters) {
     const def = props.find((p) => p.name === f.name && p.filter)!;
@@ -291,6 +294,22 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
      WHERE t.geom IS NOT NULL`,
     values: [...baseParams(x), z, col, row, layerName],
   };
+}
+
+/**
+ * A survey layer's tile in the system context (the service's login, which bypasses row-level
+ * security), for a collection the caller has just resolved in the user's scope. Why: under RLS,
+ * PostgreSQL may not use a qual whose operator is not LEAKPROOF as an index condition before the
+ * policy, and PostGIS's `&&` is not, so in the user's scope every tile became a scan of the whole
+ * county-year (130 ms on 200,000 polygons, whatever the zoom). The result is the same rows: the
+ * survey tables' only policy is `in_scope(county_code)` (migrations/0003), the statement is pinned
+ * to the county ($1) the scope admitted, and tests/integration/ogc.test.ts fails if those tables
+ * ever get another policy. The parcel layers, which have township policies, never come here.
+ */
+export async function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+  if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
+  const { rows } = await pool.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+  return rows[0]?.mvt ?? Buffer.alloc(0);
 }
 
 export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {

@@ -84,7 +84,7 @@ export const ogcRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, 
       const q = req.query;
       const query = req.query as Record<string, unknown>;
       const html = wantsHtml(req, q.f);
-      const page = itemsPage(pool, requireUser(req), collectionId, { limit: q.limit, bbox: q.bbox, bboxCrs: q['bbox-crs'], crs: q.crs, after: q.after, before: q.before, raw: query });
+      const page = itemsPage(pool, requireUser(req), collectionId, { limit: q.limit, bbox: q.bbox, bboxCrs: q['bbox-crs'], crs: q.crs, datetime: q.datetime, after: q.after, before: q.before, raw: query });
       // The head is read before anything is sent: a refused parameter or an unknown collection is still a problem+json.
       const first = await page.next();
       const head = (first.value as { head: PageHead }).head;

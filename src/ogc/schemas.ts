@@ -20,6 +20,7 @@ export const ItemsQuery = Type.Object(
     bbox: Type.Optional(Type.String({ maxLength: 400, description: '范围：按bbox-crs的轴顺序（CRS84：经度,纬度；EPSG:4490：纬度,经度；高斯–克吕格：北坐标,东坐标）' })),
     'bbox-crs': Crs('bbox的坐标系，默认CRS84'),
     crs: Crs('输出坐标系，默认CRS84'),
+    datetime: Type.Optional(Type.String({ maxLength: 100, description: '时间或时间段（RFC 3339）：调查图层按其年份筛选，地块图层不按时间筛选' })),
     after: Type.Optional(Type.String({ maxLength: 64, description: '分页位置（由next链接给出）' })),
     before: Type.Optional(Type.String({ maxLength: 64, description: '分页位置（由prev链接给出）' })),
   },

@@ -126,13 +126,14 @@ export async function getCollection(pool: pg.Pool, user: AuthUser, id: string): 
 // ---------------------------------------------------------------- items
 
 /** Query parameters of /items that are not property filters. */
-const ITEM_PARAMS = new Set(['f', 'limit', 'bbox', 'bbox-crs', 'crs', 'after', 'before']);
+const ITEM_PARAMS = new Set(['f', 'limit', 'bbox', 'bbox-crs', 'crs', 'datetime', 'after', 'before']);
 
 export interface ItemsRequest {
   limit: number;
   bbox?: string;
   bboxCrs?: string;
   crs?: string;
+  datetime?: string;
   after?: string;
   before?: string;
   /** Every query parameter, for the property filters. */
@@ -189,7 +190,11 @@ function itemsQuery(c: CollectionInfo, r: ItemsRequest, extra: number): repo.Ite
     outputCrs(c, r.bboxCrs, 'bbox-crs');
   }
   if (r.after !== undefined && r.before !== undefined) throw invalid('cursor-invalid', 'before', 'after与before不能同时给出');
+  const years = r.datetime === undefined ? undefined : yearsOf(r.datetime);
+  if (years === null) throw invalid('datetime-invalid', 'datetime', `datetime应为RFC 3339时间或时间段（如2023-06-01T00:00:00Z、2023-01-01/2023-12-31、../2023-12-31），实际为“${r.datetime}”`);
   return {
+    // A survey layer is of its year: a datetime that misses the year selects nothing. The parcel layers carry no time of reference and ignore it.
+    none: years !== undefined && c.ref.year !== undefined && (c.ref.year < years.from || c.ref.year > years.to),
     ref: c.ref,
     year: c.year,
     zone: c.zone,
@@ -200,6 +205,23 @@ function itemsQuery(c: CollectionInfo, r: ItemsRequest, extra: number): repo.Ite
     before: cursorOf(c.ref.kind, 'before', r.before),
     limit: r.limit + extra,
   };
+}
+
+const DATE = /^(\d{4})-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** The years a `datetime` (an instant, or an interval with `..` or empty for an open end) covers; null when malformed. */
+function yearsOf(v: string): { from: number; to: number } | null {
+  const parts = v.split('/');
+  if (parts.length > 2) return null;
+  const year = (s: string, open: number): number | null => {
+    if (parts.length === 2 && (s === '..' || s === '')) return open;
+    const m = DATE.exec(s);
+    return m ? Number(m[1]) : null;
+  };
+  const from = year(parts[0]!, -Infinity);
+  const to = parts.length === 2 ? year(parts[1]!, Infinity) : from;
+  if (from === null || to === null || from > to) return null;
+  return { from, to };
 }
 
 export interface PageHead {
@@ -281,12 +303,17 @@ export async function getTile(pool: pg.Pool, user: AuthUser, id: string, z: numb
   if (z > MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) {
     throw new Problem(400, 'tile-out-of-range', 'Tile outside the matrix', `瓦片${z}/${x}/${y}不在WebMercatorQuad瓦片矩阵内（z为0–${MAX_ZOOM}，x、y为0–2^z−1）`, { parameter: 'z/x/y' });
   }
-  return withScope(pool, user, async (tx) => {
+  const scoped = await withScope(pool, user, async (tx): Promise<TileAnswer | { survey: CollectionInfo; etag: string }> => {
     const c = await resolve(tx, id);
     const version = await repo.collectionVersion(tx, c.ref, c.importId);
     const etag = `"${createHash('sha256').update([version, id, z, x, y, user.prefix, user.township ?? ''].join('|')).digest('base64url').slice(0, 32)}"`;
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { status: 304, etag };
-    const body = await repo.tile(tx, c, id, z, x, y);
-    return body.length === 0 ? { status: 204, etag } : { status: 200, etag, body };
+    // Survey layers: made after the scope admitted the county, outside it (see repo.surveyTileOutsideScope).
+    if (c.importId !== null && c.ref.year !== undefined) return { survey: c, etag };
+    return answer(await repo.tile(tx, c, id, z, x, y), etag);
   });
+  if (!('survey' in scoped)) return scoped;
+  return answer(await repo.surveyTileOutsideScope(pool, scoped.survey, id, z, x, y), scoped.etag);
 }
+
+const answer = (body: Buffer, etag: string): TileAnswer => (body.length === 0 ? { status: 204, etag } : { status: 200, etag, body });

@@ -237,6 +237,9 @@ describe('items', () => {
     expect(sql.statusCode).toBe(200);
     expect(sql.json().numberMatched).toBe(0);
     expect(await dbCount()).toBeGreaterThan(0);
+    expect(expectProblem(await get(u.county, `${items}?datetime=yesterday`), 400, 'datetime-invalid').parameter).toBe('datetime');
+    expect((await get(u.county, `${items}?datetime=2023-01-01/..&limit=1`)).json().numberMatched).toBe(await dbCount());
+    expect((await get(u.county, `${items}?datetime=../2022-12-31T23:59:59Z`)).json().numberMatched).toBe(0);
     expectProblem(await get(u.county, `/ogc/collections/dltb-361123-2031/items`), 404, 'collection-not-found');
     expectProblem(await get(u.county, `/ogc/collections/nonsense/items`), 400, 'request-invalid');
     expectProblem(await get(u.county, `${items}/no-such-bsm`), 404, 'feature-not-found');
@@ -289,6 +292,13 @@ describe('vector tiles', () => {
 });
 
 describe('jurisdiction', () => {
+  it('survey tiles are made outside the scope only because the survey tables have no policy but the county’s (src/ogc/repository.ts)', async () => {
+    const { rows } = await pool.query(`SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = 'survey' ORDER BY tablename`);
+    expect(rows).toEqual(
+      ['dltb', 'ldxb', 'xzq'].map((t) => ({ tablename: t, policyname: `${t}_scope`, qual: 'zhanbu.in_scope((county_code)::text)' })),
+    );
+  });
+
   it('another county (and its township) sees none of 361123’s collections and gets 404 on its items, features and tiles', async () => {
     for (const who of [u.foreign, u.foreignTownship]) {
       const list = (await get(who, '/ogc/collections')).json().collections as { id: string }[];
