@@ -131,8 +131,8 @@ async function main() {
   );
   const e = ext[0]!;
   const tiles = tileList(e);
-  // The direct runs use the service's login too (as the service's statement would run, minus its scope).
-  const direct = new pg.Pool({ connectionString: serviceUrl(), max: 1, options: '-c jit=off' });
+  // The direct runs use the service's login and the service's planner settings (jit off, no parallel workers: src/ogc/repository.ts).
+  const direct = new pg.Pool({ connectionString: serviceUrl(), max: 1, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
 
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,

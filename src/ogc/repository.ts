@@ -14,6 +14,38 @@ import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
 import type { Bbox, OutputCrs } from './crs.js';
 
+/**
+ * A read-only transaction on the service's login (no row-level security) for a survey collection
+ * the user's scope has just admitted: see surveyTileOutsideScope for why and why it reads the same
+ * rows. Only withSurveyRead makes one, and the item functions refuse it for a parcel collection.
+ */
+export interface SurveyRead {
+  readonly client: pg.PoolClient;
+  readonly surveyOnly: true;
+}
+export type Reader = Scoped | SurveyRead;
+
+const SURVEY = new Set<CollectionKind>(['dltb', 'xzq', 'xiaoban']);
+
+function clientFor(db: Reader, kind: CollectionKind): pg.PoolClient {
+  if ('surveyOnly' in db && !SURVEY.has(kind)) throw new Error(`${kind} must be read in the user's scope`);
+  return db.client;
+}
+
+export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
+  const client = await pool.connect();
+  let done = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    yield* fn({ client, surveyOnly: true });
+    await client.query('COMMIT');
+    done = true;
+  } finally {
+    if (!done) await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  }
+}
+
 const q = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -165,10 +197,10 @@ function conditions(x: ItemsQuery, params: unknown[]): string[] {
 const baseParams = (x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): unknown[] => [x.ref.county, x.year, x.zone];
 
 /** numberMatched: the features the filters and bbox select. */
-export async function countItems(tx: Scoped, x: ItemsQuery): Promise<number> {
+export async function countItems(db: Reader, x: ItemsQuery): Promise<number> {
   const params = baseParams(x);
   const where = conditions(x, params);
-  const { rows } = await tx.client.query<{ n: number }>(
+  const { rows } = await clientFor(db, x.ref.kind).query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
     params,
   );
@@ -196,7 +228,7 @@ function featureSelect(kind: CollectionKind, crs: OutputCrs): string {
  * Declares a cursor over one page (keyset on `_key`: after → ascending, before → the page that ends
  * there), so the rows reach the client in batches and a 10,000-feature page never sits in memory.
  */
-export async function openItemsCursor(tx: Scoped, name: string, x: ItemsQuery): Promise<void> {
+export async function openItemsCursor(db: Reader, name: string, x: ItemsQuery): Promise<void> {
   const params = baseParams(x);
   const where = conditions(x, params);
   const keyType = x.ref.kind === 'dltb' || x.ref.kind === 'xzq' || x.ref.kind === 'xiaoban' || x.ref.kind === 'restorable' ? 'bigint' : 'text';
@@ -211,22 +243,22 @@ export async function openItemsCursor(tx: Scoped, name: string, x: ItemsQuery): 
   }
   params.push(x.limit);
   const page = `SELECT s.* FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s._key ${order} LIMIT $${params.length}`;
-  await tx.client.query(`DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
+  await clientFor(db, x.ref.kind).query(`DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
 }
 
-export async function fetchItems(tx: Scoped, name: string, n: number): Promise<FeatureRow[]> {
-  const { rows } = await tx.client.query<FeatureRow>(`FETCH ${Math.floor(n)} FROM ${q(name)}`);
+export async function fetchItems(db: Reader, name: string, n: number): Promise<FeatureRow[]> {
+  const { rows } = await db.client.query<FeatureRow>(`FETCH ${Math.floor(n)} FROM ${q(name)}`);
   return rows;
 }
 
 /** Whether a feature precedes the page (for its prev link). */
-export async function existsBefore(tx: Scoped, x: ItemsQuery, key: string): Promise<boolean> {
+export async function existsBefore(db: Reader, x: ItemsQuery, key: string): Promise<boolean> {
   const params = baseParams(x);
   const where = conditions(x, params);
   const keyType = x.ref.kind === 'candidates' || x.ref.kind === 'procedure' || x.ref.kind === 'reserve' ? 'text' : 'bigint';
   params.push(key);
   where.push(`s._key < $${params.length}::${keyType}`);
-  const { rows } = await tx.client.query(`SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
+  const { rows } = await clientFor(db, x.ref.kind).query(`SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
   return rows.length > 0;
 }
 
@@ -277,9 +309,12 @@ export async function collectionVersion(tx: Scoped, ref: CollectionRef, importId
 
 /**
  * One Mapbox Vector Tile of a collection: the features whose stored geometry meets the tile
- * (through the GiST index), projected to Web Mercator, simplified to half a pixel and clipped with
- * a 64-unit buffer by ST_AsMVTGeom; the MVT layer is named after the collection. The statement is
- * exported as text and values so bench/tiles runs exactly it, directly.
+ * (through the GiST index), projected to Web Mercator, simplified to half a pixel (ST_Simplify:
+ * the same tiles as ST_SimplifyPreserveTopology here, at half its cost; ST_AsMVTGeom makes the
+ * result valid) and clipped with a 64-unit buffer by ST_AsMVTGeom; the MVT layer is named after the
+ * collection. Run without parallel workers (NO_PARALLEL): a tile is a small index range, and on a
+ * busy two-core host a parallel plan made z14 tiles 3–5 times slower. The statement is exported as
+ * text and values so bench/tiles runs exactly it, directly.
  */
 export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): { text: string; values: unknown[] } {
   const attrs = PROPERTIES[x.ref.kind].filter((p) => p.tile).map((p) => `s.${q(p.name)}${p.type === 'number' ? '::float8' : ''} AS ${q(p.name)}`);
@@ -287,10 +322,11 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
     text: `WITH b AS (SELECT ST_TileEnvelope($4::int, $5::int, $6::int) AS env,
                        ST_Transform(ST_TileEnvelope($4::int, $5::int, $6::int, margin => 64.0 / 4096), 4490) AS env4490)
      SELECT ST_AsMVT(t, $7::text, 4096, 'geom') AS mvt FROM (
-       SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
+       SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
               ${attrs.join(', ')}
          FROM (${source(x.ref.kind)}) s, b
-        WHERE s._g && b.env4490) t
+        WHERE s._g && b.env4490
+       OFFSET 0) t  -- keeps \`t.geom IS NOT NULL\` out of the scan, where it would compute ST_AsMVTGeom a second time
      WHERE t.geom IS NOT NULL`,
     values: [...baseParams(x), z, col, row, layerName],
   };
@@ -308,11 +344,25 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
  */
 export async function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
   if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
-  const { rows } = await pool.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
-  return rows[0]?.mvt ?? Buffer.alloc(0);
+  const client = await pool.connect();
+  try {
+    await client.query(`BEGIN READ ONLY; ${NO_PARALLEL}`);
+    const { rows } = await client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+    await client.query('COMMIT');
+    return rows[0]?.mvt ?? Buffer.alloc(0);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
+/** Planner setting of every tile statement (see tileStatement). */
+const NO_PARALLEL = 'SET LOCAL max_parallel_workers_per_gather = 0';
+
 export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+  await tx.client.query(NO_PARALLEL);
   const { rows } = await tx.client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
   return rows[0]?.mvt ?? Buffer.alloc(0);
 }

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { withScope, withScopeStream, type AuthUser, type Scoped } from '../auth/scope.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
 import { notFoundInScope } from '../http/errors.js';
-import { Problem } from '../http/problem.js';
+import * as problems from './problems.js';
 import { COUNTY_KINDS, IMPORT_LAYER, PROPERTIES, SURVEY_KINDS, collectionId, parseCollectionId, type CollectionKind, type CollectionRef } from './collections.js';
 import { CRS84, parseBbox, parseCrs, type OutputCrs } from './crs.js';
 import * as repo from './repository.js';
@@ -140,11 +140,10 @@ export interface ItemsRequest {
   raw: Record<string, unknown>;
 }
 
-const invalid = (code: string, parameter: string, detail: string) => new Problem(400, code, 'Invalid parameter', detail, { parameter });
-const unsupportedCrs = (parameter: string, value: string, c: CollectionInfo) =>
-  new Problem(400, 'crs-unsupported', 'Unsupported CRS', `${parameter}不是该集合支持的坐标系：${value}（支持：CRS84、EPSG:4490、EPSG:${c.zone}、EPSG:${c.zone + 21}）`, { parameter });
+const unsupportedCrs = (parameter: 'crs' | 'bbox-crs', value: string, c: CollectionInfo) =>
+  problems.crsUnsupported(parameter, `${parameter}不是该集合支持的坐标系：${value}（支持：CRS84、EPSG:4490、EPSG:${c.zone}、EPSG:${c.zone + 21}）`);
 
-function outputCrs(c: CollectionInfo, value: string | undefined, parameter: string): OutputCrs {
+function outputCrs(c: CollectionInfo, value: string | undefined, parameter: 'crs' | 'bbox-crs'): OutputCrs {
   const crs = parseCrs(value ?? CRS84, c.zone);
   if (!crs) throw unsupportedCrs(parameter, value ?? '', c);
   return crs;
@@ -159,22 +158,22 @@ function filtersOf(kind: CollectionKind, raw: Record<string, unknown>): { name: 
     if (ITEM_PARAMS.has(name)) continue;
     const def = PROPERTIES[kind].find((p) => p.name === name && p.filter);
     if (!def) {
-      throw invalid('parameter-unknown', name, `未知的查询参数或该图层没有可筛选的字段“${name}”（可筛选字段：${PROPERTIES[kind].filter((p) => p.filter).map((p) => p.name).join('、')}）`);
+      throw problems.parameterUnknown(name, `未知的查询参数或该图层没有可筛选的字段“${name}”（可筛选字段：${PROPERTIES[kind].filter((p) => p.filter).map((p) => p.name).join('、')}）`);
     }
-    if (typeof v !== 'string') throw invalid('filter-value-invalid', name, `筛选条件${name}只能给出一个值`);
-    if (v.length > 200) throw invalid('filter-value-invalid', name, `筛选条件${name}的值过长`);
+    if (typeof v !== 'string') throw problems.filterValueInvalid(name, `筛选条件${name}只能给出一个值`);
+    if (v.length > 200) throw problems.filterValueInvalid(name, `筛选条件${name}的值过长`);
     const ok = def.type === 'string' || (def.type === 'boolean' ? /^(true|false)$/.test(v) : def.type === 'integer' ? /^-?\d{1,9}$/.test(v) : NUMBER.test(v) && v.length <= 40);
-    if (!ok) throw invalid('filter-value-invalid', name, `筛选条件${name}应为${def.type === 'boolean' ? 'true或false' : def.type === 'integer' ? '整数' : '数值'}，实际为“${v}”`);
+    if (!ok) throw problems.filterValueInvalid(name, `筛选条件${name}应为${def.type === 'boolean' ? 'true或false' : def.type === 'integer' ? '整数' : '数值'}，实际为“${v}”`);
     out.push({ name, value: v });
   }
   return out;
 }
 
-function cursorOf(kind: CollectionKind, parameter: string, v: string | undefined): string | undefined {
+function cursorOf(kind: CollectionKind, parameter: 'after' | 'before', v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const numeric = kind === 'dltb' || kind === 'xzq' || kind === 'xiaoban' || kind === 'restorable';
   const ok = numeric ? /^-?\d{1,18}$/.test(v) : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
-  if (!ok) throw invalid('cursor-invalid', parameter, `${parameter}不是有效的分页位置：请使用上一页links中的next/prev链接`);
+  if (!ok) throw problems.cursorInvalid(parameter, `${parameter}不是有效的分页位置：请使用上一页links中的next/prev链接`);
   return v;
 }
 
@@ -184,14 +183,14 @@ function itemsQuery(c: CollectionInfo, r: ItemsRequest, extra: number): repo.Ite
   if (r.bbox !== undefined) {
     const bc = outputCrs(c, r.bboxCrs, 'bbox-crs');
     const parsed = parseBbox(r.bbox, bc);
-    if ('error' in parsed) throw invalid('bbox-invalid', 'bbox', `bbox无效：${parsed.error}（实际为“${r.bbox}”）`);
+    if ('error' in parsed) throw problems.bboxInvalid(`bbox无效：${parsed.error}（实际为“${r.bbox}”）`);
     bbox = { box: parsed.bbox, srid: bc.srid };
   } else if (r.bboxCrs !== undefined) {
     outputCrs(c, r.bboxCrs, 'bbox-crs');
   }
-  if (r.after !== undefined && r.before !== undefined) throw invalid('cursor-invalid', 'before', 'after与before不能同时给出');
+  if (r.after !== undefined && r.before !== undefined) throw problems.cursorInvalid('before', 'after与before不能同时给出');
   const years = r.datetime === undefined ? undefined : yearsOf(r.datetime);
-  if (years === null) throw invalid('datetime-invalid', 'datetime', `datetime应为RFC 3339时间或时间段（如2023-06-01T00:00:00Z、2023-01-01/2023-12-31、../2023-12-31），实际为“${r.datetime}”`);
+  if (years === null) throw problems.datetimeInvalid(`datetime应为RFC 3339时间或时间段（如2023-06-01T00:00:00Z、2023-01-01/2023-12-31、../2023-12-31），实际为“${r.datetime}”`);
   return {
     // A survey layer is of its year: a datetime that misses the year selects nothing. The parcel layers carry no time of reference and ignore it.
     none: years !== undefined && c.ref.year !== undefined && (c.ref.year < years.from || c.ref.year > years.to),
@@ -241,40 +240,46 @@ const BATCH = 500;
 
 /**
  * One page of items: first the head (collection, CRS, numberMatched), then each feature as GeoJSON
- * text, then the end (numberReturned, next/prev). Everything it reads runs in one scoped
- * transaction, from a cursor fetched BATCH rows at a time.
+ * text, then the end (numberReturned, next/prev), read from a cursor BATCH rows at a time in one
+ * transaction. The collection is resolved in the user's scope; a survey collection is then read on
+ * the service's login (repo.withSurveyRead: the same rows, and bbox pages through the GiST index),
+ * a parcel collection in the user's scope, whose township policies decide its rows.
  */
-export function itemsPage(pool: pg.Pool, user: AuthUser, id: string, r: ItemsRequest): AsyncGenerator<{ head: PageHead } | { feature: string } | { end: PageEnd }> {
-  return withScopeStream(pool, user, async function* (tx) {
-    const c = await resolve(tx, id);
-    // after/first pages read one row more than asked, to know whether a next page exists.
-    const x = itemsQuery(c, r, r.before === undefined ? 1 : 0);
-    const numberMatched = await repo.countItems(tx, x);
-    await repo.openItemsCursor(tx, 'items', x);
-    yield { head: { collection: c, crs: x.crs, numberMatched } };
-    let n = 0;
-    let first: string | undefined;
-    let last: string | undefined;
-    let more = false;
-    for (;;) {
-      const rows = await repo.fetchItems(tx, 'items', BATCH);
-      for (const row of rows) {
-        if (n === r.limit) {
-          more = true;
-          break;
-        }
-        first ??= row.key;
-        last = row.key;
-        n++;
-        yield { feature: featureText(c, row) };
+export async function* itemsPage(pool: pg.Pool, user: AuthUser, id: string, r: ItemsRequest): AsyncGenerator<{ head: PageHead } | { feature: string } | { end: PageEnd }> {
+  const c = await withScope(pool, user, (tx) => resolve(tx, id));
+  // after/first pages read one row more than asked, to know whether a next page exists.
+  const x = itemsQuery(c, r, r.before === undefined ? 1 : 0);
+  const read = (db: repo.Reader) => readPage(db, c, x, r);
+  if (c.ref.year !== undefined) yield* repo.withSurveyRead(pool, read);
+  else yield* withScopeStream(pool, user, read);
+}
+
+async function* readPage(db: repo.Reader, c: CollectionInfo, x: repo.ItemsQuery, r: ItemsRequest): AsyncGenerator<{ head: PageHead } | { feature: string } | { end: PageEnd }> {
+  const numberMatched = await repo.countItems(db, x);
+  await repo.openItemsCursor(db, 'items', x);
+  yield { head: { collection: c, crs: x.crs, numberMatched } };
+  let n = 0;
+  let first: string | undefined;
+  let last: string | undefined;
+  let more = false;
+  for (;;) {
+    const rows = await repo.fetchItems(db, 'items', BATCH);
+    for (const row of rows) {
+      if (n === r.limit) {
+        more = true;
+        break;
       }
-      if (more || rows.length < BATCH) break;
+      first ??= row.key;
+      last = row.key;
+      n++;
+      yield { feature: featureText(c, row) };
     }
-    const end: PageEnd = { numberReturned: n };
-    if (last !== undefined && (more || r.before !== undefined)) end.next = last;
-    if (first !== undefined && (r.after !== undefined || r.before !== undefined) && (await repo.existsBefore(tx, x, first))) end.prev = first;
-    yield { end };
-  });
+    if (more || rows.length < BATCH) break;
+  }
+  const end: PageEnd = { numberReturned: n };
+  if (last !== undefined && (more || r.before !== undefined)) end.next = last;
+  if (first !== undefined && (r.after !== undefined || r.before !== undefined) && (await repo.existsBefore(db, x, first))) end.prev = first;
+  yield { end };
 }
 
 export async function getItem(pool: pg.Pool, user: AuthUser, id: string, featureId: string, crsValue?: string): Promise<{ collection: CollectionInfo; crs: OutputCrs; text: string }> {
@@ -301,7 +306,7 @@ export type TileAnswer = { status: 304; etag: string } | { status: 204; etag: st
  */
 export async function getTile(pool: pg.Pool, user: AuthUser, id: string, z: number, x: number, y: number, ifNoneMatch?: string): Promise<TileAnswer> {
   if (z > MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) {
-    throw new Problem(400, 'tile-out-of-range', 'Tile outside the matrix', `瓦片${z}/${x}/${y}不在WebMercatorQuad瓦片矩阵内（z为0–${MAX_ZOOM}，x、y为0–2^z−1）`, { parameter: 'z/x/y' });
+    throw problems.tileOutOfRange(`瓦片${z}/${x}/${y}不在WebMercatorQuad瓦片矩阵内（z为0–${MAX_ZOOM}，x、y为0–2^z−1）`);
   }
   const scoped = await withScope(pool, user, async (tx): Promise<TileAnswer | { survey: CollectionInfo; etag: string }> => {
     const c = await resolve(tx, id);
