@@ -54,5 +54,3 @@ export function parseBbox(text: string, crs: OutputCrs): { bbox: Bbox } | { erro
   return { bbox: [minX, minY, maxX, maxY] };
 }
 
-/** The axis order statement of a CRS, for the HTML pages and the collection's description. */
-export const axisOrder = (crs: OutputCrs): string => (crs.srid === CGCS2000_GEOGRAPHIC ? (crs.flip ? '纬度, 经度' : '经度, 纬度') : '北坐标X, 东坐标Y');
