@@ -8,7 +8,7 @@ export const FormatQuery = Type.Object({ f: Format });
 export const CollectionParams = Type.Object({
   collectionId: Type.String({ maxLength: 40, pattern: '^[a-z]+-\\d{6}(-\\d{4})?$', description: '集合编号：dltb-361123-2023、xzq-…-年、xiaoban-…-年、restorable-361123、candidates-…、procedure-…、reserve-…' }),
 });
-export const FeatureParams = Type.Intersect([CollectionParams, Type.Object({ featureId: Type.String({ minLength: 1, maxLength: 200, description: '要素编号（调查图层为BSM）' }) })]);
+export const FeatureParams = Type.Intersect([CollectionParams, Type.Object({ featureId: Type.String({ minLength: 1, maxLength: 100, description: '要素编号（调查图层为BSM）' }) })]);
 
 const Crs = (description: string) => Type.Optional(Type.String({ maxLength: 200, description }));
 

@@ -286,7 +286,7 @@ export async function getItem(pool: pg.Pool, user: AuthUser, id: string, feature
   return withScope(pool, user, async (tx) => {
     const c = await resolve(tx, id);
     const crs = outputCrs(c, crsValue, 'crs');
-    const row = featureId.length <= 200 ? await repo.itemById(tx, { ref: c.ref, year: c.year, zone: c.zone, crs }, featureId) : undefined;
+    const row = featureId.length <= 100 ? await repo.itemById(tx, { ref: c.ref, year: c.year, zone: c.zone, crs }, featureId) : undefined;
     if (!row) throw notFoundInScope(`${id}中的要素`, featureId, 'feature-not-found');
     return { collection: c, crs, text: featureText(c, row) };
   });

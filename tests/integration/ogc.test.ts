@@ -55,6 +55,7 @@ beforeAll(async () => {
   await importAndWait(app, admin, { layer: 'ldxb', year: 2023, file: join(FIX, 'ldxb-2023.shp.zip') });
   reserveIds = await seedReserve(pool, COUNTY, 2023, ['1234.56', '2000.00']);
   ownCandidate = (await seedCandidates(pool, COUNTY, 1, '361123100')).parcelIds[0]!;
+  await pool.query(`UPDATE candidate.parcel SET applicant = '<script>alert(1)</script>某村' WHERE id = $1`, [ownCandidate]);
   otherTownshipCandidate = (await seedCandidates(pool, COUNTY, 1, '361123101')).parcelIds[0]!;
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
@@ -101,6 +102,21 @@ describe('landing page, conformance, collections', () => {
     expect(y0).toBeGreaterThan(28);
     expect(y1).toBeLessThan(29.5);
     expect(d.extent.temporal?.interval).toEqual([['2023-01-01T00:00:00Z', '2023-12-31T23:59:59Z']]);
+  });
+});
+
+describe('HTML for a person, and the API key', () => {
+  it('renders items and a feature as plain HTML, every value escaped; X-API-Key is accepted like a bearer token', async () => {
+    const page = await get(u.county, `/ogc/collections/candidates-${COUNTY}/items?f=html`);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;某村');
+    expect(page.body).not.toContain('<script>');
+    const one = await get(u.county, `/ogc/collections/candidates-${COUNTY}/items/${ownCandidate}?f=html`);
+    expect(one.body).toContain('申请单位');
+    expect(one.body).not.toContain('<script>');
+    const key = await injectAs(app, { headers: { 'x-api-key': u.county.token } }, { method: 'GET', url: `/ogc/collections/${DLTB}/items?limit=1` });
+    expect(key.statusCode).toBe(200);
+    expect(key.headers['cache-control']).toBe('no-store');
   });
 });
 
