@@ -344,7 +344,7 @@ describe('GDAL reads it unmodified', () => {
     expect(stdout).toContain(`reserve-${COUNTY}`);
     const out = join(mkdtempSync(join(tmpdir(), 'ogc-')), 'dltb.geojson');
     await gdal('ogr2ogr', ['-f', 'GeoJSON', '-oo', 'PAGE_SIZE=150', out, `OAPIF:http://127.0.0.1:${port}/ogc/collections/${DLTB}`], u.county.token);
-    const fc = JSON.parse(readFileSync(out, 'utf8')) as { features: { properties: Record<string, unknown> }[] };
+    const fc = JSON.parse(readFileSync(out, 'utf8')) as { features: { properties: Record<string, unknown>; geometry: { coordinates: number[][][][] } }[] };
     expect(fc.features.length).toBe(await dbCount());
     // A bbox read: ogr2ogr -spat sends bbox; what arrives is what PostGIS selects.
     const spat = join(mkdtempSync(join(tmpdir(), 'ogc-')), 'spat.geojson');
@@ -354,12 +354,17 @@ describe('GDAL reads it unmodified', () => {
     const inBox = (JSON.parse(readFileSync(spat, 'utf8')) as { features: unknown[] }).features.length;
     expect(inBox).toBe(await dbCount(`ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4490))`, box));
     expect(inBox).toBeLessThan(fc.features.length);
-    const { rows } = await pool.query(`SELECT bsm, zldwmc, dlmc, qsdwmc FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023`);
-    const byBsm = new Map(fc.features.map((f) => [f.properties.BSM, f.properties]));
+    const { rows } = await pool.query(`SELECT bsm, zldwmc, dlmc, qsdwmc, tbmj::float8 AS tbmj, ST_NPoints(geom) AS n, ST_AsGeoJSON(geom, 9) AS g FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023`);
+    const byBsm = new Map(fc.features.map((f) => [f.properties.BSM, f]));
     for (const r of rows) {
       const f = byBsm.get(r.bsm);
       expect(f, r.bsm).toBeDefined();
-      expect([f!.ZLDWMC, f!.DLMC, f!.QSDWMC]).toEqual([r.zldwmc, r.dlmc, r.qsdwmc]);
+      expect([f!.properties.ZLDWMC, f!.properties.DLMC, f!.properties.QSDWMC, f!.properties.TBMJ]).toEqual([r.zldwmc, r.dlmc, r.qsdwmc, r.tbmj]);
+      // The geometry too: every vertex, to 1e-9° (0.1 mm).
+      const got = f!.geometry.coordinates.flat(2);
+      const want = (JSON.parse(r.g) as { coordinates: number[][][][] }).coordinates.flat(2);
+      expect(got.length).toBe(r.n);
+      for (let i = 0; i < want.length; i++) for (const k of [0, 1]) expect(Math.abs(got[i]![k]! - want[i]![k]!)).toBeLessThan(1e-9);
     }
   });
 });
