@@ -35,14 +35,20 @@ function clientFor(db: Reader, kind: CollectionKind): pg.PoolClient {
 export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
   const client = await pool.connect();
   let done = false;
+  let broken = false;
   try {
     await client.query('BEGIN READ ONLY');
     yield* fn({ client, surveyOnly: true });
     await client.query('COMMIT');
     done = true;
   } finally {
-    if (!done) await client.query('ROLLBACK').catch(() => {});
-    client.release();
+    if (!done) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+    }
+    // A connection whose transaction could not be ended must not go back to the pool (as withScope).
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
   }
 }
 
@@ -334,7 +340,8 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
 
 /**
  * A survey layer's tile in the system context (the service's login, which bypasses row-level
- * security), for a collection the caller has just resolved in the user's scope. Why: under RLS,
+ * security), for a collection the caller has just resolved in the user's scope (survey item pages
+ * likewise, through withSurveyRead). Why: under RLS,
  * PostgreSQL may not use a qual whose operator is not LEAKPROOF as an index condition before the
  * policy, and PostGIS's `&&` is not, so in the user's scope every tile became a scan of the whole
  * county-year (130 ms on 200,000 polygons, whatever the zoom). The result is the same rows: the
@@ -345,16 +352,19 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
 export async function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
   if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query(`BEGIN READ ONLY; ${NO_PARALLEL}`);
     const { rows } = await client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
     await client.query('COMMIT');
     return rows[0]?.mvt ?? Buffer.alloc(0);
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
     throw err;
   } finally {
-    client.release();
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
   }
 }
 
