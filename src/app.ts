@@ -26,6 +26,7 @@ import { reserveRoutes } from './reserve/routes.js';
 import { quotaRoutes } from './quota/routes.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { ogcRoutes } from './ogc/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
 import { webRoutes } from './web/routes.js';
 
@@ -57,9 +58,10 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   });
   registerAuth(app, pool);
   registerInputGuards(app);
-  // Answers of authenticated routes carry data of someone's jurisdiction: no cache keeps them.
+  // Answers of authenticated routes carry data of someone's jurisdiction: no cache keeps them —
+  // unless the route says otherwise itself (vector tiles: private, revalidated with their ETag).
   app.addHook('onSend', async (req, reply) => {
-    if (req.routeOptions.config?.public !== true) void reply.header('cache-control', 'no-store');
+    if (req.routeOptions.config?.public !== true && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
   });
   await app.register(swagger, {
     openapi: {
@@ -82,6 +84,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
         { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
         { name: 'reports', description: '方案要求的报告：县级年度统筹安排、设区市年度报告（2月初报省）、试点评估报告（核查考评）' },
+        { name: 'ogc', description: 'OGC API – Features与矢量瓦片：供GDAL、QGIS、ArcGIS Pro与地图工作台按管辖范围读取各图层' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
       security: [{ bearer: [] }],
@@ -121,6 +124,8 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(reportRoutes, { prefix: '/api/v1', pool });
+  await app.register(ogcRoutes, { pool });
+  // Last: the workspace's files and its fallback to index.html for the app's own paths.
   await app.register(webRoutes, { config });
 
   app.addHook('onClose', async () => {

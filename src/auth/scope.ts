@@ -82,3 +82,27 @@ export async function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scope
     client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
   }
 }
+
+/**
+ * withScope for an answer streamed while it is read: the transaction stays open while the caller
+ * pulls values and ends when the generator finishes (COMMIT) or is closed early — a client that
+ * hangs up, an error — (ROLLBACK). Nothing of it runs outside the user's scope.
+ */
+export async function* withScopeStream<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => AsyncGenerator<T>): AsyncGenerator<T> {
+  const client = await pool.connect();
+  let done = false;
+  let broken = false;
+  try {
+    await client.query(beginScopeSql(user));
+    yield* fn({ [SCOPED]: true, client, user });
+    await client.query('COMMIT');
+    done = true;
+  } finally {
+    if (!done) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+    }
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
+  }
+}

@@ -164,6 +164,19 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/cities/:city/annual-report/:year/submit`]: PERMISSIONS.submitCityReport,
   [`GET ${API}/evaluation-reports/:year`]: PERMISSIONS.evaluationReport,
   [`GET ${API}/audit-log`]: 'any-user',
+
+  // OGC API – Features and vector tiles: every user; row-level security confines the collections and their features
+  'GET /ogc': 'any-user',
+  'GET /ogc/conformance': 'any-user',
+  'GET /ogc/api': 'any-user',
+  'GET /ogc/collections': 'any-user',
+  'GET /ogc/collections/:collectionId': 'any-user',
+  'GET /ogc/collections/:collectionId/items': 'any-user',
+  'GET /ogc/collections/:collectionId/items/:featureId': 'any-user',
+  'GET /ogc/collections/:collectionId/tiles/WebMercatorQuad': 'any-user',
+  'GET /ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:x/:y': 'any-user',
+  'GET /ogc/tileMatrixSets': 'any-user',
+  'GET /ogc/tileMatrixSets/WebMercatorQuad': 'any-user',
 };
 
 /** The entry of a matched route (HEAD answers as its GET); undefined when the table has none. */

@@ -224,6 +224,22 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/cities/{city}/annual-report/{year}/submit': [{ method: 'POST', url: '/api/v1/cities/360100/annual-report/2023/submit', payload: { submittedOn: ISO }, as: u.city }],
   // A city's evaluation report counts its own counties only.
   'GET /api/v1/evaluation-reports/{year}': [{ method: 'GET', url: '/api/v1/evaluation-reports/2023', as: u.city, list: true }],
+  // OGC API: 360111's collections are neither listed nor served (404), whatever the resource.
+  'GET /ogc': [{ method: 'GET', url: '/ogc', list: true }],
+  'GET /ogc/conformance': [{ method: 'GET', url: '/ogc/conformance', list: true }],
+  'GET /ogc/api': [{ method: 'GET', url: '/ogc/api', list: true }],
+  'GET /ogc/collections': [{ method: 'GET', url: '/ogc/collections', list: true }],
+  'GET /ogc/collections/{collectionId}': [{ method: 'GET', url: `/ogc/collections/candidates-${FOREIGN}` }],
+  'GET /ogc/collections/{collectionId}/items': [
+    { method: 'GET', url: `/ogc/collections/candidates-${FOREIGN}/items` },
+    { method: 'GET', url: `/ogc/collections/procedure-${FOREIGN}/items` },
+    { method: 'GET', url: `/ogc/collections/reserve-${FOREIGN}/items` },
+  ],
+  'GET /ogc/collections/{collectionId}/items/{featureId}': [{ method: 'GET', url: `/ogc/collections/procedure-${FOREIGN}/items/${f.applied}` }],
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad': [{ method: 'GET', url: `/ogc/collections/reserve-${FOREIGN}/tiles/WebMercatorQuad` }],
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}': [{ method: 'GET', url: `/ogc/collections/candidates-${FOREIGN}/tiles/WebMercatorQuad/10/848/427` }],
+  'GET /ogc/tileMatrixSets': [{ method: 'GET', url: '/ogc/tileMatrixSets', list: true }],
+  'GET /ogc/tileMatrixSets/WebMercatorQuad': [{ method: 'GET', url: '/ogc/tileMatrixSets/WebMercatorQuad', list: true }],
   'GET /api/v1/audit-log': [
     { method: 'GET', url: '/api/v1/audit-log', list: true },
     { method: 'GET', url: `/api/v1/audit-log?county=${FOREIGN}` },
@@ -240,12 +256,12 @@ function request(c: Case, who: Caller, headers: Record<string, string> = {}) {
   return injectAs(app, who, { method: c.method, url: c.url, ...(c.payload ? { payload: c.payload } : {}), headers });
 }
 
-/** Every route of the API as 'METHOD /path/{param}', from the OpenAPI document. */
+/** Every route of the API (and of the OGC API) as 'METHOD /path/{param}', from the OpenAPI document. */
 async function apiRoutes(): Promise<string[]> {
   const doc = (await injectAs(app, admin, '/openapi.json')).json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
   // Public routes (sign-in, sign-out: tests/integration/sessions.test.ts) need no user, so no jurisdiction either.
   return Object.entries(doc.paths)
-    .filter(([p]) => p.startsWith('/api/'))
+    .filter(([p]) => p.startsWith('/api/') || p === '/ogc' || p.startsWith('/ogc/'))
     .flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => !(Array.isArray(op.security) && op.security.length === 0)).map(([m]) => `${m.toUpperCase()} ${p}`))
     .sort();
 }

@@ -309,6 +309,28 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/cities/{city}/annual-report/{year}': [{ method: 'GET', url: '/api/v1/cities/361100/annual-report/2023', expect: 'refused' }],
   'POST /api/v1/cities/{city}/annual-report/{year}/submit': [{ method: 'POST', url: '/api/v1/cities/361100/annual-report/2023/submit', payload: {}, expect: 'refused' }],
   'GET /api/v1/evaluation-reports/{year}': [{ method: 'GET', url: '/api/v1/evaluation-reports/2023', expect: 'refused' }],
+  // OGC API: the county's collections are listed; their features are the township's own parcels only.
+  'GET /ogc': [{ method: 'GET', url: '/ogc', expect: 'own' }],
+  'GET /ogc/conformance': [{ method: 'GET', url: '/ogc/conformance', expect: 'own' }],
+  'GET /ogc/api': [{ method: 'GET', url: '/ogc/api', expect: 'own' }],
+  'GET /ogc/collections': [{ method: 'GET', url: '/ogc/collections', expect: 'own', shows: [`candidates-${COUNTY}`, `reserve-${COUNTY}`] }],
+  'GET /ogc/collections/{collectionId}': [{ method: 'GET', url: `/ogc/collections/candidates-${COUNTY}`, expect: 'own' }],
+  'GET /ogc/collections/{collectionId}/items': [
+    { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/items?limit=10000`, expect: 'own', shows: ownCandidates },
+    { method: 'GET', url: `/ogc/collections/procedure-${COUNTY}/items`, expect: 'own', shows: [s.ownApplied, s.ownReserve] },
+    { method: 'GET', url: `/ogc/collections/reserve-${COUNTY}/items`, expect: 'own', shows: [s.ownReserve] },
+  ],
+  'GET /ogc/collections/{collectionId}/items/{featureId}': [
+    { method: 'GET', url: `/ogc/collections/procedure-${COUNTY}/items/${s.ownApplied}`, expect: 'own', shows: [s.ownApplied] },
+    { method: 'GET', url: `/ogc/collections/procedure-${COUNTY}/items/${s.otherApplied}`, expect: 'absent' },
+    { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/items/${s.otherCandidate}`, expect: 'absent' },
+  ],
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad': [{ method: 'GET', url: `/ogc/collections/reserve-${COUNTY}/tiles/WebMercatorQuad`, expect: 'own' }],
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}': [
+    { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/tiles/WebMercatorQuad/10/848/427`, expect: 'own', shows: ownCandidates },
+  ],
+  'GET /ogc/tileMatrixSets': [{ method: 'GET', url: '/ogc/tileMatrixSets', expect: 'own' }],
+  'GET /ogc/tileMatrixSets/WebMercatorQuad': [{ method: 'GET', url: '/ogc/tileMatrixSets/WebMercatorQuad', expect: 'own' }],
   'GET /api/v1/audit-log': [
     { method: 'GET', url: '/api/v1/audit-log?limit=1000', expect: 'own', shows: [s.ownApplied, s.ownReserve, s.ownObjection] },
     { method: 'GET', url: `/api/v1/audit-log?county=${COUNTY}&limit=1000`, expect: 'own', shows: [s.ownApplied] },
@@ -329,7 +351,7 @@ async function apiRoutes(): Promise<string[]> {
   const doc = (await injectAs(app, admin, '/openapi.json')).json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
   // Public routes (sign-in, sign-out: tests/integration/sessions.test.ts) need no user, so no jurisdiction either.
   return Object.entries(doc.paths)
-    .filter(([p]) => p.startsWith('/api/'))
+    .filter(([p]) => p.startsWith('/api/') || p === '/ogc' || p.startsWith('/ogc/'))
     .flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => !(Array.isArray(op.security) && op.security.length === 0)).map(([m]) => `${m.toUpperCase()} ${p}`))
     .sort();
 }

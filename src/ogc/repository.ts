@@ -1,0 +1,378 @@
+/**
+ * All SQL of the OGC API. Every function takes a `Scoped` transaction: row-level security confines
+ * what it reads to the user's jurisdiction (a township sees its own parcels), so a collection of
+ * another county is simply empty, and the service answers 404 for it.
+ *
+ * Each collection is a source: a sub-select exposing `_key` (keyset order), `_id` (the feature
+ * id), `_g` (the stored geometry, EPSG:4490, GiST-indexed: bbox and tiles filter on it so PostgreSQL
+ * pushes the condition into the index scan), `geom` (the geometry served) and one column per
+ * property under its published name. Filters are equality on those columns, always as parameters.
+ */
+import type pg from 'pg';
+import type { Scoped } from '../auth/scope.js';
+import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
+import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
+import type { Bbox, OutputCrs } from './crs.js';
+
+/**
+ * A read-only transaction on the service's login (no row-level security) for a survey collection
+ * the user's scope has just admitted: see surveyTileOutsideScope for why and why it reads the same
+ * rows. Only withSurveyRead makes one, and the item functions refuse it for a parcel collection.
+ */
+export interface SurveyRead {
+  readonly client: pg.PoolClient;
+  readonly surveyOnly: true;
+}
+export type Reader = Scoped | SurveyRead;
+
+const SURVEY = new Set<CollectionKind>(['dltb', 'xzq', 'xiaoban']);
+
+function clientFor(db: Reader, kind: CollectionKind): pg.PoolClient {
+  if ('surveyOnly' in db && !SURVEY.has(kind)) throw new Error(`${kind} must be read in the user's scope`);
+  return db.client;
+}
+
+export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
+  const client = await pool.connect();
+  let done = false;
+  let broken = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    yield* fn({ client, surveyOnly: true });
+    await client.query('COMMIT');
+    done = true;
+  } finally {
+    if (!done) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+    }
+    // A connection whose transaction could not be ended must not go back to the pool (as withScope).
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
+  }
+}
+
+const q = (name: string) => '"' + name.replace(/"/g, '""') + '"';
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** The survey layers in force in the scope (one per layer, county and year). */
+export interface SurveyLayerRow {
+  layer: string;
+  county_code: string;
+  survey_year: number;
+  import_id: string;
+}
+
+export async function surveyLayers(tx: Scoped): Promise<SurveyLayerRow[]> {
+  const { rows } = await tx.client.query<SurveyLayerRow>(
+    `SELECT layer, county_code, survey_year, id AS import_id FROM public.import_job
+      WHERE state = 'succeeded' AND superseded_by IS NULL AND layer IN ('dltb', 'xzq', 'ldxb')
+      ORDER BY county_code, layer, survey_year`,
+  );
+  return rows;
+}
+
+/** What the scope has of one county: its survey layers in force, and whether it has candidate uploads (one round trip). */
+export async function countyFacts(tx: Scoped, county: string): Promise<{ layers: SurveyLayerRow[]; hasUploads: boolean }> {
+  const { rows } = await tx.client.query<{ layers: SurveyLayerRow[] | null; has_uploads: boolean }>(
+    `SELECT (SELECT json_agg(json_build_object('layer', layer, 'county_code', county_code, 'survey_year', survey_year, 'import_id', id) ORDER BY layer, survey_year)
+               FROM public.import_job WHERE county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL AND layer IN ('dltb', 'xzq', 'ldxb')) AS layers,
+            EXISTS (SELECT 1 FROM candidate.upload WHERE county_code = $1) AS has_uploads`,
+    [county],
+  );
+  return { layers: rows[0]?.layers ?? [], hasUploads: rows[0]?.has_uploads ?? false };
+}
+
+/** Counties with candidate uploads in the scope (a county with parcels but no survey layer still has its parcel collections). */
+export async function parcelCounties(tx: Scoped): Promise<string[]> {
+  const { rows } = await tx.client.query<{ c: string }>(`SELECT DISTINCT county_code AS c FROM candidate.upload ORDER BY 1`);
+  return rows.map((r) => r.c);
+}
+
+/** County names from the imported XZQ (latest year). */
+export async function countyNames(tx: Scoped): Promise<Map<string, string>> {
+  const { rows } = await tx.client.query<{ county_code: string; xzqmc: string }>(
+    `SELECT DISTINCT ON (county_code) county_code, xzqmc FROM survey.xzq WHERE level = 'county' AND xzqmc IS NOT NULL ORDER BY county_code, survey_year DESC`,
+  );
+  return new Map(rows.map((r) => [r.county_code, r.xzqmc]));
+}
+
+const CANDIDATE_COVERED = `
+  SELECT ST_Union(p.geom) AS covered FROM candidate.parcel p
+   WHERE p.county_code = d.county_code AND p.geom && d.geom AND ST_Intersects(p.geom, d.geom)
+     -- A parcel whose latest procedure was withdrawn, rejected or removed frees its land again (as src/restoration).
+     AND NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = p.id AND pp.state IN ('withdrawn', 'rejected', 'removed')
+                       AND NOT EXISTS (SELECT 1 FROM procedure.parcel live WHERE live.candidate_parcel_id = p.id
+                                          AND live.state NOT IN ('withdrawn', 'rejected', 'removed')))`;
+
+const surveyColumns = (kind: CollectionKind, alias: string) =>
+  PROPERTIES[kind].filter((p) => !p.derived && p.name !== 'BFFG').map((p) => `${alias}.${q(p.name.toLowerCase())} AS ${q(p.name)}`).join(', ');
+
+/**
+ * The source sub-select of a collection. $1 is the county; $2 the survey year (survey layers and
+ * restorable land, which reads the base survey); $3 the prefixed Gauss–Krüger zone (restorable land,
+ * whose remainder is measured in the survey's plane).
+ */
+function source(kind: CollectionKind): string {
+  // Every source names $2 and $3, so their types are known even where a layer does not use them.
+  return `SELECT * FROM (${sourceOf(kind)}) src WHERE num_nulls($2::int, $3::int) >= 0`;
+}
+
+function sourceOf(kind: CollectionKind): string {
+  switch (kind) {
+    case 'dltb':
+    case 'xzq':
+    case 'xiaoban': {
+      const table = kind === 'xiaoban' ? 'survey.ldxb' : `survey.${kind}`;
+      const id = kind === 'xiaoban' ? 'd.fid::text' : 'coalesce(d.bsm, d.fid::text)';
+      return `SELECT d.fid AS _key, ${id} AS _id, d.geom AS _g, d.geom AS geom, NULL::text AS _plane, ${surveyColumns(kind, 'd')}
+                FROM ${table} d WHERE d.county_code = $1 AND d.survey_year = $2`;
+    }
+    case 'restorable':
+      return `SELECT r.* FROM (
+                SELECT d.fid AS _key, coalesce(d.bsm, d.fid::text) AS _id, d.geom AS _g,
+                       CASE WHEN c.covered IS NULL THEN d.geom ELSE ST_Multi(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3)) END AS geom,
+                       CASE WHEN c.covered IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3), $3::int), 9) END AS _plane,
+                       ${surveyColumns('restorable', 'd')}, c.covered IS NOT NULL AS "BFFG"
+                  FROM survey.dltb d LEFT JOIN LATERAL (${CANDIDATE_COVERED}) c ON true
+                 WHERE d.county_code = $1 AND d.survey_year = $2 AND d.dlbm = '0602') r
+               WHERE NOT ST_IsEmpty(r.geom)`;
+    case 'candidates':
+      return `SELECT p.id::text AS _key, p.id::text AS _id, p.geom AS _g, p.geom AS geom, NULL::text AS _plane,
+                     p.id::text AS "id", p.parcel_no AS "parcelNo", p.township_code::text AS "townshipCode", p.applicant AS "applicant",
+                     p.upload_id::text AS "uploadId", coalesce(s.status, 'unchecked') AS "status", s.area_m2 AS "areaM2"
+                FROM candidate.parcel p
+                LEFT JOIN LATERAL (
+                  SELECT CASE WHEN bool_or(r.status = 'fail') THEN 'fail' WHEN bool_or(r.status = 'warn') THEN 'warn'
+                              WHEN bool_or(r.status = 'pass') THEN 'pass' ELSE 'not-run' END AS status,
+                         max((r.figures->'areaOfRecord'->>'m2')::numeric) FILTER (WHERE r.check_code = 'area') AS area_m2
+                    FROM candidate.check_result r
+                   WHERE r.parcel_id = p.id
+                     AND r.run_id = (SELECT lr.run_id FROM candidate.check_result lr JOIN candidate.check_run run ON run.id = lr.run_id
+                                      WHERE lr.parcel_id = p.id AND run.finished_at IS NOT NULL ORDER BY run.started_at DESC LIMIT 1)
+                  HAVING count(*) > 0) s ON true
+               WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
+    case 'procedure':
+    case 'reserve':
+      return `SELECT pp.id::text AS _key, pp.id::text AS _id, cp.geom AS _g, cp.geom AS geom, NULL::text AS _plane,
+                     pp.id::text AS "id", pp.parcel_no AS "parcelNo", pp.township_code::text AS "townshipCode",
+                     ${kind === 'procedure' ? 'pp.applicant AS "applicant", ' : ''}pp.state AS "state",
+                     ${kind === 'procedure' ? `to_char(pp.state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "stateSince"` : `pp.reserve_year::int AS "reserveYear", pp.reserved_on::text AS "reservedOn", pp.forest_class AS "forestClass"`},
+                     pp.area_m2 AS "areaM2"
+                FROM procedure.parcel pp JOIN candidate.parcel cp ON cp.id = pp.candidate_parcel_id
+               WHERE pp.county_code = $1 AND cp.geom IS NOT NULL
+                 ${kind === 'reserve' ? `AND pp.state IN (${RESERVE_STATES.map(lit).join(', ')})` : ''}`;
+  }
+}
+
+export interface ItemsQuery {
+  ref: CollectionRef;
+  /** The year the source reads ($2): the survey year, or the base survey year for restorable land. */
+  year: number | null;
+  zone: number;
+  crs: OutputCrs;
+  bbox?: { box: Bbox; srid: number };
+  /** The request selects nothing (a datetime outside a survey layer's year). */
+  none?: boolean;
+  filters: { name: string; value: string }[];
+  after?: string;
+  before?: string;
+  limit: number;
+}
+
+/** The WHERE of a request (filters and bbox, no keyset), its parameters after $1–$3. */
+function conditions(x: ItemsQuery, params: unknown[]): string[] {
+  const where: string[] = x.none ? ['false'] : [];
+  const props = PROPERTIES[x.ref.kind];
+  for (const f of x.filters) {
+    const def = props.find((p) => p.name === f.name && p.filter)!;
+    params.push(f.value);
+    const cast = def.type === 'string' ? '::text' : def.type === 'boolean' ? '::boolean' : '::numeric';
+    where.push(`s.${q(def.name)} = $${params.length}${cast}`);
+  }
+  if (x.bbox) {
+    params.push(...x.bbox.box, x.bbox.srid);
+    const n = params.length;
+    const env = `ST_MakeEnvelope($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::int)`;
+    const in4490 = `CASE WHEN $${n}::int = 4490 THEN ${env} ELSE ST_Transform(ST_Segmentize(${env}, greatest($${n - 2}::float8 - $${n - 4}::float8, $${n - 1}::float8 - $${n - 3}::float8) / 32 + 1e-6), 4490) END`;
+    where.push(`s._g && ${in4490} AND ST_Intersects(s._g, ${in4490})`);
+  }
+  return where;
+}
+
+const baseParams = (x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): unknown[] => [x.ref.county, x.year, x.zone];
+
+/** numberMatched: the features the filters and bbox select. */
+export async function countItems(db: Reader, x: ItemsQuery): Promise<number> {
+  const params = baseParams(x);
+  const where = conditions(x, params);
+  const { rows } = await clientFor(db, x.ref.kind).query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    params,
+  );
+  return rows[0]!.n;
+}
+
+export interface FeatureRow {
+  key: string;
+  id: string;
+  /** json_build_object of the properties, as PostgreSQL wrote it (numbers exactly as stored). */
+  props: string;
+  geometry: string | null;
+  /** Restorable land: the remainder in the survey's plane (GeoJSON), to measure its official area. */
+  plane: string | null;
+}
+
+function featureSelect(kind: CollectionKind, crs: OutputCrs): string {
+  const props = PROPERTIES[kind].filter((p) => !p.derived).map((p) => `${lit(p.name)}, s.${q(p.name)}`).join(', ');
+  const g = crs.srid === 4490 ? 's.geom' : `ST_Transform(s.geom, ${crs.srid})`;
+  return `s._key::text AS key, s._id AS id, json_build_object(${props})::text AS props,
+          ST_AsGeoJSON(${crs.flip ? `ST_FlipCoordinates(${g})` : g}, ${crs.digits}) AS geometry, s._plane AS plane`;
+}
+
+/**
+ * Declares a cursor over one page (keyset on `_key`: after → ascending, before → the page that ends
+ * there), so the rows reach the client in batches and a 10,000-feature page never sits in memory.
+ */
+export async function openItemsCursor(db: Reader, name: string, x: ItemsQuery): Promise<void> {
+  const params = baseParams(x);
+  const where = conditions(x, params);
+  const keyType = x.ref.kind === 'dltb' || x.ref.kind === 'xzq' || x.ref.kind === 'xiaoban' || x.ref.kind === 'restorable' ? 'bigint' : 'text';
+  let order = 'ASC';
+  if (x.after !== undefined) {
+    params.push(x.after);
+    where.push(`s._key > $${params.length}::${keyType}`);
+  } else if (x.before !== undefined) {
+    params.push(x.before);
+    where.push(`s._key < $${params.length}::${keyType}`);
+    order = 'DESC';
+  }
+  params.push(x.limit);
+  const page = `SELECT s.* FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s._key ${order} LIMIT $${params.length}`;
+  await clientFor(db, x.ref.kind).query(`DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
+}
+
+export async function fetchItems(db: Reader, name: string, n: number): Promise<FeatureRow[]> {
+  const { rows } = await db.client.query<FeatureRow>(`FETCH ${Math.floor(n)} FROM ${q(name)}`);
+  return rows;
+}
+
+/** Whether a feature precedes the page (for its prev link). */
+export async function existsBefore(db: Reader, x: ItemsQuery, key: string): Promise<boolean> {
+  const params = baseParams(x);
+  const where = conditions(x, params);
+  const keyType = x.ref.kind === 'candidates' || x.ref.kind === 'procedure' || x.ref.kind === 'reserve' ? 'text' : 'bigint';
+  params.push(key);
+  where.push(`s._key < $${params.length}::${keyType}`);
+  const { rows } = await clientFor(db, x.ref.kind).query(`SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
+  return rows.length > 0;
+}
+
+/** One feature by its id (BSM for the survey layers: the first polygon carrying it). */
+export async function itemById(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone' | 'crs'>, id: string): Promise<FeatureRow | undefined> {
+  const { rows } = await tx.client.query<FeatureRow>(
+    `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`,
+    [...baseParams(x), id],
+  );
+  return rows[0];
+}
+
+/** Spatial extent (CRS84: lon/lat) of a collection, null when it has no features. */
+export async function extentOf(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): Promise<[number, number, number, number] | null> {
+  const { rows } = await tx.client.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
+    `SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
+       FROM (SELECT ST_Extent(s._g) AS e FROM (${x.ref.kind === 'restorable' ? `${source('dltb')} AND src."DLBM" = '0602'` : source(x.ref.kind)}) s) t`,
+    baseParams(x),
+  );
+  const r = rows[0];
+  return r && r.x0 !== null ? [r.x0, r.y0, r.x1, r.y1] : null;
+}
+
+/** Reserve years present (the reserve's temporal extent). */
+export async function reserveYears(tx: Scoped, county: string): Promise<{ min: number | null; max: number | null }> {
+  const { rows } = await tx.client.query<{ min: number | null; max: number | null }>(
+    `SELECT min(reserve_year)::int AS min, max(reserve_year)::int AS max FROM procedure.parcel WHERE county_code = $1 AND state IN (${RESERVE_STATES.map(lit).join(', ')})`,
+    [county],
+  );
+  return rows[0] ?? { min: null, max: null };
+}
+
+/**
+ * The version of what a collection shows, for tile ETags: the import in force for a survey layer;
+ * for the parcel layers a digest of what changes them (parcels, finished check runs, transitions).
+ */
+export async function collectionVersion(tx: Scoped, ref: CollectionRef, importId: string | null): Promise<string> {
+  if (ref.kind === 'dltb' || ref.kind === 'xzq' || ref.kind === 'xiaoban') return importId ?? 'none';
+  const { rows } = await tx.client.query<{ v: string }>(
+    `SELECT concat_ws('/', $2::text,
+       (SELECT count(*) || ':' || coalesce(max(created_at)::text, '') FROM candidate.parcel WHERE county_code = $1),
+       (SELECT count(*) || ':' || coalesce(max(r.finished_at)::text, '') FROM candidate.check_run r JOIN candidate.upload u ON u.id = r.upload_id WHERE u.county_code = $1),
+       (SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(state_since)::text, '') FROM procedure.parcel WHERE county_code = $1)) AS v`,
+    [ref.county, importId ?? ''],
+  );
+  return rows[0]!.v;
+}
+
+/**
+ * One Mapbox Vector Tile of a collection: the features whose stored geometry meets the tile
+ * (through the GiST index), projected to Web Mercator, simplified to half a pixel (ST_Simplify:
+ * the same tiles as ST_SimplifyPreserveTopology here, at half its cost; ST_AsMVTGeom makes the
+ * result valid) and clipped with a 64-unit buffer by ST_AsMVTGeom; the MVT layer is named after the
+ * collection. Run without parallel workers (NO_PARALLEL): a tile is a small index range, and on a
+ * busy two-core host a parallel plan made z14 tiles 3–5 times slower. The statement is exported as
+ * text and values so bench/tiles runs exactly it, directly.
+ */
+export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): { text: string; values: unknown[] } {
+  const attrs = PROPERTIES[x.ref.kind].filter((p) => p.tile).map((p) => `s.${q(p.name)}${p.type === 'number' ? '::float8' : ''} AS ${q(p.name)}`);
+  return {
+    text: `WITH b AS (SELECT ST_TileEnvelope($4::int, $5::int, $6::int) AS env,
+                       ST_Transform(ST_TileEnvelope($4::int, $5::int, $6::int, margin => 64.0 / 4096), 4490) AS env4490)
+     SELECT ST_AsMVT(t, $7::text, 4096, 'geom') AS mvt FROM (
+       SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
+              ${attrs.join(', ')}
+         FROM (${source(x.ref.kind)}) s, b
+        WHERE s._g && b.env4490
+       OFFSET 0) t  -- keeps \`t.geom IS NOT NULL\` out of the scan, where it would compute ST_AsMVTGeom a second time
+     WHERE t.geom IS NOT NULL`,
+    values: [...baseParams(x), z, col, row, layerName],
+  };
+}
+
+/**
+ * A survey layer's tile in the system context (the service's login, which bypasses row-level
+ * security), for a collection the caller has just resolved in the user's scope (survey item pages
+ * likewise, through withSurveyRead). Why: under RLS,
+ * PostgreSQL may not use a qual whose operator is not LEAKPROOF as an index condition before the
+ * policy, and PostGIS's `&&` is not, so in the user's scope every tile became a scan of the whole
+ * county-year (130 ms on 200,000 polygons, whatever the zoom). The result is the same rows: the
+ * survey tables' only policy is `in_scope(county_code)` (migrations/0003), the statement is pinned
+ * to the county ($1) the scope admitted, and tests/integration/ogc.test.ts fails if those tables
+ * ever get another policy. The parcel layers, which have township policies, never come here.
+ */
+export async function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+  if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(`BEGIN READ ONLY; ${NO_PARALLEL}`);
+    const { rows } = await client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+    await client.query('COMMIT');
+    return rows[0]?.mvt ?? Buffer.alloc(0);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
+  }
+}
+
+/** Planner setting of every tile statement (see tileStatement). */
+const NO_PARALLEL = 'SET LOCAL max_parallel_workers_per_gather = 0';
+
+export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+  await tx.client.query(NO_PARALLEL);
+  const { rows } = await tx.client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+  return rows[0]?.mvt ?? Buffer.alloc(0);
+}

@@ -1,0 +1,370 @@
+/**
+ * OGC API – Features and vector tiles (issue 12) against the running service: GDAL's OAPIF driver
+ * (ogrinfo, ogr2ogr) reads the collections over HTTP with a bearer token; tiles are decoded with
+ * @mapbox/vector-tile; jurisdiction and hostile parameters are answered as everywhere else.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { VectorTile } from '@mapbox/vector-tile';
+import Pbf from 'pbf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { buildTestApp } from '../helpers/app.js';
+import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
+import { resetCounty, testPool } from '../helpers/db.js';
+import { expectProblem, injectAs } from '../helpers/http.js';
+import { importAndWait } from '../helpers/imports.js';
+import { resetSeeded, seedCandidates, seedReserve } from '../helpers/procedure.js';
+
+const run = promisify(execFile);
+const FIX = new URL('../../fixtures/361123/', import.meta.url).pathname;
+const COUNTY = '361123';
+const DLTB = `dltb-${COUNTY}-2023`;
+const pool = testPool();
+let app: App;
+let port = 0;
+let admin: TestUser;
+const u = {} as Record<'county' | 'township' | 'foreign' | 'foreignTownship', TestUser>;
+let reserveIds: string[] = [];
+let ownCandidate = '';
+let otherTownshipCandidate = '';
+
+const dbCount = async (where = 'true', params: unknown[] = []) =>
+  (await pool.query(`SELECT count(*)::int AS n FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 AND ${where}`, params)).rows[0].n as number;
+
+async function clean() {
+  await resetSeeded(pool);
+  await pool.query('DELETE FROM candidate.upload WHERE county_code = $1', [COUNTY]);
+  await resetCounty(pool, COUNTY);
+}
+
+beforeAll(async () => {
+  await clean();
+  app = await buildTestApp();
+  admin = await testAdmin(pool);
+  u.county = await createTestUser(pool, 'county-forestry', COUNTY);
+  u.township = await createTestUser(pool, 'township', '361123100');
+  u.foreign = await createTestUser(pool, 'county-forestry', '360111');
+  u.foreignTownship = await createTestUser(pool, 'township', '360111100');
+  await importAndWait(app, admin, { layer: 'dltb', year: 2023, file: join(FIX, 'dltb-2023.shp.zip') });
+  await importAndWait(app, admin, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
+  await importAndWait(app, admin, { layer: 'xzq', year: 2019, file: join(FIX, 'xzq.shp.zip') });
+  await importAndWait(app, admin, { layer: 'ldxb', year: 2023, file: join(FIX, 'ldxb-2023.shp.zip') });
+  reserveIds = await seedReserve(pool, COUNTY, 2023, ['1234.56', '2000.00']);
+  ownCandidate = (await seedCandidates(pool, COUNTY, 1, '361123100')).parcelIds[0]!;
+  await pool.query(`UPDATE candidate.parcel SET applicant = '<script>alert(1)</script>某村' WHERE id = $1`, [ownCandidate]);
+  otherTownshipCandidate = (await seedCandidates(pool, COUNTY, 1, '361123101')).parcelIds[0]!;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as { port: number }).port;
+});
+afterAll(async () => {
+  await app?.close();
+  await clean();
+  await deleteTestUsers(pool);
+  await pool.end();
+});
+
+const get = (who: TestUser, url: string, headers: Record<string, string> = {}) => injectAs(app, who, { method: 'GET', url, headers });
+
+describe('landing page, conformance, collections', () => {
+  it('links service-desc, service-doc, conformance and data; lists the classes implemented; HTML for a browser', async () => {
+    const landing = await get(u.county, '/ogc');
+    expect(landing.statusCode).toBe(200);
+    const rels = (landing.json().links as { rel: string }[]).map((l) => l.rel);
+    for (const r of ['self', 'service-desc', 'service-doc', 'conformance', 'data']) expect(rels).toContain(r);
+    const conf = (await get(u.county, '/ogc/conformance')).json().conformsTo as string[];
+    expect(conf).toContain('http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core');
+    expect(conf).toContain('http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs');
+    const api = await get(u.county, '/ogc/api');
+    expect(api.headers['content-type']).toMatch(/^application\/vnd\.oai\.openapi\+json; ?version="?3\.0/);
+    expect(api.json().openapi).toBe('3.0.3');
+    const html = await get(u.county, '/ogc/collections?f=html');
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.body).toContain('地类图斑');
+    const browser = await get(u.county, `/ogc/collections/${DLTB}/items?limit=5`, { accept: 'text/html,application/xhtml+xml,*/*' });
+    expect(browser.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('lists the county’s collections with extents in CRS84, the CRS list (CRS84, 4490, zone with and without prefix) and storageCrs', async () => {
+    const list = (await get(u.county, '/ogc/collections')).json().collections as { id: string; title: string; crs: string[]; storageCrs: string; extent: { spatial: { bbox: number[][] }; temporal?: { interval: string[][] } } }[];
+    const ids = list.map((c) => c.id);
+    for (const id of [DLTB, 'dltb-361123-2019', 'xzq-361123-2019', 'xiaoban-361123-2023', 'restorable-361123', 'candidates-361123', 'procedure-361123', 'reserve-361123']) expect(ids).toContain(id);
+    const d = list.find((c) => c.id === DLTB)!;
+    expect(d.title).toMatch(/2023年三调地类图斑/);
+    expect(d.crs).toEqual(['http://www.opengis.net/def/crs/OGC/1.3/CRS84', 'http://www.opengis.net/def/crs/EPSG/0/4490', 'http://www.opengis.net/def/crs/EPSG/0/4527', 'http://www.opengis.net/def/crs/EPSG/0/4548']);
+    expect(d.storageCrs).toBe('http://www.opengis.net/def/crs/EPSG/0/4490');
+    const [x0, y0, x1, y1] = d.extent.spatial.bbox[0]!;
+    expect(x0).toBeGreaterThan(117);
+    expect(x1).toBeLessThan(119);
+    expect(y0).toBeGreaterThan(28);
+    expect(y1).toBeLessThan(29.5);
+    expect(d.extent.temporal?.interval).toEqual([['2023-01-01T00:00:00Z', '2023-12-31T23:59:59Z']]);
+  });
+});
+
+describe('HTML for a person, and the API key', () => {
+  it('renders items and a feature as plain HTML, every value escaped; X-API-Key is accepted like a bearer token', async () => {
+    const page = await get(u.county, `/ogc/collections/candidates-${COUNTY}/items?f=html`);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;某村');
+    expect(page.body).not.toContain('<script>');
+    const one = await get(u.county, `/ogc/collections/candidates-${COUNTY}/items/${ownCandidate}?f=html`);
+    expect(one.body).toContain('申请单位');
+    expect(one.body).not.toContain('<script>');
+    const key = await injectAs(app, { headers: { 'x-api-key': u.county.token } }, { method: 'GET', url: `/ogc/collections/${DLTB}/items?limit=1` });
+    expect(key.statusCode).toBe(200);
+    expect(key.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('items', () => {
+  it('pages with limit, numberMatched/numberReturned, next and prev links, Content-Crs; the pages together are the layer', async () => {
+    const total = await dbCount();
+    let url: string | undefined = `/ogc/collections/${DLTB}/items?limit=300`;
+    const seen = new Set<string>();
+    let pages = 0;
+    let second: string | undefined;
+    while (url) {
+      const res = await get(u.county, url);
+      expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+      expect(res.headers['content-type']).toMatch(/application\/geo\+json/);
+      expect(res.headers['content-crs']).toBe('<http://www.opengis.net/def/crs/OGC/1.3/CRS84>');
+      const body = res.json();
+      expect(body.numberMatched).toBe(total);
+      expect(body.numberReturned).toBe(body.features.length);
+      for (const f of body.features) seen.add(f.id);
+      const next = (body.links as { rel: string; href: string }[]).find((l) => l.rel === 'next');
+      if (pages === 1) {
+        second = url;
+        expect((body.links as { rel: string }[]).some((l) => l.rel === 'prev')).toBe(true);
+      }
+      url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
+      pages++;
+    }
+    expect(pages).toBe(Math.ceil(total / 300));
+    expect(seen.size).toBe(total);
+    // prev of the second page is the first page
+    const p2 = (await get(u.county, second!)).json();
+    const prev = (p2.links as { rel: string; href: string }[]).find((l) => l.rel === 'prev')!;
+    const p1 = (await get(u.county, new URL(prev.href).pathname + new URL(prev.href).search)).json();
+    const first = (await get(u.county, `/ogc/collections/${DLTB}/items?limit=300`)).json();
+    expect(p1.features.map((f: { id: string }) => f.id)).toEqual(first.features.map((f: { id: string }) => f.id));
+  });
+
+  it('filters on the layer’s standard fields, properties and Chinese text exactly as stored', async () => {
+    const body = (await get(u.county, `/ogc/collections/${DLTB}/items?DLBM=0602&limit=10000`)).json();
+    expect(body.numberMatched).toBe(await dbCount(`dlbm = '0602'`));
+    expect(body.features.length).toBe(body.numberMatched);
+    const f = body.features[0];
+    expect(f.properties.DLBM).toBe('0602');
+    const { rows } = await pool.query(`SELECT dlmc, zldwmc, tbmj::text AS tbmj FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 AND bsm = $1`, [f.id]);
+    expect(f.properties.DLMC).toBe(rows[0].dlmc);
+    expect(f.properties.ZLDWMC).toBe(rows[0].zldwmc);
+    expect(f.properties.ZLDWMC).toMatch(/[\u4e00-\u9fff]/);
+    expect(f.properties.TBMJ).toBe(Number(rows[0].tbmj));
+    const one = await get(u.county, `/ogc/collections/${DLTB}/items/${encodeURIComponent(f.id)}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.json().properties).toEqual(f.properties);
+  });
+
+  it('answers in each CRS with its axis order: CRS84 lon/lat, EPSG:4490 lat/lon, the GK zone northing/easting to the mm', async () => {
+    const { rows } = await pool.query(
+      `SELECT bsm, ST_AsGeoJSON(geom, 9) AS ll, ST_AsGeoJSON(ST_Transform(geom, 4527), 4) AS gk, ST_AsGeoJSON(ST_Transform(geom, 4548), 4) AS gk0
+         FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 ORDER BY fid LIMIT 1`,
+    );
+    const r = rows[0];
+    const first = (g: { coordinates: number[][][][] }) => g.coordinates[0]![0]![0]!;
+    const item = (crs: string) => get(u.county, `/ogc/collections/${DLTB}/items/${r.bsm}?crs=${encodeURIComponent(crs)}`);
+    const ll = first(JSON.parse(r.ll));
+    const gk = first(JSON.parse(r.gk));
+    const gk0 = first(JSON.parse(r.gk0));
+    const a = await item('http://www.opengis.net/def/crs/OGC/1.3/CRS84');
+    expect(first(a.json().geometry)).toEqual(ll);
+    const b = await item('http://www.opengis.net/def/crs/EPSG/0/4490');
+    expect(b.headers['content-crs']).toBe('<http://www.opengis.net/def/crs/EPSG/0/4490>');
+    expect(first(b.json().geometry)).toEqual([ll[1], ll[0]]);
+    const c = await item('http://www.opengis.net/def/crs/EPSG/0/4527');
+    const [n, e] = first(c.json().geometry);
+    expect(Math.abs(n! - gk[1]!)).toBeLessThan(0.001);
+    expect(Math.abs(e! - gk[0]!)).toBeLessThan(0.001);
+    expect(e!).toBeGreaterThan(39_000_000);
+    const d = await item('http://www.opengis.net/def/crs/EPSG/0/4548');
+    expect(first(d.json().geometry)[1]).toBeCloseTo(gk0[0]!, 3);
+    expect(first(d.json().geometry)[1]!).toBeLessThan(1_000_000);
+  });
+
+  it('bbox in CRS84 and in the GK zone (bbox-crs, northing first) select what PostGIS selects', async () => {
+    const { rows } = await pool.query(`SELECT ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1 FROM (SELECT ST_Extent(geom) e FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023) t`);
+    const { x0, y0, x1, y1 } = rows[0];
+    const box = [x0, y0, x0 + (x1 - x0) / 3, y0 + (y1 - y0) / 3];
+    const expected = await dbCount(`ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4490))`, box);
+    expect(expected).toBeGreaterThan(10);
+    const a = (await get(u.county, `/ogc/collections/${DLTB}/items?bbox=${box.join(',')}&limit=10000`)).json();
+    expect(a.numberMatched).toBe(expected);
+    expect(a.features.length).toBe(expected);
+    const g = (await pool.query(`SELECT ST_XMin(b) x0, ST_YMin(b) y0, ST_XMax(b) x1, ST_YMax(b) y1 FROM (SELECT ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4490), 4527) b) t`, box)).rows[0];
+    const gkExpected = await dbCount(`ST_Intersects(geom, ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 4527), 4490))`, [g.x0, g.y0, g.x1, g.y1]);
+    const b = (await get(u.county, `/ogc/collections/${DLTB}/items?bbox=${[g.y0, g.x0, g.y1, g.x1].join(',')}&bbox-crs=${encodeURIComponent('http://www.opengis.net/def/crs/EPSG/0/4527')}&limit=10000`)).json();
+    expect(b.numberMatched).toBe(gkExpected);
+  });
+
+  it('the one-map 小班 and the XZQ under their own field names; restorable land with its remainder’s official area', async () => {
+    const xb = (await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items?limit=1`)).json();
+    const n = (await pool.query(`SELECT count(*)::int AS n FROM survey.ldxb WHERE county_code = '361123' AND survey_year = 2023`)).rows[0].n;
+    expect(xb.numberMatched).toBe(n);
+    expect(Object.keys(xb.features[0].properties)).toEqual(['SHENG', 'XIAN', 'XIANG', 'CUN', 'LIN_BAN', 'XIAO_BAN', 'DI_LEI', 'LD_QS', 'SEN_LIN_LB', 'BH_DJ', 'MIAN_JI']);
+    const xzq = (await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items?XZQDM=${COUNTY}`)).json();
+    expect(xzq.numberMatched).toBe(1);
+    expect(xzq.features[0].properties.XZQMC).toMatch(/玉山/);
+    // The same figures as /api/v1/…/restorable-mining-land (its first page, same order).
+    const api = (await get(u.county, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=50`)).json();
+    const ogc = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?limit=50`)).json();
+    expect(ogc.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ])).toEqual(
+      api.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ]),
+    );
+  });
+
+  it('the parcel layers: candidates with their status, reserve parcels with reserve year and areas in m², 亩 and 公顷', async () => {
+    const res = (await get(u.county, `/ogc/collections/reserve-${COUNTY}/items`)).json();
+    expect(res.features.map((f: { id: string }) => f.id).sort()).toEqual([...reserveIds].sort());
+    const p = res.features.find((f: { id: string }) => f.id === reserveIds[0]).properties;
+    expect(p).toMatchObject({ state: 'provincial-reserve', stateLabel: '省级储备库', reserveYear: 2023, areaM2: 1234.56, areaMu: 1.8518, areaHa: 0.1235 });
+    const c = (await get(u.county, `/ogc/collections/candidates-${COUNTY}/items?status=unchecked`)).json();
+    expect(c.features.map((f: { id: string }) => f.id)).toContain(ownCandidate);
+    expect(c.features[0].properties.statusLabel).toBe('尚未检查');
+  });
+
+  it('refuses bad parameters with a 400 problem naming the parameter, unknown collections and features with 404, never a 500', async () => {
+    const items = `/ogc/collections/${DLTB}/items`;
+    for (const q of ['limit=0', 'limit=-1', 'limit=10001', 'limit=1000000000', 'limit=abc']) expectProblem(await get(u.county, `${items}?${q}`), 400, 'request-invalid');
+    for (const bbox of ['1,2,3', '118,29,117,28', 'a,b,c,d', '118,29,118.1', '1e999,0,1,1', '-200,0,0,1'])
+      expect(expectProblem(await get(u.county, `${items}?bbox=${bbox}`), 400, 'bbox-invalid').parameter).toBe('bbox');
+    expect(expectProblem(await get(u.county, `${items}?crs=http://www.opengis.net/def/crs/EPSG/0/3857`), 400, 'crs-unsupported').parameter).toBe('crs');
+    expect(expectProblem(await get(u.county, `${items}?bbox=1,2,3,4&bbox-crs=EPSG:4326`), 400, 'crs-unsupported').parameter).toBe('bbox-crs');
+    expect(expectProblem(await get(u.county, `${items}?NOPE=1`), 400, 'parameter-unknown').parameter).toBe('NOPE');
+    expect(expectProblem(await get(u.county, `${items}?status=fail`), 400, 'parameter-unknown').parameter).toBe('status');
+    expectProblem(await get(u.county, `${items}?TBMJ=${encodeURIComponent("1 OR 1=1")}`), 400, 'filter-value-invalid');
+    expectProblem(await get(u.county, `${items}?after=${encodeURIComponent("1; DROP TABLE survey.dltb")}`), 400, 'cursor-invalid');
+    // SQL in a text filter is only text: nothing matches, nothing runs.
+    const sql = await get(u.county, `${items}?DLBM=${encodeURIComponent("0602' OR '1'='1")}`);
+    expect(sql.statusCode).toBe(200);
+    expect(sql.json().numberMatched).toBe(0);
+    expect(await dbCount()).toBeGreaterThan(0);
+    expect(expectProblem(await get(u.county, `${items}?datetime=yesterday`), 400, 'datetime-invalid').parameter).toBe('datetime');
+    expect((await get(u.county, `${items}?datetime=2023-01-01/..&limit=1`)).json().numberMatched).toBe(await dbCount());
+    expect((await get(u.county, `${items}?datetime=../2022-12-31T23:59:59Z`)).json().numberMatched).toBe(0);
+    expectProblem(await get(u.county, `/ogc/collections/dltb-361123-2031/items`), 404, 'collection-not-found');
+    expectProblem(await get(u.county, `/ogc/collections/nonsense/items`), 400, 'request-invalid');
+    expectProblem(await get(u.county, `${items}/no-such-bsm`), 404, 'feature-not-found');
+    const tiles = `/ogc/collections/${DLTB}/tiles/WebMercatorQuad`;
+    expectProblem(await get(u.county, `${tiles}/23/0/0`), 400, 'tile-out-of-range');
+    expectProblem(await get(u.county, `${tiles}/3/8/0`), 400, 'tile-out-of-range');
+    expectProblem(await get(u.county, `${tiles}/3/-1/0`), 400, 'request-invalid');
+  });
+});
+
+/** The z14 tile holding a lon/lat point. */
+function tileOf(lon: number, lat: number, z: number) {
+  const n = 2 ** z;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return { x, y };
+}
+
+describe('vector tiles', () => {
+  it('z14 over a known parcel: the layer is named as the collection and carries its id, land class and area; 304 with the ETag; 204 outside', async () => {
+    const { rows } = await pool.query(
+      `SELECT bsm, dlbm, dlmc, tbmj::float8 AS tbmj, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+         FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 ORDER BY fid LIMIT 1`,
+    );
+    const p = rows[0];
+    const { x, y } = tileOf(p.lon, p.lat, 14);
+    const url = `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${x}/${y}`;
+    const res = await get(u.county, url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+    expect(res.headers['cache-control']).toBe('private, no-cache');
+    const tile = new VectorTile(new Pbf(res.rawPayload));
+    expect(Object.keys(tile.layers)).toEqual([DLTB]);
+    const layer = tile.layers[DLTB]!;
+    const features = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties);
+    expect(features.find((f) => f.BSM === p.bsm)).toEqual({ BSM: p.bsm, DLBM: p.dlbm, DLMC: p.dlmc, TBMJ: p.tbmj, ZLDWDM: expect.any(String) });
+    const etag = res.headers.etag as string;
+    const again = await get(u.county, url, { 'if-none-match': etag });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    const tj = (await get(u.county, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad`)).json();
+    expect(tj.tiles[0]).toMatch(new RegExp(`/ogc/collections/${DLTB}/tiles/WebMercatorQuad/\\{z\\}/\\{x\\}/\\{y\\}$`));
+    expect(tj.vector_layers[0].id).toBe(DLTB);
+    const empty = tileOf(100, 40, 14);
+    expect((await get(u.county, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${empty.x}/${empty.y}`)).statusCode).toBe(204);
+    const tms = (await get(u.county, '/ogc/tileMatrixSets/WebMercatorQuad')).json();
+    expect(tms.tileMatrices[14].matrixWidth).toBe(16384);
+  });
+});
+
+describe('jurisdiction', () => {
+  it('survey tiles are made outside the scope only because the survey tables have no policy but the county’s (src/ogc/repository.ts)', async () => {
+    const { rows } = await pool.query(`SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = 'survey' ORDER BY tablename`);
+    expect(rows).toEqual(
+      ['dltb', 'ldxb', 'xzq'].map((t) => ({ tablename: t, policyname: `${t}_scope`, qual: 'zhanbu.in_scope((county_code)::text)' })),
+    );
+  });
+
+  it('another county (and its township) sees none of 361123’s collections and gets 404 on its items, features and tiles', async () => {
+    for (const who of [u.foreign, u.foreignTownship]) {
+      const list = (await get(who, '/ogc/collections')).json().collections as { id: string }[];
+      expect(list.filter((c) => c.id.includes(COUNTY))).toEqual([]);
+      for (const url of [`/ogc/collections/${DLTB}`, `/ogc/collections/${DLTB}/items`, `/ogc/collections/${DLTB}/items/1`, `/ogc/collections/reserve-${COUNTY}/items`, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad`, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/13600/6800`]) {
+        expectProblem(await get(who, url), 404, 'collection-not-found');
+      }
+    }
+  });
+
+  it('a township of 361123 reads the county’s survey layers but only its own candidate parcels', async () => {
+    const ids = ((await get(u.township, '/ogc/collections')).json().collections as { id: string }[]).map((c) => c.id);
+    expect(ids).toContain(DLTB);
+    const c = await get(u.township, `/ogc/collections/candidates-${COUNTY}/items`);
+    expect(c.body).toContain(ownCandidate);
+    expect(c.body).not.toContain(otherTownshipCandidate);
+  });
+});
+
+describe('GDAL reads it unmodified', () => {
+  const gdal = (cmd: string, args: string[], token: string) =>
+    run(cmd, ['--config', 'GDAL_HTTP_HEADERS', `Authorization: Bearer ${token}`, ...args], { env: { ...process.env, GDAL_HTTP_UNSAFESSL: 'NO' }, maxBuffer: 64 << 20 });
+
+  it('ogrinfo lists the collections; ogr2ogr copies the DLTB through next links with every feature and Chinese text intact', async () => {
+    const { stdout } = await gdal('ogrinfo', ['-ro', '-q', `OAPIF:http://127.0.0.1:${port}/ogc`], u.county.token);
+    expect(stdout).toContain(DLTB);
+    expect(stdout).toContain(`reserve-${COUNTY}`);
+    const out = join(mkdtempSync(join(tmpdir(), 'ogc-')), 'dltb.geojson');
+    await gdal('ogr2ogr', ['-f', 'GeoJSON', '-oo', 'PAGE_SIZE=150', out, `OAPIF:http://127.0.0.1:${port}/ogc/collections/${DLTB}`], u.county.token);
+    const fc = JSON.parse(readFileSync(out, 'utf8')) as { features: { properties: Record<string, unknown>; geometry: { coordinates: number[][][][] } }[] };
+    expect(fc.features.length).toBe(await dbCount());
+    // A bbox read: ogr2ogr -spat sends bbox; what arrives is what PostGIS selects.
+    const spat = join(mkdtempSync(join(tmpdir(), 'ogc-')), 'spat.geojson');
+    const { rows: e } = await pool.query(`SELECT ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1 FROM (SELECT ST_Extent(geom) e FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023) t`);
+    const box = [e[0].x0, e[0].y0, (e[0].x0 + e[0].x1) / 2, (e[0].y0 + e[0].y1) / 2] as number[];
+    await gdal('ogr2ogr', ['-f', 'GeoJSON', '-spat', ...box.map(String), spat, `OAPIF:http://127.0.0.1:${port}/ogc/collections/${DLTB}`], u.county.token);
+    const inBox = (JSON.parse(readFileSync(spat, 'utf8')) as { features: unknown[] }).features.length;
+    expect(inBox).toBe(await dbCount(`ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4490))`, box));
+    expect(inBox).toBeLessThan(fc.features.length);
+    const { rows } = await pool.query(`SELECT bsm, zldwmc, dlmc, qsdwmc, tbmj::float8 AS tbmj, ST_NPoints(geom) AS n, ST_AsGeoJSON(geom, 9) AS g FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023`);
+    const byBsm = new Map(fc.features.map((f) => [f.properties.BSM, f]));
+    for (const r of rows) {
+      const f = byBsm.get(r.bsm);
+      expect(f, r.bsm).toBeDefined();
+      expect([f!.properties.ZLDWMC, f!.properties.DLMC, f!.properties.QSDWMC, f!.properties.TBMJ]).toEqual([r.zldwmc, r.dlmc, r.qsdwmc, r.tbmj]);
+      // The geometry too: every vertex, to 1e-9° (0.1 mm).
+      const got = f!.geometry.coordinates.flat(2);
+      const want = (JSON.parse(r.g) as { coordinates: number[][][][] }).coordinates.flat(2);
+      expect(got.length).toBe(r.n);
+      for (let i = 0; i < want.length; i++) for (const k of [0, 1]) expect(Math.abs(got[i]![k]! - want[i]![k]!)).toBeLessThan(1e-9);
+    }
+  });
+});
