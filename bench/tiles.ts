@@ -151,7 +151,7 @@ async function main() {
     const headers = { authorization: `Bearer ${TOKEN}` };
     const viaService = async (t: { z: number; x: number; y: number }) => {
       const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${PORT}/ogc/collections/${COLLECTION}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}`, { headers });
+      const res = await fetch(`http://127.0.0.1:${PORT}/ogc/collections/${COLLECTION}/tiles/WebMercatorQuad/${t.z}/${t.y}/${t.x}`, { headers });
       const body = Buffer.from(await res.arrayBuffer());
       if (res.status !== 200 && res.status !== 204) throw new Error(`tile ${t.z}/${t.x}/${t.y}: ${res.status}`);
       return { ms: performance.now() - t0, bytes: body.byteLength, features: featureCount(body) };

@@ -174,7 +174,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /ogc/collections/:collectionId/items': 'any-user',
   'GET /ogc/collections/:collectionId/items/:featureId': 'any-user',
   'GET /ogc/collections/:collectionId/tiles/WebMercatorQuad': 'any-user',
-  'GET /ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:x/:y': 'any-user',
+  'GET /ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x': 'any-user',
   'GET /ogc/tileMatrixSets': 'any-user',
   'GET /ogc/tileMatrixSets/WebMercatorQuad': 'any-user',
 };

@@ -140,7 +140,7 @@ export const ogcRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, 
   );
 
   app.get(
-    '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:x/:y',
+    '/ogc/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x',
     {
       schema: {
         tags,

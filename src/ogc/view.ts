@@ -16,7 +16,7 @@ export const GEOJSON = 'application/geo+json';
 export const OPENAPI_30 = 'application/vnd.oai.openapi+json;version=3.0';
 export const MVT = 'application/vnd.mapbox-vector-tile';
 
-/** The conformance classes really implemented (no OGC API – Tiles class: the tile path is z/x/y, see README). */
+/** The conformance classes really implemented (no OGC API – Tiles class: the tile set is described by TileJSON, not by OGC tileset metadata). */
 export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
@@ -193,7 +193,7 @@ export function tileJson(base: string, c: CollectionInfo, maxZoom: number) {
     name: c.id,
     description: collectionTitle(c.ref, c.countyName),
     scheme: 'xyz',
-    tiles: [`${base}/ogc/collections/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`],
+    tiles: [`${base}/ogc/collections/${c.id}/tiles/WebMercatorQuad/{z}/{y}/{x}`],
     minzoom: 0,
     maxzoom: maxZoom,
     bounds: e,
@@ -313,7 +313,7 @@ export function openApi30(base: string, list: CollectionInfo[]) {
         },
       },
       '/collections/{collectionId}/tiles/WebMercatorQuad': { get: { summary: 'TileJSON', parameters: [collectionId], responses: { 200: json('TileJSON') } } },
-      '/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}': {
+      '/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}': {
         get: {
           summary: '矢量瓦片（Mapbox Vector Tile）',
           parameters: [collectionId, ...['z', 'x', 'y'].map((n) => param(n, n, { type: 'integer', minimum: 0 }, 'path', true))],

@@ -237,7 +237,7 @@ const cases = (): Record<string, Case[]> => ({
   ],
   'GET /ogc/collections/{collectionId}/items/{featureId}': [{ method: 'GET', url: `/ogc/collections/procedure-${FOREIGN}/items/${f.applied}` }],
   'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad': [{ method: 'GET', url: `/ogc/collections/reserve-${FOREIGN}/tiles/WebMercatorQuad` }],
-  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}': [{ method: 'GET', url: `/ogc/collections/candidates-${FOREIGN}/tiles/WebMercatorQuad/10/848/427` }],
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}': [{ method: 'GET', url: `/ogc/collections/candidates-${FOREIGN}/tiles/WebMercatorQuad/10/427/848` }],
   'GET /ogc/tileMatrixSets': [{ method: 'GET', url: '/ogc/tileMatrixSets', list: true }],
   'GET /ogc/tileMatrixSets/WebMercatorQuad': [{ method: 'GET', url: '/ogc/tileMatrixSets/WebMercatorQuad', list: true }],
   'GET /api/v1/audit-log': [

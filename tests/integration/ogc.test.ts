@@ -283,7 +283,7 @@ describe('vector tiles', () => {
     );
     const p = rows[0];
     const { x, y } = tileOf(p.lon, p.lat, 14);
-    const url = `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${x}/${y}`;
+    const url = `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${y}/${x}`;
     const res = await get(u.county, url);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
@@ -298,10 +298,10 @@ describe('vector tiles', () => {
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     const tj = (await get(u.county, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad`)).json();
-    expect(tj.tiles[0]).toMatch(new RegExp(`/ogc/collections/${DLTB}/tiles/WebMercatorQuad/\\{z\\}/\\{x\\}/\\{y\\}$`));
+    expect(tj.tiles[0]).toMatch(new RegExp(`/ogc/collections/${DLTB}/tiles/WebMercatorQuad/\\{z\\}/\\{y\\}/\\{x\\}$`));
     expect(tj.vector_layers[0].id).toBe(DLTB);
     const empty = tileOf(100, 40, 14);
-    expect((await get(u.county, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${empty.x}/${empty.y}`)).statusCode).toBe(204);
+    expect((await get(u.county, `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${empty.y}/${empty.x}`)).statusCode).toBe(204);
     const tms = (await get(u.county, '/ogc/tileMatrixSets/WebMercatorQuad')).json();
     expect(tms.tileMatrices[14].matrixWidth).toBe(16384);
   });

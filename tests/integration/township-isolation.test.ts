@@ -326,8 +326,8 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/items/${s.otherCandidate}`, expect: 'absent' },
   ],
   'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad': [{ method: 'GET', url: `/ogc/collections/reserve-${COUNTY}/tiles/WebMercatorQuad`, expect: 'own' }],
-  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}': [
-    { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/tiles/WebMercatorQuad/10/848/427`, expect: 'own', shows: ownCandidates },
+  'GET /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}': [
+    { method: 'GET', url: `/ogc/collections/candidates-${COUNTY}/tiles/WebMercatorQuad/10/427/848`, expect: 'own', shows: ownCandidates },
   ],
   'GET /ogc/tileMatrixSets': [{ method: 'GET', url: '/ogc/tileMatrixSets', expect: 'own' }],
   'GET /ogc/tileMatrixSets/WebMercatorQuad': [{ method: 'GET', url: '/ogc/tileMatrixSets/WebMercatorQuad', expect: 'own' }],

@@ -44,7 +44,7 @@ export async function tileCollections(): Promise<Set<string>> {
   }
 }
 
-export const tileUrl = (collection: string) => `${location.origin}/ogc/collections/${collection}/tiles/WebMercatorQuad/{z}/{x}/{y}`;
+export const tileUrl = (collection: string) => `${location.origin}/ogc/collections/${collection}/tiles/WebMercatorQuad/{z}/{y}/{x}`;
 
 /** The bounds of GeoJSON features (lon/lat), or null when there are none. */
 export function boundsOf(features: GeoJSON.Feature[]): LngLatBoundsLike | null {
