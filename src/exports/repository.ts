@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { APP_DB_ROLE } from '../auth/scope.js';
 import { ident } from '../db/pool.js';
+import { STATES } from '../domain/procedure/state-machine.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -32,7 +33,7 @@ async function buildScratch(system: Db, read: ScopedReader, table: string, selec
 /** The procedure's states in order (migrations/0003); an export applies parcels at or past one. */
 export const PROCEDURE_ORDER = [
   'applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'survey-changed', 'changed',
-  'county-reserve', 'city-review', 'province-review', 'provincial-reserve',
+  'county-reserve', 'county-review', 'city-review', 'province-review', 'provincial-reserve',
 ] as const;
 export const isParcelSelection = (s: string): boolean => s === 'candidates' || (PROCEDURE_ORDER as readonly string[]).includes(s);
 
@@ -275,8 +276,12 @@ export function ldxbOutputSql(table: string, zoneSrid: number, targetSrid: numbe
   ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom FROM staging.${ident(table)} ORDER BY seq`;
 }
 
+/** The state's Chinese label (ZTMC beside the code ZT), from the state machine's one list; labels are literals of ours, never input. */
+const stateLabelSql = (col: string) =>
+  `CASE ${col} ${Object.entries(STATES).map(([code, label]) => `WHEN '${code}' THEN '${label}'`).join(' ')} ELSE ${col} END`;
+
 export function reserveOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
-  return `SELECT parcel_no::varchar(30) AS "DKBH", state::varchar(20) AS "ZT", reserve_year::integer AS "RKNF",
+  return `SELECT parcel_no::varchar(30) AS "DKBH", state::varchar(20) AS "ZT", ${stateLabelSql('state')}::varchar(60) AS "ZTMC", reserve_year::integer AS "RKNF",
                  township_code::varchar(9) AS "XZDM", applicant::varchar(100) AS "SQDW", forest_class::varchar(5) AS "LDDL",
                  area_m2::numeric(15,2) AS "MJ", round(area_m2 * 15 / 10000, 4)::numeric(15,4) AS "MJ_MU",
                  round(area_m2 / 10000, 4)::numeric(15,4) AS "MJ_GQ", qsxz::varchar(2) AS "QSXZ", qsdwdm::varchar(19) AS "QSDWDM",

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import { CountyCode, IsoDate, TownshipCode, Uuid, Year } from '../http/schemas.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { QuotaAreaView } from '../quota/schemas.js';
+import { VerificationOverrideView } from '../procedure/schemas.js';
 import { XLSX_TYPE } from './tabular.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -90,6 +91,16 @@ const Arrangement = Type.Object({
       townshipCode: Nullable(Type.String()),
       area: Area,
       parcelIds: Type.Array(Type.String()),
+      parcels: Type.Array(
+        Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          parcelNo: Type.String(),
+          state: Type.String(),
+          stateLabel: Type.String(),
+          verificationOverride: Nullable(VerificationOverrideView),
+        }),
+        { description: '储备库地块（当前状态；核实时经县级人民政府批准越过的检查项）' },
+      ),
       note: Nullable(Type.String()),
     }),
   ),
@@ -194,6 +205,7 @@ const Evaluation = Type.Object({
       debt: Area,
       rectifyBy: Nullable(DateText),
       findings: Nullable(Type.String()),
+      verificationOverride: Nullable(VerificationOverrideView),
     }),
   ),
 });

@@ -6,6 +6,8 @@ import { cityOf } from '../domain/procedure/actors.js';
 import { OUTCOME_EFFECTS, OUTCOME_LABELS } from '../domain/quota/inspection.js';
 import { m2ToMicroMu, quotaArea, type MicroMu, type QuotaArea } from '../domain/units.js';
 import type { Exact } from '../ledger/service.js';
+import { STATES } from '../domain/procedure/state-machine.js';
+import { overrideText, overrideView } from '../procedure/view.js';
 import type { ArrangementT, CityReportT, CountyYearT, EvaluationT } from './schemas.js';
 import type { ArrangementFigures, CityReportFigures, CountyYearLine, EvaluationFigures, OutcomeCounts } from './service.js';
 import { sheet, type AnySheet, type Column } from './tabular.js';
@@ -43,6 +45,10 @@ export function arrangementView(f: ArrangementFigures): ArrangementT {
       townshipCode: s.townshipCode,
       area: quotaArea(BigInt(s.areaUmu)),
       parcelIds: s.parcelIds,
+      parcels: s.parcelIds.flatMap((id) => {
+        const p = f.parcels.get(id);
+        return p ? [{ id, parcelNo: p.parcel_no, state: p.state, stateLabel: STATES[p.state], verificationOverride: overrideView(p.verification_override) }] : [];
+      }),
       note: s.note,
     })),
     figures: {
@@ -165,6 +171,7 @@ export function evaluationView(f: EvaluationFigures): EvaluationT {
       debt: quotaArea(n.debt_umu),
       rectifyBy: n.rectify_by,
       findings: n.findings,
+      verificationOverride: overrideView(n.verification_override),
     })),
   };
 }
@@ -186,10 +193,10 @@ interface Tables {
 }
 
 export function arrangementTables(a: ArrangementT): Tables {
-  type Row = { type: string; name: string; township: string | null; source: string; area: QuotaArea; note: string | null };
+  type Row = { type: string; name: string; township: string | null; source: string; area: QuotaArea; note: string | null; parcels?: ArrangementT['supplementary'][number]['parcels'] };
   const rows: Row[] = [
     ...a.projects.map((p) => ({ type: '拟使用林地项目', name: p.name, township: p.townshipCode, source: p.quotaSourceLabel, area: p.area, note: p.note })),
-    ...a.supplementary.map((s) => ({ type: '补充林地', name: s.name, township: s.townshipCode, source: s.kindLabel, area: s.area, note: s.note })),
+    ...a.supplementary.map((s) => ({ type: '补充林地', name: s.name, township: s.townshipCode, source: s.kindLabel, area: s.area, note: s.note, parcels: s.parcels })),
   ];
   const columns: Column<Row>[] = [
     { header: '类别', value: (r) => r.type },
@@ -197,6 +204,11 @@ export function arrangementTables(a: ArrangementT): Tables {
     { header: '乡镇代码', value: (r) => r.township },
     { header: '定额来源或补充方式', value: (r) => r.source },
     ...areaColumns<Row>('面积', (r) => r.area),
+    { header: '储备库地块', value: (r) => r.parcels?.map((p) => `${p.parcelNo}（${p.stateLabel}）`).join('、') },
+    {
+      header: '核实越过检查项',
+      value: (r) => r.parcels?.filter((p) => p.verificationOverride).map((p) => `${p.parcelNo}：${overrideText(p.verificationOverride)}`).join('；'),
+    },
     { header: '说明', value: (r) => r.note },
   ];
   type Sum = { item: string; area: QuotaArea | null; note: string | null };
@@ -286,6 +298,7 @@ export function evaluationTables(e: EvaluationT): Tables {
     ...areaColumns<I>('其中欠扣', (n) => n.debt),
     { header: '整改期限', value: (n) => n.rectifyBy },
     { header: '核查情况', value: (n) => n.findings },
+    { header: '核实越过检查项', value: (n) => overrideText(n.verificationOverride) },
   ];
   type A = C['audits'][number];
   const audits: Column<A>[] = [
