@@ -277,6 +277,21 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     const cell = (h: string) => row.getCell(headers.indexOf(h) + 1).text;
     expect(cell('申请前已实施修复')).toBe('2021-05-01由玉山县某矿业有限公司修复（玉自然资字〔2021〕18号）');
     expect(cell('其他相关权利人')).toBe('采矿权人玉山县某矿业有限公司（C3611002009127130001）');
+    // And in the reserve layer the county hands on: SQQXF/XFRQ (restored before the application, when), XFZT (who), QTQLR.
+    const job = await post(u.forestry, '/api/v1/exports', { county: COUNTY, year: 2023, layer: 'reserve', format: 'geojson', parcels: 'county-reserve' });
+    expect(job.statusCode, job.body).toBe(202);
+    await app.exports.idle();
+    const file = await get(u.forestry, `/api/v1/exports/${job.json().id}/file`);
+    expect(file.statusCode, file.body).toBe(200);
+    const features = (JSON.parse(file.body) as { features: { properties: Record<string, unknown> }[] }).features;
+    expect(features.find((x) => x.properties.DKID === p.id)!.properties).toMatchObject({
+      SQQXF: 1,
+      XFRQ: '2021-05-01',
+      XFZT: '玉山县某矿业有限公司',
+      QTQLR: '采矿权人玉山县某矿业有限公司（C3611002009127130001）',
+      ZT: 'county-reserve',
+      ZTMC: '入库（县级储备库）',
+    });
   });
 });
 
