@@ -150,7 +150,7 @@ const AnnualSummary = Type.Object({
   submission: Nullable(Type.Object({ submittedOn: DateText, dueOn: DateText, late: Type.Boolean(), submittedAt: Timestamp })),
   pilotPeriod: PilotPeriodView,
   procedure: Type.Object({
-    actions: Type.Array(Type.Object({ action: Type.String(), ...Counted })),
+    actions: Type.Array(Type.Object({ action: Type.String(), actionLabel: Type.String(), ...Counted })),
     states: Type.Array(Type.Object({ state: Type.String(), stateLabel: Type.String(), ...Counted })),
   }),
   reserve: Type.Object({

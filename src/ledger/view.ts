@@ -11,7 +11,7 @@ import type { PilotPeriod } from '../domain/quota/pilot-period.js';
 import { m2ToMicroMu, quotaArea, type QuotaArea } from '../domain/units.js';
 import type { EntryKind, EntryRow } from '../quota/repository.js';
 import { drawView } from '../quota/view.js';
-import { overrideText, overrideView, priorRestorationText } from '../procedure/view.js';
+import { actionLabel, overrideText, overrideView, priorRestorationText } from '../procedure/view.js';
 import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
 import { sheet, type AnySheet, type Column } from '../reports/tabular.js';
 import { SUBMISSION_STATES } from '../reserve/view.js';
@@ -141,7 +141,7 @@ export function annualSummaryView(a: AnnualSummaryFigures): AnnualSummaryT {
       : null,
     pilotPeriod: a.pilot,
     procedure: {
-      actions: a.actions.map((x) => ({ action: x.action, parcels: x.parcels, area: quotaArea(x.umu) })),
+      actions: a.actions.map((x) => ({ action: x.action, actionLabel: actionLabel(x.action), parcels: x.parcels, area: quotaArea(x.umu) })),
       states: a.states.map((s) => ({ state: s.state, stateLabel: STATES[s.state], parcels: s.parcels, area: quotaArea(s.umu) })),
     },
     reserve: {
@@ -331,7 +331,7 @@ export function annualSummaryTables(a: AnnualSummaryT): Tables {
   type Row = { item: string; count: number | string | null; area: QuotaArea | null; note: string | null };
   const rows: Row[] = [
     { item: '上报截止日期', count: a.dueOn, area: null, note: a.submission ? `已于${a.submission.submittedOn}上报${a.submission.late ? '（逾期）' : ''}` : '未上报' },
-    ...a.procedure.actions.map((x) => ({ item: `本年办理：${x.action}`, count: x.parcels, area: x.area, note: null })),
+    ...a.procedure.actions.map((x) => ({ item: `本年办理：${x.actionLabel}`, count: x.parcels, area: x.area, note: null })),
     ...a.procedure.states.map((x) => ({ item: `当前状态：${x.stateLabel}`, count: x.parcels, area: x.area, note: null })),
     { item: `${a.year}年度储备库`, count: a.reserve.parcels, area: a.reserve.countyReserve, note: null },
     { item: `${a.year}年度省级储备库`, count: null, area: a.reserve.provincialReserve, note: null },

@@ -88,6 +88,9 @@ const links = (p: ProcedureRow) => ({
 /** Transitions recorded by a migration rather than by an action of the state machine. */
 const RECORDED_ACTIONS: Record<string, string> = { 'await-county-approval': '更正状态：报送尚未经县级人民政府审核（迁移0020）' };
 
+/** A recorded action in words (an action of the state machine, or one a migration recorded). */
+export const actionLabel = (action: string): string => (ACTIONS as Record<string, { label: string }>)[action]?.label ?? RECORDED_ACTIONS[action] ?? action;
+
 /** The API's view of a parcel's procedure, with the actions this user may take now. */
 export function procedureView(p: ProcedureRow, user: AuthUser): Static<typeof ProcedureView> {
   return {
@@ -141,7 +144,7 @@ export function procedureDetailView(d: ProcedureDetail): Static<typeof Procedure
     history: history.map((t) => ({
       seq: t.seq,
       action: t.action,
-      actionLabel: (ACTIONS as Record<string, { label: string }>)[t.action]?.label ?? RECORDED_ACTIONS[t.action] ?? t.action,
+      actionLabel: actionLabel(t.action),
       from: t.from_state,
       to: t.to_state,
       actor: { id: t.actor_id, login: t.actor_login, name: t.actor_name, role: t.actor_role },

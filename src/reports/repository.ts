@@ -7,6 +7,7 @@ import type { Scoped } from '../auth/scope.js';
 import type { MicroMu } from '../domain/units.js';
 import type { State } from '../domain/procedure/state-machine.js';
 import type { VerificationOverride } from '../procedure/repository.js';
+import type { SubmissionState } from '../reserve/repository.js';
 
 // ---------------------------------------------------------------- the county's annual arrangement
 
@@ -133,7 +134,7 @@ export interface AuditRow {
   audit_id: string;
   county_code: string;
   reserve_year: number;
-  submission_state: string;
+  submission_state: SubmissionState;
   level: 'city' | 'province';
   population_m2: string;
   sampled_m2: string;

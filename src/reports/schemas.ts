@@ -176,6 +176,7 @@ const Audit = Type.Object({
   levelLabel: Type.String(),
   reserveYear: Type.Integer(),
   submissionState: Type.String(),
+  submissionStateLabel: Type.String(),
   population: Area,
   sampled: Area,
   sharePct: Type.Number({ description: '抽查面积占比（%，2位小数）' }),

@@ -8,6 +8,7 @@ import { m2ToMicroMu, quotaArea, type MicroMu, type QuotaArea } from '../domain/
 import type { Exact } from '../ledger/service.js';
 import { STATES } from '../domain/procedure/state-machine.js';
 import { overrideText, overrideView } from '../procedure/view.js';
+import { SUBMISSION_STATES } from '../reserve/view.js';
 import type { ArrangementT, CityReportT, CountyYearT, EvaluationT } from './schemas.js';
 import type { ArrangementFigures, CityReportFigures, CountyYearLine, EvaluationFigures, OutcomeCounts } from './service.js';
 import { sheet, type AnySheet, type Column } from './tabular.js';
@@ -147,6 +148,7 @@ export function evaluationView(f: EvaluationFigures): EvaluationT {
           levelLabel: LEVEL_LABELS[a.level],
           reserveYear: a.reserve_year,
           submissionState: a.submission_state,
+          submissionStateLabel: SUBMISSION_STATES[a.submission_state],
           population: quotaArea(m2ToMicroMu(a.population_m2)),
           sampled: quotaArea(m2ToMicroMu(a.sampled_m2)),
           sharePct: population > 0 ? Math.round((Number(a.sampled_m2) / population) * 10000) / 100 : 0,
@@ -305,6 +307,7 @@ export function evaluationTables(e: EvaluationT): Tables {
     { header: '县级代码', value: (a) => a.countyCode },
     { header: '储备年度', value: (a) => a.reserveYear },
     { header: '抽查级别', value: (a) => a.levelLabel },
+    { header: '报送状态', value: (a) => a.submissionStateLabel },
     ...areaColumns<A>('报送面积', (a) => a.population),
     ...areaColumns<A>('抽查面积', (a) => a.sampled),
     { header: '抽查比例（%）', value: (a) => a.sharePct, numFmt: '0.00' },

@@ -345,6 +345,13 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect(csv.statusCode, csv.body).toBe(200);
     expect(csv.body).toContain('抽查有不合格地块，已退回县级');
     expect(csv.body).toMatch(/抽查不合格地块.*（市级抽查，已出库）.*现场林木成活率不足85%/);
+    // The year's acts in words, the county government's approvals among them.
+    expect(a.procedure.actions).toContainEqual(expect.objectContaining({ action: 'approve-submission', actionLabel: '县级人民政府审核通过，报市级审核', parcels: 3 }));
+    expect(csv.body).toContain('本年办理：县级人民政府审核通过，报市级审核');
+    // The evaluation report names each audited submission's state in words: the returned one too.
+    const e = await ok(await get(u.admin, '/api/v1/evaluation-reports/2024'));
+    const audits = e.counties.find((c: { countyCode: string }) => c.countyCode === COUNTY).audits as { level: string; submissionStateLabel: string; failed: number }[];
+    expect(audits).toContainEqual(expect.objectContaining({ level: 'city', failed: 1, submissionStateLabel: '抽查有不合格地块，已退回县级' }));
   });
 
   it('every step is in the append-only audit log, with the actor', async () => {
