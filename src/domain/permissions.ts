@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   recordConsent: ['township', 'county-forestry'],
   /** 相关权利人 the survey does not show (承包经营权人、使用权人、采矿权人) are added by the county forestry bureau. */
   addRightsHolder: ['county-forestry'],
+  /** …and a holder it added in error is removed by it, before 确认, with a reason (owners from the ownership check never). */
+  removeRightsHolder: ['county-forestry'],
   /** Passing over a failed verification check: the county government alone (domain/procedure/overrides.ts, OVERRIDE_APPROVER). */
   approveOverride: ['county-government'],
   submitReserve: ['county-forestry'],
@@ -110,6 +112,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`POST ${API}/procedures/:id/objections`]: PERMISSIONS.recordObjection,
   [`POST ${API}/procedures/:id/objections/:objectionId/decision`]: ACTIONS['uphold-objection'].roles,
   [`POST ${API}/procedures/:id/rights-holders`]: PERMISSIONS.addRightsHolder,
+  [`POST ${API}/procedures/:id/rights-holders/:holderId/removal`]: PERMISSIONS.removeRightsHolder,
   [`POST ${API}/procedures/:id/consents`]: PERMISSIONS.recordConsent,
   [`POST ${API}/procedures/:id/confirm`]: ACTIONS.confirm.roles,
   [`POST ${API}/procedures/:id/afforest`]: ACTIONS.afforest.roles,

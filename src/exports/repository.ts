@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { APP_DB_ROLE } from '../auth/scope.js';
 import { ident } from '../db/pool.js';
+import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
+import { STATES } from '../domain/procedure/state-machine.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -32,13 +34,14 @@ async function buildScratch(system: Db, read: ScopedReader, table: string, selec
 /** The procedure's states in order (migrations/0003); an export applies parcels at or past one. */
 export const PROCEDURE_ORDER = [
   'applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'survey-changed', 'changed',
-  'county-reserve', 'city-review', 'province-review', 'provincial-reserve',
+  'county-reserve', 'county-review', 'city-review', 'province-review', 'provincial-reserve',
 ] as const;
 export const isParcelSelection = (s: string): boolean => s === 'candidates' || (PROCEDURE_ORDER as readonly string[]).includes(s);
 
 /**
  * Which parcels an export applies, as SQL: (parcel_id, parcel_no, forest_class, state,
- * reserve_year, township_code, applicant, upload_id, record_area_m2, verification_override, geom in EPSG:4490).
+ * reserve_year, township_code, applicant, upload_id, record_area_m2, verification_override, prior_restoration,
+ * restorer_name, other_holders, geom in EPSG:4490).
  * A procedure state selects the parcels that reached it (withdrawn, rejected and removed ones
  * never count); 'candidates' takes every candidate parcel of the county (a planning preview).
  */
@@ -46,7 +49,8 @@ export function parcelSourceSql(parcels: string): string {
   if (parcels === 'candidates') {
     return `SELECT p.id AS parcel_id, p.parcel_no, coalesce(NULLIF(p.intended_forest_class, ''), '0301') AS forest_class,
                    'candidate'::text AS state, NULL::int AS reserve_year, p.township_code, p.applicant, p.upload_id,
-                   NULL::numeric AS record_area_m2, NULL::jsonb AS verification_override, p.geom
+                   NULL::numeric AS record_area_m2, NULL::jsonb AS verification_override, NULL::jsonb AS prior_restoration,
+                   NULL::text AS restorer_name, NULL::text AS other_holders, p.geom
               FROM candidate.parcel p WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
   }
   const from = PROCEDURE_ORDER.indexOf(parcels as (typeof PROCEDURE_ORDER)[number]);
@@ -55,7 +59,13 @@ export function parcelSourceSql(parcels: string): string {
   return `SELECT pp.id AS parcel_id, pp.parcel_no,
                  coalesce(NULLIF(pp.forest_class, ''), NULLIF(cp.intended_forest_class, ''), '0301') AS forest_class,
                  pp.state, pp.reserve_year::int AS reserve_year, pp.township_code, pp.applicant, pp.upload_id,
-                 pp.area_m2 AS record_area_m2, pp.verification_override, cp.geom
+                 pp.area_m2 AS record_area_m2, pp.verification_override, pp.prior_restoration,
+                 coalesce(pp.restorer->>'name', pp.prior_restoration->'restorer'->>'name') AS restorer_name,
+                 -- The rights holders besides the owners (contract, use, mining), as the county added them and did not remove.
+                 (SELECT string_agg(CASE h.kind ${Object.entries(RIGHT_KINDS).map(([k, label]) => `WHEN '${k}' THEN '${label}'`).join(' ')} END || h.name || '（' || h.holder_code || '）', '、'
+                                    ORDER BY array_position(ARRAY['contract', 'use', 'mining'], h.kind), h.added_at)
+                    FROM procedure.rights_holder h WHERE h.parcel_id = pp.id AND h.kind <> 'owner' AND h.removed_at IS NULL) AS other_holders,
+                 cp.geom
             FROM procedure.parcel pp JOIN candidate.parcel cp ON cp.id = pp.candidate_parcel_id
            WHERE pp.county_code = $1 AND pp.state IN (${states}) AND cp.geom IS NOT NULL`;
 }
@@ -275,8 +285,12 @@ export function ldxbOutputSql(table: string, zoneSrid: number, targetSrid: numbe
   ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom FROM staging.${ident(table)} ORDER BY seq`;
 }
 
+/** The state's Chinese label (ZTMC beside the code ZT), from the state machine's one list; labels are literals of ours, never input. */
+const stateLabelSql = (col: string) =>
+  `CASE ${col} ${Object.entries(STATES).map(([code, label]) => `WHEN '${code}' THEN '${label}'`).join(' ')} ELSE ${col} END`;
+
 export function reserveOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
-  return `SELECT parcel_no::varchar(30) AS "DKBH", state::varchar(20) AS "ZT", reserve_year::integer AS "RKNF",
+  return `SELECT parcel_no::varchar(30) AS "DKBH", state::varchar(20) AS "ZT", ${stateLabelSql('state')}::varchar(60) AS "ZTMC", reserve_year::integer AS "RKNF",
                  township_code::varchar(9) AS "XZDM", applicant::varchar(100) AS "SQDW", forest_class::varchar(5) AS "LDDL",
                  area_m2::numeric(15,2) AS "MJ", round(area_m2 * 15 / 10000, 4)::numeric(15,4) AS "MJ_MU",
                  round(area_m2 / 10000, 4)::numeric(15,4) AS "MJ_GQ", qsxz::varchar(2) AS "QSXZ", qsdwdm::varchar(19) AS "QSDWDM",
@@ -286,6 +300,9 @@ export function reserveOutputSql(table: string, zoneSrid: number, targetSrid: nu
                  (SELECT string_agg(c, ',') FROM jsonb_array_elements_text(verification_override->'checks') c)::varchar(100) AS "YGJC",
                  (verification_override->>'reason')::varchar(254) AS "YGLY",
                  (SELECT string_agg(d->>'number', ';') FROM jsonb_array_elements(verification_override->'documents') d)::varchar(254) AS "YGWH",
+                 -- Restored before the application (§三(三)1): flag and date; the restoring party (谁修复、谁受益); the other rights holders.
+                 (prior_restoration IS NOT NULL)::int::smallint AS "SQQXF", (prior_restoration->>'restoredOn')::varchar(10) AS "XFRQ",
+                 restorer_name::varchar(100) AS "XFZT", other_holders::varchar(254) AS "QTQLR",
                  ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
             FROM staging.${ident(table)} ORDER BY seq`;
 }

@@ -7,7 +7,10 @@
 import type { Scoped } from '../auth/scope.js';
 import type { State } from '../domain/procedure/state-machine.js';
 import type { MicroMu } from '../domain/units.js';
+import type { PriorRestoration } from '../domain/procedure/eligibility.js';
+import type { RightKind } from '../domain/procedure/rights-holders.js';
 import type { VerificationOverride } from '../procedure/repository.js';
+import type { SubmissionState } from '../reserve/repository.js';
 
 export interface ReserveYearRow {
   county_code: string;
@@ -50,13 +53,20 @@ export interface LedgerParcelRow {
   batch: number | null;
   quota_year: number | null;
   verification_override: VerificationOverride | null;
+  /** Mining land restored before the application (§三(三)1), as the application recorded it. */
+  prior_restoration: PriorRestoration | null;
+  /** The rights holders besides the owners (contract, use, mining), as the county added them. */
+  other_holders: { kind: RightKind; code: string; name: string; document: Record<string, unknown> | null }[];
 }
 
 /** A county's reserve parcels with the issuance (batch, quota year) that counted each, if any. */
 export async function ledgerParcels(tx: Scoped, county: string): Promise<LedgerParcelRow[]> {
   const { rows } = await tx.client.query<LedgerParcelRow>(
     `SELECT p.id, p.parcel_no, p.township_code, p.state, p.reserve_year, p.area_m2::text AS area_m2, ip.issuance_id, i.batch, i.quota_year,
-            p.verification_override
+            p.verification_override, p.prior_restoration,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('kind', h.kind, 'code', h.holder_code, 'name', h.name, 'document', h.document)
+                                       ORDER BY array_position(ARRAY['contract', 'use', 'mining'], h.kind), h.added_at)
+                        FROM procedure.rights_holder h WHERE h.parcel_id = p.id AND h.kind <> 'owner' AND h.removed_at IS NULL), '[]') AS other_holders
        FROM procedure.parcel p
        LEFT JOIN quota.issuance_parcel ip ON ip.parcel_id = p.id
        LEFT JOIN quota.issuance i ON i.id = ip.issuance_id
@@ -89,21 +99,55 @@ export async function parcelStates(tx: Scoped, county: string): Promise<{ state:
 }
 
 export interface SubmissionRow {
+  id: string;
   reserve_year: number;
   submitted_on: string;
   due_on: string;
   late: boolean;
-  state: string;
+  state: SubmissionState;
   parcel_count: number;
   area_m2: string;
+  approved_on: string | null;
+  returned_on: string | null;
+  return_reason: string | null;
 }
 
-/** The reserve submissions a county sent in a calendar year. */
+/**
+ * The reserve submissions of a county in a calendar year: sent that year, or returned that year
+ * (a sample with a failed parcel, 核查无误后报省级) — the return on the day it was recorded, in China.
+ */
 export async function reserveSubmissionsInYear(tx: Scoped, county: string, year: number): Promise<SubmissionRow[]> {
   const { rows } = await tx.client.query<SubmissionRow>(
-    `SELECT reserve_year, submitted_on::text AS submitted_on, due_on::text AS due_on, late, state, parcel_count, area_m2::text AS area_m2
-       FROM procedure.reserve_submission WHERE county_code = $1 AND extract(year FROM submitted_on) = $2`,
+    `SELECT id, reserve_year, submitted_on::text AS submitted_on, due_on::text AS due_on, late, state, parcel_count, area_m2::text AS area_m2,
+            approved_on::text AS approved_on, (returned_at AT TIME ZONE 'Asia/Shanghai')::date::text AS returned_on, return_reason
+       FROM procedure.reserve_submission
+      WHERE county_code = $1 AND (extract(year FROM submitted_on) = $2 OR extract(year FROM returned_at AT TIME ZONE 'Asia/Shanghai') = $2)
+      ORDER BY submitted_on, created_at`,
     [county, year],
+  );
+  return rows;
+}
+
+export interface FailedParcelRow {
+  submission_id: string;
+  level: 'city' | 'province';
+  parcel_id: string;
+  parcel_no: string;
+  area_m2: string;
+  reason: string | null;
+  inspected_on: string | null;
+  verification_override: VerificationOverride | null;
+}
+
+/** The parcels that failed the audits of these submissions (each left the reserve, 出库), with the override 核实 used. */
+export async function failedParcels(tx: Scoped, submissionIds: string[]): Promise<FailedParcelRow[]> {
+  if (!submissionIds.length) return [];
+  const { rows } = await tx.client.query<FailedParcelRow>(
+    `SELECT a.submission_id, a.level, x.parcel_id, p.parcel_no, x.area_m2::text AS area_m2, x.reason, x.inspected_on::text AS inspected_on, p.verification_override
+       FROM procedure.audit a JOIN procedure.audit_sample x ON x.audit_id = a.id JOIN procedure.parcel p ON p.id = x.parcel_id
+      WHERE a.submission_id = ANY ($1::uuid[]) AND x.result = 'fail'
+      ORDER BY a.drawn_at, x.draw_order`,
+    [submissionIds],
   );
   return rows;
 }

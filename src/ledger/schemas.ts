@@ -3,7 +3,7 @@ import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/
 import { ProblemSchema } from '../imports/schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { XLSX_TYPE } from '../reports/tabular.js';
-import { VerificationOverrideView } from '../procedure/schemas.js';
+import { PriorRestorationView, VerificationOverrideView } from '../procedure/schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateText = Type.String({ format: 'date' });
@@ -119,6 +119,11 @@ const CountyLedger = Type.Object({
       issuanceBatch: Nullable(Type.Integer()),
       quotaYear: Nullable(Type.Integer()),
       verificationOverride: Nullable(VerificationOverrideView),
+      priorRestoration: Nullable(PriorRestorationView),
+      otherRightsHolders: Type.Array(
+        Type.Object({ kind: Type.String(), kindLabel: Type.String(), code: Type.String(), name: Type.String(), document: Nullable(Type.Record(Type.String(), Type.Unknown())) }),
+        { description: '权属单位以外的相关权利人：土地承包经营权人、使用权人、采矿权人（县级增补）' },
+      ),
     }),
   ),
 });
@@ -145,7 +150,7 @@ const AnnualSummary = Type.Object({
   submission: Nullable(Type.Object({ submittedOn: DateText, dueOn: DateText, late: Type.Boolean(), submittedAt: Timestamp })),
   pilotPeriod: PilotPeriodView,
   procedure: Type.Object({
-    actions: Type.Array(Type.Object({ action: Type.String(), ...Counted })),
+    actions: Type.Array(Type.Object({ action: Type.String(), actionLabel: Type.String(), ...Counted })),
     states: Type.Array(Type.Object({ state: Type.String(), stateLabel: Type.String(), ...Counted })),
   }),
   reserve: Type.Object({
@@ -154,7 +159,32 @@ const AnnualSummary = Type.Object({
     countyReserve: QuotaAreaView,
     provincialReserve: QuotaAreaView,
     submissions: Type.Array(
-      Type.Object({ reserveYear: Type.Integer(), submittedOn: DateText, dueOn: DateText, late: Type.Boolean(), state: Type.String(), ...Counted }),
+      Type.Object({
+        id: Type.String({ format: 'uuid' }),
+        reserveYear: Type.Integer(),
+        submittedOn: DateText,
+        dueOn: DateText,
+        late: Type.Boolean(),
+        state: Type.String(),
+        stateLabel: Type.String(),
+        approvedOn: Nullable(DateText),
+        returned: Nullable(Type.Object({ returnedOn: DateText, reason: Type.String() }, { description: '抽查有不合格地块，退回县级（核查无误后报省级）' })),
+        failedParcels: Type.Array(
+          Type.Object({
+            parcelId: Type.String({ format: 'uuid' }),
+            parcelNo: Type.String(),
+            level: Type.String(),
+            levelLabel: Type.String(),
+            reason: Nullable(Type.String()),
+            inspectedOn: Nullable(DateText),
+            area: QuotaAreaView,
+            verificationOverride: Nullable(VerificationOverrideView),
+          }),
+          { description: '抽查不合格（已出库）的地块' },
+        ),
+        ...Counted,
+      }),
+      { description: '本年报送或本年退回的储备库报送' },
     ),
   }),
   quota: LedgerLine,

@@ -164,11 +164,18 @@ async function annualSummaryFigures(tx: Scoped, pilot: PilotPeriod, county: stri
     ofYear: lines.get(year) ?? emptyExact(),
     // The reserve of year N is counted at quota year N+1.
     nextReserve: lines.get(year + 1) ?? emptyExact(),
-    submissions: (await repo.reserveSubmissionsInYear(tx, county, year)).map((s) => ({ ...s, umu: area(s) })),
+    submissions: await submissionsWithFailures(tx, county, year),
     inspections: await quota.inspections(tx, { county, year }),
     draws: draws.filter((d) => yearOf(d.approved_on) === year),
     idleUses: draws.filter((d) => isIdleUse({ approvedOn: d.approved_on, useStartedOn: d.use_started_on, recoveredOn: d.recovered_on }, `${year}-12-31`)),
   };
+}
+
+/** The year's reserve submissions; a returned one with its reason and the parcels whose failure returned it. */
+async function submissionsWithFailures(tx: Scoped, county: string, year: number) {
+  const subs = await repo.reserveSubmissionsInYear(tx, county, year);
+  const failed = await repo.failedParcels(tx, subs.map((s) => s.id));
+  return subs.map((s) => ({ ...s, umu: exactArea(s.area_m2), failed: failed.filter((f) => f.submission_id === s.id).map((f) => ({ ...f, umu: exactArea(f.area_m2) })) }));
 }
 
 export async function submitAnnualSummary(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, county: string, year: number, input: { submittedOn?: string }) {

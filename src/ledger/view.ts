@@ -11,8 +11,10 @@ import type { PilotPeriod } from '../domain/quota/pilot-period.js';
 import { m2ToMicroMu, quotaArea, type QuotaArea } from '../domain/units.js';
 import type { EntryKind, EntryRow } from '../quota/repository.js';
 import { drawView } from '../quota/view.js';
-import { overrideView } from '../procedure/view.js';
+import { actionLabel, overrideText, overrideView, priorRestorationText } from '../procedure/view.js';
+import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
 import { sheet, type AnySheet, type Column } from '../reports/tabular.js';
+import { SUBMISSION_STATES } from '../reserve/view.js';
 import type { LedgerParcelRow } from './repository.js';
 import type { AnnualSummaryT, AuditLog, CountyLedgerT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
 import type { AnnualSummaryFigures, Exact, StockYear } from './service.js';
@@ -101,6 +103,8 @@ export function countyLedgerView(l: {
       issuanceBatch: p.batch,
       quotaYear: p.quota_year,
       verificationOverride: overrideView(p.verification_override),
+      priorRestoration: p.prior_restoration && { ...p.prior_restoration, documents: p.prior_restoration.documents.map((d) => ({ ...d })) },
+      otherRightsHolders: p.other_holders.map((h) => ({ ...h, kindLabel: RIGHT_KINDS[h.kind] })),
     })),
   };
 }
@@ -137,7 +141,7 @@ export function annualSummaryView(a: AnnualSummaryFigures): AnnualSummaryT {
       : null,
     pilotPeriod: a.pilot,
     procedure: {
-      actions: a.actions.map((x) => ({ action: x.action, parcels: x.parcels, area: quotaArea(x.umu) })),
+      actions: a.actions.map((x) => ({ action: x.action, actionLabel: actionLabel(x.action), parcels: x.parcels, area: quotaArea(x.umu) })),
       states: a.states.map((s) => ({ state: s.state, stateLabel: STATES[s.state], parcels: s.parcels, area: quotaArea(s.umu) })),
     },
     reserve: {
@@ -146,11 +150,25 @@ export function annualSummaryView(a: AnnualSummaryFigures): AnnualSummaryT {
       countyReserve: quotaArea(a.nextReserve.countyReserve),
       provincialReserve: quotaArea(a.nextReserve.provincialReserve),
       submissions: a.submissions.map((s) => ({
+        id: s.id,
         reserveYear: s.reserve_year,
         submittedOn: s.submitted_on,
         dueOn: s.due_on,
         late: s.late,
         state: s.state,
+        stateLabel: SUBMISSION_STATES[s.state],
+        approvedOn: s.approved_on,
+        returned: s.state === 'returned' ? { returnedOn: s.returned_on!, reason: s.return_reason ?? '' } : null,
+        failedParcels: s.failed.map((f) => ({
+          parcelId: f.parcel_id,
+          parcelNo: f.parcel_no,
+          level: f.level,
+          levelLabel: f.level === 'city' ? '市级抽查' : '省级抽查',
+          reason: f.reason,
+          inspectedOn: f.inspected_on,
+          area: quotaArea(f.umu),
+          verificationOverride: overrideView(f.verification_override),
+        })),
         parcels: s.parcel_count,
         area: quotaArea(s.umu),
       })),
@@ -284,7 +302,9 @@ export function countyLedgerTables(l: CountyLedgerT): Tables {
     { header: '面积（平方米）', value: (p) => p.area?.m2, numFmt: '0.00' },
     ...areaColumns<P>('面积', (p) => p.area),
     { header: '下达批次', value: (p) => (p.issuanceBatch ? `${p.quotaYear}年定额第${p.issuanceBatch}批` : '') },
-    { header: '核实越过检查项', value: (p) => (p.verificationOverride ? `${p.verificationOverride.checks.join('、')}（${p.verificationOverride.reason}；${p.verificationOverride.documents.map((d) => d.number).join('、')}）` : '') },
+    { header: '核实越过检查项', value: (p) => overrideText(p.verificationOverride) },
+    { header: '申请前已实施修复', value: (p) => priorRestorationText(p.priorRestoration) },
+    { header: '其他相关权利人', value: (p) => p.otherRightsHolders.map((h) => `${h.kindLabel}${h.name}（${h.code}）`).join('、') },
     { header: '地块标识', value: (p) => p.id },
   ];
   return {
@@ -311,11 +331,24 @@ export function annualSummaryTables(a: AnnualSummaryT): Tables {
   type Row = { item: string; count: number | string | null; area: QuotaArea | null; note: string | null };
   const rows: Row[] = [
     { item: '上报截止日期', count: a.dueOn, area: null, note: a.submission ? `已于${a.submission.submittedOn}上报${a.submission.late ? '（逾期）' : ''}` : '未上报' },
-    ...a.procedure.actions.map((x) => ({ item: `本年办理：${x.action}`, count: x.parcels, area: x.area, note: null })),
+    ...a.procedure.actions.map((x) => ({ item: `本年办理：${x.actionLabel}`, count: x.parcels, area: x.area, note: null })),
     ...a.procedure.states.map((x) => ({ item: `当前状态：${x.stateLabel}`, count: x.parcels, area: x.area, note: null })),
     { item: `${a.year}年度储备库`, count: a.reserve.parcels, area: a.reserve.countyReserve, note: null },
     { item: `${a.year}年度省级储备库`, count: null, area: a.reserve.provincialReserve, note: null },
-    ...a.reserve.submissions.map((x) => ({ item: `报市审核（${x.reserveYear}年度）`, count: x.parcels, area: x.area, note: `${x.submittedOn}报送，截止${x.dueOn}${x.late ? '，逾期' : ''}` })),
+    ...a.reserve.submissions.flatMap((x) => [
+      {
+        item: `储备库报送（${x.reserveYear}年度）：${x.stateLabel}`,
+        count: x.parcels,
+        area: x.area,
+        note: `${x.submittedOn}报送，截止${x.dueOn}${x.late ? '，逾期' : ''}${x.approvedOn ? `；${x.approvedOn}经县级人民政府审核` : '；未经县级人民政府审核'}${x.returned ? `；${x.returned.returnedOn}退回：${x.returned.reason}` : ''}`,
+      },
+      ...x.failedParcels.map((f) => ({
+        item: `  抽查不合格地块${f.parcelNo}（${f.levelLabel}，已出库）`,
+        count: null,
+        area: f.area,
+        note: [f.reason, f.inspectedOn && `核查日期${f.inspectedOn}`, f.verificationOverride && `核实越过检查项：${overrideText(f.verificationOverride)}`].filter(Boolean).join('；'),
+      })),
+    ]),
     { item: `${a.year}年定额：下达县级`, count: null, area: a.quota.issued, note: null },
     { item: `${a.year}年定额：省级统筹调入`, count: null, area: a.quota.allocatedIn, note: null },
     { item: `${a.year}年定额：已使用`, count: a.draws.length, area: a.quota.drawn, note: null },

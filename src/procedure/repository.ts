@@ -346,18 +346,40 @@ export interface HolderRow {
   document: JsonObject | null;
   added_by: string | null;
   added_at: Date;
+  removed_at: Date | null;
+  removed_by: string | null;
+  removal_reason: string | null;
 }
 
-const HOLDER_COLUMNS = 'id, kind, holder_code, name, source, qsxz, document, added_by, added_at';
+const HOLDER_COLUMNS = 'id, kind, holder_code, name, source, qsxz, document, added_by, added_at, removed_at, removed_by, removal_reason';
 
-/** The parcel's rights holders: owners first (as the ownership check listed them), then the ones the county added. */
-export async function holders(tx: Scoped, parcelId: string): Promise<HolderRow[]> {
+export interface RemovedHolderRow extends HolderRow {
+  removed_at: Date;
+  removed_by: string;
+  removal_reason: string;
+}
+
+/**
+ * The parcel's rights holders: owners first (as the ownership check listed them), then the ones the
+ * county added; `removed` the ones the county removed before 确认 (kept, with who and why).
+ */
+export async function holders(tx: Scoped, parcelId: string, opts?: { removed?: false }): Promise<HolderRow[]>;
+export async function holders(tx: Scoped, parcelId: string, opts: { removed: true }): Promise<RemovedHolderRow[]>;
+export async function holders(tx: Scoped, parcelId: string, opts: { removed?: boolean } = {}): Promise<HolderRow[]> {
   const { rows } = await tx.client.query<HolderRow>(
-    `SELECT ${HOLDER_COLUMNS} FROM procedure.rights_holder WHERE parcel_id = $1
+    `SELECT ${HOLDER_COLUMNS} FROM procedure.rights_holder WHERE parcel_id = $1 AND (removed_at IS NOT NULL) = $2
       ORDER BY array_position(ARRAY['owner', 'contract', 'use', 'mining'], kind), added_at, holder_code`,
-    [parcelId],
+    [parcelId, opts.removed ?? false],
   );
   return rows;
+}
+
+/** Marks a holder the county added as removed (the row stays; the audit trigger records who and when). */
+export async function removeHolder(tx: Scoped, holderId: string, reason: string): Promise<void> {
+  await tx.client.query(
+    `UPDATE procedure.rights_holder SET removed_at = clock_timestamp(), removed_by = $2, removal_reason = $3 WHERE id = $1 AND removed_at IS NULL AND source = 'county'`,
+    [holderId, tx.user.id, reason],
+  );
 }
 
 /** Adds rights holders to a parcel (locked by the caller); an existing one (same kind and code) is left as it is. */
@@ -371,7 +393,7 @@ export async function insertHolders(
     `INSERT INTO procedure.rights_holder (parcel_id, county_code, township_code, kind, holder_code, name, source, qsxz, document, added_by)
      SELECT $1, $2, $3, h.kind, h.code, h.name, h.source, h.qsxz, h.document, CASE WHEN h.source = 'county' THEN $5::uuid END
        FROM jsonb_to_recordset($4::jsonb) AS h(kind text, code text, name text, source text, qsxz text, document jsonb)
-     ON CONFLICT (parcel_id, kind, holder_code) DO NOTHING RETURNING ${HOLDER_COLUMNS}`,
+     ON CONFLICT (parcel_id, kind, holder_code) WHERE removed_at IS NULL DO NOTHING RETURNING ${HOLDER_COLUMNS}`,
     [p.id, p.county_code, p.township_code, JSON.stringify(list), tx.user.id],
   );
   return rows;

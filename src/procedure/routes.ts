@@ -27,6 +27,8 @@ import {
   ReserveBody,
   SurveyChangeBody,
   RightsHolderBody,
+  HolderParams,
+  HolderRemovalBody,
   VerifyBody,
 } from './schemas.js';
 import * as service from './service.js';
@@ -96,6 +98,15 @@ const ACTS: Act[] = [
     body: RightsHolderBody,
     status: 201,
     run: service.addRightsHolder,
+  }),
+  act({
+    action: 'rights-holder-removal',
+    path: 'rights-holders/:holderId/removal',
+    summary: '县级删除增补有误的权利人（确认前，须说明理由；权属检查列出的权属单位不能删除）',
+    description: '记录保留（删除时间、经办人、理由），并记入审计日志；删除后可重新增补。',
+    params: HolderParams,
+    body: HolderRemovalBody,
+    run: (pool, user, id, body, { holderId }) => service.removeRightsHolder(pool, user, id, holderId, body),
   }),
   act({
     action: 'consent',

@@ -129,6 +129,9 @@ export const RightsHolderBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const HolderParams = Type.Object({ id: Uuid(), holderId: Uuid() });
+export const HolderRemovalBody = Type.Object({ reason: Type.String({ description: '删除理由（如登记有误）' }) }, { additionalProperties: false });
+
 export const ConfirmBody = Type.Object({ confirmedOn: Type.Optional(IsoDate('批准日期')), ...Common });
 
 export const AfforestBody = Type.Object({
@@ -204,6 +207,15 @@ export const VerificationOverrideView = Type.Object(
   { description: '核实时经县级人民政府批准越过的检查项、理由与证明材料' },
 );
 
+export const PriorRestorationView = Type.Object(
+  {
+    restoredOn: Type.String({ format: 'date' }),
+    restorer: Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) }),
+    documents: DocumentsView,
+  },
+  { description: '申请时登记的已实施生态修复（试点方案三(三)1）' },
+);
+
 const rightsHolderFields = { qsdwdm: Nullable(Type.String({ description: '权属单位代码' })), qsdwmc: Nullable(Type.String({ description: '权属单位名称' })) };
 const RightsHolderView = Type.Object(rightsHolderFields, { description: '权利人（核实时权属检查列出）' });
 
@@ -234,16 +246,7 @@ const procedureFields = {
     }),
   ),
   appliedOn: DateText,
-  priorRestoration: Nullable(
-    Type.Object(
-      {
-        restoredOn: Type.String({ format: 'date' }),
-        restorer: Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) }),
-        documents: DocumentsView,
-      },
-      { description: '申请时登记的已实施生态修复（试点方案三(三)1）' },
-    ),
-  ),
+  priorRestoration: Nullable(PriorRestorationView),
   confirmedOn: DateText,
   afforestation: Nullable(
     Type.Object({
@@ -343,6 +346,20 @@ export const ProcedureDetailView = Type.Object({
   ...ProcedureView.properties,
   consentStatus: Type.Array(Type.Object({ ...rightsHolderFields, ...HolderFields, consented: Type.Boolean() }), { description: '每个权利人是否已同意（确认前须全部同意）' }),
   holders: Type.Array(HolderView, { description: '相关权利人：权属单位（核实时权属检查列出）与县级增补的承包经营权人、使用权人、采矿权人' }),
+  removedHolders: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      kind: Type.String(),
+      kindLabel: Type.String(),
+      code: Type.String(),
+      name: Type.String(),
+      document: Nullable(DocumentView),
+      removedAt: Type.String({ format: 'date-time' }),
+      removedBy: Type.String(),
+      removalReason: Type.String(),
+    }),
+    { description: '确认前由县级删除的增补权利人（登记有误），及删除理由' },
+  ),
   history: Type.Array(TransitionView),
   objections: Type.Array(ObjectionView),
   consents: Type.Array(ConsentView),

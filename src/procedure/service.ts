@@ -13,7 +13,8 @@ import { acceptanceGuards, cleanParticipants, participantsGuards, type Acceptanc
 import { approvalGuards } from '../domain/procedure/overrides.js';
 import { priorRestorationGuards, type PriorRestoration } from '../domain/procedure/eligibility.js';
 import { publicitySpan, publicizeGuards, type PublicityAt, type PublicityPlaceKind } from '../domain/procedure/publicity.js';
-import { addHolderGuards, describeHolder, type Holder, type HolderInput, type RightKind } from '../domain/procedure/rights-holders.js';
+import { addHolderGuards, describeHolder, removeHolderGuards, type Holder, type HolderInput, type RightKind } from '../domain/procedure/rights-holders.js';
+import { PERMISSIONS } from '../domain/permissions.js';
 import {
   ACTIONS,
   afforestGuards,
@@ -35,7 +36,7 @@ import {
   type State,
   type VerifyFacts,
 } from '../domain/procedure/state-machine.js';
-import { Problem } from '../http/problem.js';
+import { badInput, Problem } from '../http/problem.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 import * as repo from './repository.js';
 
@@ -91,6 +92,8 @@ export interface ProcedureDetail {
   history: repo.TransitionRow[];
   objections: repo.ObjectionRow[];
   holders: repo.HolderRow[];
+  /** Holders the county added and removed before 确认 (who, when, why). */
+  removedHolders: repo.RemovedHolderRow[];
   consents: repo.ConsentRow[];
   user: AuthUser;
 }
@@ -100,8 +103,9 @@ async function detailOf(tx: Scoped, p: repo.ProcedureRow): Promise<ProcedureDeta
   const history = await repo.transitions(tx, p.id);
   const objections = await repo.objections(tx, p.id);
   const holders = await repo.holders(tx, p.id);
+  const removedHolders = await repo.holders(tx, p.id, { removed: true });
   const consents = await repo.consents(tx, p.id);
-  return { parcel: p, history, objections, holders, consents, user: tx.user };
+  return { parcel: p, history, objections, holders, removedHolders, consents, user: tx.user };
 }
 
 const asHolder = (h: repo.HolderRow): Holder => ({ id: h.id, kind: h.kind, code: h.holder_code, name: h.name });
@@ -149,7 +153,10 @@ export async function apply(
   checkDate('appliedOn', input.appliedOn);
   return withScope(pool, user, async (tx) => {
     planOrThrow('apply', null, user);
-    const appliedOn = input.appliedOn ?? todayInChina();
+    const today = todayInChina();
+    const appliedOn = input.appliedOn ?? today;
+    // An application is a record of what was filed: not of a day still to come (eligibility is judged as of it).
+    if (appliedOn > today) throw badInput('date-in-future', 'Date in the future', `申请日期（appliedOn）${appliedOn}晚于今天（${today}）`, { appliedOn, today });
     const prior = input.priorRestoration
       ? {
           restoredOn: input.priorRestoration.restoredOn,
@@ -411,6 +418,29 @@ export async function addRightsHolder(pool: pg.Pool, user: AuthUser, id: string,
     const existing = (await repo.holders(tx, p.id)).map(asHolder);
     requireGuards('confirm', addHolderGuards(input, existing));
     await repo.insertHolders(tx, p, [{ kind: input.kind as RightKind, code: input.code.trim(), name: input.name.trim(), source: 'county', document: { ...input.document } }]);
+    return detailById(tx, p.id);
+  });
+}
+
+/**
+ * The county removes a holder it added in error, before 确认, saying why (domain/procedure/rights-holders.ts):
+ * the row stays, marked removed, and the audit log records the change. Owners from the ownership check stay.
+ */
+export async function removeRightsHolder(pool: pg.Pool, user: AuthUser, id: string, holderId: string, input: { reason: string }) {
+  return withScope(pool, user, async (tx) => {
+    const p = await loadForUpdate(tx, id);
+    if (!(PERMISSIONS.removeRightsHolder as readonly string[]).includes(user.role)) {
+      throw new Problem(403, 'role-not-permitted', 'Role not permitted', '县级增补的权利人由县级林业主管部门删除');
+    }
+    requireBeforeConfirmation(p, { title: 'Rights holder not removable now', label: '删除权利人' });
+    const holder = (await repo.holders(tx, p.id)).find((h) => h.id === holderId);
+    if (!holder) {
+      const removed = (await repo.holders(tx, p.id, { removed: true })).find((h) => h.id === holderId);
+      if (removed) throw new Problem(409, 'rights-holder-removed', 'Rights holder already removed', `${describeHolder(asHolder(removed))}已于${removed.removed_at.toISOString()}删除：${removed.removal_reason}`);
+      throw new Problem(404, 'rights-holder-not-found', 'Rights holder not found', `该地块没有权利人${holderId}`);
+    }
+    requireGuards('confirm', removeHolderGuards(holder, input.reason));
+    await repo.removeHolder(tx, holder.id, input.reason.trim());
     return detailById(tx, p.id);
   });
 }

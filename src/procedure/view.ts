@@ -1,4 +1,5 @@
 import type { Static } from '@fastify/type-provider-typebox';
+import { CHECK_LABELS, type CheckCode } from '../domain/checks/status.js';
 import type { AuthUser } from '../auth/scope.js';
 import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
@@ -14,6 +15,22 @@ const areaView = (m2: string | null) => (m2 === null ? null : { ...quotaArea(m2T
 /** The override 核实 used, as every listing of the parcel shows it (null: none). */
 export const overrideView = (o: VerificationOverride | null): Static<typeof VerificationOverrideView> | null =>
   o && { ...o, documents: o.documents.map((d) => ({ ...d })) };
+
+/**
+ * The override as one cell of a table a person reads: the checks by their Chinese names, the county
+ * government's reason and document numbers ('' for none) — the same wording in every report.
+ */
+export const overrideText = (o: { checks: string[]; reason: string; documents: { number?: string }[] } | null | undefined): string =>
+  o
+    ? `${o.checks.map((c) => CHECK_LABELS[c as CheckCode] ?? c).join('、')}（县级人民政府批准：${o.reason}；${o.documents.map((d) => d.number).filter(Boolean).join('、')}）`
+    : '';
+
+/** Land restored before the application (§三(三)1) as one cell: date, restorer, document numbers ('' for none). */
+export function priorRestorationText(r: { restoredOn: string; restorer: Record<string, unknown>; documents: Record<string, unknown>[] } | null | undefined): string {
+  if (!r) return '';
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return `${r.restoredOn}由${text(r.restorer.name)}修复（${r.documents.map((d) => text(d.number) || text(d.title)).join('、')}）`;
+}
 
 function parcelFields(p: ProcedureRow) {
   return {
@@ -68,6 +85,12 @@ const links = (p: ProcedureRow) => ({
   candidateReport: `/api/v1/candidate-parcels/${p.candidate_parcel_id}/report`,
 });
 
+/** Transitions recorded by a migration rather than by an action of the state machine. */
+const RECORDED_ACTIONS: Record<string, string> = { 'await-county-approval': '更正状态：报送尚未经县级人民政府审核（迁移0020）' };
+
+/** A recorded action in words (an action of the state machine, or one a migration recorded). */
+export const actionLabel = (action: string): string => (ACTIONS as Record<string, { label: string }>)[action]?.label ?? RECORDED_ACTIONS[action] ?? action;
+
 /** The API's view of a parcel's procedure, with the actions this user may take now. */
 export function procedureView(p: ProcedureRow, user: AuthUser): Static<typeof ProcedureView> {
   return {
@@ -84,7 +107,7 @@ export function reserveParcelView(p: ProcedureRow): Static<typeof ReserveParcelV
 
 /** The detail: the procedure, who did what and when on what evidence, objections and consents. */
 export function procedureDetailView(d: ProcedureDetail): Static<typeof ProcedureDetailView> {
-  const { parcel: p, history, objections, holders, consents, user } = d;
+  const { parcel: p, history, objections, holders, removedHolders, consents, user } = d;
   const consented = (id: string) => consents.some((c) => c.holder_id === id);
   return {
     ...procedureView(p, user),
@@ -107,10 +130,21 @@ export function procedureDetailView(d: ProcedureDetail): Static<typeof Procedure
       document: h.document,
       consented: consented(h.id),
     })),
+    removedHolders: removedHolders.map((h) => ({
+      id: h.id,
+      kind: h.kind,
+      kindLabel: RIGHT_KINDS[h.kind],
+      code: h.holder_code,
+      name: h.name,
+      document: h.document,
+      removedAt: h.removed_at.toISOString(),
+      removedBy: h.removed_by,
+      removalReason: h.removal_reason,
+    })),
     history: history.map((t) => ({
       seq: t.seq,
       action: t.action,
-      actionLabel: (ACTIONS as Record<string, { label: string }>)[t.action]?.label ?? t.action,
+      actionLabel: actionLabel(t.action),
       from: t.from_state,
       to: t.to_state,
       actor: { id: t.actor_id, login: t.actor_login, name: t.actor_name, role: t.actor_role },

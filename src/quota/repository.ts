@@ -6,6 +6,8 @@ import type { Scoped } from '../auth/scope.js';
 import type { MicroMu } from '../domain/units.js';
 import { isUuid } from '../http/schemas.js';
 import type { Outcome } from '../domain/quota/inspection.js';
+import type { State } from '../domain/procedure/state-machine.js';
+import type { VerificationOverride } from '../procedure/repository.js';
 
 export type Account = 'county' | 'pool';
 export type EntryKind = 'issued' | 'pooled' | 'allocated-in' | 'allocated-out' | 'drawn' | 'deducted' | 'lapsed';
@@ -246,13 +248,14 @@ export interface IssuanceParcelRow {
   parcel_no: string;
   area_m2: string;
   area_umu: string;
-  state: string;
+  state: State;
   reserve_year: number;
+  verification_override: VerificationOverride | null;
 }
 
 export async function issuanceParcels(tx: Scoped, issuanceId: string): Promise<IssuanceParcelRow[]> {
   const { rows } = await tx.client.query<IssuanceParcelRow>(
-    `SELECT ip.parcel_id, p.parcel_no, ip.area_m2::text AS area_m2, ip.area_umu::text AS area_umu, p.state, p.reserve_year
+    `SELECT ip.parcel_id, p.parcel_no, ip.area_m2::text AS area_m2, ip.area_umu::text AS area_umu, p.state, p.reserve_year, p.verification_override
        FROM quota.issuance_parcel ip JOIN procedure.parcel p ON p.id = ip.parcel_id
       WHERE ip.issuance_id = $1 ORDER BY p.parcel_no, ip.parcel_id`,
     [issuanceId],
@@ -466,6 +469,8 @@ export interface InspectionRow {
   rectify_by: string | null;
   inspected_by: string;
   inspected_at: Date;
+  /** The override 核实 used on the parcel (issue 10 point 4: shown wherever the parcel is listed). */
+  verification_override: VerificationOverride | null;
 }
 
 export async function inspections(tx: Scoped, f: { county?: string; year?: number; id?: string; parcelId?: string }): Promise<InspectionRow[]> {
@@ -473,7 +478,7 @@ export async function inspections(tx: Scoped, f: { county?: string; year?: numbe
   const { rows } = await tx.client.query<Record<string, unknown>>(
     `SELECT n.id, n.parcel_id, p.parcel_no, n.county_code, n.year, n.inspected_on::text AS inspected_on, n.outcome, n.findings, n.documents,
             n.area_umu::text AS area_umu, n.affected_umu::text AS affected_umu, n.deducted_umu::text AS deducted_umu,
-            coalesce(d.amount_umu, 0)::text AS debt_umu, n.rectify_by::text AS rectify_by, n.inspected_by, n.inspected_at
+            coalesce(d.amount_umu, 0)::text AS debt_umu, n.rectify_by::text AS rectify_by, n.inspected_by, n.inspected_at, p.verification_override
        FROM quota.inspection n JOIN procedure.parcel p ON p.id = n.parcel_id
        LEFT JOIN quota.debt d ON d.inspection_id = n.id
       WHERE ($1::text IS NULL OR n.county_code = $1) AND ($2::int IS NULL OR n.year = $2) AND ($3::uuid IS NULL OR n.id = $3)

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import { CountyCode, IdParams, IsoDate, Uuid, Year } from '../http/schemas.js';
 import { ProblemSchema } from '../imports/schemas.js';
+import { VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -115,9 +116,11 @@ export const IssuanceDetail = Type.Object({
       parcelId: Type.String({ format: 'uuid' }),
       parcelNo: Type.String(),
       state: Type.String(),
+      stateLabel: Type.String(),
       reserveYear: Type.Integer(),
       area: QuotaAreaView,
       areaM2OfRecord: Type.String({ description: '地块面积（平方米，2位小数，原值）' }),
+      verificationOverride: Nullable(VerificationOverrideView),
     }),
   ),
 });
@@ -194,6 +197,7 @@ const InspectionBase = {
   loss: Type.Object({ ...QuotaAreaView.properties }, { description: '本次新认定的损失（已扣过的面积不再扣减）' }),
   debt: Type.Object({ ...QuotaAreaView.properties }, { description: '其中超过当年度结余、转入欠扣的部分' }),
   rectifyBy: Nullable(DateText('整改期限')),
+  verificationOverride: Nullable(VerificationOverrideView),
 };
 export const InspectionMade = Type.Object({
   ...InspectionBase,

@@ -22,6 +22,8 @@ import type {
   PoolView,
 } from './schemas.js';
 import type * as service from './service.js';
+import { STATES } from '../domain/procedure/state-machine.js';
+import { overrideView } from '../procedure/view.js';
 import { OUTCOME_EFFECTS, OUTCOME_LABELS, type Deduction } from '../domain/quota/inspection.js';
 
 export function issuanceView(i: repo.IssuanceRow): IssuanceViewT {
@@ -52,9 +54,11 @@ export function issuanceDetailView(d: { issuance: repo.IssuanceRow; parcels: rep
       parcelId: p.parcel_id,
       parcelNo: p.parcel_no,
       state: p.state,
+      stateLabel: STATES[p.state],
       reserveYear: p.reserve_year,
       area: quotaArea(BigInt(p.area_umu)),
       areaM2OfRecord: p.area_m2,
+      verificationOverride: overrideView(p.verification_override),
     })),
   };
 }
@@ -123,6 +127,7 @@ const inspectionBase = (n: repo.InspectionRow) => ({
   loss: quotaArea(n.deducted_umu),
   debt: quotaArea(n.debt_umu),
   rectifyBy: n.rectify_by,
+  verificationOverride: overrideView(n.verification_override),
 });
 
 export function inspectionMadeView(r: { inspection: repo.InspectionRow; deduction: Deduction; balance: MicroMu }): Static<typeof InspectionMade> {

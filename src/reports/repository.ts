@@ -5,6 +5,9 @@
  */
 import type { Scoped } from '../auth/scope.js';
 import type { MicroMu } from '../domain/units.js';
+import type { State } from '../domain/procedure/state-machine.js';
+import type { VerificationOverride } from '../procedure/repository.js';
+import type { SubmissionState } from '../reserve/repository.js';
 
 // ---------------------------------------------------------------- the county's annual arrangement
 
@@ -67,10 +70,19 @@ export async function latestArrangements(tx: Scoped, year: number, county?: stri
   return rows;
 }
 
-/** Procedure parcels by id (in scope): to check the parcels an arrangement names. */
-export async function parcelsById(tx: Scoped, ids: string[]): Promise<{ id: string; county_code: string; parcel_no: string; state: string; area_m2: string | null }[]> {
-  const { rows } = await tx.client.query<{ id: string; county_code: string; parcel_no: string; state: string; area_m2: string | null }>(
-    'SELECT id, county_code, parcel_no, state, area_m2::text AS area_m2 FROM procedure.parcel WHERE id = ANY ($1::uuid[])',
+export interface ArrangedParcelRow {
+  id: string;
+  county_code: string;
+  parcel_no: string;
+  state: State;
+  area_m2: string | null;
+  verification_override: VerificationOverride | null;
+}
+
+/** Procedure parcels by id (in scope): to check the parcels an arrangement names, and to list them with it. */
+export async function parcelsById(tx: Scoped, ids: string[]): Promise<ArrangedParcelRow[]> {
+  const { rows } = await tx.client.query<ArrangedParcelRow>(
+    'SELECT id, county_code, parcel_no, state, area_m2::text AS area_m2, verification_override FROM procedure.parcel WHERE id = ANY ($1::uuid[])',
     [ids],
   );
   return rows;
@@ -122,7 +134,7 @@ export interface AuditRow {
   audit_id: string;
   county_code: string;
   reserve_year: number;
-  submission_state: string;
+  submission_state: SubmissionState;
   level: 'city' | 'province';
   population_m2: string;
   sampled_m2: string;

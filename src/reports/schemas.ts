@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import { CountyCode, IsoDate, TownshipCode, Uuid, Year } from '../http/schemas.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { QuotaAreaView } from '../quota/schemas.js';
+import { VerificationOverrideView } from '../procedure/schemas.js';
 import { XLSX_TYPE } from './tabular.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -90,6 +91,16 @@ const Arrangement = Type.Object({
       townshipCode: Nullable(Type.String()),
       area: Area,
       parcelIds: Type.Array(Type.String()),
+      parcels: Type.Array(
+        Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          parcelNo: Type.String(),
+          state: Type.String(),
+          stateLabel: Type.String(),
+          verificationOverride: Nullable(VerificationOverrideView),
+        }),
+        { description: '储备库地块（当前状态；核实时经县级人民政府批准越过的检查项）' },
+      ),
       note: Nullable(Type.String()),
     }),
   ),
@@ -165,6 +176,7 @@ const Audit = Type.Object({
   levelLabel: Type.String(),
   reserveYear: Type.Integer(),
   submissionState: Type.String(),
+  submissionStateLabel: Type.String(),
   population: Area,
   sampled: Area,
   sharePct: Type.Number({ description: '抽查面积占比（%，2位小数）' }),
@@ -194,6 +206,7 @@ const Evaluation = Type.Object({
       debt: Area,
       rectifyBy: Nullable(DateText),
       findings: Nullable(Type.String()),
+      verificationOverride: Nullable(VerificationOverrideView),
     }),
   ),
 });

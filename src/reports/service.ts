@@ -54,6 +54,8 @@ export interface ArrangementFigures {
   plannedPool: MicroMu;
   supplementReserve: MicroMu;
   supplementRestoration: MicroMu;
+  /** The reserve parcels the arrangement names, as they stand now (state, override at 核实). */
+  parcels: Map<string, repo.ArrangedParcelRow>;
 }
 
 /**
@@ -114,7 +116,9 @@ async function arrangementFigures(tx: Scoped, county: string, year: number): Pro
   if (!a) throw new Problem(404, 'arrangement-not-found', 'Arrangement not found', `${county}尚未编制${year}年度使用林地统筹安排`);
   const sum = <T>(xs: T[], f: (x: T) => boolean, v: (x: T) => string) => xs.filter(f).reduce((t, x) => t + BigInt(v(x)), 0n);
   const years = accountYears(await quota.sums(tx, { county }), county);
+  const ids = [...new Set(a.supplementary.flatMap((s) => s.parcelIds))];
   return {
+    parcels: new Map((ids.length ? await repo.parcelsById(tx, ids) : []).map((p) => [p.id, p])),
     county,
     year,
     dueOn: annualArrangementDue(year),

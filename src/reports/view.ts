@@ -6,6 +6,9 @@ import { cityOf } from '../domain/procedure/actors.js';
 import { OUTCOME_EFFECTS, OUTCOME_LABELS } from '../domain/quota/inspection.js';
 import { m2ToMicroMu, quotaArea, type MicroMu, type QuotaArea } from '../domain/units.js';
 import type { Exact } from '../ledger/service.js';
+import { STATES } from '../domain/procedure/state-machine.js';
+import { overrideText, overrideView } from '../procedure/view.js';
+import { SUBMISSION_STATES } from '../reserve/view.js';
 import type { ArrangementT, CityReportT, CountyYearT, EvaluationT } from './schemas.js';
 import type { ArrangementFigures, CityReportFigures, CountyYearLine, EvaluationFigures, OutcomeCounts } from './service.js';
 import { sheet, type AnySheet, type Column } from './tabular.js';
@@ -43,6 +46,10 @@ export function arrangementView(f: ArrangementFigures): ArrangementT {
       townshipCode: s.townshipCode,
       area: quotaArea(BigInt(s.areaUmu)),
       parcelIds: s.parcelIds,
+      parcels: s.parcelIds.flatMap((id) => {
+        const p = f.parcels.get(id);
+        return p ? [{ id, parcelNo: p.parcel_no, state: p.state, stateLabel: STATES[p.state], verificationOverride: overrideView(p.verification_override) }] : [];
+      }),
       note: s.note,
     })),
     figures: {
@@ -141,6 +148,7 @@ export function evaluationView(f: EvaluationFigures): EvaluationT {
           levelLabel: LEVEL_LABELS[a.level],
           reserveYear: a.reserve_year,
           submissionState: a.submission_state,
+          submissionStateLabel: SUBMISSION_STATES[a.submission_state],
           population: quotaArea(m2ToMicroMu(a.population_m2)),
           sampled: quotaArea(m2ToMicroMu(a.sampled_m2)),
           sharePct: population > 0 ? Math.round((Number(a.sampled_m2) / population) * 10000) / 100 : 0,
@@ -165,6 +173,7 @@ export function evaluationView(f: EvaluationFigures): EvaluationT {
       debt: quotaArea(n.debt_umu),
       rectifyBy: n.rectify_by,
       findings: n.findings,
+      verificationOverride: overrideView(n.verification_override),
     })),
   };
 }
@@ -186,10 +195,10 @@ interface Tables {
 }
 
 export function arrangementTables(a: ArrangementT): Tables {
-  type Row = { type: string; name: string; township: string | null; source: string; area: QuotaArea; note: string | null };
+  type Row = { type: string; name: string; township: string | null; source: string; area: QuotaArea; note: string | null; parcels?: ArrangementT['supplementary'][number]['parcels'] };
   const rows: Row[] = [
     ...a.projects.map((p) => ({ type: '拟使用林地项目', name: p.name, township: p.townshipCode, source: p.quotaSourceLabel, area: p.area, note: p.note })),
-    ...a.supplementary.map((s) => ({ type: '补充林地', name: s.name, township: s.townshipCode, source: s.kindLabel, area: s.area, note: s.note })),
+    ...a.supplementary.map((s) => ({ type: '补充林地', name: s.name, township: s.townshipCode, source: s.kindLabel, area: s.area, note: s.note, parcels: s.parcels })),
   ];
   const columns: Column<Row>[] = [
     { header: '类别', value: (r) => r.type },
@@ -197,6 +206,11 @@ export function arrangementTables(a: ArrangementT): Tables {
     { header: '乡镇代码', value: (r) => r.township },
     { header: '定额来源或补充方式', value: (r) => r.source },
     ...areaColumns<Row>('面积', (r) => r.area),
+    { header: '储备库地块', value: (r) => r.parcels?.map((p) => `${p.parcelNo}（${p.stateLabel}）`).join('、') },
+    {
+      header: '核实越过检查项',
+      value: (r) => r.parcels?.filter((p) => p.verificationOverride).map((p) => `${p.parcelNo}：${overrideText(p.verificationOverride)}`).join('；'),
+    },
     { header: '说明', value: (r) => r.note },
   ];
   type Sum = { item: string; area: QuotaArea | null; note: string | null };
@@ -286,12 +300,14 @@ export function evaluationTables(e: EvaluationT): Tables {
     ...areaColumns<I>('其中欠扣', (n) => n.debt),
     { header: '整改期限', value: (n) => n.rectifyBy },
     { header: '核查情况', value: (n) => n.findings },
+    { header: '核实越过检查项', value: (n) => overrideText(n.verificationOverride) },
   ];
   type A = C['audits'][number];
   const audits: Column<A>[] = [
     { header: '县级代码', value: (a) => a.countyCode },
     { header: '储备年度', value: (a) => a.reserveYear },
     { header: '抽查级别', value: (a) => a.levelLabel },
+    { header: '报送状态', value: (a) => a.submissionStateLabel },
     ...areaColumns<A>('报送面积', (a) => a.population),
     ...areaColumns<A>('抽查面积', (a) => a.sampled),
     { header: '抽查比例（%）', value: (a) => a.sharePct, numFmt: '0.00' },

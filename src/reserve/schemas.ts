@@ -50,6 +50,7 @@ const submissionFields = {
     [Type.Literal('county-review'), Type.Literal('city-review'), Type.Literal('province-review'), Type.Literal('provincial-reserve'), Type.Literal('returned')],
     { description: 'county-review 待县政府审核；city-review 市级审核；province-review 省级审核；provincial-reserve 省级储备库；returned 抽查有不合格地块，已退回县级' },
   ),
+  stateLabel: Type.String(),
   approval: Nullable(
     Type.Object({ approvedOn: Type.String({ format: 'date' }), approvedAt: Type.String({ format: 'date-time' }), approvedBy: Type.String({ format: 'uuid' }), approverName: Nullable(Type.String()) }, {
       description: '县级人民政府审核（经县（市、区）政府审核后报市级）',

@@ -116,7 +116,7 @@ export async function submitReserve(pool: pg.Pool, user: AuthUser, county: strin
     for (const p of parcels) {
       await procedures.recordTransition(tx, p, {
         action: 'submit',
-        to: 'city-review',
+        to: 'county-review',
         effectiveOn: submittedOn,
         notes: input.notes,
         documents: input.documents,
@@ -149,7 +149,20 @@ export async function approveSubmission(pool: pg.Pool, user: AuthUser, id: strin
     if (!isIsoDate(approvedOn) || approvedOn > today || approvedOn < s.submitted_on) {
       throw guardFailed('submit', [{ guard: 'approval-date-valid', reason: `审核日期${approvedOn}无效、晚于今天（${today}）或早于报送日期${s.submitted_on}` }]);
     }
-    await repo.approveSubmission(tx, s.id, { approvedOn, late: s.late || isLateSubmission(s.reserve_year, approvedOn) });
+    const late = s.late || isLateSubmission(s.reserve_year, approvedOn);
+    await repo.approveSubmission(tx, s.id, { approvedOn, late });
+    // Its parcels go to the city with it: 待县级人民政府审核 → 已报市级审核.
+    for (const p of await procedures.lockReserveParcels(tx, { state: 'county-review', submissionId: s.id })) {
+      planOrThrow('approve-submission', p.state, user);
+      await procedures.recordTransition(tx, p, {
+        action: 'approve-submission',
+        to: 'city-review',
+        effectiveOn: approvedOn,
+        notes: input.notes,
+        documents: input.documents,
+        evidence: { submissionId: s.id, reserveYear: s.reserve_year, approvedOn, late },
+      });
+    }
     return (await repo.getSubmission(tx, s.id))!;
   });
 }

@@ -2,9 +2,18 @@ import type { Static } from '@fastify/type-provider-typebox';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import type { ProcedureRow } from '../procedure/repository.js';
 import { overrideView, reserveParcelView } from '../procedure/view.js';
-import type { SubmissionRow } from './repository.js';
+import type { SubmissionRow, SubmissionState } from './repository.js';
 import type { AuditView, CountyReserveView, SubmissionView } from './schemas.js';
 import type { AuditWithSamples } from './service.js';
+
+/** A reserve submission's state as a person reads it (its parcels carry the same wording: domain/procedure/state-machine.ts). */
+export const SUBMISSION_STATES: Record<SubmissionState, string> = {
+  'county-review': '已报送，待县级人民政府审核',
+  'city-review': '已报市级审核',
+  'province-review': '市级抽查通过，待省级审核',
+  'provincial-reserve': '省级储备库',
+  returned: '抽查有不合格地块，已退回县级',
+};
 
 const area = (m2: string) => ({ ...quotaArea(m2ToMicroMu(m2)) });
 
@@ -20,6 +29,7 @@ export function submissionView(s: SubmissionRow): Static<typeof SubmissionView> 
     parcels: s.parcel_count,
     area: area(s.area_m2),
     state: s.state,
+    stateLabel: SUBMISSION_STATES[s.state],
     approval: s.approved_at ? { approvedOn: s.approved_on!, approvedAt: s.approved_at.toISOString(), approvedBy: s.approved_by!, approverName: s.approved_name } : null,
     returned: s.returned_at ? { returnedAt: s.returned_at.toISOString(), reason: s.return_reason ?? '' } : null,
     notes: s.notes,

@@ -26,7 +26,7 @@ const u = {} as Record<
   TestUser
 >;
 /** Ids of the 360111 resources. */
-const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
+const f = {} as Record<'upload' | 'candidate' | 'run' | 'applied' | 'publicized' | 'reserve' | 'holder' | 'objection' | 'submission' | 'audit' | 'draw' | 'issuance' | 'importJob' | 'exportJob' | 'own', string>;
 
 async function clean() {
   await pool.query(`DELETE FROM public.import_job WHERE source_name = 'auth-test'`);
@@ -63,6 +63,12 @@ beforeAll(async () => {
   f.reserve = (await seedReserve(pool, FOREIGN, 2022, ['1000.00'], 'city-review'))[0]!;
   f.own = (await seedReserve(pool, '361102', 2022, ['1000.00'], 'applied'))[0]!;
   const q = (sql: string, params: unknown[]) => pool.query(sql, params).then((r) => r.rows[0]?.id as string);
+  // A holder the county added (the removal route's target).
+  f.holder = await q(
+    `INSERT INTO procedure.rights_holder (parcel_id, county_code, kind, holder_code, name, source, document, added_by)
+     VALUES ($1, $2, 'mining', 'C3600002010000000009', '某矿业公司', 'county', '{"title": "采矿许可证", "number": "C3600002010000000009"}', gen_random_uuid()) RETURNING id`,
+    [f.publicized, FOREIGN],
+  );
   f.objection = await q(`INSERT INTO procedure.objection (parcel_id, county_code, received_on, objector, content, recorded_by) VALUES ($1, $2, '2022-03-02', '某', '异议', gen_random_uuid()) RETURNING id`, [f.publicized, FOREIGN]);
   f.submission = await q(
     `INSERT INTO procedure.reserve_submission (county_code, reserve_year, submitted_on, due_on, late, parcel_count, area_m2, state, submitted_by)
@@ -160,6 +166,9 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/objections/${f.objection}/decision`, payload: { decision: 'upheld', reason: '越权' } },
   ],
   'POST /api/v1/procedures/{id}/rights-holders': [{ method: 'POST', url: `/api/v1/procedures/${f.publicized}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } } }],
+  'POST /api/v1/procedures/{id}/rights-holders/{holderId}/removal': [
+    { method: 'POST', url: `/api/v1/procedures/${f.publicized}/rights-holders/${f.holder}/removal`, payload: { reason: '越权删除权利人测试' } },
+  ],
   'POST /api/v1/procedures/{id}/consents': [
     { method: 'POST', url: `/api/v1/procedures/${f.publicized}/consents`, payload: { qsdwdm: '3601110000000000000', signatory: 'x', consentedOn: '2022-03-02', document: { title: '同意书' } } },
   ],

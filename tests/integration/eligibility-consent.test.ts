@@ -10,6 +10,7 @@
  *   contract, use-right and mining-right holders the county adds, every one consenting before 确认;
  * - "在地块所在自然村、村委会所在地进行公示" (§三(二)2(3)): both places, each with its own period.
  */
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -196,6 +197,12 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     // Forest now (2023 survey and one-map), mining land in the 2019 base survey.
     expect(checkOf(report, parcels[0]!.parcelNo, 'not-forest').status).toBe('fail');
     expect(checkOf(report, parcels[0]!.parcelNo, 'source').figures).toMatchObject({ eligibleYear: 2019 });
+    // An application is of a day that has come: one dated in the future is refused (problem+json, Chinese), nothing written.
+    const before = await tableSnapshot(pool);
+    const future = expectProblem(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id, appliedOn: '2099-01-01' }), 422, 'date-in-future');
+    expect(future.detail).toMatch(/^申请日期（appliedOn）2099-01-01晚于今天（\d{4}-\d{2}-\d{2}）$/);
+    expectProblem(await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id, appliedOn: '2099-01-01', priorRestoration: prior }), 422, 'date-in-future');
+    expect(await tableSnapshot(pool)).toEqual(before);
     // Hostile: restored after the application, no restorer, evidence without a number.
     guardFailed(
       await post(user, '/api/v1/procedures', { candidateParcelId: parcels[0]!.id, appliedOn: '2022-02-10', priorRestoration: { ...prior, restoredOn: '2022-03-01' } }),
@@ -225,8 +232,13 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     const v = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/verify`, { verifiedOn: '2022-02-20', participants: JOINT }));
     expect(v).toMatchObject({ state: 'verified', verificationOverride: null });
     expect(v.history.at(-1).evidence.priorRestoration).toMatchObject({ admits: 'not-forest', restoredOn: '2021-05-01' });
+    // The mining company that restored it holds the mining right: the county adds it, and it consents too.
+    const withMiner = await ok(
+      await post(u.forestry, `/api/v1/procedures/${p.id}/rights-holders`, { kind: 'mining', code: 'C3611002009127130001', name: '玉山县某矿业有限公司', document: { title: '采矿许可证', number: 'C3611002009127130001' } }),
+      201,
+    );
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
-    for (const h of v.holders) await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, consent(h)), 201);
+    for (const h of withMiner.holders) await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/consents`, consent(h)), 201);
     await ok(await post(u.government, `/api/v1/procedures/${p.id}/confirm`, { confirmedOn: '2022-03-20' }));
     // Another date before 确认 is refused; the recorded one (the default) is the 造林 date.
     const body = { forestClass: '0301', species: ['杉木'], areaM2: v.areaOfRecord.m2, participants: JOINT };
@@ -248,6 +260,38 @@ describe('已经实施生态修复，恢复森林植被的采矿用地: restorat
     await ok(await post(u.resources, `/api/v1/procedures/${p.id}/survey-change`, { changeYear: 2023, changedOn: '2024-01-15' }));
     const c = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/change`, { changedOn: '2024-01-20' }));
     expect(c.state).toBe('changed');
+    await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/reserve`, { reserveYear: 2023, reservedOn: '2024-01-25' }));
+    // A reviewer reading the ledger sees the prior restoration and the holders besides the owners (JSON and XLSX).
+    const ledger = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger`));
+    expect(ledger.parcels.find((x: { id: string }) => x.id === p.id)).toMatchObject({
+      priorRestoration: { restoredOn: '2021-05-01', restorer: { name: '玉山县某矿业有限公司' }, documents: [{ number: '玉自然资字〔2021〕18号' }] },
+      otherRightsHolders: [{ kind: 'mining', kindLabel: '采矿权人', code: 'C3611002009127130001', name: '玉山县某矿业有限公司', document: { number: 'C3611002009127130001' } }],
+    });
+    const xlsx = await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger?format=xlsx`);
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.getWorksheet('地块')!;
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    const row = sheet.getRow([...Array(sheet.rowCount).keys()].find((i) => sheet.getRow(i + 1).getCell(headers.indexOf('地块标识') + 1).text === p.id)! + 1);
+    const cell = (h: string) => row.getCell(headers.indexOf(h) + 1).text;
+    expect(cell('申请前已实施修复')).toBe('2021-05-01由玉山县某矿业有限公司修复（玉自然资字〔2021〕18号）');
+    expect(cell('其他相关权利人')).toBe('采矿权人玉山县某矿业有限公司（C3611002009127130001）');
+    // And in the reserve layer the county hands on: SQQXF/XFRQ (restored before the application, when), XFZT (who), QTQLR.
+    const job = await post(u.forestry, '/api/v1/exports', { county: COUNTY, year: 2023, layer: 'reserve', format: 'geojson', parcels: 'county-reserve' });
+    expect(job.statusCode, job.body).toBe(202);
+    await app.exports.idle();
+    const file = await get(u.forestry, `/api/v1/exports/${job.json().id}/file`);
+    expect(file.statusCode, file.body).toBe(200);
+    const features = (JSON.parse(file.body) as { features: { properties: Record<string, unknown> }[] }).features;
+    expect(features.find((x) => x.properties.DKID === p.id)!.properties).toMatchObject({
+      SQQXF: 1,
+      XFRQ: '2021-05-01',
+      XFZT: '玉山县某矿业有限公司',
+      QTQLR: '采矿权人玉山县某矿业有限公司（C3611002009127130001）',
+      ZT: 'county-reserve',
+      ZTMC: '入库（县级储备库）',
+    });
   });
 });
 
@@ -289,6 +333,41 @@ describe('相关权利人认可 and 公示 at 自然村 and 村委会所在地',
     expectProblem(await post(u.otherCountyForestry, `/api/v1/procedures/${id}/rights-holders`, { ...mining, code: 'T3' }), 404, 'procedure-not-found');
     expectProblem(await post(u.otherCountyForestry, `/api/v1/procedures/${id}/consents`, { qsdwdm: '3611230000000000000', signatory: 'x', consentedOn: '2022-03-05', document: { title: '同意书' } }), 404, 'procedure-not-found');
     expect(await tableSnapshot(pool)).toEqual(before);
+  });
+
+  it('a holder the county added in error is removed before 确认 with a reason, kept on record and audited; the owners from the ownership check never; only the county forestry bureau', async () => {
+    const wrong = await ok(await post(u.forestry, `/api/v1/procedures/${id}/rights-holders`, { ...mining, kind: 'use', code: 'WRONG-1', name: '某公司（登记有误）' }), 201);
+    const added = wrong.holders.find((h: { code: string }) => h.code === 'WRONG-1');
+    const owner = wrong.holders.find((h: { kind: string }) => h.kind === 'owner');
+    const url = (h: string) => `/api/v1/procedures/${id}/rights-holders/${h}/removal`;
+    const reason = { reason: '使用权证号登记有误，该公司不是本地块权利人' };
+    const before = await tableSnapshot(pool);
+    expectProblem(await post(township, url(added.id), reason), 403, 'role-not-permitted');
+    expectProblem(await post(u.government, url(added.id), reason), 403, 'role-not-permitted');
+    expectProblem(await post(u.resources, url(added.id), reason), 403, 'role-not-permitted');
+    expectProblem(await post(u.otherCountyForestry, url(added.id), reason), 404, 'procedure-not-found');
+    expectProblem(await post(u.forestry, url('00000000-0000-4000-8000-000000000000'), reason), 404, 'rights-holder-not-found');
+    // 经相关权利人认可: an owner the survey shows is not taken off the list; a removal says why.
+    guardFailed(await post(u.forestry, url(owner.id), reason), 'rights-holder-removable');
+    guardFailed(await post(u.forestry, url(added.id), { reason: '有误' }), 'removal-reason');
+    expectProblem(await post(u.forestry, url(added.id), {}), 400, 'request-invalid');
+    expect(await tableSnapshot(pool)).toEqual(before);
+    const r = await ok(await post(u.forestry, url(added.id), reason));
+    expect(r.holders.map((h: { id: string }) => h.id)).not.toContain(added.id);
+    expect(r.consentStatus.map((c: { holderId: string }) => c.holderId)).not.toContain(added.id);
+    expect(r.removedHolders).toEqual([
+      expect.objectContaining({ id: added.id, kind: 'use', kindLabel: '土地使用权人', code: 'WRONG-1', removedBy: u.forestry.id, removalReason: reason.reason }),
+    ]);
+    expectProblem(await post(u.forestry, url(added.id), reason), 409, 'rights-holder-removed');
+    // Audited: who removed it and why.
+    const log = await ok(await get(u.forestry, `/api/v1/procedures/${id}/audit-log?limit=1000`));
+    const ev = log.items.find((e: { table: string; operation: string; data: { id: string } }) => e.table === 'procedure.rights_holder' && e.operation === 'UPDATE' && e.data.id === added.id);
+    expect(ev).toMatchObject({ actor: { login: u.forestry.login }, data: { removal_reason: reason.reason }, previous: { removed_at: null } });
+    // Corrected: the same code may be added again (a new entry), and removed again.
+    const again = await ok(await post(u.forestry, `/api/v1/procedures/${id}/rights-holders`, { ...mining, kind: 'use', code: 'WRONG-1', name: '某公司（登记有误）' }), 201);
+    const second = again.holders.find((h: { code: string }) => h.code === 'WRONG-1');
+    expect(second.id).not.toBe(added.id);
+    expect((await ok(await post(u.forestry, url(second.id), reason))).removedHolders).toHaveLength(2);
   });
 
   it('公示 needs both places; the period guard applies to each; objections count from the earlier start', async () => {
@@ -342,5 +421,7 @@ describe('相关权利人认可 and 公示 at 自然村 and 村委会所在地',
     const log = await ok(await get(township, `/api/v1/procedures/${id}/audit-log?limit=1000`));
     expect(log.items.some((e: { table: string }) => e.table === 'procedure.rights_holder')).toBe(true);
     expectProblem(await post(u.forestry, `/api/v1/procedures/${id}/rights-holders`, { ...mining, code: 'LATE' }), 409, 'transition-not-allowed');
+    // After 确认 the list is what the county government confirmed on: no removal either.
+    expectProblem(await post(u.forestry, `/api/v1/procedures/${id}/rights-holders/${others[0].id}/removal`, { reason: '确认后发现登记有误' }), 409, 'transition-not-allowed');
   });
 });

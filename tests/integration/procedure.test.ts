@@ -3,6 +3,7 @@
  * restored from 0602 to forest are walked from the township's application to the provincial
  * reserve by the right people, then turned into quota; every guard is tripped at least once.
  */
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { drawAreaSample } from '../../src/domain/audit/sampling.js';
@@ -207,9 +208,26 @@ describe('a parcel walked from application to the provincial reserve, by the rig
   it('the county submits its 2023 reserve to the city on time (by 15 September 2024), 经县（市、区）政府审核后', async () => {
     expectProblem(await post(u.city, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023 }), 403, 'role-not-permitted');
     const s = await ok(await post(u.forestry, `/api/v1/counties/${COUNTY}/reserve-submissions`, { reserveYear: 2023, submittedOn: '2024-09-10' }), 201);
-    expect(s).toMatchObject({ reserveYear: 2023, dueOn: '2024-09-15', late: false, parcels: 3, state: 'county-review', approval: null });
+    expect(s).toMatchObject({ reserveYear: 2023, dueOn: '2024-09-15', late: false, parcels: 3, state: 'county-review', stateLabel: '已报送，待县级人民政府审核', approval: null });
+    // Filed, not yet approved by the county government: its parcels are not with the city, wherever the state is read.
+    const pending = { state: 'county-review', stateLabel: '已报送，待县级人民政府审核' };
+    for (const w of walked) expect(await ok(await get(u.forestry, `/api/v1/procedures/${w.id}`))).toMatchObject({ ...pending, submissionId: s.id });
+    expect((await ok(await get(u.forestry, `/api/v1/procedures?county=${COUNTY}&state=county-review`))).items.map((x: { id: string }) => x.id).sort()).toEqual(walked.map((w) => w.id).sort());
+    const ledgerBefore = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger`));
+    for (const w of walked) expect(ledgerBefore.parcels.find((x: { id: string }) => x.id === w.id)).toMatchObject(pending);
     const approved = await ok(await post(u.government, `/api/v1/reserve-submissions/${s.id}/approve`, { approvedOn: '2024-09-15' }));
-    expect(approved).toMatchObject({ state: 'city-review', late: false, approval: { approvedOn: '2024-09-15', approvedBy: u.government.id } });
+    expect(approved).toMatchObject({ state: 'city-review', stateLabel: '已报市级审核', late: false, approval: { approvedOn: '2024-09-15', approvedBy: u.government.id } });
+    // Approved: now 已报市级审核, by the county government's act on the approval date.
+    for (const w of walked) {
+      const d = await ok(await get(u.forestry, `/api/v1/procedures/${w.id}`));
+      expect(d).toMatchObject({ state: 'city-review', stateLabel: '已报市级审核' });
+      expect(d.history.slice(-2).map((h: { action: string; actor: { role: string }; effectiveOn: string }) => [h.action, h.actor.role, h.effectiveOn])).toEqual([
+        ['submit', 'county-forestry', '2024-09-10'],
+        ['approve-submission', 'county-government', '2024-09-15'],
+      ]);
+    }
+    const ledgerAfter = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger`));
+    for (const w of walked) expect(ledgerAfter.parcels.find((x: { id: string }) => x.id === w.id)).toMatchObject({ state: 'city-review', stateLabel: '已报市级审核' });
     const total = walked.reduce((sum, w) => sum + m2ToMicroMu(w.area.toFixed(2)), 0n);
     expect(m2ToMicroMu(s.area.m2.toFixed(2))).toBe(total);
     submissionId = s.id;
@@ -285,7 +303,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     for (const w of walked) {
       const d = await ok(await get(u.township, `/api/v1/procedures/${w.id}`));
       expect(d.state).toBe('provincial-reserve');
-      expect(d.history.map((h: { action: string }) => h.action).slice(-3)).toEqual(['submit', 'city-pass', 'province-pass']);
+      expect(d.history.map((h: { action: string }) => h.action).slice(-4)).toEqual(['submit', 'approve-submission', 'city-pass', 'province-pass']);
     }
   });
 
@@ -303,6 +321,8 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect(i.toPool.muExact).toBe('0.000000');
     const detail = await ok(await get(u.forestry, `/api/v1/quota/issuances/${i.id}`));
     expect(detail.parcelItems.map((p: { parcelId: string }) => p.parcelId).sort()).toEqual(walked.map((w) => w.id).sort());
+    // The issuance lists each parcel with its state and the override 核实 used (none on these).
+    for (const p of detail.parcelItems) expect(p).toMatchObject({ state: 'provincial-reserve', stateLabel: '省级储备库', verificationOverride: null });
     const q = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/quota`));
     expect(q.years).toEqual([expect.objectContaining({ quotaYear: 2024, reserveYear: 2023 })]);
     expect(q.years[0].county.issued.muExact).toBe(i.toCounty.muExact);
@@ -311,12 +331,36 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect((await ok(await post(u.admin, '/api/v1/quota/issuances', { reserveYear: 2023, issuedOn: '2024-10-26' }))).items).toEqual([]);
   });
 
+  it('the annual summary lists the returned submission with its reason and the parcel that failed (核查无误后报省级), and the one approved after it', async () => {
+    const a = await ok(await get(u.forestry, `/api/v1/counties/${COUNTY}/annual-summary/2024`));
+    const subs = a.reserve.submissions as { state: string; stateLabel: string; approvedOn: string | null; returned: { reason: string } | null; failedParcels: Record<string, unknown>[]; parcels: number }[];
+    expect(subs.map((s) => s.state)).toEqual(['returned', 'provincial-reserve']);
+    const [back, again] = subs;
+    expect(back).toMatchObject({ stateLabel: '抽查有不合格地块，已退回县级', approvedOn: '2024-09-15', parcels: 3, returned: { reason: expect.stringContaining('现场林木成活率不足85%') } });
+    expect(back!.failedParcels).toEqual([
+      expect.objectContaining({ level: 'city', levelLabel: '市级抽查', reason: '现场林木成活率不足85%', inspectedOn: '2024-10-08', verificationOverride: null }),
+    ]);
+    expect(again).toMatchObject({ approvedOn: '2024-10-11', returned: null, failedParcels: [], parcels: 2 });
+    const csv = await get(u.forestry, `/api/v1/counties/${COUNTY}/annual-summary/2024?format=csv`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toContain('抽查有不合格地块，已退回县级');
+    expect(csv.body).toMatch(/抽查不合格地块.*（市级抽查，已出库）.*现场林木成活率不足85%/);
+    // The year's acts in words, the county government's approvals among them.
+    expect(a.procedure.actions).toContainEqual(expect.objectContaining({ action: 'approve-submission', actionLabel: '县级人民政府审核通过，报市级审核', parcels: 3 }));
+    expect(csv.body).toContain('本年办理：县级人民政府审核通过，报市级审核');
+    // The evaluation report names each audited submission's state in words: the returned one too.
+    const e = await ok(await get(u.admin, '/api/v1/evaluation-reports/2024'));
+    const audits = e.counties.find((c: { countyCode: string }) => c.countyCode === COUNTY).audits as { level: string; submissionStateLabel: string; failed: number }[];
+    expect(audits).toContainEqual(expect.objectContaining({ level: 'city', failed: 1, submissionStateLabel: '抽查有不合格地块，已退回县级' }));
+  });
+
   it('every step is in the append-only audit log, with the actor', async () => {
     const log = await ok(await get(u.forestry, `/api/v1/procedures/${walked[0]!.id}/audit-log`));
     const transitions = log.items.filter((e: { table: string }) => e.table === 'procedure.transition');
     expect(transitions.map((e: { data: { action: string } }) => e.data.action)).toEqual([
-      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve', 'submit', 'city-return', 'submit', 'city-pass', 'province-pass',
-    ]); // returned once (a sampled parcel failed), submitted again
+      'apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve',
+      'submit', 'approve-submission', 'city-return', 'submit', 'approve-submission', 'city-pass', 'province-pass',
+    ]); // returned once (a sampled parcel failed), submitted and approved again
     expect(transitions[0].actor).toMatchObject({ login: expect.stringMatching(/^test-u-township/), role: 'township' });
     expect(log.items.some((e: { table: string; operation: string }) => e.table === 'procedure.parcel' && e.operation === 'UPDATE')).toBe(true);
     expect(log.items.some((e: { table: string }) => e.table === 'procedure.consent')).toBe(true);
@@ -530,7 +574,54 @@ describe('guards: each illegal step is refused with the guard that failed, and n
     expect(file.statusCode, file.body).toBe(200);
     const features = (JSON.parse(file.body) as { features: { properties: Record<string, unknown> }[] }).features;
     expect(features.find((x) => x.properties.DKBH === parcelNo)!.properties).toMatchObject({ SFYG: 1, YGJC: 'jurisdiction', YGWH: '玉府字〔2022〕7号' });
+    // Its 2024 submission is filed, not approved: the layer says so in words beside the code.
+    expect(features.find((x) => x.properties.DKBH === parcelNo)!.properties).toMatchObject({ ZT: 'county-review', ZTMC: '已报送，待县级人民政府审核' });
     expect(features.filter((x) => x.properties.SFYG === 1)).toHaveLength(1);
+  });
+
+  it('the override goes with the parcel up to the provincial reserve: the ledger XLSX while the county government has not approved, the audit samples, the re-inspection, the evaluation report and the arrangement', async () => {
+    const { id, parcelNo } = overriddenParcel!;
+    const shows = { checks: ['jurisdiction'], documents: [{ title: '县政府关于补充林地坐落的批复', number: '玉府字〔2022〕7号' }], approvedBy: expect.objectContaining({ role: 'county-government' }) };
+    const d = await ok(await get(u.forestry, `/api/v1/procedures/${id}`));
+    expect(d).toMatchObject({ state: 'county-review', stateLabel: '已报送，待县级人民政府审核' });
+    const xlsx = await get(u.forestry, `/api/v1/counties/${COUNTY}/ledger?format=xlsx`);
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.getWorksheet('地块')!;
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
+    const row = [...Array(sheet.rowCount - 1).keys()].map((i) => Object.fromEntries(headers.map((h, j) => [h, sheet.getRow(i + 2).getCell(j + 1).value]))).find((r) => r['地块编号'] === parcelNo)!;
+    expect(row['状态']).toBe('已报送，待县级人民政府审核');
+    expect(row['核实越过检查项']).toMatch(/^行政区划（县级人民政府批准：经县政府组织核实.*；玉府字〔2022〕7号）$/);
+    // Approved, audited by city and province (its one parcel is the sample), issued after the national allocation.
+    await ok(await post(u.government, `/api/v1/reserve-submissions/${d.submissionId}/approve`, { approvedOn: '2025-09-18' }));
+    for (const [level, who, team] of [['city', u.city, CITY_TEAM], ['province', u.reviewer, PROVINCE_TEAM]] as const) {
+      const a = await ok(await post(who, `/api/v1/reserve-submissions/${d.submissionId}/audits`, { level }), 201);
+      expect(a.samples).toEqual([expect.objectContaining({ parcelId: id, verificationOverride: expect.objectContaining(shows) })]);
+      await ok(await post(who, `/api/v1/audits/${a.id}/results`, { parcelId: id, result: 'pass', inspectedOn: '2025-10-01' }));
+      await ok(await post(who, `/api/v1/audits/${a.id}/complete`, { participants: team }));
+    }
+    // (Quota year 2025 is after the pilot period 2022–2024: no issuance. tests/integration/reports.test.ts shows an override in an issuance's parcels.)
+    expect((await ok(await get(u.forestry, `/api/v1/procedures/${id}`))).stateLabel).toBe('省级储备库');
+    // 每年核查一次: the re-inspection lists it with its override, and so does the evaluation report (JSON and XLSX).
+    const n = await ok(await post(u.city, '/api/v1/quota/inspections', { parcelId: id, year: 2025, inspectedOn: '2025-11-01', outcome: 'intact' }), 201);
+    expect(n.verificationOverride).toMatchObject(shows);
+    const listed = await ok(await get(u.forestry, `/api/v1/quota/inspections?county=${COUNTY}`));
+    expect(listed.items.find((x: { parcelId: string }) => x.parcelId === id).verificationOverride).toMatchObject(shows);
+    const e = await ok(await get(u.admin, '/api/v1/evaluation-reports/2025'));
+    expect(e.inspections.find((x: { parcelNo: string }) => x.parcelNo === parcelNo).verificationOverride).toMatchObject(shows);
+    const ex = await get(u.admin, '/api/v1/evaluation-reports/2025?format=xlsx');
+    const ewb = new ExcelJS.Workbook();
+    await ewb.xlsx.load(ex.rawPayload as unknown as ArrayBuffer);
+    const es = ewb.getWorksheet('核查考评明细')!;
+    const eh = (es.getRow(1).values as unknown[]).slice(1) as string[];
+    expect(es.getRow(2).getCell(eh.indexOf('核实越过检查项') + 1).text).toContain('行政区划（县级人民政府批准');
+    // The county's arrangement names it as supplementary forest land: listed with its state and override.
+    const arr = await ok(
+      await post(u.forestry, `/api/v1/counties/${COUNTY}/annual-arrangements/2026`, { arrangedOn: '2026-01-05', projects: [], supplementary: [{ name: '2024年度储备库地块', kind: 'reserve', parcelIds: [id] }] }),
+      201,
+    );
+    expect(arr.supplementary[0].parcels).toEqual([{ id, parcelNo, state: 'provincial-reserve', stateLabel: '省级储备库', verificationOverride: expect.objectContaining(shows) }]);
   });
 
   it('a township sees only its own township’s parcels', async () => {

@@ -36,6 +36,8 @@ beforeAll(async () => {
   parcels.yushan = await seedReserve(pool, '361123', 2022, ['66666.67']);
   parcels.guangfeng = await seedReserve(pool, '361124', 2022, ['13333.33']);
   parcels.qingshanhu = await seedReserve(pool, '360111', 2022, ['400000.00']);
+  // Yushan's parcel was verified on an override the county government approved (as 核实 records it).
+  await pool.query('UPDATE procedure.parcel SET verification_override = $2 WHERE id = $1', [parcels.yushan[0], JSON.stringify(OVERRIDE)]);
   // A city audit of Yushan's 2022 reserve (submitted in 2023), one parcel sampled and passed.
   const sub = await pool.query<{ id: string }>(
     `INSERT INTO procedure.reserve_submission (county_code, reserve_year, submitted_on, due_on, late, parcel_count, area_m2, state, submitted_by)
@@ -79,6 +81,15 @@ afterAll(async () => {
 });
 
 const { get, post } = requestsTo(() => app);
+const OVERRIDE = {
+  checks: ['ownership'],
+  reason: '权属争议已经县政府调处，权属单位已书面确认',
+  documents: [{ title: '县政府关于权属争议调处的决定', number: '玉府字〔2022〕9号' }],
+  approvedBy: { login: 'yushan-government', role: 'county-government', name: '玉山县人民政府' },
+  approvedOn: '2022-02-01',
+  verifiedBy: 'yushan-forestry',
+  note: null,
+};
 
 async function workbook(who: TestUser, url: string): Promise<ExcelJS.Workbook> {
   const res = await injectAs(app, who, { method: 'GET', url });
@@ -157,7 +168,7 @@ describe('对本年度拟使用林地的项目、面积和补充林地作出统�
     const sums = rowsOf(wb.getWorksheet('汇总')!);
     expect(sums.find((r) => r['项目'] === '定额余缺')).toMatchObject({ '面积（亩）': -120, 说明: '拟使用超过可用定额' });
     const csv = await get(u.yushan, `${url}?format=csv`);
-    expect(csv.body.split('\r\n')[0]).toBe('\uFEFF类别,名称,乡镇代码,定额来源或补充方式,面积（平方米）,面积（亩）,面积（公顷）,说明');
+    expect(csv.body.split('\r\n')[0]).toBe('\uFEFF类别,名称,乡镇代码,定额来源或补充方式,面积（平方米）,面积（亩）,面积（公顷）,储备库地块,核实越过检查项,说明');
   });
 });
 
@@ -228,5 +239,29 @@ describe('形成试点评估报告: the provincial evaluation report (核查考�
     expect(detail.find((r) => r['核查结果'] === '灭失')).toMatchObject({ '认定损失（亩）': 20, 整改期限: null });
     const audits = rowsOf(wb.getWorksheet('抽查')!);
     expect(audits).toEqual([expect.objectContaining({ 县级代码: '361123', 抽查级别: '市级抽查（≥30%面积）', '抽查比例（%）': 100, 不合格地块数: 0, 是否完成: '是' })]);
+  });
+});
+
+describe('an override at 核实 shows in every report that lists the parcel (issue 10 point 4)', () => {
+  it('the issuance’s parcels, the re-inspections, the evaluation report (JSON and XLSX) and the arrangement name the checks passed over, the reason and the document', async () => {
+    const id = parcels.yushan[0]!;
+    const shows = { checks: ['ownership'], reason: OVERRIDE.reason, documents: OVERRIDE.documents, approvedBy: expect.objectContaining({ role: 'county-government' }) };
+    const issuances = await ok(await get(u.yushan, '/api/v1/quota/issuances'));
+    const mine = issuances.items.find((i: { countyCode: string }) => i.countyCode === '361123');
+    const detail = await ok(await get(u.yushan, `/api/v1/quota/issuances/${mine.id}`));
+    expect(detail.parcelItems).toEqual([expect.objectContaining({ parcelId: id, stateLabel: '省级储备库', verificationOverride: expect.objectContaining(shows) })]);
+    const inspections = await ok(await get(u.yushan, '/api/v1/quota/inspections?county=361123'));
+    expect(inspections.items[0]).toMatchObject({ parcelId: id, verificationOverride: shows });
+    const e = await ok(await get(u.reviewer, '/api/v1/evaluation-reports/2023'));
+    const byParcel = (no: string) => e.inspections.find((n: { parcelNo: string }) => n.parcelNo === no);
+    expect(e.inspections.filter((n: { verificationOverride: unknown }) => n.verificationOverride)).toHaveLength(1);
+    expect(byParcel(inspections.items[0].parcelNo).verificationOverride).toMatchObject(shows);
+    const detailRows = rowsOf((await workbook(u.admin, '/api/v1/evaluation-reports/2023?format=xlsx')).getWorksheet('核查考评明细')!);
+    expect(detailRows.find((r) => r['县级代码'] === '361123')!['核实越过检查项']).toBe('权属明晰（县级人民政府批准：权属争议已经县政府调处，权属单位已书面确认；玉府字〔2022〕9号）');
+    expect(detailRows.find((r) => r['县级代码'] === '361124')!['核实越过检查项']).toBeFalsy();
+    const a = await ok(await get(u.yushan, '/api/v1/counties/361123/annual-arrangements/2024'));
+    expect(a.supplementary[0].parcels).toEqual([expect.objectContaining({ id, state: 'provincial-reserve', verificationOverride: expect.objectContaining(shows) })]);
+    const plan = rowsOf((await workbook(u.yushan, '/api/v1/counties/361123/annual-arrangements/2024?format=xlsx')).getWorksheet('统筹安排')!);
+    expect(String(plan.find((r) => r['名称'] === '2022年度储备库地块')!['核实越过检查项'])).toContain('权属明晰（县级人民政府批准');
   });
 });

@@ -318,6 +318,7 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
     await expect400('draw use', await post(`/api/v1/quota/draws/${AAA}/use`, { useStartedOn: '2023-06-01' }));
     await expect400('apply', await post('/api/v1/procedures', { candidateParcelId: AAA }, u.township));
     await expect400('objection decision', await post(`/api/v1/procedures/${randomUUID()}/objections/${AAA}/decision`, { decision: 'dismissed', reason: 'x' }, u.county));
+    await expect400('holder removal', await post(`/api/v1/procedures/${randomUUID()}/rights-holders/${AAA}/removal`, { reason: '登记有误，删除' }, u.county));
     await expect400('survey-change', await post(`/api/v1/procedures/${randomUUID()}/survey-change`, { changeYear: 2023, checkRunId: AAA }, u.resources));
     await expect400('inspection', await post('/api/v1/quota/inspections', { parcelId: AAA, year: 2023, outcome: 'intact' }));
   });

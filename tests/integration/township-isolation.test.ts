@@ -31,8 +31,8 @@ let admin: TestUser;
 const u = {} as Record<'township' | 'otherTownship' | 'county' | 'city', TestUser>;
 /** Ids: own* are 361123100's, other* 361123101's, the rest the county's. */
 const s = {} as Record<
-  | 'ownUpload' | 'ownCandidate' | 'ownApplied' | 'ownReserve' | 'ownObjection'
-  | 'otherUpload' | 'otherCandidate' | 'otherApplied' | 'otherReserve' | 'otherObjection'
+  | 'ownUpload' | 'ownCandidate' | 'ownApplied' | 'ownReserve' | 'ownObjection' | 'ownHolder'
+  | 'otherUpload' | 'otherCandidate' | 'otherApplied' | 'otherReserve' | 'otherObjection' | 'otherHolder'
   | 'submission' | 'audit' | 'issuance' | 'draw' | 'inspection' | 'poolRequest' | 'allocation' | 'annualSummary' | 'lapse'
   | 'importJob' | 'countyExport' | 'otherExport' | 'ownExport',
   string
@@ -87,6 +87,10 @@ beforeAll(async () => {
       [p, COUNTY, t],
     );
   }
+  const holder = `INSERT INTO procedure.rights_holder (parcel_id, county_code, township_code, kind, holder_code, name, source, document, added_by)
+                  VALUES ($1, $2, $3, 'mining', 'C3600002010000000009', '某矿业公司', 'county', '{"title": "采矿许可证"}', gen_random_uuid()) RETURNING id`;
+  s.ownHolder = await one(holder, [s.ownApplied, COUNTY, OWN]);
+  s.otherHolder = await one(holder, [s.otherApplied, COUNTY, OTHER]);
   const objection = `INSERT INTO procedure.objection (parcel_id, county_code, township_code, received_on, objector, content, recorded_by)
                      VALUES ($1, $2, $3, '2022-03-02', '某村民', '异议', gen_random_uuid()) RETURNING id`;
   s.ownObjection = await one(objection, [s.ownApplied, COUNTY, OWN]);
@@ -251,6 +255,11 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'POST', url: `/api/v1/procedures/${s.ownApplied}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } }, expect: 'refused' },
     { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/rights-holders`, payload: { kind: 'mining', code: 'C3600002010000000001', name: '越权矿业公司', document: { title: '采矿许可证', number: 'C3600002010000000001' } }, expect: 'refused' },
   ],
+  // …and removed by the county only: refused to a township on its own parcel's holder and on another's.
+  'POST /api/v1/procedures/{id}/rights-holders/{holderId}/removal': [
+    { method: 'POST', url: `/api/v1/procedures/${s.ownApplied}/rights-holders/${s.ownHolder}/removal`, payload: { reason: '越权删除权利人测试' }, expect: 'refused' },
+    { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/rights-holders/${s.otherHolder}/removal`, payload: { reason: '越权删除权利人测试' }, expect: 'refused' },
+  ],
   'POST /api/v1/procedures/{id}/consents': [
     { method: 'POST', url: `/api/v1/procedures/${s.otherApplied}/consents`, payload: { qsdwdm: '3611231010000000000', signatory: 'x', consentedOn: '2022-03-02', document: { title: '同意书' } }, expect: 'absent' },
   ],
@@ -391,7 +400,8 @@ describe('what a township sees, route by route', () => {
   it('the audit log shows a township only the procedure events of its own parcels: no quota rows, no audit samples, no county ledger', async () => {
     const res = await injectAs(app, u.township, { url: '/api/v1/audit-log?limit=1000' });
     const items = res.json().items as { table: string; parcelId: string | null; countyCode: string }[];
-    expect(new Set(items.map((e) => e.table))).toEqual(new Set(['procedure.parcel', 'procedure.transition', 'procedure.objection']));
+    // Its own parcel's rights holder too (0015), never the other township's.
+    expect(new Set(items.map((e) => e.table))).toEqual(new Set(['procedure.parcel', 'procedure.transition', 'procedure.objection', 'procedure.rights_holder']));
     expect(new Set(items.map((e) => e.parcelId))).toEqual(new Set([s.ownApplied, s.ownReserve]));
     // The same parcel's quota and audit rows exist in the log: the county sees them, the township does not.
     const county = (await injectAs(app, u.county, { url: `/api/v1/audit-log?parcelId=${s.ownReserve}&limit=1000` })).json().items as { table: string }[];

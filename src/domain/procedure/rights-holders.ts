@@ -56,6 +56,25 @@ export function addHolderGuards(input: HolderInput, existing: Holder[]): GuardFa
   return out;
 }
 
+/** A removal says why, in a sentence rather than a word (the record of who was listed, and why not, stays). */
+export const REMOVAL_REASON_MIN_CHARS = 6;
+
+/**
+ * Guards for removing a holder before 确认: only one the county added (a wrong entry is the county's to
+ * correct); the owners are the survey's ownership (QSDWDM) as the ownership check listed it at 核实, and
+ * "经相关权利人认可" cannot be met by taking one of them off the list.
+ */
+export function removeHolderGuards(holder: { kind: RightKind; source: 'ownership-check' | 'county' }, reason: string | undefined): GuardFailure[] {
+  const out: GuardFailure[] = [];
+  if (holder.source !== 'county') {
+    out.push({ guard: 'rights-holder-removable', reason: `${RIGHT_KINDS[holder.kind]}由核实时的权属检查列出，不能删除；县级只能删除本级增补的权利人` });
+  }
+  if ((reason ?? '').trim().length < REMOVAL_REASON_MIN_CHARS) {
+    out.push({ guard: 'removal-reason', reason: `须说明删除理由（至少${REMOVAL_REASON_MIN_CHARS}个字）` });
+  }
+  return out;
+}
+
 /** Who, with what right, as a sentence names them: 采矿权人某矿业有限公司（C3611…）. */
 export const describeHolder = (h: Holder): string => `${RIGHT_KINDS[h.kind]}${h.name}（${h.code}）`;
 

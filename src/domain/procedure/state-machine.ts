@@ -3,7 +3,8 @@
  * (Jiangxi scheme 赣林规〔2022〕1号 §三(二)2 and §三(三)2):
  *
  *   申请 applied → 核实 verified → 公示 publicized → 确认 confirmed → 造林 afforested → 验收 accepted
- *   → 变更 survey-changed (自然资源: annual change survey) → changed (林业: one-map) → 入库 county-reserve → (报市) city-review → (市级抽查) province-review
+ *   → 变更 survey-changed (自然资源: annual change survey) → changed (林业: one-map) → 入库 county-reserve
+ *   → (报送) county-review → (县级人民政府审核后报市) city-review → (市级抽查) province-review
  *   → (省级抽查) provincial-reserve;  and withdrawn 撤回, rejected 否决, removed 出库. A sample with a
  *   failed parcel sends the rest back to county-reserve (退回), to be submitted again and sampled afresh.
  *
@@ -29,6 +30,8 @@ export const STATES = {
   'survey-changed': '变更（年度土地变更调查已变更地类）',
   changed: '变更',
   'county-reserve': '入库（县级储备库）',
+  /** Filed by the county forestry bureau; "经县（市、区）政府审核后……报市级" (001 §三(三)2): not with the city yet. */
+  'county-review': '已报送，待县级人民政府审核',
   'city-review': '已报市级审核',
   'province-review': '市级抽查通过，待省级审核',
   'provincial-reserve': '省级储备库',
@@ -39,7 +42,7 @@ export const STATES = {
 export type State = keyof typeof STATES;
 export const STATE_CODES = Object.keys(STATES) as State[];
 /** States in which a parcel is part of a reserve (county or provincial) and counts as reserve area. */
-export const RESERVE_STATES: readonly State[] = ['county-reserve', 'city-review', 'province-review', 'provincial-reserve'];
+export const RESERVE_STATES: readonly State[] = ['county-reserve', 'county-review', 'city-review', 'province-review', 'provincial-reserve'];
 
 const BEFORE_RESERVE: State[] = ['applied', 'verified', 'publicized', 'confirmed', 'afforested', 'accepted', 'survey-changed', 'changed'];
 
@@ -75,7 +78,10 @@ export const ACTIONS = {
   /** 县级林业部门在森林资源管理“一张图”年度更新中将补充林地地块由非林地变更为林地 */
   change: { label: '变更：“一张图”年度更新由非林地变更为林地（县级林业部门）', from: ['survey-changed'], to: 'changed', roles: ['county-forestry'] },
   reserve: { label: '入库（县级储备库）', from: ['changed'], to: 'county-reserve', roles: ['county-forestry'] },
-  submit: { label: '报市级审核', from: ['county-reserve'], to: 'city-review', roles: ['county-forestry'], collective: true },
+  /** The county forestry bureau files the year's reserve; it is with the city only after the county government's approval. */
+  submit: { label: '报送县级储备库（待县级人民政府审核）', from: ['county-reserve'], to: 'county-review', roles: ['county-forestry'], collective: true },
+  /** 经县（市、区）政府审核后，由县（市、区）林业主管部门……报市级林业部门审核汇总 */
+  'approve-submission': { label: '县级人民政府审核通过，报市级审核', from: ['county-review'], to: 'city-review', roles: ['county-government'], collective: true },
   'city-pass': { label: '市级抽查通过', from: ['city-review'], to: 'province-review', roles: CITY_AUDITORS, collective: true },
   'province-pass': { label: '省级抽查通过，入省级储备库', from: ['province-review'], to: 'provincial-reserve', roles: PROVINCE_AUDITORS, collective: true },
   'city-fail': { label: '市级抽查不合格（出库）', from: ['city-review'], to: 'removed', roles: CITY_AUDITORS, collective: true },

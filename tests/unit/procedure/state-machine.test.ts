@@ -9,13 +9,14 @@ import {
   changeGuards,
   confirmGuards,
   plan,
+  RESERVE_STATES,
   reserveGuards,
   STATES,
   verifyGuards,
   type CheckOutcome,
 } from '../../../src/domain/procedure/state-machine.js';
 import { publicizeGuards } from '../../../src/domain/procedure/publicity.js';
-import { addHolderGuards, type Holder } from '../../../src/domain/procedure/rights-holders.js';
+import { addHolderGuards, removeHolderGuards, type Holder } from '../../../src/domain/procedure/rights-holders.js';
 import { priorRestorationGuards, surveyBeforeApplicationGuards } from '../../../src/domain/procedure/eligibility.js';
 
 const guards = (failures: { guard: string }[]) => failures.map((f) => f.guard);
@@ -24,7 +25,7 @@ const passing = (): CheckOutcome[] =>
 
 describe('states and transitions', () => {
   it('has a Chinese label for every state and the happy path in order', () => {
-    const path = ['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve', 'submit', 'city-pass', 'province-pass'] as const;
+    const path = ['apply', 'verify', 'publicize', 'confirm', 'afforest', 'accept', 'survey-change', 'change', 'reserve', 'submit', 'approve-submission', 'city-pass', 'province-pass'] as const;
     let state: keyof typeof STATES | null = null;
     for (const a of path) {
       const role = ACTIONS[a].roles[0];
@@ -34,6 +35,19 @@ describe('states and transitions', () => {
       expect(STATES[state]).toMatch(/[\u4e00-\u9fff]/);
     }
     expect(state).toBe('provincial-reserve');
+  });
+
+  it('经县（市、区）政府审核后……报市级: a filed submission\'s parcels await the county government, and only its approval puts them with the city', () => {
+    expect(ACTIONS.submit.to).toBe('county-review');
+    expect(STATES['county-review']).toContain('待县级人民政府审核');
+    expect(STATES['county-review']).not.toContain('市级');
+    expect(STATES['city-review']).toBe('已报市级审核');
+    expect(plan('approve-submission', 'county-review', 'county-government')).toEqual({ ok: true, from: 'county-review', to: 'city-review' });
+    expect(plan('approve-submission', 'county-review', 'county-forestry').ok).toBe(false);
+    // The city cannot pass (or fail) what it has not received.
+    expect(plan('city-pass', 'county-review', 'city').ok).toBe(false);
+    expect(plan('city-fail', 'county-review', 'city').ok).toBe(false);
+    expect(RESERVE_STATES).toContain('county-review');
   });
 
   it('refuses an action from the wrong state, naming the state and the allowed ones', () => {
@@ -147,6 +161,14 @@ describe('guards', () => {
       'rights-holder-evidence',
     ]);
     expect(guards(addHolderGuards({ kind: 'use', code: 'U1', name: '某公司', document: doc }, [{ id: 'x', kind: 'use', code: 'U1', name: '某公司' }]))).toEqual(['rights-holder-unique']);
+  });
+
+  it('a holder the county added in error is removed with a reason; the owners the ownership check listed never', () => {
+    expect(removeHolderGuards({ kind: 'mining', source: 'county' }, '采矿许可证号登记有误')).toEqual([]);
+    expect(guards(removeHolderGuards({ kind: 'mining', source: 'county' }, '错了'))).toEqual(['removal-reason']);
+    const owner = removeHolderGuards({ kind: 'owner', source: 'ownership-check' }, '权属单位登记有误，应删除');
+    expect(guards(owner)).toEqual(['rights-holder-removable']);
+    expect(owner[0]!.reason).toContain('权属检查');
   });
 
   it('已经实施生态修复的采矿用地: a prior restoration before the application, with restorer and numbered evidence', () => {
