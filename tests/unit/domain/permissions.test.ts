@@ -10,9 +10,9 @@ const mayCall = (role: Role, method: string, url: string) => {
 };
 
 describe('permission table', () => {
-  it('keys are METHOD /api/v1/… in the router’s :param form; entries are any-user or known roles', () => {
+  it('keys are METHOD /api/v1/… or /ogc… in the router’s :param form; entries are any-user or known roles', () => {
     for (const [key, entry] of Object.entries(ROUTE_PERMISSIONS)) {
-      expect(key).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \/api\/v1\/[\w\-/:]+$/);
+      expect(key).toMatch(/^(GET|POST|PUT|PATCH|DELETE) (\/api\/v1\/[\w\-/:]+|\/ogc(\/[\w\-/:]+)?)$/);
       expect(key).not.toMatch(/[{}]/);
       if (entry !== 'any-user') {
         expect(entry.length, key).toBeGreaterThan(0);
