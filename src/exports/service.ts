@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -55,7 +55,11 @@ function targetSrid(zoneSrid: number, crs: ExportCrs): number {
   return crs === 'zone-prefixed' ? zoneSrid : zoneSrid + 21;
 }
 
-/** New pieces' attributes: official area per piece, 平差 to the original TBMJ, fresh BSM for new polygons. */
+/**
+ * Changed pieces' attributes (README, "Attributes of a change"): official area per piece, 平差 to the
+ * original TBMJ; a fresh BSM for every new 图斑 (a forest piece, or a remainder part beyond the
+ * largest), with the source's BSM as YBSM; deductions only where the land class keeps them.
+ */
 function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string): repo.PieceUpdate[] {
   const zone = zoneOfEpsg(zoneSrid);
   const bySource = new Map<number, repo.ChangedPieceRow[]>();
@@ -67,13 +71,15 @@ function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: (
     pieces.forEach((p, i) => {
       const tbmj = areas[i]!;
       const isNew = p.change === 'N';
+      const keepsBsm = p.change === 'S' && p.part === 1 && p.bsm !== null;
+      // Forest land has no 田坎 deduction (KCXS applies to cropland only); a remainder keeps its coefficient.
       const kcxs = isNew ? null : p.kcxs === null ? null : Number(p.kcxs);
       const kcmj = kcxs ? roundTo(tbmj * kcxs, 2) : 0;
       const dlbm = isNew ? (p.forest_class ?? '0301') : '';
       out.push({
         seq: p.seq,
-        bsm: isNew ? nextBsm() : (p.bsm ?? nextBsm()),
-        ybsm: isNew ? p.bsm : null,
+        bsm: keepsBsm ? p.bsm! : nextBsm(),
+        ybsm: keepsBsm ? null : p.bsm,
         dlbm,
         dlmc: isNew ? (landClass(dlbm)?.name ?? '') : '',
         tbmj,
@@ -184,7 +190,8 @@ export class ExportService {
       const changed = await repo.changedPieces(this.pool, table);
       let bsm = await read((db) => repo.maxBsm(db, county, year));
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
-      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm));
+      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm), new Date(job.created_at).getUTCFullYear());
+      await repo.numberNewPieces(this.pool, table);
       return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
     }
     if (job.layer === 'ldxb') {
@@ -235,6 +242,7 @@ export class ExportService {
       } finally {
         clearInterval(sizeTimer);
       }
+      if (spec.cpg) await writeFile(target.replace(/\.shp$/, '.cpg'), spec.cpg);
 
       await jobs.setProgress(this.pool, job.id, 'packaging', 0.95);
       const base = `${job.township_code ?? job.county_code}_${job.survey_year}_${layerName}_${job.crs_epsg}`;
