@@ -258,16 +258,62 @@ export async function numberNewPieces(db: Db, table: string): Promise<void> {
   );
 }
 
-/** SELECT GDAL writes the DLTB from: 三调 names and widths, change flag and source parcel. */
-export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
-  const t = (c: string, w: number) => `${c}::varchar(${w}) AS "${c.toUpperCase()}"`;
+/**
+ * DLTB fields with the types and widths of the 三调 database standard (国土调查数据库标准, 地类图斑属性
+ * 结构描述表; README, "Exports"): character fields C(n) in GBK bytes, TBMJ/KCMJ/TBDLMJ N(15,2),
+ * KCXS N(6,4), XZDWKD N(5,1), GDDB N(2) and SJNF N(4) numeric. QSDWMC/ZLDWMC are C255 in the
+ * standard; a DBF field holds at most 254 bytes.
+ */
+const DLTB_STANDARD_FIELDS: readonly string[] = [
+  'bsm:C18', 'ysdm:C10', 'tbybh:C18', 'tbbh:C8', 'dlbm:C5', 'dlmc:C60', 'qsxz:C2', 'qsdwdm:C19', 'qsdwmc:C254', 'zldwdm:C19',
+  'zldwmc:C254', 'tbmj:N15.2', 'kcdlbm:C5', 'kcxs:N6.4', 'kcmj:N15.2', 'tbdlmj:N15.2', 'gdlx:C2', 'gdpdjb:C2', 'xzdwkd:N5.1',
+  'tbxhdm:C6', 'tbxhmc:C20', 'zzsxdm:C6', 'zzsxmc:C20', 'gddb:N2', 'frdbs:C1', 'czcsxm:C4', 'sjnf:N4', 'mssm:C2', 'hdmc:C100', 'bz:C254',
+];
+/** The export's own fields after the standard ones: change flag, source BSM, source parcel. */
+const DLTB_EXPORT_FIELDS = ['BGBJ', 'YBSM', 'LYDKBH', 'LYDKID'];
+
+function standardFieldSql(def: string): string {
+  const [col, type] = def.split(':') as [string, string];
+  const name = col.toUpperCase();
+  const m = /^([CN])(\d+)(?:\.(\d+))?$/.exec(type)!;
+  if (m[1] === 'C') return `${col}::varchar(${m[2]}) AS "${name}"`;
+  // Text columns holding numbers (GDDB is stored as read) become numbers; anything else is left empty.
+  const value = col === 'gddb' ? `CASE WHEN btrim(${col}) ~ '^\\d{1,${m[2]}}$' THEN btrim(${col})::numeric END` : col;
+  return `${value}::numeric(${m[2]}, ${m[3] ?? 0}) AS "${name}"`;
+}
+
+/**
+ * The fields a county's file had beyond the standard (kept in survey.dltb.extra by the import),
+ * written back after the export's own: text as C(n) with n the longest value in GBK bytes (at most
+ * 254), whole numbers as integers, other numbers as reals. Names clashing with a standard or export
+ * field are left out (the standard's value wins). The widths the file declared are not kept by
+ * the import, so they are recomputed from the values.
+ */
+export async function extraFieldsSql(db: Db, table: string): Promise<string[]> {
+  const taken = new Set([...DLTB_STANDARD_FIELDS.map((f) => f.split(':')[0]!.toUpperCase()), ...DLTB_EXPORT_FIELDS, 'GEOM', 'SHAPE']);
+  const { rows } = await db.query<{ key: string; texts: number; numbers: number; fractions: number; width: number | null }>(
+    `SELECT e.key, count(*) FILTER (WHERE jsonb_typeof(e.value) NOT IN ('number', 'null'))::int AS texts,
+            count(*) FILTER (WHERE jsonb_typeof(e.value) = 'number')::int AS numbers,
+            count(*) FILTER (WHERE jsonb_typeof(e.value) = 'number' AND (e.value)::numeric <> trunc((e.value)::numeric))::int AS fractions,
+            max(length(e.value #>> '{}') + length(regexp_replace(e.value #>> '{}', '[\\x01-\\x7f]', '', 'g')))::int AS width
+       FROM staging.${ident(table)} s CROSS JOIN LATERAL jsonb_each(s.extra) e
+      GROUP BY e.key ORDER BY min(s.seq), e.key`,
+  );
+  return rows
+    .filter((r) => !taken.has(r.key.toUpperCase()) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(r.key))
+    .map((r) => {
+      const v = `(extra->>'${r.key}')`;
+      if (r.texts > 0 || r.numbers === 0) return `${v}::varchar(${Math.min(254, Math.max(1, r.width ?? 1))}) AS "${r.key}"`;
+      return r.fractions > 0 ? `${v}::float8 AS "${r.key}"` : `${v}::bigint AS "${r.key}"`;
+    });
+}
+
+/** SELECT GDAL writes the DLTB from: the standard's fields, the export's own, the file's extra fields. */
+export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: number, extras: string[] = []): string {
   return `SELECT ${[
-    t('bsm', 18), t('ysdm', 10), t('tbybh', 8), t('tbbh', 8), t('dlbm', 5), t('dlmc', 60), t('qsxz', 2), t('qsdwdm', 19),
-    t('qsdwmc', 254), t('zldwdm', 19), t('zldwmc', 254), `tbmj::numeric(15,2) AS "TBMJ"`, t('kcdlbm', 5), `kcxs::numeric(6,4) AS "KCXS"`,
-    `kcmj::numeric(15,2) AS "KCMJ"`, `tbdlmj::numeric(15,2) AS "TBDLMJ"`, t('gdlx', 2), t('gdpdjb', 2), `xzdwkd::numeric(5,1) AS "XZDWKD"`,
-    t('tbxhdm', 6), t('tbxhmc', 20), t('zzsxdm', 6), t('zzsxmc', 20), t('gddb', 2), t('frdbs', 1), t('czcsxm', 4), `sjnf::integer AS "SJNF"`,
-    t('mssm', 2), t('hdmc', 100), t('bz', 254), `change::varchar(1) AS "BGBJ"`, t('ybsm', 18), `parcel_no::varchar(30) AS "LYDKBH"`,
-    `parcel_id::varchar(36) AS "LYDKID"`,
+    ...DLTB_STANDARD_FIELDS.map(standardFieldSql),
+    `change::varchar(1) AS "BGBJ"`, `ybsm::varchar(18) AS "YBSM"`, `parcel_no::varchar(30) AS "LYDKBH"`, `parcel_id::varchar(36) AS "LYDKID"`,
+    ...extras,
   ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
     FROM staging.${ident(table)} ORDER BY seq`;
 }

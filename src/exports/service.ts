@@ -192,7 +192,7 @@ export class ExportService {
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
       await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm), new Date(job.created_at).getUTCFullYear());
       await repo.numberNewPieces(this.pool, table);
-      return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
+      return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg, await repo.extraFieldsSql(this.pool, table));
     }
     if (job.layer === 'ldxb') {
       await repo.buildLdxbScratch(this.pool, read, table, county, year, zoneSrid, parcels);

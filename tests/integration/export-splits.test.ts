@@ -249,6 +249,37 @@ describe('attributes of a change', () => {
   });
 });
 
+describe('fields of the 三调 standard and of the county', () => {
+  it('writes the standard types and widths in the shapefile (TBYBH C18, GDDB N2, SJNF N4, …)', () => {
+    const info = execFileSync('ogrinfo', ['-so', '-al', `/vsizip/${exportPath}/DLTB.shp`]).toString();
+    for (const f of ['BSM: String (18.0)', 'TBYBH: String (18.0)', 'TBBH: String (8.0)', 'DLBM: String (5.0)', 'QSXZ: String (2.0)', 'QSDWMC: String (254.0)',
+      'TBMJ: Real (15.2)', 'KCXS: Real (6.4)', 'XZDWKD: Real (5.1)', 'GDDB: Integer (2.0)', 'SJNF: Integer (4.0)', 'CZCSXM: String (4.0)', 'BZ: String (254.0)']) {
+      expect(info).toContain(f);
+    }
+  });
+
+  it.each(['shapefile', 'gpkg', 'filegdb', 'flatgeobuf', 'geojson'])('writes the county’s own fields back (XMMC) and GDDB as a number in %s', async (format) => {
+    const { path } = await exportTo({ format, crs: 'zone-prefixed' });
+    const file = format === 'shapefile' ? `/vsizip/${path}/DLTB.shp` : format === 'filegdb' ? `/vsizip/${path}/export.gdb` : path;
+    const features = readAll(file);
+    const original = new Map(readAll(`/vsizip/${join(FIX, 'dltb-2019.shp.zip')}/DLTB.shp`).map((f) => [f.props.BSM, f.props]));
+    let withXmmc = 0;
+    for (const f of features.filter((x) => !x.props.BGBJ)) {
+      const o = original.get(f.props.BSM)!;
+      expect(f.props.XMMC ?? null, f.props.BSM).toEqual(o.XMMC ?? null);
+      expect(f.props.GDDB ?? null).toEqual(o.GDDB ?? null);
+      if (o.XMMC) withXmmc++;
+    }
+    expect(withXmmc).toBeGreaterThan(0);
+    if (format === 'filegdb') {
+      const info = execFileSync('ogrinfo', ['-so', '-al', file]).toString();
+      expect(info).toContain('Geometry Column = SHAPE');
+      expect(info).toMatch(/SHAPE_Area: Real/i);
+      expect(info).toMatch(/SHAPE_Length: Real/i);
+    }
+  });
+});
+
 describe('files as desktop tools write them', () => {
   it('writes DBF language byte 0x4D (GBK) and a .cpg', () => {
     const dbf = execFileSync('unzip', ['-p', exportPath, 'DLTB.dbf'], { maxBuffer: 64 << 20 });
