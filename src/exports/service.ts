@@ -124,6 +124,30 @@ export class ExportService {
     return this.queue;
   }
 
+  private sweeper?: NodeJS.Timeout;
+
+  /**
+   * Deletes the files of exports finished more than the retention time before `now` (their jobs
+   * stay, marked expired: a download answers 410). Returns the ids swept.
+   */
+  async sweep(now = new Date()): Promise<string[]> {
+    const ids = await jobs.expireExports(this.pool, new Date(now.getTime() - this.config.exportRetentionHours * 3_600_000));
+    for (const id of ids) await rm(join(this.config.workDir, 'exports', id), { recursive: true, force: true });
+    return ids;
+  }
+
+  /** Sweeps every hour (and once now) until stop(). */
+  startRetention(): void {
+    const run = () => void this.sweep().catch(() => {});
+    run();
+    this.sweeper = setInterval(run, 3_600_000);
+    this.sweeper.unref();
+  }
+
+  stopRetention(): void {
+    clearInterval(this.sweeper);
+  }
+
   /** Runs fn in the requester's scope (row-level security), or in the system context for 'system'. */
   private reader(as: ExportRequester): repo.ScopedReader {
     return (fn) => (as === 'system' ? fn(this.pool) : withScope(this.pool, as, (tx) => fn(tx.client)));
@@ -142,6 +166,11 @@ export class ExportService {
   /** The finished file of an export (409 while it is not ready). */
   async download(user: AuthUser, id: string): Promise<{ job: jobs.ExportJobRow; path: string; name: string; bytes: number; mime: string }> {
     const j = await this.job(user, id);
+    if (j.expired_at) {
+      throw new Problem(410, 'export-expired', 'Export expired', `导出文件已超过保留期（${this.config.exportRetentionHours}小时）并已删除，请重新导出`, {
+        expiredAt: j.expired_at.toISOString(),
+      });
+    }
     if (j.state !== 'succeeded' || !j.file_path) {
       throw new Problem(409, 'export-not-ready', 'Export not ready', `导出尚未完成（${STATE_LABELS[j.state]}）`);
     }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MultiPolygon, Polygon } from 'geojson';
@@ -11,7 +11,7 @@ import { resetCounty, testPool } from '../helpers/db.js';
 import { importAndWait } from '../helpers/imports.js';
 import { multipart } from '../helpers/multipart.js';
 import { testAdmin, type TestUser } from '../helpers/auth.js';
-import { injectAs } from '../helpers/http.js';
+import { expectProblem, injectAs } from '../helpers/http.js';
 
 /**
  * Splits as a survey database accepts them (issue 11): parcels along, across, very close to and
@@ -286,5 +286,18 @@ describe('files as desktop tools write them', () => {
     expect(dbf[29]).toBe(0x4d);
     expect(execFileSync('unzip', ['-p', exportPath, 'DLTB.cpg']).toString().trim()).toBe('CP936');
     expect(readFileSync(exportPath).length).toBeGreaterThan(0);
+  });
+
+  it('deletes export files after the retention time; the job stays and the download answers 410', async () => {
+    const { job } = await exportTo({ format: 'geojson', crs: '4490' });
+    const folder = join(app.exports['config'].workDir, 'exports', job.id);
+    expect(existsSync(folder)).toBe(true);
+    expect(await app.exports.sweep(new Date(Date.now() + 71 * 3_600_000))).not.toContain(job.id);
+    expect(existsSync(folder)).toBe(true);
+    expect(await app.exports.sweep(new Date(Date.now() + 73 * 3_600_000))).toContain(job.id);
+    expect(existsSync(folder)).toBe(false);
+    expectProblem(await injectAs(app, admin, `/api/v1/exports/${job.id}/file`), 410, 'export-expired');
+    const view = (await injectAs(app, admin, `/api/v1/exports/${job.id}`)).json();
+    expect(view).toMatchObject({ state: 'succeeded', expiredAt: expect.any(String) });
   });
 });
