@@ -209,9 +209,15 @@ describe('clean splits', () => {
     expect(sources).toContain(across.bsm);
   });
 
-  it('re-imports with no rejects', async () => {
+  it('re-imports with no rejects and a quality report with no findings', async () => {
+    // The county's XZQ for that year too, so gaps are sought inside its outline and sums compared with its DCMJ.
+    expect((await importAndWait(app, admin, { layer: 'xzq', year: 2097, file: join(FIX, 'xzq.shp.zip') })).job.state).toBe('succeeded');
     const { job } = await importAndWait(app, admin, { layer: 'dltb', year: 2097, file: exportPath });
     expect(job).toMatchObject({ state: 'succeeded', counts: { rejected: 0, repaired: 0 } });
+    // …and a quality report with no findings: areas, deductions, coverage and identifiers all agree.
+    const q = (await injectAs(app, admin, `/api/v1/imports/${job.id}/quality`)).json();
+    expect(q.items, JSON.stringify(q.items.slice(0, 5))).toEqual([]);
+    expect(job.quality).toMatchObject({ total: 0, xzq: true });
   });
 });
 
