@@ -72,6 +72,8 @@ parcel AS (
   SELECT 'SP-DISC', 2, ST_Buffer(ST_PointOnSurface(g), least(x1 - x0, y1 - y0) / 8, 16) FROM pick WHERE k = 2
   UNION ALL -- a strip across polygon 3: the remainder falls into two parts
   SELECT 'SP-STRIP', 3, ST_Intersection(g, ST_MakeEnvelope(x0 - 1, (y0 + y1) / 2 - 3.0003, x1 + 1, (y0 + y1) / 2 + 3.0007, ${ZONE})) FROM pick WHERE k = 3
+  UNION ALL -- a second strip across polygon 3, parallel to the first: two parcels in one polygon
+  SELECT 'SP-STRIP2', 3, ST_Intersection(g, ST_MakeEnvelope(x0 - 1, y0 + (y1 - y0) / 5 - 2.0001, x1 + 1, y0 + (y1 - y0) / 5 + 2.0003, ${ZONE})) FROM pick WHERE k = 3
   UNION ALL -- the eastern half of polygon 4 drawn 1.5 mm inside its edges: a needle to eliminate
   SELECT 'SP-CLOSE', 4, ST_Intersection(ST_Buffer(g, -0.0015, 'join=mitre'), ST_MakeEnvelope((x0 + x1) / 2 + 0.0002, y0 - 1, x1 + 1, y1 + 1, ${ZONE})) FROM pick WHERE k = 4
   UNION ALL -- a square across the edge polygon 5 shares with a neighbour
@@ -102,7 +104,7 @@ beforeAll(async () => {
   admin = await testAdmin(pool);
   await importAndWait(app, admin, { layer: 'dltb', year: 2019, file: join(FIX, 'dltb-2019.shp.zip') });
   planted = (await pool.query<Planted>(PARCELS_SQL, [COUNTY, TOWNSHIP])).rows;
-  expect(planted.map((p) => p.no)).toEqual(['SP-ACROSS', 'SP-ALONG', 'SP-CLOSE', 'SP-DISC', 'SP-STRIP', 'SP-TOUCH']);
+  expect(planted.map((p) => p.no)).toEqual(['SP-ACROSS', 'SP-ALONG', 'SP-CLOSE', 'SP-DISC', 'SP-STRIP', 'SP-STRIP2', 'SP-TOUCH']);
   const file = join(dir, 'parcels.geojson');
   writeFileSync(
     file,
@@ -157,10 +159,13 @@ describe('clean splits', () => {
     }
   });
 
-  it('splits the strip’s remainder into two 图斑 and keeps the disc’s hole', () => {
+  it('splits a polygon crossed by two strips into two forest 图斑 and three remainder 图斑, and keeps the disc’s hole', () => {
     const strip = planted.find((p) => p.no === 'SP-STRIP')!;
     const rest = exported.filter((f) => f.props.BGBJ === 'S' && (f.props.BSM === strip.bsm || f.props.YBSM === strip.bsm));
-    expect(rest).toHaveLength(2);
+    expect(rest).toHaveLength(3);
+    expect(rest.filter((f) => f.props.BSM === strip.bsm)).toHaveLength(1);
+    const forest = exported.filter((f) => f.props.BGBJ === 'N' && f.props.YBSM === strip.bsm);
+    expect(forest.map((f) => f.props.LYDKBH).sort()).toEqual(['SP-STRIP', 'SP-STRIP2']);
     const disc = planted.find((p) => p.no === 'SP-DISC')!;
     const ring = exported.find((f) => f.props.BGBJ === 'S' && f.props.BSM === disc.bsm)!;
     const rings = ring.geom.type === 'Polygon' ? ring.geom.coordinates : ring.geom.coordinates[0]!;
