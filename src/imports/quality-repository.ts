@@ -83,11 +83,13 @@ export async function checkCoverage(db: Db, county: string, year: number, import
     db, importId, 'overlap',
     `SELECT ARRAY[a.fid, b.fid], ARRAY[a.bsm, b.bsm], format('图斑%s与%s重叠%s平方米', coalesce(a.bsm, a.fid::text), coalesce(b.bsm, b.fid::text), round(o.m2::numeric, 4)),
             jsonb_build_object('areaM2', round(o.m2::numeric, 4)), o.g
-       FROM survey.dltb a JOIN survey.dltb b ON b.county_code = a.county_code AND b.survey_year = a.survey_year AND b.import_id = a.import_id
-            AND a.fid < b.fid AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')
+       -- Pairs by the spatial index only: "a.fid - b.fid < 0" keeps the planner from AND-ing in a
+       -- primary-key range scan per probe (measured: 55 s instead of 6 s on 50 000 polygons).
+       FROM survey.dltb a JOIN survey.dltb b ON a.geom && b.geom AND a.fid - b.fid < 0 AND ST_Relate(a.geom, b.geom, '2********')
        CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS g) i
        CROSS JOIN LATERAL (SELECT i.g, ST_Area(ST_Transform(i.g, $4::int)) AS m2) o
-      WHERE a.county_code = $1 AND a.survey_year = $2 AND a.import_id = $3 AND o.m2 >= ${OVERLAP_GAP_MIN_M2}`,
+      WHERE a.county_code = $1 AND a.survey_year = $2 AND a.import_id = $3
+        AND b.county_code = $1 AND b.survey_year = $2 AND b.import_id = $3 AND o.m2 >= ${OVERLAP_GAP_MIN_M2}`,
     p,
   );
   const gap = await insertFindings(
@@ -132,7 +134,7 @@ export interface AreaRow {
 export async function areaBatch(db: Db, county: string, year: number, importId: string, zoneEpsg: number, afterFid: string, limit: number): Promise<AreaRow[]> {
   const { rows } = await db.query<AreaRow>(
     `SELECT fid::text, bsm, tbmj::text, ST_AsGeoJSON(ST_Transform(geom, $4::int), 3) AS plane
-       FROM ${ROWS} AND fid > $5::bigint ORDER BY fid LIMIT $6`,
+       FROM ${ROWS} AND fid > $5::bigint ORDER BY survey.dltb.fid LIMIT $6`,
     [county, year, importId, zoneEpsg, afterFid, limit],
   );
   return rows;
