@@ -151,6 +151,7 @@ export async function buildDltbScratch(db: Db, read: ScopedReader, table: string
      pieces AS (
        -- Untouched (or only touched at their edges): as they are, or as reassembled from their faces.
        SELECT d.fid, NULL::uuid AS parcel_id, ''::text AS change, 1 AS part,
+              x.g IS NOT NULL AND ST_NPoints(x.g) <> ST_NPoints(d.geom) AS moved,
               -- As they came (vertex order too) unless the cuts inserted vertices on their edges.
               CASE WHEN x.g IS NULL OR ST_NPoints(x.g) = ST_NPoints(d.geom) THEN ST_MakeValid(ST_SnapToGrid(ST_Transform(d.geom, $3::int), 0.001))
                    ELSE x.g END AS g
@@ -159,15 +160,18 @@ export async function buildDltbScratch(db: Db, read: ScopedReader, table: string
        UNION ALL
        SELECT x.fid, x.parcel_id, CASE WHEN x.parcel_id IS NULL THEN 'S' ELSE 'N' END,
               (row_number() OVER (PARTITION BY x.fid, x.parcel_id ORDER BY ST_Area(pt.geom) DESC, ST_XMin(pt.geom), ST_YMin(pt.geom)))::int,
-              pt.geom
+              false, pt.geom
          FROM dissolved x JOIN a USING (fid) JOIN changed c USING (fid)
          CROSS JOIN LATERAL (SELECT geom FROM ST_Dump(x.g) WHERE a.single UNION ALL SELECT x.g WHERE NOT a.single) pt)
      SELECT row_number() OVER (ORDER BY pc.fid, pc.change DESC, pp.parcel_no, pc.part) AS seq, pc.fid AS src_fid, pc.parcel_id, pp.parcel_no,
             pp.forest_class, pc.change, pc.part, d.bsm, d.ysdm, d.tbybh, d.tbbh, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc,
             d.tbmj, d.kcdlbm, d.kcxs, d.kcmj, d.tbdlmj, d.gdlx, d.gdpdjb, d.xzdwkd, d.tbxhdm, d.tbxhmc, d.zzsxdm, d.zzsxmc, d.gddb,
-            d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, d.extra, NULL::text AS ybsm,
-            ST_Multi(ST_CollectionExtract(pc.g, 3)) AS gplane
-       FROM pieces pc JOIN d USING (fid) LEFT JOIN pp ON pp.parcel_id = pc.parcel_id
+            d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, d.extra, NULL::text AS ybsm, pc.moved,
+            ST_Multi(ST_CollectionExtract(pc.g, 3)) AS gplane,
+            -- The source as it was (on the grid), where the overlay changed it: its official area is
+            -- what the pieces' (or the moved neighbour's) TBMJ is reckoned from.
+            CASE WHEN pc.change <> '' OR pc.moved THEN a.g END AS gsrc
+       FROM pieces pc JOIN d USING (fid) LEFT JOIN pp ON pp.parcel_id = pc.parcel_id LEFT JOIN a ON a.fid = pc.fid
       WHERE pc.g IS NOT NULL AND NOT ST_IsEmpty(pc.g)`,
     [county, year, zoneSrid],
   );
@@ -177,7 +181,8 @@ export async function buildDltbScratch(db: Db, read: ScopedReader, table: string
 export interface ChangedPieceRow {
   seq: number;
   src_fid: number;
-  change: 'N' | 'S';
+  /** N new forest piece, S remainder, '' a neighbour whose shared edge got a cut's vertex. */
+  change: 'N' | 'S' | '';
   /** Part of a remainder split into several (1: the largest, which keeps the source's BSM). */
   part: number;
   /** The parcel's forest class, on new pieces. */
@@ -186,12 +191,14 @@ export interface ChangedPieceRow {
   kcxs: string | null;
   bsm: string | null;
   plane: string;
+  /** The source polygon before the overlay, plane GeoJSON. */
+  src_plane: string;
 }
 
 export async function changedPieces(db: Db, table: string): Promise<ChangedPieceRow[]> {
   const { rows } = await db.query<ChangedPieceRow>(
-    `SELECT seq, src_fid, change, part, forest_class, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane
-       FROM staging.${ident(table)} WHERE change <> '' ORDER BY src_fid, seq`,
+    `SELECT seq, src_fid, change, part, forest_class, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane, ST_AsGeoJSON(gsrc, 3) AS src_plane
+       FROM staging.${ident(table)} WHERE gsrc IS NOT NULL ORDER BY src_fid, seq`,
   );
   return rows;
 }
@@ -232,7 +239,7 @@ export async function updatePieces(db: Db, table: string, u: PieceUpdate[], chan
             dlmc = CASE WHEN t.change = 'N' THEN v.dlmc ELSE t.dlmc END,
             kcdlbm = CASE WHEN t.change = 'N' THEN NULL ELSE t.kcdlbm END,
             czcsxm = CASE WHEN t.change = 'N' THEN NULL ELSE t.czcsxm END,
-            tbmj = v.tbmj, kcxs = v.kcxs, kcmj = v.kcmj, tbdlmj = v.tbdlmj, sjnf = $11
+            tbmj = v.tbmj, kcxs = v.kcxs, kcmj = v.kcmj, tbdlmj = v.tbdlmj, sjnf = CASE WHEN t.change <> '' THEN $11 ELSE t.sjnf END
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::numeric[], $9::numeric[], $10::numeric[])
             AS v(seq, bsm, ybsm, dlbm, dlmc, tbmj, kcdlbm, kcxs, kcmj, tbdlmj)
       WHERE t.seq = v.seq`,

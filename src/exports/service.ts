@@ -56,22 +56,35 @@ function targetSrid(zoneSrid: number, crs: ExportCrs): number {
 }
 
 /**
- * Changed pieces' attributes (README, "Attributes of a change"): official area per piece, 平差 to the
- * original TBMJ; a fresh BSM for every new 图斑 (a forest piece, or a remainder part beyond the
- * largest), with the source's BSM as YBSM; deductions only where the land class keeps them.
+ * Changed pieces' attributes (README, "Attributes of a change"): official area per piece, 平差 to
+ * the source's TBMJ moved by what the overlay's cut vertices on its outline added or took (the
+ * neighbour across that edge gets it: the layer's total stays); a fresh BSM for every new 图斑 (a
+ * forest piece, or a remainder part beyond the largest), with the source's BSM as YBSM; deductions
+ * only where the land class keeps them. A neighbour that only got a cut's vertex on its edge keeps
+ * everything but TBMJ (and KCMJ/TBDLMJ), which follows that vertex.
  */
 function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string): repo.PieceUpdate[] {
   const zone = zoneOfEpsg(zoneSrid);
   const bySource = new Map<number, repo.ChangedPieceRow[]>();
   for (const r of rows) bySource.set(r.src_fid, [...(bySource.get(r.src_fid) ?? []), r]);
   const out: repo.PieceUpdate[] = [];
-  for (const pieces of bySource.values()) {
-    const original = Number(pieces[0]!.tbmj ?? 0);
-    const areas = adjustPieceAreas(original, pieces.map((p) => officialAreaOfPlane(p.plane, zone)));
+  const groups = [...bySource.values()].map((pieces) => {
+    const areas = pieces.map((p) => officialAreaOfPlane(p.plane, zone));
+    const moved = areas.reduce((a, b) => a + b, 0) - officialAreaOfPlane(pieces[0]!.src_plane, zone);
+    return { pieces, areas, original: Number(pieces[0]!.tbmj ?? 0), moved };
+  });
+  // What moved between polygons nets out: the groups' new totals are 平差'd to their old total, so
+  // the layer's TBMJ (and the XZQ's 调查面积 it adds up to) stays to the cent.
+  const targets = adjustPieceAreas(
+    roundTo(groups.reduce((a, g) => a + g.original, 0), 2),
+    groups.map((g) => g.original + g.moved),
+  );
+  for (const [k, { pieces, areas }] of groups.entries()) {
+    const adjusted = adjustPieceAreas(targets[k]!, areas);
     pieces.forEach((p, i) => {
-      const tbmj = areas[i]!;
+      const tbmj = adjusted[i]!;
       const isNew = p.change === 'N';
-      const keepsBsm = p.change === 'S' && p.part === 1 && p.bsm !== null;
+      const keepsBsm = (p.change === '' || (p.change === 'S' && p.part === 1)) && p.bsm !== null;
       // Forest land has no 田坎 deduction (KCXS applies to cropland only); a remainder keeps its coefficient.
       const kcxs = isNew ? null : p.kcxs === null ? null : Number(p.kcxs);
       const kcmj = kcxs ? roundTo(tbmj * kcxs, 2) : 0;

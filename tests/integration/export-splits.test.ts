@@ -248,15 +248,21 @@ describe('attributes of a change', () => {
     }
   });
 
-  it('keeps TBMJ of each source: its pieces add up to it exactly', async () => {
+  it('keeps TBMJ of each source but for the area its cut vertices moved to the neighbour, and the layer’s total', async () => {
     const { rows } = await pool.query(`SELECT bsm, tbmj::float8 AS tbmj FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019`, [COUNTY]);
     const byBsm = new Map(rows.map((r) => [r.bsm as string, r.tbmj as number]));
     const sums = new Map<string, number>();
-    for (const f of exported.filter((x) => x.props.BGBJ === 'S' || x.props.BGBJ === 'N')) {
+    for (const f of exported) {
       const src = f.props.YBSM ?? f.props.BSM;
       sums.set(src, Math.round(((sums.get(src) ?? 0) + f.props.TBMJ) * 100) / 100);
     }
-    for (const [src, sum] of sums) expect(sum, src).toBe(byBsm.get(src));
+    for (const [src, sum] of sums) {
+      // A cut vertex rounded to the mm lies up to 0.71 mm off the survey edge it is on: hundredths of a m².
+      expect(Math.abs(sum - byBsm.get(src)!), src).toBeLessThan(0.1);
+    }
+    // What one polygon gained its neighbour lost: the layer's total stays to the cent.
+    const cents = (xs: number[]) => xs.reduce((a, x) => a + Math.round(x * 100), 0);
+    expect(cents(exported.map((f) => f.props.TBMJ))).toBe(cents(rows.map((r) => r.tbmj)));
   });
 });
 
