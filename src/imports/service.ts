@@ -48,6 +48,7 @@ export const PHASE_LABELS: Record<string, string> = {
   loading: '读取文件',
   validating: '逐要素检查',
   writing: '写入图层',
+  checking: '图层质检',
   succeeded: '导入成功',
   refused: '已拒绝',
   failed: '失败',
