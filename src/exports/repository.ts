@@ -306,12 +306,14 @@ export async function extraFieldsSql(db: Db, table: string): Promise<string[]> {
        FROM staging.${ident(table)} s CROSS JOIN LATERAL jsonb_each(s.extra) e
       GROUP BY e.key ORDER BY min(s.seq), e.key`,
   );
+  // Names come from the county's file (Chinese ones too): quoted as a literal and as an identifier.
   return rows
-    .filter((r) => !taken.has(r.key.toUpperCase()) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(r.key))
+    .filter((r) => !taken.has(r.key.toUpperCase()) && r.key.length > 0 && ![...r.key].some((c) => c.charCodeAt(0) < 32))
     .map((r) => {
-      const v = `(extra->>'${r.key}')`;
-      if (r.texts > 0 || r.numbers === 0) return `${v}::varchar(${Math.min(254, Math.max(1, r.width ?? 1))}) AS "${r.key}"`;
-      return r.fractions > 0 ? `${v}::float8 AS "${r.key}"` : `${v}::bigint AS "${r.key}"`;
+      const v = `(extra->>'${r.key.replace(/'/g, "''")}')`;
+      const as = `AS "${r.key.replace(/"/g, '""')}"`;
+      if (r.texts > 0 || r.numbers === 0) return `${v}::varchar(${Math.min(254, Math.max(1, r.width ?? 1))}) ${as}`;
+      return r.fractions > 0 ? `${v}::float8 ${as}` : `${v}::bigint ${as}`;
     });
 }
 

@@ -297,6 +297,21 @@ describe('fields of the 三调 standard and of the county', () => {
   });
 });
 
+describe('fields the county named itself', () => {
+  it('writes back extra fields with Chinese names and quotes in them, whole numbers as integers', async () => {
+    const { rows } = await pool.query(
+      `UPDATE survey.dltb SET extra = coalesce(extra, '{}') || '{"项目编号": "采-01", "O''K": 3}'::jsonb
+        WHERE county_code = $1 AND survey_year = 2019 AND fid = (SELECT min(fid) FROM survey.dltb WHERE county_code = $1 AND survey_year = 2019) RETURNING bsm`,
+      [COUNTY],
+    );
+    const { path } = await exportTo({ format: 'gpkg', crs: 'zone-prefixed' });
+    const f = readAll(path).find((x) => x.props.BSM === rows[0].bsm)!;
+    expect(f.props).toMatchObject({ 项目编号: '采-01', "O'K": 3 });
+    const info = execFileSync('ogrinfo', ['-so', path, 'DLTB']).toString();
+    expect(info).toMatch(/O'K: Integer64/);
+  });
+});
+
 describe('files as desktop tools write them', () => {
   it('writes DBF language byte 0x4D (GBK) and a .cpg', () => {
     const dbf = execFileSync('unzip', ['-p', exportPath, 'DLTB.dbf'], { maxBuffer: 64 << 20 });
