@@ -89,8 +89,8 @@ export const NEEDLE_WIDTH_M = 0.01;
  * parcel are written as they are (rounded to the mm grid of the survey file). The others, with the
  * parcels, are overlaid once, all together, on the mm grid of the survey's prefixed zone:
  *
- * 1. parcels are snapped onto survey vertices within NEEDLE_WIDTH_M; then every boundary (survey
- *    polygons and parcels, in plane metres) is noded in one snap-rounded
+ * 1. parcels are snapped onto the survey's vertices, then onto its edges, within NEEDLE_WIDTH_M;
+ *    then every boundary (survey polygons and parcels, in plane metres) is noded in one snap-rounded
  *    union with grid size 0.001 (GEOS OverlayNG), so every vertex is a grid vertex and every cut
  *    edge exists once — the pieces on either side of it, and the neighbour beyond a cut survey edge,
  *    share it vertex for vertex;
@@ -102,9 +102,9 @@ export const NEEDLE_WIDTH_M = 0.01;
  *    as one feature per part (a 图斑 is one polygon), the largest remainder part first.
  *
  * A polygon none of whose faces went to a parcel (a parcel touching it at a vertex or along an edge)
- * is unchanged; it is written from its faces, which differ from it only by the vertices the cuts
- * inserted on its edges. TBMJ of changed pieces is filled in afterwards (the official ellipsoidal
- * area, computed outside SQL).
+ * is unchanged; it is written as it came, or from its faces when a cut inserted a vertex on its edge
+ * (`moved`). TBMJ of changed and moved polygons is filled in afterwards from `gsrc` and the pieces
+ * (the official ellipsoidal area, computed outside SQL; service.ts, pieceUpdates).
  */
 export async function buildDltbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
   const needle = NEEDLE_WIDTH_M / 2;
