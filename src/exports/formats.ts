@@ -11,6 +11,8 @@ export interface FormatSpec {
   lco: string[];
   /** Text of a .cpg written beside the .shp (GDAL writes none when the encoding is given as an LDID). */
   cpg?: string;
+  /** Further creation options when the layer is in a plane (metre) CRS. */
+  planeLco?: string[];
   download: (base: string) => string;
   mime: string;
 }
@@ -36,6 +38,9 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
     zip: true,
     // As ArcGIS writes a feature class: geometry column SHAPE with its SHAPE_Length and SHAPE_Area.
     lco: ['GEOMETRY_NAME=SHAPE', 'CREATE_SHAPE_AREA_AND_LENGTH_FIELDS=YES'],
+    // ArcGIS's default domain of a metre CRS: origin (−5 123 200, −10 002 100), resolution 0.1 mm,
+    // tolerance 1 mm. GDAL's own grid would store 39621051.64 as 39621051.63999987.
+    planeLco: ['XORIGIN=-5123200', 'YORIGIN=-10002100', 'XYSCALE=10000', 'XYTOLERANCE=0.001'],
     download: (b) => `${b}.gdb.zip`,
     mime: 'application/zip',
   },

@@ -279,7 +279,7 @@ export class ExportService {
           driver: spec.driver,
           layerName,
           epsg: job.crs_epsg,
-          creationOptions: spec.lco,
+          creationOptions: job.crs_epsg === 4490 ? spec.lco : [...spec.lco, ...(spec.planeLco ?? [])],
         });
       } finally {
         clearInterval(sizeTimer);

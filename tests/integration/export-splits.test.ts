@@ -288,6 +288,10 @@ describe('fields of the 三调 standard and of the county', () => {
       if (o.XMMC) withXmmc++;
     }
     expect(withXmmc).toBeGreaterThan(0);
+    // The pieces on the mm grid in this format too (a File Geodatabase stores coordinates on its own grid).
+    for (const f of features.filter((x) => x.props.BGBJ)) {
+      for (const c of f.geom.coordinates.flat(3)) expect(Math.abs(c * 1000 - Math.round(c * 1000)), `${format}: ${c}`).toBeLessThan(1e-4);
+    }
     if (format === 'filegdb') {
       const info = execFileSync('ogrinfo', ['-so', '-al', file]).toString();
       expect(info).toContain('Geometry Column = SHAPE');
