@@ -116,6 +116,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(checkParameterRoutes, { prefix: '/api/v1', pool });
   await app.register(restorationRoutes, { prefix: '/api/v1', pool });
   const exports = new ExportService(pool, config);
+  exports.startRetention();
   await app.register(exportRoutes, { prefix: '/api/v1', exports });
   const pilot = opts.pilotPeriod ?? config.pilotPeriod;
   await app.register(authRoutes, { prefix: '/api/v1', pool, config });
@@ -129,6 +130,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(webRoutes, { config });
 
   app.addHook('onClose', async () => {
+    exports.stopRetention();
     await exports.idle().catch(() => {});
     await imports.stop();
     if (ownsPool) await pool.end();

@@ -50,6 +50,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Connections of the service's database pool. */
   dbPoolSize: number;
+  /** Hours an export's file is kept for download; then it is deleted from the work folder. */
+  exportRetentionHours: number;
   /** The quota pilot period (ZHANBU_PILOT_START / ZHANBU_PILOT_END; Jiangxi 2022–2024 by default). */
   pilotPeriod: PilotPeriod;
   /** Lifetime of a web session (sign-in), hours; past it the user signs in again. */
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentUploadsPerUser: int('ZHANBU_MAX_CONCURRENT_UPLOADS', 2),
     bodyLimitBytes: int('ZHANBU_BODY_LIMIT_BYTES', 10 * 1024 ** 2),
     dbPoolSize: int('ZHANBU_DB_POOL_SIZE', 10, 1, 1000),
+    exportRetentionHours: int('ZHANBU_EXPORT_RETENTION_HOURS', 72, 1, 24 * 365),
     pilotPeriod,
     sessionHours: int('ZHANBU_SESSION_HOURS', 8, 1, 24 * 30),
     loginMaxFailuresPerLogin: int('ZHANBU_LOGIN_MAX_FAILURES', 5, 1, 1000),

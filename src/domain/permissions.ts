@@ -81,6 +81,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   [`GET ${API}/imports/:id`]: 'any-user',
   [`GET ${API}/imports/:id/rejects`]: 'any-user',
   [`GET ${API}/imports/:id/repairs`]: 'any-user',
+  [`GET ${API}/imports/:id/quality`]: 'any-user',
   [`GET ${API}/layers`]: 'any-user',
   [`GET ${API}/counties/:county/dltb/:year/land-classes`]: 'any-user',
 

@@ -25,6 +25,8 @@ export interface ExportJobRow {
   township_code: string | null;
   created_at: Date;
   finished_at: Date | null;
+  /** When the file was deleted after the retention time (migrations/0017). */
+  expired_at: Date | null;
 }
 
 export async function insertExportJob(
@@ -60,4 +62,17 @@ export async function finishExport(
             counts = $3, file_name = $4, file_path = $5, file_bytes = $6, error = $7, finished_at = now() WHERE id = $1`,
     [id, state, f.counts ?? null, f.fileName ?? null, f.filePath ?? null, f.fileBytes ?? null, f.error ?? null],
   );
+}
+
+/**
+ * Marks exports finished before `before` as expired and returns their ids, so their folders can be
+ * deleted. Runs in the system context (the retention sweep), across counties.
+ */
+export async function expireExports(db: Db, before: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE public.export_job SET expired_at = now(), file_path = NULL
+      WHERE state = 'succeeded' AND expired_at IS NULL AND finished_at < $1 RETURNING id`,
+    [before],
+  );
+  return rows.map((r) => r.id);
 }

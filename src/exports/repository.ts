@@ -70,52 +70,119 @@ export function parcelSourceSql(parcels: string): string {
            WHERE pp.county_code = $1 AND pp.state IN (${states}) AND cp.geom IS NOT NULL`;
 }
 
-/** Plane output geometry expression for a target CRS, from mm-snapped prefixed-zone coordinates. */
+/**
+ * Output geometry expression for a target CRS, from mm-rounded prefixed-zone coordinates. The last
+ * step prints and re-reads the coordinates (ST_AsEWKT with 3 decimals, 9 for degrees): GEOS rounds
+ * by multiplying with the grid size, which lands one ulp beside the double a reader of
+ * "39620889.638" gets; through text every vertex is exactly the double of its millimetre value,
+ * so untouched polygons come out bit for bit as they came in, and shared vertices stay shared.
+ */
 export function outputGeometrySql(col: string, zoneSrid: number, targetSrid: number): string {
-  if (targetSrid === zoneSrid) return col;
-  if (targetSrid === 4490) return `ST_SnapToGrid(ST_Transform(${col}, 4490), 0.000000001)`;
+  const text = (g: string, digits: number) => `ST_GeomFromEWKT(ST_AsEWKT(${g}, ${digits}))`;
+  if (targetSrid === zoneSrid) return text(col, 3);
+  if (targetSrid === 4490) return text(`ST_ReducePrecision(ST_Transform(${col}, 4490), 0.000000001)`, 9);
   // Unprefixed twin of the zone (4534–4554): the same plane without the zone number.
   const zone = zoneSrid - 4513 + 25;
-  return `ST_SetSRID(ST_Translate(${col}, ${-zone * 1e6}, 0), ${targetSrid})`;
+  return text(`ST_SetSRID(ST_Translate(${col}, ${-zone * 1e6}, 0), ${targetSrid})`, 3);
 }
 
 /**
- * The updated DLTB for a county-year in a scratch table: every polygon untouched by the parcels
- * as it is, and each touched polygon split along the parcels — one forest piece per parcel and
- * the remainder. Geometry is kept in the survey's prefixed zone, snapped to the millimetre as
- * survey files are, in column gplane; TBMJ of the pieces is filled in afterwards (it is the
- * official ellipsoidal area, computed outside SQL).
+ * Width below which a face of the overlay is a needle, not land: a strip narrower than this between
+ * a parcel edge and a survey edge is a digitising artefact (a parcel drawn "along" the edge) and is
+ * merged into its neighbour, as desktop tools' Eliminate does. 1 cm: ten grid steps, far below
+ * anything a 1:2000 survey can resolve (0.1 mm on the map is 0.2 m).
+ */
+export const NEEDLE_WIDTH_M = 0.01;
+
+/**
+ * The updated DLTB for a county-year in a scratch table. Polygons farther than 2 mm from every
+ * parcel are written as they are (rounded to the mm grid of the survey file). The others, with the
+ * parcels, are overlaid once, all together, on the mm grid of the survey's prefixed zone:
+ *
+ * 1. parcels are snapped onto the survey's vertices, then onto its edges, within NEEDLE_WIDTH_M;
+ *    then every boundary (survey polygons and parcels, in plane metres) is noded in one snap-rounded
+ *    union with grid size 0.001 (GEOS OverlayNG), so every vertex is a grid vertex and every cut
+ *    edge exists once — the pieces on either side of it, and the neighbour beyond a cut survey edge,
+ *    share it vertex for vertex;
+ * 2. the noded lines are polygonised into faces; each face belongs to the survey polygon covering
+ *    most of it and to the parcel covering most of it (if any, the lowest parcel number first);
+ * 3. faces narrower than NEEDLE_WIDTH_M take the class of the neighbouring face (same survey
+ *    polygon) they share the longest edge with — no needles;
+ * 4. faces are dissolved per survey polygon and class; a source polygon that was single is written
+ *    as one feature per part (a 图斑 is one polygon), the largest remainder part first.
+ *
+ * A polygon none of whose faces went to a parcel (a parcel touching it at a vertex or along an edge)
+ * is unchanged; it is written as it came, or from its faces when a cut inserted a vertex on its edge
+ * (`moved`). TBMJ of changed and moved polygons is filled in afterwards from `gsrc` and the pieces
+ * (the official ellipsoidal area, computed outside SQL; service.ts, pieceUpdates).
  */
 export async function buildDltbScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
+  const needle = NEEDLE_WIDTH_M / 2;
   await buildScratch(db, read, table, `WITH p AS (${parcelSourceSql(parcels)}),
      d AS (SELECT * FROM survey.dltb WHERE county_code = $1 AND survey_year = $2),
-     touch AS (
-       SELECT d.fid, p.parcel_id, p.parcel_no, p.forest_class, p.geom AS pgeom
-         FROM d JOIN p ON p.geom && d.geom AND ST_Intersects(p.geom, d.geom) AND NOT ST_Touches(p.geom, d.geom)
-        -- Overlaps below 0.01 m² are floating-point noise along shared boundaries, not a change.
-        WHERE ST_Area(ST_Intersection(p.geom, d.geom)::geography) >= 0.01),
-     hit AS (SELECT fid, ST_Union(pgeom) AS cover FROM touch GROUP BY fid),
+     pp AS (SELECT parcel_id, parcel_no, forest_class, geom, ST_Transform(geom, $3::int) AS g FROM p),
+     -- Survey polygons within 2 mm of a parcel: the only ones the noding can alter (a hot pixel
+     -- reaches at most 0.71 mm from a vertex).
+     a AS (
+       SELECT d.fid, ST_ReducePrecision(ST_Transform(d.geom, $3::int), 0.001) AS g, ST_NumGeometries(d.geom) = 1 AS single
+         FROM d WHERE d.fid IN (SELECT n.fid FROM pp JOIN d n ON n.geom && ST_Expand(pp.geom, 0.0000001)
+                                                         AND ST_DWithin(pp.g, ST_Transform(n.geom, $3::int), 0.002))),
+     -- Parcels snapped onto the survey's outlines within the needle width — vertex to vertex
+     -- (ST_Snap), then each remaining vertex onto the nearest survey edge — so a parcel edge drawn a
+     -- few millimetres beside a survey edge runs on it instead of leaving a strip beside it.
+     ps AS (
+       SELECT pp.parcel_id, pp.parcel_no, coalesce(ST_Snap(pp.g, r.ref, ${NEEDLE_WIDTH_M}), pp.g) AS g, ST_Boundary(r.ref) AS edges
+         FROM pp CROSS JOIN LATERAL (SELECT ST_Collect(a.g) AS ref FROM a WHERE a.g && ST_Expand(pp.g, ${NEEDLE_WIDTH_M * 2})) r),
+     plines AS (
+       SELECT ST_MakeLine(array_agg(CASE WHEN ps.edges IS NOT NULL AND ST_DWithin(v.geom, ps.edges, ${NEEDLE_WIDTH_M})
+                                         THEN ST_ClosestPoint(ps.edges, v.geom) ELSE v.geom END ORDER BY v.path[3])) AS l
+         FROM ps CROSS JOIN LATERAL ST_DumpPoints(ST_Multi(ps.g)) v GROUP BY ps.parcel_id, v.path[1], v.path[2]),
+     noded AS (
+       SELECT ST_UnaryUnion(ST_Collect(ARRAY(SELECT ST_Boundary(g) FROM a UNION ALL SELECT l FROM plines)), 0.001) AS lines
+        WHERE EXISTS (SELECT 1 FROM a)),
+     face AS (SELECT f.path[1] AS id, f.geom AS g FROM noded, ST_Dump(ST_Polygonize(ARRAY[noded.lines])) f),
+     fa AS (
+       SELECT f.id, f.g, o.fid,
+              (SELECT ps.parcel_id FROM ps WHERE ps.g && f.g AND ST_Area(ST_Intersection(ST_MakeValid(ps.g), f.g)) > 0.5 * ST_Area(f.g)
+                ORDER BY ps.parcel_no, ps.parcel_id LIMIT 1) AS parcel_id,
+              ST_Area(f.g) < ${needle} * ST_Perimeter(f.g) AND ST_IsEmpty(ST_Buffer(f.g, -${needle})) AS thin
+         FROM face f
+         CROSS JOIN LATERAL (SELECT a.fid, ST_Area(ST_Intersection(a.g, f.g)) AS shared FROM a WHERE a.g && f.g
+                              ORDER BY 2 DESC LIMIT 1) o
+        WHERE o.shared > 0.5 * ST_Area(f.g)),
+     fe AS (
+       SELECT x.fid, x.g, CASE WHEN NOT x.thin THEN x.parcel_id ELSE coalesce((
+                SELECT n.parcel_id FROM fa n WHERE n.fid = x.fid AND n.id <> x.id AND NOT n.thin AND n.g && x.g
+                 ORDER BY ST_Length(ST_Intersection(ST_Boundary(n.g), ST_Boundary(x.g))) DESC LIMIT 1), x.parcel_id) END AS parcel_id
+         FROM fa x),
+     changed AS (SELECT DISTINCT fid FROM fe WHERE parcel_id IS NOT NULL),
+     dissolved AS (
+       SELECT fe.fid, fe.parcel_id, ST_UnaryUnion(ST_Collect(fe.g), 0.001) AS g FROM fe GROUP BY fe.fid, fe.parcel_id),
      pieces AS (
-       SELECT d.fid, NULL::uuid AS parcel_id, NULL::text AS parcel_no, NULL::text AS forest_class, ''::text AS change, d.geom AS g
-         FROM d WHERE NOT EXISTS (SELECT 1 FROM hit WHERE hit.fid = d.fid)
+       -- Untouched (or only touched at their edges): as they are, or as reassembled from their faces.
+       SELECT d.fid, NULL::uuid AS parcel_id, ''::text AS change, 1 AS part,
+              x.g IS NOT NULL AND ST_NPoints(x.g) <> ST_NPoints(d.geom) AS moved,
+              -- As they came (vertex order too) unless the cuts inserted vertices on their edges.
+              CASE WHEN x.g IS NULL OR ST_NPoints(x.g) = ST_NPoints(d.geom) THEN ST_MakeValid(ST_SnapToGrid(ST_Transform(d.geom, $3::int), 0.001))
+                   ELSE x.g END AS g
+         FROM d LEFT JOIN changed c ON c.fid = d.fid LEFT JOIN dissolved x ON x.fid = d.fid
+        WHERE c.fid IS NULL
        UNION ALL
-       SELECT t.fid, t.parcel_id, t.parcel_no, t.forest_class, 'N', ST_CollectionExtract(ST_Intersection(d.geom, t.pgeom), 3)
-         FROM touch t JOIN d USING (fid)
-       UNION ALL
-       SELECT h.fid, NULL, NULL, NULL, 'S', ST_CollectionExtract(ST_Difference(d.geom, h.cover), 3)
-         FROM hit h JOIN d USING (fid))
-     SELECT row_number() OVER (ORDER BY pc.fid, pc.change DESC, pc.parcel_no) AS seq, pc.fid AS src_fid, pc.parcel_id, pc.parcel_no,
-            pc.forest_class, pc.change, d.bsm, d.ysdm, d.tbybh, d.tbbh, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc,
+       SELECT x.fid, x.parcel_id, CASE WHEN x.parcel_id IS NULL THEN 'S' ELSE 'N' END,
+              (row_number() OVER (PARTITION BY x.fid, x.parcel_id ORDER BY ST_Area(pt.geom) DESC, ST_XMin(pt.geom), ST_YMin(pt.geom)))::int,
+              false, pt.geom
+         FROM dissolved x JOIN a USING (fid) JOIN changed c USING (fid)
+         CROSS JOIN LATERAL (SELECT geom FROM ST_Dump(x.g) WHERE a.single UNION ALL SELECT x.g WHERE NOT a.single) pt)
+     SELECT row_number() OVER (ORDER BY pc.fid, pc.change DESC, pp.parcel_no, pc.part) AS seq, pc.fid AS src_fid, pc.parcel_id, pp.parcel_no,
+            pp.forest_class, pc.change, pc.part, d.bsm, d.ysdm, d.tbybh, d.tbbh, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc,
             d.tbmj, d.kcdlbm, d.kcxs, d.kcmj, d.tbdlmj, d.gdlx, d.gdpdjb, d.xzdwkd, d.tbxhdm, d.tbxhmc, d.zzsxdm, d.zzsxmc, d.gddb,
-            d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, NULL::text AS ybsm,
-            -- Pieces are snapped onto the original's (mm) outline first, so the cut leaves no
-            -- millimetre slivers against it; then everything is rounded to the mm as survey files are.
-            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(
-              CASE WHEN pc.change = '' THEN ST_Transform(pc.g, $3::int)
-                   ELSE ST_Snap(ST_Transform(pc.g, $3::int), ST_SnapToGrid(ST_Transform(d.geom, $3::int), 0.001), 0.002) END,
-              0.001)), 3)) AS gplane
-       FROM pieces pc JOIN d USING (fid)
-      WHERE NOT ST_IsEmpty(pc.g)`,
+            d.frdbs, d.czcsxm, d.sjnf, d.mssm, d.hdmc, d.bz, d.extra, NULL::text AS ybsm, pc.moved,
+            ST_Multi(ST_CollectionExtract(pc.g, 3)) AS gplane,
+            -- The source as it was (on the grid), where the overlay changed it: its official area is
+            -- what the pieces' (or the moved neighbour's) TBMJ is reckoned from.
+            CASE WHEN pc.change <> '' OR pc.moved THEN a.g END AS gsrc
+       FROM pieces pc JOIN d USING (fid) LEFT JOIN pp ON pp.parcel_id = pc.parcel_id LEFT JOIN a ON a.fid = pc.fid
+      WHERE pc.g IS NOT NULL AND NOT ST_IsEmpty(pc.g)`,
     [county, year, zoneSrid],
   );
   await db.query(`DELETE FROM staging.${ident(table)} WHERE ST_IsEmpty(gplane)`);
@@ -124,19 +191,24 @@ export async function buildDltbScratch(db: Db, read: ScopedReader, table: string
 export interface ChangedPieceRow {
   seq: number;
   src_fid: number;
-  change: 'N' | 'S';
+  /** N new forest piece, S remainder, '' a neighbour whose shared edge got a cut's vertex. */
+  change: 'N' | 'S' | '';
+  /** Part of a remainder split into several (1: the largest, which keeps the source's BSM). */
+  part: number;
   /** The parcel's forest class, on new pieces. */
   forest_class: string | null;
   tbmj: string | null;
   kcxs: string | null;
   bsm: string | null;
   plane: string;
+  /** The source polygon before the overlay, plane GeoJSON. */
+  src_plane: string;
 }
 
 export async function changedPieces(db: Db, table: string): Promise<ChangedPieceRow[]> {
   const { rows } = await db.query<ChangedPieceRow>(
-    `SELECT seq, src_fid, change, forest_class, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane
-       FROM staging.${ident(table)} WHERE change <> '' ORDER BY src_fid, seq`,
+    `SELECT seq, src_fid, change, part, forest_class, tbmj, kcxs, bsm, ST_AsGeoJSON(gplane, 3) AS plane, ST_AsGeoJSON(gsrc, 3) AS src_plane
+       FROM staging.${ident(table)} WHERE gsrc IS NOT NULL ORDER BY src_fid, seq`,
   );
   return rows;
 }
@@ -163,35 +235,104 @@ export interface PieceUpdate {
   tbdlmj: number;
 }
 
-export async function updatePieces(db: Db, table: string, u: PieceUpdate[]): Promise<void> {
+/**
+ * Writes the changed pieces' attributes. A remainder keeps its land class, deduction code and
+ * 城镇村属性码; a new forest piece takes the parcel's class and loses CZCSXM (restored land is no
+ * longer 盐田及采矿用地, 204, nor inside any 城镇村 extent). Every changed piece carries the year of
+ * the change as SJNF.
+ */
+export async function updatePieces(db: Db, table: string, u: PieceUpdate[], changeYear: number): Promise<void> {
   if (!u.length) return;
   await db.query(
-    // A remainder keeps its land class and deduction code; a new forest piece takes the parcel's class.
     `UPDATE staging.${ident(table)} t SET bsm = v.bsm, ybsm = v.ybsm,
             dlbm = CASE WHEN t.change = 'N' THEN v.dlbm ELSE t.dlbm END,
             dlmc = CASE WHEN t.change = 'N' THEN v.dlmc ELSE t.dlmc END,
             kcdlbm = CASE WHEN t.change = 'N' THEN NULL ELSE t.kcdlbm END,
-            tbmj = v.tbmj, kcxs = v.kcxs, kcmj = v.kcmj, tbdlmj = v.tbdlmj
+            czcsxm = CASE WHEN t.change = 'N' THEN NULL ELSE t.czcsxm END,
+            tbmj = v.tbmj, kcxs = v.kcxs, kcmj = v.kcmj, tbdlmj = v.tbdlmj, sjnf = CASE WHEN t.change <> '' THEN $11 ELSE t.sjnf END
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::numeric[], $9::numeric[], $10::numeric[])
             AS v(seq, bsm, ybsm, dlbm, dlmc, tbmj, kcdlbm, kcxs, kcmj, tbdlmj)
       WHERE t.seq = v.seq`,
     [
       u.map((x) => x.seq), u.map((x) => x.bsm), u.map((x) => x.ybsm), u.map((x) => x.dlbm), u.map((x) => x.dlmc),
-      u.map((x) => x.tbmj), u.map((x) => x.kcdlbm), u.map((x) => x.kcxs), u.map((x) => x.kcmj), u.map((x) => x.tbdlmj),
+      u.map((x) => x.tbmj), u.map((x) => x.kcdlbm), u.map((x) => x.kcxs), u.map((x) => x.kcmj), u.map((x) => x.tbdlmj), changeYear,
     ],
   );
 }
 
-/** SELECT GDAL writes the DLTB from: 三调 names and widths, change flag and source parcel. */
-export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: number): string {
-  const t = (c: string, w: number) => `${c}::varchar(${w}) AS "${c.toUpperCase()}"`;
+/**
+ * New 图斑 (those with a YBSM) get new numbers: after the largest 图斑编号 of their 坐落单位, in
+ * order, so numbers stay unique within each unit. TBYBH (the pre-number) takes the same value.
+ */
+export async function numberNewPieces(db: Db, table: string): Promise<void> {
+  const t = `staging.${ident(table)}`;
+  await db.query(
+    `WITH top AS (SELECT zldwdm, max(tbbh::bigint) AS n FROM ${t} WHERE ybsm IS NULL AND tbbh ~ '^\\d{1,8}$' GROUP BY zldwdm),
+          numbered AS (
+            SELECT s.seq, (coalesce(top.n, 0) + row_number() OVER (PARTITION BY s.zldwdm ORDER BY s.seq))::text AS tbbh
+              FROM ${t} s LEFT JOIN top ON top.zldwdm IS NOT DISTINCT FROM s.zldwdm WHERE s.ybsm IS NOT NULL)
+     UPDATE ${t} x SET tbbh = numbered.tbbh, tbybh = numbered.tbbh FROM numbered WHERE x.seq = numbered.seq`,
+  );
+}
+
+/**
+ * DLTB fields with the types and widths of the 三调 database standard (国土调查数据库标准, 地类图斑属性
+ * 结构描述表; README, "Exports"): character fields C(n) in GBK bytes, TBMJ/KCMJ/TBDLMJ N(15,2),
+ * KCXS N(6,4), XZDWKD N(5,1), GDDB N(2) and SJNF N(4) numeric. QSDWMC/ZLDWMC are C255 in the
+ * standard; a DBF field holds at most 254 bytes.
+ */
+const DLTB_STANDARD_FIELDS: readonly string[] = [
+  'bsm:C18', 'ysdm:C10', 'tbybh:C18', 'tbbh:C8', 'dlbm:C5', 'dlmc:C60', 'qsxz:C2', 'qsdwdm:C19', 'qsdwmc:C254', 'zldwdm:C19',
+  'zldwmc:C254', 'tbmj:N15.2', 'kcdlbm:C5', 'kcxs:N6.4', 'kcmj:N15.2', 'tbdlmj:N15.2', 'gdlx:C2', 'gdpdjb:C2', 'xzdwkd:N5.1',
+  'tbxhdm:C6', 'tbxhmc:C20', 'zzsxdm:C6', 'zzsxmc:C20', 'gddb:N2', 'frdbs:C1', 'czcsxm:C4', 'sjnf:N4', 'mssm:C2', 'hdmc:C100', 'bz:C254',
+];
+/** The export's own fields after the standard ones: change flag, source BSM, source parcel. */
+const DLTB_EXPORT_FIELDS = ['BGBJ', 'YBSM', 'LYDKBH', 'LYDKID'];
+
+function standardFieldSql(def: string): string {
+  const [col, type] = def.split(':') as [string, string];
+  const name = col.toUpperCase();
+  const m = /^([CN])(\d+)(?:\.(\d+))?$/.exec(type)!;
+  if (m[1] === 'C') return `${col}::varchar(${m[2]}) AS "${name}"`;
+  // Text columns holding numbers (GDDB is stored as read) become numbers; anything else is left empty.
+  const value = col === 'gddb' ? `CASE WHEN btrim(${col}) ~ '^\\d{1,${m[2]}}$' THEN btrim(${col})::numeric END` : col;
+  return `${value}::numeric(${m[2]}, ${m[3] ?? 0}) AS "${name}"`;
+}
+
+/**
+ * The fields a county's file had beyond the standard (kept in survey.dltb.extra by the import),
+ * written back after the export's own: text as C(n) with n the longest value in GBK bytes (at most
+ * 254), whole numbers as integers, other numbers as reals. Names clashing with a standard or export
+ * field are left out (the standard's value wins). The widths the file declared are not kept by
+ * the import, so they are recomputed from the values.
+ */
+export async function extraFieldsSql(db: Db, table: string): Promise<string[]> {
+  const taken = new Set([...DLTB_STANDARD_FIELDS.map((f) => f.split(':')[0]!.toUpperCase()), ...DLTB_EXPORT_FIELDS, 'GEOM', 'SHAPE']);
+  const { rows } = await db.query<{ key: string; texts: number; numbers: number; fractions: number; width: number | null }>(
+    `SELECT e.key, count(*) FILTER (WHERE jsonb_typeof(e.value) NOT IN ('number', 'null'))::int AS texts,
+            count(*) FILTER (WHERE jsonb_typeof(e.value) = 'number')::int AS numbers,
+            count(*) FILTER (WHERE jsonb_typeof(e.value) = 'number' AND (e.value)::numeric <> trunc((e.value)::numeric))::int AS fractions,
+            max(length(e.value #>> '{}') + length(regexp_replace(e.value #>> '{}', '[\\x01-\\x7f]', '', 'g')))::int AS width
+       FROM staging.${ident(table)} s CROSS JOIN LATERAL jsonb_each(s.extra) e
+      GROUP BY e.key ORDER BY min(s.seq), e.key`,
+  );
+  // Names come from the county's file (Chinese ones too): quoted as a literal and as an identifier.
+  return rows
+    .filter((r) => !taken.has(r.key.toUpperCase()) && r.key.length > 0 && ![...r.key].some((c) => c.charCodeAt(0) < 32))
+    .map((r) => {
+      const v = `(extra->>'${r.key.replace(/'/g, "''")}')`;
+      const as = `AS "${r.key.replace(/"/g, '""')}"`;
+      if (r.texts > 0 || r.numbers === 0) return `${v}::varchar(${Math.min(254, Math.max(1, r.width ?? 1))}) ${as}`;
+      return r.fractions > 0 ? `${v}::float8 ${as}` : `${v}::bigint ${as}`;
+    });
+}
+
+/** SELECT GDAL writes the DLTB from: the standard's fields, the export's own, the file's extra fields. */
+export function dltbOutputSql(table: string, zoneSrid: number, targetSrid: number, extras: string[] = []): string {
   return `SELECT ${[
-    t('bsm', 18), t('ysdm', 10), t('tbybh', 8), t('tbbh', 8), t('dlbm', 5), t('dlmc', 60), t('qsxz', 2), t('qsdwdm', 19),
-    t('qsdwmc', 254), t('zldwdm', 19), t('zldwmc', 254), `tbmj::numeric(15,2) AS "TBMJ"`, t('kcdlbm', 5), `kcxs::numeric(6,4) AS "KCXS"`,
-    `kcmj::numeric(15,2) AS "KCMJ"`, `tbdlmj::numeric(15,2) AS "TBDLMJ"`, t('gdlx', 2), t('gdpdjb', 2), `xzdwkd::numeric(5,1) AS "XZDWKD"`,
-    t('tbxhdm', 6), t('tbxhmc', 20), t('zzsxdm', 6), t('zzsxmc', 20), t('gddb', 2), t('frdbs', 1), t('czcsxm', 4), `sjnf::integer AS "SJNF"`,
-    t('mssm', 2), t('hdmc', 100), t('bz', 254), `change::varchar(1) AS "BGBJ"`, t('ybsm', 18), `parcel_no::varchar(30) AS "LYDKBH"`,
-    `parcel_id::varchar(36) AS "LYDKID"`,
+    ...DLTB_STANDARD_FIELDS.map(standardFieldSql),
+    `change::varchar(1) AS "BGBJ"`, `ybsm::varchar(18) AS "YBSM"`, `parcel_no::varchar(30) AS "LYDKBH"`, `parcel_id::varchar(36) AS "LYDKID"`,
+    ...extras,
   ].join(', ')}, ${outputGeometrySql('gplane', zoneSrid, targetSrid)} AS geom
     FROM staging.${ident(table)} ORDER BY seq`;
 }
@@ -247,7 +388,7 @@ export async function buildLdxbScratch(db: Db, read: ScopedReader, table: string
               '矿山生态修复补充林地', np.parcel_no, np.geom
          FROM np)
      SELECT row_number() OVER (ORDER BY src, xiao_ban) AS seq, rows.*,
-            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(geom, $3::int), 0.001)), 3)) AS gplane
+            ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Transform(geom, $3::int), 0.001), 3)) AS gplane
        FROM rows`,
     [county, year, zoneSrid],
   );
@@ -256,7 +397,7 @@ export async function buildLdxbScratch(db: Db, read: ScopedReader, table: string
 /** The reserve layer: one row per parcel with state, year, areas and ownership. */
 export async function buildReserveScratch(db: Db, read: ScopedReader, table: string, county: string, year: number, zoneSrid: number, parcels: string): Promise<void> {
   await buildScratch(db, read, table, `SELECT row_number() OVER (ORDER BY np.parcel_no) AS seq, np.*,
-            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SnapToGrid(ST_Transform(np.geom, $3::int), 0.001)), 3)) AS gplane
+            ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Transform(np.geom, $3::int), 0.001), 3)) AS gplane
        FROM (${parcelsWithContextSql(parcels)}) np`,
     [county, year, zoneSrid],
   );

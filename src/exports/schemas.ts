@@ -32,6 +32,8 @@ export const ExportJobView = Type.Object({
   error: Nullable(ProblemSchema),
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  /** When the file was deleted after the retention time (ZHANBU_EXPORT_RETENTION_HOURS); a download then answers 410. */
+  expiredAt: Nullable(Type.String({ format: 'date-time' })),
   links: Type.Object({ self: Type.String(), download: Type.String() }),
 });
 export type ExportJobViewT = Static<typeof ExportJobView>;

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -55,25 +55,44 @@ function targetSrid(zoneSrid: number, crs: ExportCrs): number {
   return crs === 'zone-prefixed' ? zoneSrid : zoneSrid + 21;
 }
 
-/** New pieces' attributes: official area per piece, 平差 to the original TBMJ, fresh BSM for new polygons. */
+/**
+ * Changed pieces' attributes (README, "Attributes of a change"): official area per piece, 平差 to
+ * the source's TBMJ moved by what the overlay's cut vertices on its outline added or took (the
+ * neighbour across that edge gets it: the layer's total stays); a fresh BSM for every new 图斑 (a
+ * forest piece, or a remainder part beyond the largest), with the source's BSM as YBSM; deductions
+ * only where the land class keeps them. A neighbour that only got a cut's vertex on its edge keeps
+ * everything but TBMJ (and KCMJ/TBDLMJ), which follows that vertex.
+ */
 function pieceUpdates(rows: repo.ChangedPieceRow[], zoneSrid: number, nextBsm: () => string): repo.PieceUpdate[] {
   const zone = zoneOfEpsg(zoneSrid);
   const bySource = new Map<number, repo.ChangedPieceRow[]>();
   for (const r of rows) bySource.set(r.src_fid, [...(bySource.get(r.src_fid) ?? []), r]);
   const out: repo.PieceUpdate[] = [];
-  for (const pieces of bySource.values()) {
-    const original = Number(pieces[0]!.tbmj ?? 0);
-    const areas = adjustPieceAreas(original, pieces.map((p) => officialAreaOfPlane(p.plane, zone)));
+  const groups = [...bySource.values()].map((pieces) => {
+    const areas = pieces.map((p) => officialAreaOfPlane(p.plane, zone));
+    const moved = areas.reduce((a, b) => a + b, 0) - officialAreaOfPlane(pieces[0]!.src_plane, zone);
+    return { pieces, areas, original: Number(pieces[0]!.tbmj ?? 0), moved };
+  });
+  // What moved between polygons nets out: the groups' new totals are 平差'd to their old total, so
+  // the layer's TBMJ (and the XZQ's 调查面积 it adds up to) stays to the cent.
+  const targets = adjustPieceAreas(
+    roundTo(groups.reduce((a, g) => a + g.original, 0), 2),
+    groups.map((g) => g.original + g.moved),
+  );
+  for (const [k, { pieces, areas }] of groups.entries()) {
+    const adjusted = adjustPieceAreas(targets[k]!, areas);
     pieces.forEach((p, i) => {
-      const tbmj = areas[i]!;
+      const tbmj = adjusted[i]!;
       const isNew = p.change === 'N';
+      const keepsBsm = (p.change === '' || (p.change === 'S' && p.part === 1)) && p.bsm !== null;
+      // Forest land has no 田坎 deduction (KCXS applies to cropland only); a remainder keeps its coefficient.
       const kcxs = isNew ? null : p.kcxs === null ? null : Number(p.kcxs);
       const kcmj = kcxs ? roundTo(tbmj * kcxs, 2) : 0;
       const dlbm = isNew ? (p.forest_class ?? '0301') : '';
       out.push({
         seq: p.seq,
-        bsm: isNew ? nextBsm() : (p.bsm ?? nextBsm()),
-        ybsm: isNew ? p.bsm : null,
+        bsm: keepsBsm ? p.bsm! : nextBsm(),
+        ybsm: keepsBsm ? null : p.bsm,
         dlbm,
         dlmc: isNew ? (landClass(dlbm)?.name ?? '') : '',
         tbmj,
@@ -118,6 +137,30 @@ export class ExportService {
     return this.queue;
   }
 
+  private sweeper?: NodeJS.Timeout;
+
+  /**
+   * Deletes the files of exports finished more than the retention time before `now` (their jobs
+   * stay, marked expired: a download answers 410). Returns the ids swept.
+   */
+  async sweep(now = new Date()): Promise<string[]> {
+    const ids = await jobs.expireExports(this.pool, new Date(now.getTime() - this.config.exportRetentionHours * 3_600_000));
+    for (const id of ids) await rm(join(this.config.workDir, 'exports', id), { recursive: true, force: true });
+    return ids;
+  }
+
+  /** Sweeps every hour (and once now) until stop(). */
+  startRetention(): void {
+    const run = () => void this.sweep().catch(() => {});
+    run();
+    this.sweeper = setInterval(run, 3_600_000);
+    this.sweeper.unref();
+  }
+
+  stopRetention(): void {
+    clearInterval(this.sweeper);
+  }
+
   /** Runs fn in the requester's scope (row-level security), or in the system context for 'system'. */
   private reader(as: ExportRequester): repo.ScopedReader {
     return (fn) => (as === 'system' ? fn(this.pool) : withScope(this.pool, as, (tx) => fn(tx.client)));
@@ -136,6 +179,11 @@ export class ExportService {
   /** The finished file of an export (409 while it is not ready). */
   async download(user: AuthUser, id: string): Promise<{ job: jobs.ExportJobRow; path: string; name: string; bytes: number; mime: string }> {
     const j = await this.job(user, id);
+    if (j.expired_at) {
+      throw new Problem(410, 'export-expired', 'Export expired', `导出文件已超过保留期（${this.config.exportRetentionHours}小时）并已删除，请重新导出`, {
+        expiredAt: j.expired_at.toISOString(),
+      });
+    }
     if (j.state !== 'succeeded' || !j.file_path) {
       throw new Problem(409, 'export-not-ready', 'Export not ready', `导出尚未完成（${STATE_LABELS[j.state]}）`);
     }
@@ -184,8 +232,9 @@ export class ExportService {
       const changed = await repo.changedPieces(this.pool, table);
       let bsm = await read((db) => repo.maxBsm(db, county, year));
       const nextBsm = () => (bsm = bsm + 1n).toString().padStart(18, '0');
-      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm));
-      return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg);
+      await repo.updatePieces(this.pool, table, pieceUpdates(changed, zoneSrid, nextBsm), new Date(job.created_at).getUTCFullYear());
+      await repo.numberNewPieces(this.pool, table);
+      return repo.dltbOutputSql(table, zoneSrid, job.crs_epsg, await repo.extraFieldsSql(this.pool, table));
     }
     if (job.layer === 'ldxb') {
       await repo.buildLdxbScratch(this.pool, read, table, county, year, zoneSrid, parcels);
@@ -230,11 +279,12 @@ export class ExportService {
           driver: spec.driver,
           layerName,
           epsg: job.crs_epsg,
-          creationOptions: spec.lco,
+          creationOptions: job.crs_epsg === 4490 ? spec.lco : [...spec.lco, ...(spec.planeLco ?? [])],
         });
       } finally {
         clearInterval(sizeTimer);
       }
+      if (spec.cpg) await writeFile(target.replace(/\.shp$/, '.cpg'), spec.cpg);
 
       await jobs.setProgress(this.pool, job.id, 'packaging', 0.95);
       const base = `${job.township_code ?? job.county_code}_${job.survey_year}_${layerName}_${job.crs_epsg}`;

@@ -26,6 +26,7 @@ export function exportJobView(j: ExportJobRow): ExportJobViewT {
     error: j.error,
     createdAt: j.created_at.toISOString(),
     finishedAt: j.finished_at?.toISOString() ?? null,
+    expiredAt: j.expired_at?.toISOString() ?? null,
     links: { self: `/api/v1/exports/${j.id}`, download: `/api/v1/exports/${j.id}/file` },
   };
 }

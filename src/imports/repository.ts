@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { QualitySummary } from './quality.js';
 import { isUuid } from '../http/schemas.js';
 import { dropStaging } from '../gdal/staging-repository.js';
 import { ident } from '../db/pool.js';
@@ -29,6 +30,8 @@ export interface ImportJobRow {
   repaired_count: number | null;
   repaired_area_change_m2: string | null;
   timings_ms: Record<string, number> | null;
+  /** Layer-level quality checks (DLTB; migrations/0017): findings per rule. */
+  quality: QualitySummary | null;
   error: ProblemBody | null;
   replaces: string | null;
   superseded_by: string | null;
@@ -137,15 +140,18 @@ export async function finishJob(
   db: Db,
   id: string,
   state: Exclude<ImportState, 'queued' | 'running'>,
-  f: { timings?: Record<string, number>; error?: ProblemBody; imported?: number; rejected?: number; repaired?: number; repairedAreaChange?: number; partitionTable?: string; replaces?: string },
+  f: {
+    timings?: Record<string, number>; error?: ProblemBody; imported?: number; rejected?: number; repaired?: number; repairedAreaChange?: number;
+    partitionTable?: string; replaces?: string; quality?: QualitySummary;
+  },
 ): Promise<void> {
   await db.query(
     `UPDATE public.import_job SET state = $2, phase = $2, progress = CASE WHEN $2 = 'succeeded' THEN 1 ELSE progress END,
         error = $3, imported_count = $4, rejected_count = $5, repaired_count = $6, repaired_area_change_m2 = $7,
-        partition_table = $8, replaces = $9, timings_ms = $10, finished_at = now()
+        partition_table = $8, replaces = $9, timings_ms = $10, quality = $11, finished_at = now()
       WHERE id = $1`,
     [id, state, f.error ?? null, f.imported ?? null, f.rejected ?? null, f.repaired ?? null,
-      f.repairedAreaChange ?? null, f.partitionTable ?? null, f.replaces ?? null, f.timings ?? null],
+      f.repairedAreaChange ?? null, f.partitionTable ?? null, f.replaces ?? null, f.timings ?? null, f.quality ?? null],
   );
 }
 

@@ -1,13 +1,15 @@
+import { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { formValidator, receiveUpload } from '../http/multipart-upload.js';
-import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, ProblemSchema, RejectList, RepairList } from './schemas.js';
-import { importJob, importRejects, importRepairs, listImports, type ImportService } from './service.js';
-import { importJobView, rejectListView, repairListView } from './view.js';
+import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, ProblemSchema, QualityQuery, QualityReport, RejectList, RepairList } from './schemas.js';
+import { allQualityFindings, importJob, importQuality, importRejects, importRepairs, listImports, type ImportService } from './service.js';
+import { importJobView, qualityFeature, qualityFindingView, qualityReportView, rejectListView, repairListView } from './view.js';
+import { attachment, sheet, xlsxStream, XLSX_TYPE } from '../reports/tabular.js';
 import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
 import { IdParams } from '../http/schemas.js';
 
@@ -102,6 +104,67 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
     async (req) => {
       const { job, items } = await importRepairs(pool, requireUser(req), req.params.id, req.query);
       return repairListView(job, items);
+    },
+  );
+
+  app.get(
+    '/imports/:id/quality',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: '图层质检报告（地类图斑）',
+        description:
+          '导入后对整个图层的质检：TBMJ与椭球面积、KCMJ/TBDLMJ计算、图斑重叠与缝隙、BSM重复、坐落单位内TBBH重复、按行政区汇总面积。format=json分页返回，geojson返回问题位置（EPSG:4490），xlsx返回表格。只提示，不拒绝导入。',
+        params: IdParams,
+        querystring: QualityQuery,
+        response: { 200: QualityReport, ...problems },
+      },
+    },
+    async (req, reply) => {
+      const user = requireUser(req);
+      const { format = 'json', limit, offset } = req.query;
+      const { job, items } = await importQuality(pool, user, req.params.id, format === 'json' ? { limit, offset } : { limit: 1, offset: 0 });
+      if (format === 'json') return qualityReportView(job, items);
+      const name = `${job.county_code}_${job.survey_year}_质检_${job.id.slice(0, 8)}`;
+      // XLSX and GeoJSON go out as streams (the serializer passes them through).
+      const raw = reply as FastifyReply;
+      if (format === 'xlsx') {
+        const rows = allQualityFindings(pool, user, job.id);
+        const views = (async function* () {
+          for await (const f of rows) yield qualityFindingView(f);
+        })();
+        return raw
+          .type(XLSX_TYPE)
+          .header('content-disposition', attachment(`${name}.xlsx`))
+          .send(
+            xlsxStream([
+              sheet({
+                name: '质检问题',
+                columns: [
+                  { header: '序号', value: (f) => f.seq },
+                  { header: '规则', value: (f) => f.ruleLabel, width: 28 },
+                  { header: '规则代码', value: (f) => f.rule, width: 16 },
+                  { header: '标识码', value: (f) => f.bsms?.filter(Boolean).join('、') ?? '', width: 40 },
+                  { header: '说明', value: (f) => f.message, width: 80 },
+                ],
+                rows: views,
+              }),
+            ]),
+          );
+      }
+      // GeoJSON, streamed feature by feature.
+      const body = Readable.from(
+        (async function* () {
+          yield '{"type":"FeatureCollection","features":[';
+          let first = true;
+          for await (const f of allQualityFindings(pool, user, job.id)) {
+            yield (first ? '' : ',') + qualityFeature(f);
+            first = false;
+          }
+          yield ']}';
+        })(),
+      );
+      return raw.type('application/geo+json').header('content-disposition', attachment(`${name}.geojson`)).send(body);
     },
   );
 };

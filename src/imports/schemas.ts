@@ -53,13 +53,24 @@ export const ImportJobView = Type.Object({
   }),
   repairedAreaChangeM2: Type.Union([Type.Number(), Type.Null()]),
   timingsMs: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
+  quality: Type.Union([
+    Type.Object(
+      {
+        findings: Type.Record(Type.String(), Type.Integer(), { description: '各质检规则的问题数（规则见/imports/{id}/quality）' }),
+        total: Type.Integer(),
+        xzq: Type.Boolean({ description: '是否有同年县级行政区XZQ可供检查缝隙与面积汇总' }),
+      },
+      { description: '图层质检（仅地类图斑）：只提示，不拒绝导入' },
+    ),
+    Type.Null(),
+  ]),
   replaces: Type.Union([Type.String(), Type.Null()]),
   supersededBy: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([ProblemSchema, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  links: Type.Object({ self: Type.String(), rejects: Type.String(), repairs: Type.String() }),
+  links: Type.Object({ self: Type.String(), rejects: Type.String(), repairs: Type.String(), quality: Type.String() }),
 });
 export type ImportJobViewT = Static<typeof ImportJobView>;
 
@@ -114,3 +125,34 @@ export const RepairList = Type.Object({
   items: Type.Array(RepairView),
 });
 export type RepairListT = Static<typeof RepairList>;
+
+export const QualityQuery = Type.Intersect([
+  Type.Object({
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('geojson'), Type.Literal('xlsx')], { description: 'json（分页，默认）、geojson（问题位置，EPSG:4490）或xlsx' }),
+    ),
+  }),
+  Paging,
+]);
+
+export const QualityFindingView = Type.Object({
+  seq: Type.Integer(),
+  rule: Type.String(),
+  ruleLabel: Type.String(),
+  fids: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  bsms: Type.Union([Type.Array(Type.Union([Type.String(), Type.Null()])), Type.Null()]),
+  message: Type.String(),
+  figures: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+});
+export type QualityFindingViewT = Static<typeof QualityFindingView>;
+
+export const QualityReport = Type.Object({
+  importId: Type.String(),
+  summary: Type.Union([
+    Type.Object({ findings: Type.Record(Type.String(), Type.Integer()), total: Type.Integer(), xzq: Type.Boolean() }),
+    Type.Null(),
+  ]),
+  rules: Type.Array(Type.Object({ code: Type.String(), label: Type.String(), basis: Type.String() })),
+  items: Type.Array(QualityFindingView),
+});
+export type QualityReportT = Static<typeof QualityReport>;

@@ -3,6 +3,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { runQualityChecks, type QualitySummary } from './quality.js';
+import { findings, type FindingRow } from './quality-repository.js';
 import type { Config } from '../config.js';
 import { prepareWorkDir } from '../work-dir.js';
 import { withTransaction } from '../db/pool.js';
@@ -46,6 +48,7 @@ export const PHASE_LABELS: Record<string, string> = {
   loading: '读取文件',
   validating: '逐要素检查',
   writing: '写入图层',
+  checking: '图层质检',
   succeeded: '导入成功',
   refused: '已拒绝',
   failed: '失败',
@@ -301,6 +304,13 @@ export class ImportService {
         if (opts.repairGeometry) await repo.saveRepairs(client, job.id, fix);
         if (current) await repo.supersede(client, current.id, job.id);
         lap('writing');
+        // 质检 of the layer as a whole: findings warn, they never refuse the import.
+        let quality: QualitySummary | undefined;
+        if (job.layer === 'dltb') {
+          this.progress(job.id, 'checking', 0.9);
+          quality = await runQualityChecks(client, job, epsg);
+          lap('checking');
+        }
         await repo.finishJob(client, job.id, 'succeeded', {
           timings,
           imported: written.rows,
@@ -309,6 +319,7 @@ export class ImportService {
           repairedAreaChange: Math.round(repaired.areaChange * 100) / 100,
           partitionTable: written.table,
           replaces: current?.id,
+          quality,
         });
         await this.hooks.beforeCommit?.(job);
       });
@@ -354,4 +365,20 @@ export async function importRepairs(pool: pg.Pool, user: AuthUser, id: string, p
     const job = await loadJob(tx.client, id);
     return { job, items: await repo.listRepairs(tx.client, job.id, page.limit, page.offset) };
   });
+}
+
+export async function importQuality(pool: pg.Pool, user: AuthUser, id: string, page: { limit: number; offset: number }): Promise<{ job: ImportJobRow; items: FindingRow[] }> {
+  return withScope(pool, user, async (tx) => {
+    const job = await loadJob(tx.client, id);
+    return { job, items: await findings(tx.client, job.id, page) };
+  });
+}
+
+/** Every finding of an import, page by page (each page read in the user's scope): for files, never all at once. */
+export async function* allQualityFindings(pool: pg.Pool, user: AuthUser, id: string): AsyncGenerator<FindingRow> {
+  for (let offset = 0; ; offset += 1000) {
+    const { items } = await importQuality(pool, user, id, { limit: 1000, offset });
+    yield* items;
+    if (items.length < 1000) return;
+  }
 }

@@ -1,6 +1,8 @@
 import { LAYER_SPECS } from '../layers/specs.js';
+import { QUALITY_RULES } from '../domain/survey-quality.js';
+import type { FindingRow } from './quality-repository.js';
 import type { ImportJobRow, RejectRow, RepairRow } from './repository.js';
-import type { ImportJobViewT, RejectListT, RepairListT } from './schemas.js';
+import type { ImportJobViewT, QualityFindingViewT, QualityReportT, RejectListT, RepairListT } from './schemas.js';
 import { PHASE_LABELS } from './service.js';
 
 const STATE_LABELS: Record<string, string> = {
@@ -44,13 +46,14 @@ export function importJobView(row: ImportJobRow, prefix = '/api/v1'): ImportJobV
     },
     repairedAreaChangeM2: row.repaired_area_change_m2 === null ? null : Number(row.repaired_area_change_m2),
     timingsMs: row.timings_ms,
+    quality: row.quality,
     replaces: row.replaces,
     supersededBy: row.superseded_by,
     error: row.error,
     createdAt: row.created_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
-    links: { self, rejects: `${self}/rejects`, repairs: `${self}/repairs` },
+    links: { self, rejects: `${self}/rejects`, repairs: `${self}/repairs`, quality: `${self}/quality` },
   };
 }
 
@@ -66,4 +69,33 @@ export function repairListView(job: ImportJobRow, items: RepairRow[]): RepairLis
     areaChangeM2: job.repaired_area_change_m2 === null ? null : Number(job.repaired_area_change_m2),
     items,
   };
+}
+
+export function qualityFindingView(f: FindingRow): QualityFindingViewT {
+  return {
+    seq: f.seq,
+    rule: f.rule,
+    ruleLabel: QUALITY_RULES[f.rule]?.label ?? f.rule,
+    fids: f.fids?.map(Number) ?? null,
+    bsms: f.bsms,
+    message: f.message,
+    figures: f.figures,
+  };
+}
+
+/** The quality report of an import: its summary, the rules with their basis, a page of findings. */
+export function qualityReportView(job: ImportJobRow, items: FindingRow[]): QualityReportT {
+  return {
+    importId: job.id,
+    summary: job.quality,
+    rules: Object.values(QUALITY_RULES).map((r) => ({ code: r.code, label: r.label, basis: r.basis })),
+    items: items.map(qualityFindingView),
+  };
+}
+
+/** A finding as a GeoJSON feature (its location in EPSG:4490). */
+export function qualityFeature(f: FindingRow): string {
+  const { seq, rule, ruleLabel, fids, bsms, message, figures } = qualityFindingView(f);
+  // The geometry is PostGIS's GeoJSON text already: spliced in, not parsed and printed again.
+  return `{"type":"Feature","properties":${JSON.stringify({ seq, rule, ruleLabel, fids, bsms, message, ...figures })},"geometry":${f.geometry ?? 'null'}}`;
 }

@@ -577,3 +577,71 @@ export function withBadAttributes(opts: { dir?: string; limit?: number } = {}): 
     },
   });
 }
+
+// ------------------------------------------------------------------ planted quality errors
+
+/** Where withPlantedQualityErrors() plants what (feature indexes in file order, and the BSMs involved). */
+export interface PlantedQuality {
+  /** TBMJ (and TBDLMJ with it) 5 m² larger than the polygon's ellipsoidal area. */
+  tbmj: { index: number; bsm: string };
+  /** Outline pushed out by 0.5 m over its neighbours. */
+  overlap: { index: number; bsm: string };
+  /** Dropped: a hole in the layer. */
+  gap: { index: number; bsm: string; tbmj: number };
+  /** Takes the BSM of another feature. */
+  bsm: { index: number; bsm: string };
+  /** KCMJ 1 m² off round(TBMJ × KCXS, 2) (TBDLMJ kept equal to TBMJ − KCMJ). */
+  kcmj: { index: number; bsm: string };
+  /** Takes the TBBH of another feature of its 坐落单位. */
+  tbbh: { index: number; bsm: string; zldwdm: string; tbbh: string };
+}
+
+/**
+ * A DLTB shapefile zip of the whole 2019 sample with one of each layer-level error planted (import
+ * quality checks, issue 11): a changed TBMJ, an overlap, a gap, a duplicate BSM, a wrong KCMJ, a
+ * duplicate TBBH within a 坐落单位. Each on its own feature, away from the others.
+ */
+export function withPlantedQualityErrors(opts: { dir?: string } = {}): { file: string; planted: PlantedQuality } {
+  const { features } = readSample('DLTB', 2019);
+  const p = (k: number) => features[k]!.props;
+  const noDeduction = (k: number) => !Number(p(k).KCXS);
+  const pick = (from: number, ok: (k: number) => boolean) => {
+    for (let k = from; k < features.length; k++) if (ok(k)) return k;
+    throw new Error('no feature to plant on');
+  };
+  const tbmj = pick(120, noDeduction);
+  const overlap = pick(420, noDeduction);
+  const gap = pick(520, () => true);
+  const bsm = pick(620, () => true);
+  const kcmj = pick(700, (k) => Number(p(k).KCXS) > 0);
+  const tbbh = pick(820, (k) => features.some((f, j) => j !== k && j < 800 && f.props.ZLDWDM === p(k).ZLDWDM));
+  const tbbhFrom = features.findIndex((f, j) => j < 800 && f.props.ZLDWDM === p(tbbh).ZLDWDM);
+  const planted: PlantedQuality = {
+    tbmj: { index: tbmj, bsm: String(p(tbmj).BSM) },
+    overlap: { index: overlap, bsm: String(p(overlap).BSM) },
+    gap: { index: gap, bsm: String(p(gap).BSM), tbmj: Number(p(gap).TBMJ) },
+    bsm: { index: bsm, bsm: String(p(bsm - 1).BSM) },
+    kcmj: { index: kcmj, bsm: String(p(kcmj).BSM) },
+    tbbh: { index: tbbh, bsm: String(p(tbbh).BSM), zldwdm: String(p(tbbh).ZLDWDM), tbbh: String(p(tbbhFrom).TBBH) },
+  };
+  const file = shapefileZip({
+    dir: opts.dir,
+    mutate: (props, k) => {
+      if (k === gap) return null;
+      if (k === tbmj) {
+        props.TBMJ = Number(props.TBMJ) + 5;
+        props.TBDLMJ = Number(props.TBDLMJ) + 5;
+      }
+      if (k === bsm) props.BSM = planted.bsm.bsm;
+      if (k === kcmj) {
+        props.KCMJ = Number(props.KCMJ) + 1;
+        props.TBDLMJ = Number(props.TBDLMJ) - 1;
+      }
+      if (k === tbbh) props.TBBH = planted.tbbh.tbbh;
+      return props;
+    },
+    // Pushed out by 0.5 m, mitred, rounded back to the mm as survey files are.
+    mutateGeometry: (g, k) => (k === overlap ? mapCoordinates(g.buffer(0.5, 1), (x, y) => [Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000]) : g),
+  });
+  return { file, planted };
+}

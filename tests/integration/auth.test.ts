@@ -134,6 +134,11 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/imports/{id}': [{ method: 'GET', url: `/api/v1/imports/${f.importJob}` }],
   'GET /api/v1/imports/{id}/rejects': [{ method: 'GET', url: `/api/v1/imports/${f.importJob}/rejects` }],
   'GET /api/v1/imports/{id}/repairs': [{ method: 'GET', url: `/api/v1/imports/${f.importJob}/repairs` }],
+  'GET /api/v1/imports/{id}/quality': [
+    { method: 'GET', url: `/api/v1/imports/${f.importJob}/quality` },
+    { method: 'GET', url: `/api/v1/imports/${f.importJob}/quality?format=geojson` },
+    { method: 'GET', url: `/api/v1/imports/${f.importJob}/quality?format=xlsx` },
+  ],
   'GET /api/v1/layers': [{ method: 'GET', url: '/api/v1/layers', list: true }, { method: 'GET', url: `/api/v1/layers?county=${FOREIGN}` }],
   'GET /api/v1/counties/{county}/dltb/{year}/land-classes': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/dltb/2019/land-classes` }],
   'POST /api/v1/candidate-uploads': [{ method: 'POST', url: '/api/v1/candidate-uploads', multipart: { county: FOREIGN } }],

@@ -206,6 +206,7 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/imports/{id}': [{ method: 'GET', url: `/api/v1/imports/${s.importJob}`, expect: 'base' }],
   'GET /api/v1/imports/{id}/rejects': [{ method: 'GET', url: `/api/v1/imports/${s.importJob}/rejects`, expect: 'base' }],
   'GET /api/v1/imports/{id}/repairs': [{ method: 'GET', url: `/api/v1/imports/${s.importJob}/repairs`, expect: 'base' }],
+  'GET /api/v1/imports/{id}/quality': [{ method: 'GET', url: `/api/v1/imports/${s.importJob}/quality`, expect: 'base' }],
   'GET /api/v1/layers': [{ method: 'GET', url: '/api/v1/layers', expect: 'base' }],
   'GET /api/v1/counties/{county}/dltb/{year}/land-classes': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/dltb/${YEAR}/land-classes`, expect: 'base' }],
   'POST /api/v1/candidate-uploads': [{ method: 'POST', url: '/api/v1/candidate-uploads', multipart: { county: COUNTY, township: OTHER, runChecks: 'false' }, expect: 'absent' }],

@@ -45,6 +45,7 @@ describe('configuration from the environment', () => {
       pilotPeriod: JIANGXI_PILOT,
       bodyLimitBytes: 10 * 1024 ** 2,
       dbPoolSize: 10,
+      exportRetentionHours: 72,
       maxExpandedBytes: 8 * 1024 ** 3,
       maxCandidateExpandedBytes: 512 * 1024 ** 2,
       workDir: '/tmp/zhanbu',
