@@ -32,6 +32,7 @@ let app: App;
 let browser: Browser;
 let base: string;
 let county: TestUser;
+let resources: TestUser;
 let township: TestUser;
 let city: TestUser;
 let candidateFile: string;
@@ -92,9 +93,10 @@ beforeAll(async () => {
   const good = await parcel('0602');
   const bad = await parcel('030%', good.township);
   county = await createTestUser(pool, 'county-forestry', COUNTY, '玉山县林业局（测试）');
+  resources = await createTestUser(pool, 'county-natural-resources', COUNTY, '玉山县自然资源局（测试）');
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
   city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
-  for (const u of [county, township, city]) await changePassword(pool, u.id, PASSWORD);
+  for (const u of [county, resources, township, city]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
   writeFileSync(
     candidateFile,
@@ -235,54 +237,112 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('carries a parcel through one procedure step (核实), shows a refused transition in Chinese, and keeps a form through a lapsed session', async () => {
+  it('carries a parcel through 核实 (by the natural-resources bureau), 公示 at both places, a rights holder and every consent; shows a refused act in Chinese; keeps a form through a lapsed session', async () => {
     const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
     const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
     for (const no of ['WEB-PASS', 'WEB-FAIL']) {
       const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo[no] } });
       expect(res.statusCode, res.body).toBe(201);
     }
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await signIn(page, county);
-    await page.waitForSelector('.topbar');
-    await page.goto(`${base}/#/procedures`);
-    const row = (no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
-    // The failing parcel: 核实 is refused by its guard, with the reason in Chinese.
-    await row('WEB-FAIL').click();
-    await page.click('[data-test=action-verify]');
-    await page.click('[data-test=action-submit]');
-    await page.waitForSelector('[data-test=action-error]');
-    const refusal = await page.textContent('[data-test=action-error]');
-    expect(refusal).toMatch(/[\u4e00-\u9fff]/);
-    expect(refusal).toMatch(/^不能办理“核实”/);
-    expect(refusal).not.toMatch(/"code"|"detail"|problem\+json/); // a sentence, never raw JSON
-    await shot(page, '04-procedure-refused');
-    // The passing parcel: 核实 goes through and the timeline shows it.
-    await row('WEB-PASS').click();
-    await page.click('[data-test=action-verify]');
-    await page.click('[data-test=action-submit]');
-    await page
-      .waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('：核实'), undefined, { timeout: 20_000 })
-      .catch(async (e: unknown) => {
-        await shot(page, '05-procedure-failed');
-        throw e;
+    const row = (page: Page, no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
+    const heading = (page: Page) => page.textContent('[data-test=procedure-detail] h2');
+    /** Submits the open form and waits for the parcel's heading to name the state, or for a refusal. */
+    const submitFor = async (page: Page, name: string, state: string) => {
+      await page.click('[data-test=action-submit]');
+      await page
+        .waitForFunction((s) => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes(s), `：${state}`, { timeout: 20_000 })
+        .catch(async (e: unknown) => {
+          await shot(page, `${name}-failed`);
+          throw new Error(`${name}: ${(await page.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+        });
+    };
+    /** Submits a record (holder, consent) and waits until the form closes. */
+    const submitRecord = async (page: Page, name: string) => {
+      await page.click('[data-test=action-submit]');
+      await page.waitForSelector('[data-test=action-form]', { state: 'detached', timeout: 20_000 }).catch(async (e: unknown) => {
+        await shot(page, `${name}-failed`);
+        throw new Error(`${name}: ${(await page.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
       });
-    expect(await page.textContent('[data-test=procedure-detail]')).toContain('核实');
-    await shot(page, '05-procedure-verified');
+    };
+
+    const forestry = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(forestry, county);
+    await forestry.waitForSelector('.topbar');
+    await forestry.goto(`${base}/#/procedures`);
+    // The failing parcel: 核实 is refused by its guards, with the reason in Chinese — the failed check
+    // and the missing participants of both departments.
+    await row(forestry, 'WEB-FAIL').click();
+    await forestry.click('[data-test=action-verify]');
+    await forestry.click('[data-test=action-submit]');
+    await forestry.waitForSelector('[data-test=action-error]');
+    const refusal = await forestry.textContent('[data-test=action-error]');
+    expect(refusal).toMatch(/^不能办理“核实”/);
+    expect(refusal).toContain('林业部门和自然资源部门的参加人员');
+    expect(refusal).not.toMatch(/"code"|"detail"|problem\+json/); // a sentence, never raw JSON
+    await shot(forestry, '04-procedure-refused');
+
+    // The passing parcel: 核实 by the county natural-resources bureau, with both departments' participants.
+    const nr = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(nr, resources);
+    await nr.waitForSelector('.topbar');
+    expect(await nr.textContent('.topbar')).toContain('县级自然资源主管部门');
+    await nr.goto(`${base}/#/procedures`);
+    await row(nr, 'WEB-PASS').click();
+    await nr.click('[data-test=action-verify]');
+    await nr.fill('[data-test=participants-forestry] input[name=name]', '林业甲');
+    await nr.fill('[data-test=participants-naturalResources] input[name=name]', '自然资源乙');
+    await nr.fill('[data-test=participants-naturalResources] input[name=unit]', '玉山县自然资源局');
+    await submitFor(nr, '05-verify', '核实');
+    const verified = await nr.textContent('[data-test=procedure-detail]');
+    expect(verified).toContain('（县级自然资源主管部门）');
+    expect(verified).toContain('林业部门：林业甲；自然资源部门：自然资源乙（玉山县自然资源局）');
+    await shot(nr, '05-procedure-verified');
+    await nr.close();
+
+    // 公示 at both places, by the forestry bureau.
+    await forestry.reload();
+    await row(forestry, 'WEB-PASS').click();
+    await forestry.click('[data-test=action-publicize]');
+    await forestry.fill('input[name="naturalVillage.name"]', '下坞自然村');
+    await forestry.fill('input[name="villageCommittee.name"]', '樟村村委会');
+    await submitFor(forestry, '06-publicize', '公示');
+    expect(await forestry.textContent('[data-test=parcel-facts]')).toMatch(/地块所在自然村[\s\S]*下坞自然村[\s\S]*村委会所在地[\s\S]*樟村村委会/);
+    // A mining-right holder the survey does not show, with the document of the right.
+    await forestry.click('[data-test=action-rights-holders]');
+    await forestry.fill('input[name=name]', '玉山县某矿业有限公司');
+    await forestry.fill('input[name=code]', 'C3611232010017130001');
+    await forestry.fill('input[name="document.title"]', '采矿许可证');
+    await forestry.fill('input[name="document.number"]', 'C3611232010017130001');
+    await submitRecord(forestry, '06-rights-holder');
+    expect(await forestry.textContent('[data-test=holder-table]')).toContain('采矿权人');
+    // A consent per holder: the owners the ownership check listed and the mining-right holder.
+    const holders = await forestry.locator('[data-test=holder-table] .el-table__body-wrapper .el-table__row').count();
+    expect(holders).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < holders; i++) {
+      await forestry.click(`[data-test=holder-table] [data-test^=consent-]`);
+      await forestry.fill('input[name=signatory]', `签署人${i + 1}`);
+      await forestry.fill('input[name="document.number"]', `同意〔2026〕${i + 1}号`);
+      await submitRecord(forestry, `06-consent-${i}`);
+    }
+    expect(await forestry.locator('[data-test=holder-table] [data-test^=consent-]').count()).toBe(0);
+    expect(await forestry.textContent('[data-test=holder-table]')).toContain('已同意');
+    await shot(forestry, '06-procedure-publicized');
+
     // The session lapses while a form is being filled: a sign-in dialog appears over the view, and
     // after signing in again the form still holds what was typed.
-    await page.click('[data-test=action-withdraw]');
-    await page.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
+    await forestry.click('[data-test=action-withdraw]');
+    await forestry.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
     await revokeSessions(pool, county.id);
-    await page.click('[data-test=action-submit]');
-    await page.waitForSelector('.el-dialog input[name=password]');
-    await page.waitForTimeout(400); // the dialog's opening animation
-    await shot(page, '06-session-expired');
-    await page.fill('.el-dialog input[name=password]', PASSWORD);
-    await page.click('.el-dialog button[type=submit]');
-    await page.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
-    expect(await page.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
-    await page.close();
+    await forestry.click('[data-test=action-submit]');
+    await forestry.waitForSelector('.el-dialog input[name=password]');
+    await forestry.waitForTimeout(400); // the dialog's opening animation
+    await shot(forestry, '07-session-expired');
+    await forestry.fill('.el-dialog input[name=password]', PASSWORD);
+    await forestry.click('.el-dialog button[type=submit]');
+    await forestry.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
+    expect(await forestry.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
+    expect(await heading(forestry)).toContain('：公示');
+    await forestry.close();
   });
 
   it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {
@@ -291,7 +351,7 @@ describe('the web workspace in Chromium', () => {
     await page.waitForSelector('.topbar');
     await page.goto(`${base}/#/reserve`);
     await page.waitForSelector('[data-test=quota-table]');
-    await shot(page, '07-reserve-quota');
+    await shot(page, '08-reserve-quota');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=ledger-xlsx]')]);
     expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
     const wb = new ExcelJS.Workbook();
@@ -309,7 +369,7 @@ describe('the web workspace in Chromium', () => {
     expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
     await page.goto(`${base}/#/reserve`);
     await page.waitForSelector('[data-test=county-table]');
-    await shot(page, '08-city-counties');
+    await shot(page, '09-city-counties');
     await page.close();
   });
 
@@ -327,7 +387,7 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
-    await shot(page, '09-township');
+    await shot(page, '10-township');
     await page.close();
   });
 });
