@@ -34,6 +34,7 @@ let base: string;
 let county: TestUser;
 let resources: TestUser;
 let township: TestUser;
+let government: TestUser;
 let city: TestUser;
 let candidateFile: string;
 
@@ -78,7 +79,7 @@ beforeAll(async () => {
   await importSurveyLayers(app, admin);
   // Candidate parcels from the fixture county: one on still-mining land (passes the source check),
   // one on forest land (fails it), as lon/lat GeoJSON.
-  const parcel = async (dlbm: string, inTownship?: string) =>
+  const parcel = async (dlbm: string, inTownship?: string, offset = 0) =>
     (
       await pool.query(
         `SELECT ST_AsGeoJSON(ST_Buffer(a.geom::geography, -0.5)::geometry, 7)::json AS g, left(a.zldwdm, 9) AS township
@@ -86,15 +87,17 @@ beforeAll(async () => {
           WHERE a.county_code = $1 AND a.survey_year = 2019 AND a.dlbm LIKE $2 AND b.dlbm LIKE $2 AND ST_NumGeometries(a.geom) = 1
             AND ST_NumInteriorRings(ST_GeometryN(a.geom, 1)) = 0 AND ST_Area(a.geom::geography) BETWEEN 2000 AND 60000
             AND ($3::text IS NULL OR left(a.zldwdm, 9) = $3)
-          ORDER BY ST_Area(a.geom) DESC, a.bsm LIMIT 1`,
-        [COUNTY, dlbm, inTownship ?? null],
+          ORDER BY ST_Area(a.geom) DESC, a.bsm LIMIT 1 OFFSET $4`,
+        [COUNTY, dlbm, inTownship ?? null, offset],
       )
     ).rows[0];
   const good = await parcel('0602');
+  const another = await parcel('0602', good.township, 1);
   const bad = await parcel('030%', good.township);
   county = await createTestUser(pool, 'county-forestry', COUNTY, '玉山县林业局（测试）');
   resources = await createTestUser(pool, 'county-natural-resources', COUNTY, '玉山县自然资源局（测试）');
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
+  government = await createTestUser(pool, 'county-government', COUNTY, '玉山县人民政府（测试）');
   city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
   for (const u of [county, resources, township, city]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
@@ -105,6 +108,7 @@ beforeAll(async () => {
       features: [
         { type: 'Feature', properties: { DKBH: 'WEB-PASS', XZDM: good.township, SQDW: '乡镇人民政府' }, geometry: good.g },
         { type: 'Feature', properties: { DKBH: 'WEB-FAIL', XZDM: bad.township, SQDW: '乡镇人民政府' }, geometry: bad.g },
+        { type: 'Feature', properties: { DKBH: 'WEB-ACCEPT', XZDM: another.township, SQDW: '乡镇人民政府' }, geometry: another.g },
       ],
     }),
   );
@@ -336,13 +340,69 @@ describe('the web workspace in Chromium', () => {
     await forestry.click('[data-test=action-submit]');
     await forestry.waitForSelector('.el-dialog input[name=password]');
     await forestry.waitForTimeout(400); // the dialog's opening animation
-    await shot(forestry, '07-session-expired');
+    await shot(forestry, '06-session-expired');
     await forestry.fill('.el-dialog input[name=password]', PASSWORD);
     await forestry.click('.el-dialog button[type=submit]');
     await forestry.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
     expect(await forestry.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
     expect(await heading(forestry)).toContain('：公示');
     await forestry.close();
+  });
+
+  it('records the joint field acceptance (验收) in the form and offers the natural-resources bureau its survey change, refused in Chinese while the survey shows mining land', async () => {
+    // The parcel is taken to 造林 through the API, with dates in the past: applied as land restored
+    // before the application (§三(三)1), verified, publicized at both places, every holder consenting,
+    // confirmed by the county government, planted (on the recorded restoration date).
+    const day = (n: number) => new Date(Date.now() + 8 * 3_600_000 + n * 86_400_000).toISOString().slice(0, 10);
+    const { rows } = await pool.query(`SELECT id FROM candidate.parcel WHERE county_code = $1 AND parcel_no = 'WEB-ACCEPT'`, [COUNTY]);
+    const call = async (who: TestUser, url: string, payload: object) => {
+      const res = await injectAs(app, who, { method: 'POST', url, payload });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json();
+    };
+    const team = { forestry: [{ name: '林业甲' }], naturalResources: [{ name: '自然资源乙' }] };
+    const applied = await call(township, '/api/v1/procedures', {
+      candidateParcelId: rows[0].id,
+      appliedOn: day(-40),
+      priorRestoration: { restoredOn: day(-45), restorer: { name: '玉山县某矿业有限公司', kind: '企业' }, documents: [{ title: '矿山生态修复验收意见', number: '玉自然资〔2026〕8号' }] },
+    });
+    const at = `/api/v1/procedures/${applied.id}`;
+    const v = await call(county, `${at}/verify`, { verifiedOn: day(-35), participants: team });
+    await call(county, `${at}/publicize`, { naturalVillage: { name: '下坞自然村', from: day(-30), to: day(-20) }, villageCommittee: { name: '樟村村委会', from: day(-30), to: day(-20) } });
+    for (const h of v.holders) await call(county, `${at}/consents`, { holderId: h.id, signatory: '负责人', consentedOn: day(-19), document: { title: '权利人同意书' } });
+    await call(government, `${at}/confirm`, { confirmedOn: day(-15) });
+    await call(county, `${at}/afforest`, { forestClass: '0301', species: ['杉木'], areaM2: v.areaOfRecord.m2, participants: team });
+
+    const nr = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(nr, resources);
+    await nr.waitForSelector('.topbar');
+    await nr.goto(`${base}/#/procedures`);
+    await nr.locator('[data-test=procedure-table] .el-table__row', { hasText: 'WEB-ACCEPT' }).click();
+    expect(await nr.textContent('[data-test=prior-restoration]')).toContain('玉山县某矿业有限公司');
+    await nr.click('[data-test=action-accept]');
+    // Planted trees are accepted on survival; the measured area is pre-filled with the planted one.
+    expect(await nr.inputValue('input[name=measuredAreaM2]')).toBe(String(v.areaOfRecord.m2));
+    await nr.fill('input[name=survivalRatePct]', '91');
+    await nr.fill('[data-test=participants-forestry] input[name=name]', '林业甲');
+    await nr.fill('[data-test=participants-naturalResources] input[name=name]', '自然资源乙');
+    await nr.fill('input[name=doc-title]', '补充林地验收报告');
+    await nr.fill('input[name=doc-number]', '玉林〔2026〕21号');
+    await nr.click('[data-test=action-submit]');
+    await nr.waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('：验收'), undefined, { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(nr, '07-accept-failed');
+      throw new Error(`验收: ${(await nr.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+    });
+    const accepted = await nr.textContent('[data-test=acceptance]');
+    expect(accepted).toContain('造林成活率 91%（合格线 85%）');
+    expect(accepted).toContain('林业部门：林业甲；自然资源部门：自然资源乙');
+    // 变更 in the annual change survey is this bureau's act; the fixture's survey still shows mining land.
+    await nr.click('[data-test=action-survey-change]');
+    await nr.fill('input[name=changeYear]', '2023');
+    await nr.click('[data-test=action-submit]');
+    await nr.waitForSelector('[data-test=action-error]');
+    expect(await nr.textContent('[data-test=action-error]')).toMatch(/^不能办理“变更：年度土地变更调查地类变更/);
+    await shot(nr, '07-procedure-accepted');
+    await nr.close();
   });
 
   it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {
