@@ -99,7 +99,7 @@ beforeAll(async () => {
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
   government = await createTestUser(pool, 'county-government', COUNTY, '玉山县人民政府（测试）');
   city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
-  for (const u of [county, resources, township, city]) await changePassword(pool, u.id, PASSWORD);
+  for (const u of [county, resources, township, government, city]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
   writeFileSync(
     candidateFile,
@@ -349,7 +349,7 @@ describe('the web workspace in Chromium', () => {
     await forestry.close();
   });
 
-  it('records the joint field acceptance (验收) in the form and offers the natural-resources bureau its survey change, refused in Chinese while the survey shows mining land', async () => {
+  it('records the joint field acceptance (验收) in the form and offers the natural-resources bureau its survey change, refused in Chinese while the survey shows mining land; the county government approves passing over a failed check', async () => {
     // The parcel is taken to 造林 through the API, with dates in the past: applied as land restored
     // before the application (§三(三)1), verified, publicized at both places, every holder consenting,
     // confirmed by the county government, planted (on the recorded restoration date).
@@ -403,6 +403,25 @@ describe('the web workspace in Chromium', () => {
     expect(await nr.textContent('[data-test=action-error]')).toMatch(/^不能办理“变更：年度土地变更调查地类变更/);
     await shot(nr, '07-procedure-accepted');
     await nr.close();
+
+    // The county government's approval of a failed check before 核实, recorded in its form and shown on the parcel.
+    const gov = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(gov, government);
+    await gov.waitForSelector('.topbar');
+    await gov.goto(`${base}/#/procedures`);
+    await gov.locator('[data-test=procedure-table] .el-table__row', { hasText: 'WEB-FAIL' }).click();
+    await gov.click('[data-test=action-override-approvals]');
+    await gov.click('[data-test=action-form] .el-checkbox >> text=非现状林地');
+    await gov.fill('[data-test=action-form] textarea', '经外业核实，地块现状为采矿迹地，林地为图斑界线误差');
+    await gov.fill('input[name=doc-title]', '县人民政府关于同意核实补充林地地块的批复');
+    await gov.fill('input[name=doc-number]', '玉府字〔2026〕15号');
+    await gov.click('[data-test=action-submit]');
+    await gov.waitForSelector('[data-test=action-form]', { state: 'detached', timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(gov, '07-override-failed');
+      throw new Error(`override: ${(await gov.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await gov.textContent('[data-test=parcel-facts]')).toContain('非现状林地');
+    await gov.close();
   });
 
   it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {

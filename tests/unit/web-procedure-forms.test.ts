@@ -17,6 +17,7 @@ import {
   EndBody,
   ObjectionBody,
   ObjectionDecisionBody,
+  OverrideApprovalBody,
   PublicizeBody,
   ReserveBody,
   RightsHolderBody,
@@ -46,6 +47,7 @@ const parcel = (over: Partial<Detail> = {}): Detail => ({
   changedOn: null,
   reserveYear: null,
   endReason: null,
+  overrideApproval: null,
   history: [],
   objections: [],
   holders: [],
@@ -64,6 +66,7 @@ function fill(form: Form, typed: Record<string, string> = {}): Form {
     p.naturalResources[0]!.name = '自然资源乙';
   }
   for (const d of Object.values(form.docs)) d[0] = { title: '验收报告', number: '玉林〔2026〕1号' };
+  for (const l of Object.values(form.lists)) l.push('area');
   return form;
 }
 
@@ -76,6 +79,7 @@ function expectAccepted(schema: TSchema, body: Record<string, unknown>) {
 describe('the 办理 forms send what the procedure API accepts', () => {
   const cases: [string, TSchema, Record<string, string>, Partial<Detail>?, { holder?: typeof HOLDER; objectionId?: string }?][] = [
     ['verify', VerifyBody, {}],
+    ['override-approvals', OverrideApprovalBody, { reason: '经外业核实，地块边界以实测为准' }],
     ['publicize', PublicizeBody, { 'naturalVillage.name': '下坞自然村', 'villageCommittee.name': '樟村村委会' }],
     ['objections', ObjectionBody, {}],
     ['decision', ObjectionDecisionBody, {}, {}, { objectionId: '00000000-0000-4000-8000-000000000003' }],

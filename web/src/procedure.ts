@@ -55,6 +55,7 @@ export interface Detail extends Procedure {
   changedOn: string | null;
   reserveYear: number | null;
   endReason: string | null;
+  overrideApproval: { checks?: string[]; reason?: string; approvedOn?: string; documents?: Doc[] } | null;
   history: Transition[];
   objections: { id: string; receivedOn: string; objector: string; content: string; decision: string | null; decisionReason: string | null }[];
   holders: Holder[];
@@ -69,7 +70,7 @@ export const STATES: [string, string][] = [
 
 export type Field =
   | { key: string; label: string; kind: 'text' | 'date' | 'year' | 'textarea' | 'number' | 'list' }
-  | { key: string; label: string; kind: 'select'; options: [string, string][] }
+  | { key: string; label: string; kind: 'select' | 'multi'; options: [string, string][] }
   | { key: string; label: string; kind: 'participants' | 'documents' };
 
 export interface Form {
@@ -80,6 +81,7 @@ export interface Form {
   note?: string;
   fields: Field[];
   text: Record<string, string>;
+  lists: Record<string, string[]>;
   people: Record<string, Participants>;
   docs: Record<string, DocumentRow[]>;
   /** Sent as given (ids the form is about). */
@@ -102,6 +104,9 @@ const PARTICIPANTS: Field = { key: 'participants', label: '参加人员（林业
 const ACT_DOCS = (label = '依据文件'): Field => ({ key: 'documents', label, kind: 'documents' });
 const YEAR = String(new Date().getFullYear());
 
+/** Checks a–g the county government may pass over at 核实 (labels as the service's CHECK_LABELS). */
+export const OVERRIDABLE_CHECKS: [string, string][] = [['geometry', '几何检查'], ['area', '面积（椭球面积）'], ['not-forest', '非现状林地'], ['ownership', '权属明晰'], ['jurisdiction', '行政区划']];
+
 export const RIGHT_KINDS: [string, string][] = [['mining', '采矿权人'], ['contract', '土地承包经营权人'], ['use', '土地使用权人']];
 
 /** The form of an act on the parcel, with defaults from what the parcel already records. */
@@ -111,7 +116,8 @@ export function formFor(action: string, d: Detail, about?: { holder?: Holder; ob
     path,
     title,
     fields,
-    text: Object.fromEntries(fields.filter((f) => !['participants', 'documents'].includes(f.kind)).map((f) => [f.key, text[f.key] ?? (f.kind === 'date' ? today : f.kind === 'year' ? YEAR : '')])),
+    text: Object.fromEntries(fields.filter((f) => !['participants', 'documents', 'multi'].includes(f.kind)).map((f) => [f.key, text[f.key] ?? (f.kind === 'date' ? today : f.kind === 'year' ? YEAR : '')])),
+    lists: Object.fromEntries(fields.filter((f) => f.kind === 'multi').map((f) => [f.key, []])),
     people: Object.fromEntries(fields.filter((f) => f.kind === 'participants').map((f) => [f.key, team()])),
     docs: Object.fromEntries(fields.filter((f) => f.kind === 'documents').map((f) => [f.key, [{ title: '', number: '' }]])),
     fixed: {},
@@ -121,6 +127,14 @@ export function formFor(action: string, d: Detail, about?: { holder?: Holder; ob
   switch (action) {
     case 'verify':
       return form('verify', '核实（林业、自然资源等部门内外业核实）', [{ key: 'verifiedOn', label: '核实日期', kind: 'date' }, PARTICIPANTS, { key: 'notes', label: '核实意见', kind: 'textarea' }]);
+    case 'override-approvals':
+      // Source (来源可靠) and overlap (重复申报) are never overridable, so they are not offered.
+      return form('override-approvals', '县级人民政府批准越过核实检查项', [
+        { key: 'checks', label: '批准越过的检查项', kind: 'multi', options: OVERRIDABLE_CHECKS },
+        { key: 'reason', label: '批准理由（至少10个字）', kind: 'textarea' },
+        ACT_DOCS('证明材料（写明文件名称和文号）'),
+        { key: 'approvedOn', label: '批准日期', kind: 'date' },
+      ]);
     case 'publicize':
       // Two publicities ("在地块所在自然村、村委会所在地进行公示"), each with its period. The seed sets no
       // length: the end date is only pre-filled a week on, to be edited.
@@ -258,6 +272,8 @@ export function bodyOf(form: Form): Record<string, unknown> {
       const others = named(p.others);
       // Both departments are always sent (an empty one is named by the guard, in Chinese).
       value = { forestry: named(p.forestry), naturalResources: named(p.naturalResources), ...(others.length ? { others } : {}) };
+    } else if (f.kind === 'multi') {
+      value = [...form.lists[f.key]!];
     } else if (f.kind === 'documents') {
       const docs = form.docs[f.key]!.filter((x) => x.title.trim()).map((x) => ({ title: x.title.trim(), ...(x.number.trim() ? { number: x.number.trim() } : {}) }));
       if (!docs.length) continue;
