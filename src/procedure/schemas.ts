@@ -295,7 +295,7 @@ const TransitionView = Type.Object({
   actionLabel: Type.String(),
   from: Nullable(Type.String()),
   to: Type.String(),
-  actor: Type.Object({ id: Type.String(), login: Type.String(), name: Nullable(Type.String()), role: Type.String() }),
+  actor: Type.Object({ id: Type.String(), login: Type.String(), name: Nullable(Type.String()), role: Type.String(), roleLabel: Type.String({ description: '角色名称' }) }),
   at: Type.String({ format: 'date-time' }),
   effectiveOn: DateText,
   notes: Nullable(Type.String()),

@@ -2,6 +2,7 @@ import type { Static } from '@fastify/type-provider-typebox';
 import { CHECK_LABELS, type CheckCode } from '../domain/checks/status.js';
 import type { AuthUser } from '../auth/scope.js';
 import { availableActions, ACTIONS, STATES } from '../domain/procedure/state-machine.js';
+import { isRole, ROLE_LABELS } from '../domain/procedure/actors.js';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import { PUBLICITY_PLACES } from '../domain/procedure/publicity.js';
 import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
@@ -147,7 +148,7 @@ export function procedureDetailView(d: ProcedureDetail): Static<typeof Procedure
       actionLabel: actionLabel(t.action),
       from: t.from_state,
       to: t.to_state,
-      actor: { id: t.actor_id, login: t.actor_login, name: t.actor_name, role: t.actor_role },
+      actor: { id: t.actor_id, login: t.actor_login, name: t.actor_name, role: t.actor_role, roleLabel: isRole(t.actor_role) ? ROLE_LABELS[t.actor_role] : t.actor_role },
       at: t.at.toISOString(),
       effectiveOn: t.effective_on,
       notes: t.notes,

@@ -32,7 +32,9 @@ let app: App;
 let browser: Browser;
 let base: string;
 let county: TestUser;
+let resources: TestUser;
 let township: TestUser;
+let government: TestUser;
 let city: TestUser;
 let candidateFile: string;
 
@@ -77,7 +79,7 @@ beforeAll(async () => {
   await importSurveyLayers(app, admin);
   // Candidate parcels from the fixture county: one on still-mining land (passes the source check),
   // one on forest land (fails it), as lon/lat GeoJSON.
-  const parcel = async (dlbm: string, inTownship?: string) =>
+  const parcel = async (dlbm: string, inTownship?: string, offset = 0) =>
     (
       await pool.query(
         `SELECT ST_AsGeoJSON(ST_Buffer(a.geom::geography, -0.5)::geometry, 7)::json AS g, left(a.zldwdm, 9) AS township
@@ -85,16 +87,19 @@ beforeAll(async () => {
           WHERE a.county_code = $1 AND a.survey_year = 2019 AND a.dlbm LIKE $2 AND b.dlbm LIKE $2 AND ST_NumGeometries(a.geom) = 1
             AND ST_NumInteriorRings(ST_GeometryN(a.geom, 1)) = 0 AND ST_Area(a.geom::geography) BETWEEN 2000 AND 60000
             AND ($3::text IS NULL OR left(a.zldwdm, 9) = $3)
-          ORDER BY ST_Area(a.geom) DESC, a.bsm LIMIT 1`,
-        [COUNTY, dlbm, inTownship ?? null],
+          ORDER BY ST_Area(a.geom) DESC, a.bsm LIMIT 1 OFFSET $4`,
+        [COUNTY, dlbm, inTownship ?? null, offset],
       )
     ).rows[0];
   const good = await parcel('0602');
+  const another = await parcel('0602', good.township, 1);
   const bad = await parcel('030%', good.township);
   county = await createTestUser(pool, 'county-forestry', COUNTY, '玉山县林业局（测试）');
+  resources = await createTestUser(pool, 'county-natural-resources', COUNTY, '玉山县自然资源局（测试）');
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
+  government = await createTestUser(pool, 'county-government', COUNTY, '玉山县人民政府（测试）');
   city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
-  for (const u of [county, township, city]) await changePassword(pool, u.id, PASSWORD);
+  for (const u of [county, resources, township, government, city]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
   writeFileSync(
     candidateFile,
@@ -103,6 +108,7 @@ beforeAll(async () => {
       features: [
         { type: 'Feature', properties: { DKBH: 'WEB-PASS', XZDM: good.township, SQDW: '乡镇人民政府' }, geometry: good.g },
         { type: 'Feature', properties: { DKBH: 'WEB-FAIL', XZDM: bad.township, SQDW: '乡镇人民政府' }, geometry: bad.g },
+        { type: 'Feature', properties: { DKBH: 'WEB-ACCEPT', XZDM: another.township, SQDW: '乡镇人民政府' }, geometry: another.g },
       ],
     }),
   );
@@ -235,54 +241,187 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('carries a parcel through one procedure step (核实), shows a refused transition in Chinese, and keeps a form through a lapsed session', async () => {
+  it('carries a parcel through 核实 (by the natural-resources bureau), 公示 at both places, a rights holder and every consent; shows a refused act in Chinese; keeps a form through a lapsed session', async () => {
     const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
     const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
     for (const no of ['WEB-PASS', 'WEB-FAIL']) {
       const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo[no] } });
       expect(res.statusCode, res.body).toBe(201);
     }
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await signIn(page, county);
-    await page.waitForSelector('.topbar');
-    await page.goto(`${base}/#/procedures`);
-    const row = (no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
-    // The failing parcel: 核实 is refused by its guard, with the reason in Chinese.
-    await row('WEB-FAIL').click();
-    await page.click('[data-test=action-verify]');
-    await page.click('[data-test=action-submit]');
-    await page.waitForSelector('[data-test=action-error]');
-    const refusal = await page.textContent('[data-test=action-error]');
-    expect(refusal).toMatch(/[\u4e00-\u9fff]/);
-    expect(refusal).toMatch(/^不能办理“核实”/);
-    expect(refusal).not.toMatch(/"code"|"detail"|problem\+json/); // a sentence, never raw JSON
-    await shot(page, '04-procedure-refused');
-    // The passing parcel: 核实 goes through and the timeline shows it.
-    await row('WEB-PASS').click();
-    await page.click('[data-test=action-verify]');
-    await page.click('[data-test=action-submit]');
-    await page
-      .waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('：核实'), undefined, { timeout: 20_000 })
-      .catch(async (e: unknown) => {
-        await shot(page, '05-procedure-failed');
-        throw e;
+    const row = (page: Page, no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
+    const heading = (page: Page) => page.textContent('[data-test=procedure-detail] h2');
+    /** Submits the open form and waits for the parcel's heading to name the state, or for a refusal. */
+    const submitFor = async (page: Page, name: string, state: string) => {
+      await page.click('[data-test=action-submit]');
+      await page
+        .waitForFunction((s) => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes(s), `：${state}`, { timeout: 20_000 })
+        .catch(async (e: unknown) => {
+          await shot(page, `${name}-failed`);
+          throw new Error(`${name}: ${(await page.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+        });
+    };
+    /** Submits a record (holder, consent) and waits until the form closes. */
+    const submitRecord = async (page: Page, name: string) => {
+      await page.click('[data-test=action-submit]');
+      await page.waitForSelector('[data-test=action-form]', { state: 'detached', timeout: 20_000 }).catch(async (e: unknown) => {
+        await shot(page, `${name}-failed`);
+        throw new Error(`${name}: ${(await page.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
       });
-    expect(await page.textContent('[data-test=procedure-detail]')).toContain('核实');
-    await shot(page, '05-procedure-verified');
+    };
+
+    const forestry = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(forestry, county);
+    await forestry.waitForSelector('.topbar');
+    await forestry.goto(`${base}/#/procedures`);
+    // The failing parcel: 核实 is refused by its guards, with the reason in Chinese — the failed check
+    // and the missing participants of both departments.
+    await row(forestry, 'WEB-FAIL').click();
+    await forestry.click('[data-test=action-verify]');
+    await forestry.click('[data-test=action-submit]');
+    await forestry.waitForSelector('[data-test=action-error]');
+    const refusal = await forestry.textContent('[data-test=action-error]');
+    expect(refusal).toMatch(/^不能办理“核实”/);
+    expect(refusal).toContain('林业部门和自然资源部门的参加人员');
+    expect(refusal).not.toMatch(/"code"|"detail"|problem\+json/); // a sentence, never raw JSON
+    await shot(forestry, '04-procedure-refused');
+
+    // The passing parcel: 核实 by the county natural-resources bureau, with both departments' participants.
+    const nr = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(nr, resources);
+    await nr.waitForSelector('.topbar');
+    expect(await nr.textContent('.topbar')).toContain('县级自然资源主管部门');
+    await nr.goto(`${base}/#/procedures`);
+    await row(nr, 'WEB-PASS').click();
+    await nr.click('[data-test=action-verify]');
+    await nr.fill('[data-test=participants-forestry] input[name=name]', '林业甲');
+    await nr.fill('[data-test=participants-naturalResources] input[name=name]', '自然资源乙');
+    await nr.fill('[data-test=participants-naturalResources] input[name=unit]', '玉山县自然资源局');
+    await submitFor(nr, '05-verify', '核实');
+    const verified = await nr.textContent('[data-test=procedure-detail]');
+    expect(verified).toContain('（县级自然资源主管部门）');
+    expect(verified).toContain('林业部门：林业甲；自然资源部门：自然资源乙（玉山县自然资源局）');
+    await shot(nr, '05-procedure-verified');
+    await nr.close();
+
+    // 公示 at both places, by the forestry bureau.
+    await forestry.reload();
+    await row(forestry, 'WEB-PASS').click();
+    await forestry.click('[data-test=action-publicize]');
+    await forestry.fill('input[name="naturalVillage.name"]', '下坞自然村');
+    await forestry.fill('input[name="villageCommittee.name"]', '樟村村委会');
+    await submitFor(forestry, '06-publicize', '公示');
+    expect(await forestry.textContent('[data-test=parcel-facts]')).toMatch(/地块所在自然村[\s\S]*下坞自然村[\s\S]*村委会所在地[\s\S]*樟村村委会/);
+    // A mining-right holder the survey does not show, with the document of the right.
+    await forestry.click('[data-test=action-rights-holders]');
+    await forestry.fill('input[name=name]', '玉山县某矿业有限公司');
+    await forestry.fill('input[name=code]', 'C3611232010017130001');
+    await forestry.fill('input[name="document.title"]', '采矿许可证');
+    await forestry.fill('input[name="document.number"]', 'C3611232010017130001');
+    await submitRecord(forestry, '06-rights-holder');
+    expect(await forestry.textContent('[data-test=holder-table]')).toContain('采矿权人');
+    // A consent per holder: the owners the ownership check listed and the mining-right holder.
+    const holders = await forestry.locator('[data-test=holder-table] .el-table__body-wrapper .el-table__row').count();
+    expect(holders).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < holders; i++) {
+      await forestry.click(`[data-test=holder-table] [data-test^=consent-]`);
+      await forestry.fill('input[name=signatory]', `签署人${i + 1}`);
+      await forestry.fill('input[name="document.number"]', `同意〔2026〕${i + 1}号`);
+      await submitRecord(forestry, `06-consent-${i}`);
+    }
+    expect(await forestry.locator('[data-test=holder-table] [data-test^=consent-]').count()).toBe(0);
+    expect(await forestry.textContent('[data-test=holder-table]')).toContain('已同意');
+    await shot(forestry, '06-procedure-publicized');
+
     // The session lapses while a form is being filled: a sign-in dialog appears over the view, and
     // after signing in again the form still holds what was typed.
-    await page.click('[data-test=action-withdraw]');
-    await page.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
+    await forestry.click('[data-test=action-withdraw]');
+    await forestry.fill('[data-test=procedure-detail] textarea', '测试：会话过期后表单保留');
     await revokeSessions(pool, county.id);
-    await page.click('[data-test=action-submit]');
-    await page.waitForSelector('.el-dialog input[name=password]');
-    await page.waitForTimeout(400); // the dialog's opening animation
-    await shot(page, '06-session-expired');
-    await page.fill('.el-dialog input[name=password]', PASSWORD);
-    await page.click('.el-dialog button[type=submit]');
-    await page.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
-    expect(await page.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
-    await page.close();
+    await forestry.click('[data-test=action-submit]');
+    await forestry.waitForSelector('.el-dialog input[name=password]');
+    await forestry.waitForTimeout(400); // the dialog's opening animation
+    await shot(forestry, '06-session-expired');
+    await forestry.fill('.el-dialog input[name=password]', PASSWORD);
+    await forestry.click('.el-dialog button[type=submit]');
+    await forestry.waitForSelector('.el-dialog input[name=password]', { state: 'hidden' });
+    expect(await forestry.inputValue('[data-test=procedure-detail] textarea')).toBe('测试：会话过期后表单保留');
+    expect(await heading(forestry)).toContain('：公示');
+    await forestry.close();
+  });
+
+  it('records the joint field acceptance (验收) in the form and offers the natural-resources bureau its survey change, refused in Chinese while the survey shows mining land; the county government approves passing over a failed check', async () => {
+    // The parcel is taken to 造林 through the API, with dates in the past: applied as land restored
+    // before the application (§三(三)1), verified, publicized at both places, every holder consenting,
+    // confirmed by the county government, planted (on the recorded restoration date).
+    const day = (n: number) => new Date(Date.now() + 8 * 3_600_000 + n * 86_400_000).toISOString().slice(0, 10);
+    const { rows } = await pool.query(`SELECT id FROM candidate.parcel WHERE county_code = $1 AND parcel_no = 'WEB-ACCEPT'`, [COUNTY]);
+    const call = async (who: TestUser, url: string, payload: object) => {
+      const res = await injectAs(app, who, { method: 'POST', url, payload });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json();
+    };
+    const team = { forestry: [{ name: '林业甲' }], naturalResources: [{ name: '自然资源乙' }] };
+    const applied = await call(township, '/api/v1/procedures', {
+      candidateParcelId: rows[0].id,
+      appliedOn: day(-40),
+      priorRestoration: { restoredOn: day(-45), restorer: { name: '玉山县某矿业有限公司', kind: '企业' }, documents: [{ title: '矿山生态修复验收意见', number: '玉自然资〔2026〕8号' }] },
+    });
+    const at = `/api/v1/procedures/${applied.id}`;
+    const v = await call(county, `${at}/verify`, { verifiedOn: day(-35), participants: team });
+    await call(county, `${at}/publicize`, { naturalVillage: { name: '下坞自然村', from: day(-30), to: day(-20) }, villageCommittee: { name: '樟村村委会', from: day(-30), to: day(-20) } });
+    for (const h of v.holders) await call(county, `${at}/consents`, { holderId: h.id, signatory: '负责人', consentedOn: day(-19), document: { title: '权利人同意书' } });
+    await call(government, `${at}/confirm`, { confirmedOn: day(-15) });
+    await call(county, `${at}/afforest`, { forestClass: '0301', species: ['杉木'], areaM2: v.areaOfRecord.m2, participants: team });
+
+    const nr = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(nr, resources);
+    await nr.waitForSelector('.topbar');
+    await nr.goto(`${base}/#/procedures`);
+    await nr.locator('[data-test=procedure-table] .el-table__row', { hasText: 'WEB-ACCEPT' }).click();
+    expect(await nr.textContent('[data-test=prior-restoration]')).toContain('玉山县某矿业有限公司');
+    await nr.click('[data-test=action-accept]');
+    // Planted trees are accepted on survival; the measured area is pre-filled with the planted one.
+    expect(await nr.inputValue('input[name=measuredAreaM2]')).toBe(String(v.areaOfRecord.m2));
+    await nr.fill('input[name=survivalRatePct]', '91');
+    await nr.fill('[data-test=participants-forestry] input[name=name]', '林业甲');
+    await nr.fill('[data-test=participants-naturalResources] input[name=name]', '自然资源乙');
+    await nr.fill('input[name=doc-title]', '补充林地验收报告');
+    await nr.fill('input[name=doc-number]', '玉林〔2026〕21号');
+    await nr.click('[data-test=action-submit]');
+    await nr.waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('：验收'), undefined, { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(nr, '07-accept-failed');
+      throw new Error(`验收: ${(await nr.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+    });
+    const accepted = await nr.textContent('[data-test=acceptance]');
+    expect(accepted).toContain('造林成活率 91%（合格线 85%）');
+    expect(accepted).toContain('林业部门：林业甲；自然资源部门：自然资源乙');
+    // 变更 in the annual change survey is this bureau's act; the fixture's survey still shows mining land.
+    await nr.click('[data-test=action-survey-change]');
+    await nr.fill('input[name=changeYear]', '2023');
+    await nr.click('[data-test=action-submit]');
+    await nr.waitForSelector('[data-test=action-error]');
+    expect(await nr.textContent('[data-test=action-error]')).toMatch(/^不能办理“变更：年度土地变更调查地类变更/);
+    await shot(nr, '07-procedure-accepted');
+    await nr.close();
+
+    // The county government's approval of a failed check before 核实, recorded in its form and shown on the parcel.
+    const gov = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(gov, government);
+    await gov.waitForSelector('.topbar');
+    await gov.goto(`${base}/#/procedures`);
+    await gov.locator('[data-test=procedure-table] .el-table__row', { hasText: 'WEB-FAIL' }).click();
+    await gov.click('[data-test=action-override-approvals]');
+    await gov.click('[data-test=action-form] .el-checkbox >> text=非现状林地');
+    await gov.fill('[data-test=action-form] textarea', '经外业核实，地块现状为采矿迹地，林地为图斑界线误差');
+    await gov.fill('input[name=doc-title]', '县人民政府关于同意核实补充林地地块的批复');
+    await gov.fill('input[name=doc-number]', '玉府字〔2026〕15号');
+    await gov.click('[data-test=action-submit]');
+    await gov.waitForSelector('[data-test=action-form]', { state: 'detached', timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(gov, '07-override-failed');
+      throw new Error(`override: ${(await gov.textContent('[data-test=action-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await gov.textContent('[data-test=parcel-facts]')).toContain('非现状林地');
+    await gov.close();
   });
 
   it('downloads the county ledger as XLSX from 储备库与定额 and reads it back', async () => {
@@ -291,7 +430,7 @@ describe('the web workspace in Chromium', () => {
     await page.waitForSelector('.topbar');
     await page.goto(`${base}/#/reserve`);
     await page.waitForSelector('[data-test=quota-table]');
-    await shot(page, '07-reserve-quota');
+    await shot(page, '08-reserve-quota');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=ledger-xlsx]')]);
     expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
     const wb = new ExcelJS.Workbook();
@@ -309,7 +448,7 @@ describe('the web workspace in Chromium', () => {
     expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
     await page.goto(`${base}/#/reserve`);
     await page.waitForSelector('[data-test=county-table]');
-    await shot(page, '08-city-counties');
+    await shot(page, '09-city-counties');
     await page.close();
   });
 
@@ -327,7 +466,7 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
-    await shot(page, '09-township');
+    await shot(page, '10-township');
     await page.close();
   });
 });
