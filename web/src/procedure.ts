@@ -64,7 +64,7 @@ export interface Detail extends Procedure {
 
 export const STATES: [string, string][] = [
   ['all', '全部'], ['applied', '已申请'], ['verified', '已核实'], ['publicized', '公示中'], ['confirmed', '已确认'], ['afforested', '已造林'],
-  ['accepted', '已验收'], ['survey-changed', '变更调查已变更'], ['changed', '已变更'], ['county-reserve', '县级储备库'], ['city-review', '市级审核中'],
+  ['accepted', '已验收'], ['survey-changed', '变更调查已变更'], ['changed', '已变更'], ['county-reserve', '县级储备库'], ['county-review', '待县政府审核'], ['city-review', '市级审核中'],
   ['province-review', '省级审核中'], ['provincial-reserve', '省级储备库'], ['withdrawn', '已撤回'], ['rejected', '已否决'], ['removed', '已出库'],
 ];
 
