@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
+import { restorableLandSql } from '../restoration/repository.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
 import type { Bbox, OutputCrs } from './crs.js';
 
@@ -97,21 +98,13 @@ export async function countyNames(tx: Scoped): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.county_code, r.xzqmc]));
 }
 
-const CANDIDATE_COVERED = `
-  SELECT ST_Union(p.geom) AS covered FROM candidate.parcel p
-   WHERE p.county_code = d.county_code AND p.geom && d.geom AND ST_Intersects(p.geom, d.geom)
-     -- A parcel whose latest procedure was withdrawn, rejected or removed frees its land again (as src/restoration).
-     AND NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = p.id AND pp.state IN ('withdrawn', 'rejected', 'removed')
-                       AND NOT EXISTS (SELECT 1 FROM procedure.parcel live WHERE live.candidate_parcel_id = p.id
-                                          AND live.state NOT IN ('withdrawn', 'rejected', 'removed')))`;
-
 const surveyColumns = (kind: CollectionKind, alias: string) =>
   PROPERTIES[kind].filter((p) => !p.derived && p.name !== 'BFFG').map((p) => `${alias}.${q(p.name.toLowerCase())} AS ${q(p.name)}`).join(', ');
 
 /**
- * The source sub-select of a collection. $1 is the county; $2 the survey year (survey layers and
- * restorable land, which reads the base survey); $3 the prefixed Gauss–Krüger zone (restorable land,
- * whose remainder is measured in the survey's plane).
+ * The source sub-select of a collection. $1 is the county; $2 the survey year (survey layers; for
+ * restorable land the year it reads as "now", the latest imported); $3 the prefixed Gauss–Krüger zone
+ * (restorable land, whose remainder is measured in the survey's plane).
  */
 function source(kind: CollectionKind): string {
   // Every source names $2 and $3, so their types are known even where a layer does not use them.
@@ -129,14 +122,12 @@ function sourceOf(kind: CollectionKind): string {
                 FROM ${table} d WHERE d.county_code = $1 AND d.survey_year = $2`;
     }
     case 'restorable':
-      return `SELECT r.* FROM (
-                SELECT d.fid AS _key, coalesce(d.bsm, d.fid::text) AS _id, d.geom AS _g,
-                       CASE WHEN c.covered IS NULL THEN d.geom ELSE ST_Multi(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3)) END AS geom,
-                       CASE WHEN c.covered IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3), $3::int), 9) END AS _plane,
-                       ${surveyColumns('restorable', 'd')}, c.covered IS NOT NULL AS "BFFG"
-                  FROM survey.dltb d LEFT JOIN LATERAL (${CANDIDATE_COVERED}) c ON true
-                 WHERE d.county_code = $1 AND d.survey_year = $2 AND d.dlbm = '0602') r
-               WHERE NOT ST_IsEmpty(r.geom)`;
+      // Restorable land as /api/v1/…/restorable-mining-land reads it: the one definition, src/restoration.
+      return `SELECT r.fid AS _key, coalesce(r.bsm, r.fid::text) AS _id, r.geom AS _g,
+                     CASE WHEN r.cut THEN ST_Multi(r.rest) ELSE r.geom END AS geom,
+                     CASE WHEN r.cut THEN ST_AsGeoJSON(ST_Transform(r.rest, $3::int), 9) END AS _plane,
+                     ${surveyColumns('restorable', 'r')}, r.covered AS "BFFG"
+                FROM (${restorableLandSql({ county: '$1', year: '$2' })}) r`;
     case 'candidates':
       return `SELECT p.id::text AS _key, p.id::text AS _id, p.geom AS _g, p.geom AS geom, NULL::text AS _plane,
                      p.id::text AS "id", p.parcel_no AS "parcelNo", p.township_code::text AS "townshipCode", p.applicant AS "applicant",
@@ -167,7 +158,7 @@ function sourceOf(kind: CollectionKind): string {
 
 export interface ItemsQuery {
   ref: CollectionRef;
-  /** The year the source reads ($2): the survey year, or the base survey year for restorable land. */
+  /** The year the source reads ($2): the survey year, or for restorable land the latest imported (its "now"). */
   year: number | null;
   zone: number;
   crs: OutputCrs;
@@ -277,11 +268,11 @@ export async function itemById(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 
   return rows[0];
 }
 
-/** Spatial extent (CRS84: lon/lat) of a collection, null when it has no features. */
+/** Spatial extent (CRS84: lon/lat) of the geometry a collection serves (restorable land: the remainders), null when it has no features. */
 export async function extentOf(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): Promise<[number, number, number, number] | null> {
   const { rows } = await tx.client.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
     `SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
-       FROM (SELECT ST_Extent(s._g) AS e FROM (${x.ref.kind === 'restorable' ? `${source('dltb')} AND src."DLBM" = '0602'` : source(x.ref.kind)}) s) t`,
+       FROM (SELECT ST_Extent(s.geom) AS e FROM (${source(x.ref.kind)}) s) t`,
     baseParams(x),
   );
   const r = rows[0];
