@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
-import { restorableLandSql } from '../restoration/repository.js';
+import { restorableLandSql, runOutsideRowSecurity } from '../restoration/repository.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
 import type { Bbox, OutputCrs } from './crs.js';
 
@@ -31,6 +31,16 @@ const SURVEY = new Set<CollectionKind>(['dltb', 'xzq', 'xiaoban']);
 function clientFor(db: Reader, kind: CollectionKind): pg.PoolClient {
   if ('surveyOnly' in db && !SURVEY.has(kind)) throw new Error(`${kind} must be read in the user's scope`);
   return db.client;
+}
+
+/**
+ * A statement of a collection's source. Restorable land is read in the user's transaction with row
+ * security off, its statement applying the tables' policies itself (see restorableLandSql for why).
+ */
+async function run<R extends pg.QueryResultRow>(db: Reader, kind: CollectionKind, text: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = clientFor(db, kind);
+  if (kind !== 'restorable') return client.query<R>(text, params);
+  return runOutsideRowSecurity(db as Scoped, () => client.query<R>(text, params));
 }
 
 export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
@@ -197,10 +207,7 @@ const baseParams = (x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): unknown[] => 
 export async function countItems(db: Reader, x: ItemsQuery): Promise<number> {
   const params = baseParams(x);
   const where = conditions(x, params);
-  const { rows } = await clientFor(db, x.ref.kind).query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-    params,
-  );
+  const { rows } = await run<{ n: number }>(db, x.ref.kind, `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
   return rows[0]!.n;
 }
 
@@ -240,7 +247,8 @@ export async function openItemsCursor(db: Reader, name: string, x: ItemsQuery): 
   }
   params.push(x.limit);
   const page = `SELECT s.* FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s._key ${order} LIMIT $${params.length}`;
-  await clientFor(db, x.ref.kind).query(`DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
+  // The cursor is planned, and its permissions checked, when declared: its fetches read what DECLARE admitted.
+  await run(db, x.ref.kind, `DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
 }
 
 export async function fetchItems(db: Reader, name: string, n: number): Promise<FeatureRow[]> {
@@ -255,22 +263,24 @@ export async function existsBefore(db: Reader, x: ItemsQuery, key: string): Prom
   const keyType = x.ref.kind === 'candidates' || x.ref.kind === 'procedure' || x.ref.kind === 'reserve' ? 'text' : 'bigint';
   params.push(key);
   where.push(`s._key < $${params.length}::${keyType}`);
-  const { rows } = await clientFor(db, x.ref.kind).query(`SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
+  const { rows } = await run(db, x.ref.kind, `SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
   return rows.length > 0;
 }
 
 /** One feature by its id (BSM for the survey layers: the first polygon carrying it). */
 export async function itemById(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone' | 'crs'>, id: string): Promise<FeatureRow | undefined> {
-  const { rows } = await tx.client.query<FeatureRow>(
-    `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`,
-    [...baseParams(x), id],
-  );
+  const { rows } = await run<FeatureRow>(tx, x.ref.kind, `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`, [
+    ...baseParams(x),
+    id,
+  ]);
   return rows[0];
 }
 
 /** Spatial extent (CRS84: lon/lat) of the geometry a collection serves (restorable land: the remainders), null when it has no features. */
 export async function extentOf(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): Promise<[number, number, number, number] | null> {
-  const { rows } = await tx.client.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
+  const { rows } = await run<{ x0: number | null; y0: number; x1: number; y1: number }>(
+    tx,
+    x.ref.kind,
     `SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
        FROM (SELECT ST_Extent(s.geom) AS e FROM (${source(x.ref.kind)}) s) t`,
     baseParams(x),
@@ -364,6 +374,7 @@ const NO_PARALLEL = 'SET LOCAL max_parallel_workers_per_gather = 0';
 
 export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
   await tx.client.query(NO_PARALLEL);
-  const { rows } = await tx.client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+  const st = tileStatement(x, layerName, z, col, row);
+  const { rows } = await run<{ mvt: Buffer }>(tx, x.ref.kind, st.text, st.values);
   return rows[0]?.mvt ?? Buffer.alloc(0);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { APP_DB_ROLE, type Scoped } from '../auth/scope.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -67,27 +68,42 @@ export interface RestorableParams {
  * `covered` (parcels cover part of it), `cut` (the remainder is not the whole polygon: partly
  * covered, or only partly mining land earlier), `rest` (the remainder, EPSG:4490, when `cut`; null
  * when it is the whole polygon and TBMJ is its official area). Conditions a caller puts on `fid`,
- * `geom` or the attributes go down into the scan of survey.dltb (the sub-select is flattened), so a
- * keyset page is an index range scan that stops at its LIMIT and a tile a GiST scan; the geometry is
- * cut (OFFSET 0 laterals: once per row, not once per use) only for the rows the scan yields.
+ * `geom` or the attributes go down into the scan of survey.dltb (the sub-select is flattened).
+ *
+ * The rows are found from the small sets, not by testing every polygon of the county: this year's
+ * 0602 (index on DLBM) and the polygons meeting an earlier year's 0602 (those few, each probing the
+ * GiST index), as a fid list; a page is then a short index range, a tile a GiST scan. The geometry
+ * is cut (OFFSET 0 laterals: once per row, not once per use) only for the rows that are served.
+ *
+ * Row-level security: the statement must run with row security off (runOutsideRowSecurity), and
+ * applies the policies of what it reads itself, with the policies' own functions and the scope's
+ * settings: survey.dltb `in_scope(county_code)`; candidate.parcel and procedure.parcel
+ * `in_scope(county_code) AND township_visible(township_code)` (tests/integration/ogc.test.ts fails
+ * if those policies change). Why: under RLS PostgreSQL may not use a condition whose operator is not
+ * LEAKPROOF as an index condition, and PostGIS's `&&` is not, so every earlier-0602 probe became a
+ * scan of the county's earlier 0602 (10 ms each): 331 s for a 1,000-feature page of a
+ * 200,000-polygon county with two survey years (EXPLAIN ANALYZE, bench/tiles data).
  */
 export function restorableLandSql(p: RestorableParams): string {
-  // 0602 of an earlier survey year overlapping d (more than a shared edge).
-  const earlier = `FROM survey.dltb e WHERE e.county_code = ${p.county} AND e.survey_year < ${p.year} AND e.dlbm = '0602'
-        AND e.geom && d.geom AND ST_Intersects(e.geom, d.geom) AND NOT ST_Touches(e.geom, d.geom)`;
+  const survey = (a: string) => `${a}.county_code = ${p.county} AND zhanbu.in_scope(${a}.county_code)`;
+  const parcels = (a: string) => `zhanbu.in_scope(${a}.county_code) AND zhanbu.township_visible(${a}.township_code)`;
+  // Overlapping by more than a shared edge.
+  const overlap = (a: string, b: string) => `${a}.geom && ${b}.geom AND ST_Intersects(${a}.geom, ${b}.geom) AND NOT ST_Touches(${a}.geom, ${b}.geom)`;
+  // 0602 of an earlier survey year overlapping d.
+  const earlier = `FROM survey.dltb e WHERE ${survey('e')} AND e.survey_year < ${p.year} AND e.dlbm = '0602' AND ${overlap('e', 'd')}`;
   // The mining part: the whole polygon when it is 0602 now; else its overlap with earlier 0602.
   const part = `CASE WHEN d.dlbm = '0602' THEN d.geom ELSE (SELECT ST_CollectionExtract(ST_Intersection(d.geom, ST_Union(e.geom)), 3) ${earlier}) END`;
+  // A parcel whose latest procedure was withdrawn, rejected or removed frees its land again.
+  const live = `NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = pc.id AND ${parcels('pp')}
+                               AND pp.state IN ('withdrawn', 'rejected', 'removed')
+                               AND NOT EXISTS (SELECT 1 FROM procedure.parcel lp WHERE lp.candidate_parcel_id = pc.id AND ${parcels('lp')}
+                                                  AND lp.state NOT IN ('withdrawn', 'rejected', 'removed')))`;
   return `SELECT d.county_code, d.fid, d.bsm, d.dlbm, d.dlmc, d.qsxz, d.qsdwdm, d.qsdwmc, d.zldwdm, d.zldwmc, d.czcsxm, d.tbmj, d.geom,
                  k.covered IS NOT NULL AS covered, x.cut, x.rest
             FROM survey.dltb d
             CROSS JOIN LATERAL (
               SELECT (SELECT ST_Union(pc.geom) FROM candidate.parcel pc
-                       WHERE pc.county_code = d.county_code AND pc.geom && d.geom AND ST_Intersects(pc.geom, d.geom)
-                         -- A parcel whose latest procedure was withdrawn, rejected or removed frees its land again.
-                         AND NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = pc.id
-                                            AND pp.state IN ('withdrawn', 'rejected', 'removed')
-                                            AND NOT EXISTS (SELECT 1 FROM procedure.parcel live WHERE live.candidate_parcel_id = pc.id
-                                                               AND live.state NOT IN ('withdrawn', 'rejected', 'removed')))) AS covered,
+                       WHERE pc.county_code = d.county_code AND ${parcels('pc')} AND pc.geom && d.geom AND ST_Intersects(pc.geom, d.geom) AND ${live}) AS covered,
                      -- Mining land only earlier, and not wholly inside one earlier 0602 polygon.
                      d.dlbm <> '0602' AND EXISTS (SELECT 1 ${earlier} AND NOT ST_CoveredBy(d.geom, e.geom)) AS partial
               OFFSET 0) k
@@ -96,9 +112,24 @@ export function restorableLandSql(p: RestorableParams): string {
                      CASE WHEN k.covered IS NOT NULL THEN ST_CollectionExtract(ST_Difference(${part}, k.covered), 3)
                           WHEN k.partial THEN ${part} END AS rest
               OFFSET 0) x
-           WHERE d.county_code = ${p.county} AND d.survey_year = ${p.year} AND left(d.dlbm, 2) <> '03'
-             AND (d.dlbm = '0602' OR EXISTS (SELECT 1 ${earlier}))
+           WHERE ${survey('d')} AND d.survey_year = ${p.year} AND left(d.dlbm, 2) <> '03'
+             AND (d.dlbm = '0602' OR d.fid = ANY (ARRAY(
+                   SELECT n.fid FROM survey.dltb o JOIN survey.dltb n ON ${survey('n')} AND n.survey_year = ${p.year} AND ${overlap('o', 'n')}
+                    WHERE ${survey('o')} AND o.survey_year < ${p.year} AND o.dlbm = '0602')))
              AND NOT (x.cut AND (x.rest IS NULL OR ST_IsEmpty(x.rest) OR ST_Area(x.rest) = 0))`;
+}
+
+/**
+ * Runs fn, in a scoped transaction, with row security off: the role reset to the service's login
+ * (BYPASSRLS) and set back to the scope's after; the scope's settings stay, so the policies' own
+ * functions in restorableLandSql see the user's jurisdiction. If fn fails the transaction is aborted
+ * and withScope rolls it back (the role with it): nothing else runs in it.
+ */
+export async function runOutsideRowSecurity<T>(tx: Scoped, fn: () => Promise<T>): Promise<T> {
+  await tx.client.query(`SELECT set_config('role', 'none', true)`);
+  const result = await fn();
+  await tx.client.query(`SELECT set_config('role', $1, true)`, [APP_DB_ROLE]);
+  return result;
 }
 
 /**

@@ -302,6 +302,16 @@ describe('items', () => {
     const layer = new VectorTile(new Pbf(res.rawPayload)).layers[`restorable-${COUNTY}`]!;
     const inTile = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties);
     expect(inTile.find((f) => f.BSM === half.bsm)).toMatchObject({ BSM: half.bsm, DLBM: '0602', BFFG: true });
+    // Read with row security off, the policies applied by the statement with the user's settings: the
+    // parcel's township sees the cut, another township (which cannot see the parcel) does not.
+    const own = (await get(u.township, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`)).json();
+    expect(own.properties).toEqual(cut.properties);
+    const other = await createTestUser(pool, 'township', '361123101');
+    const theirs = (await get(other, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`)).json();
+    expect(theirs.properties).toMatchObject({ BFFG: false, KXFMJ: cut.properties.TBMJ });
+    const theirApi = await ok(await get(other, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=5000`));
+    expect(byBsm(theirApi.features, half.bsm)).toMatchObject({ BFFG: false, KXFMJ: cut.properties.TBMJ });
+    expectProblem(await get(u.foreign, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`), 404, 'collection-not-found');
     // Hostile: the parcel withdrawn frees the land again — in both, at once (the tile's ETag changes with it).
     await pool.query(
       `INSERT INTO procedure.parcel (candidate_parcel_id, upload_id, county_code, township_code, parcel_no, state, created_by)
@@ -406,6 +416,19 @@ describe('jurisdiction', () => {
     expect(rows).toEqual(
       ['dltb', 'ldxb', 'xzq'].map((t) => ({ tablename: t, policyname: `${t}_scope`, qual: 'zhanbu.in_scope((county_code)::text)' })),
     );
+  });
+
+  it('restorable land is read with row security off only because its statement applies these policies itself (src/restoration/repository.ts)', async () => {
+    const { rows } = await pool.query(
+      `SELECT schemaname, tablename, policyname, cmd, roles::text AS roles, qual FROM pg_policies
+        WHERE (schemaname, tablename) IN (('candidate', 'parcel'), ('procedure', 'parcel'), ('survey', 'dltb')) ORDER BY schemaname, tablename`,
+    );
+    const parcels = '(zhanbu.in_scope((county_code)::text) AND zhanbu.township_visible((township_code)::text))';
+    expect(rows).toEqual([
+      { schemaname: 'candidate', tablename: 'parcel', policyname: 'parcel_scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: parcels },
+      { schemaname: 'procedure', tablename: 'parcel', policyname: 'scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: parcels },
+      { schemaname: 'survey', tablename: 'dltb', policyname: 'dltb_scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: 'zhanbu.in_scope((county_code)::text)' },
+    ]);
   });
 
   it('another county (and its township) sees none of 361123’s collections and gets 404 on its items, features and tiles', async () => {
