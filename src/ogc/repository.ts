@@ -116,12 +116,13 @@ const surveyColumns = (kind: CollectionKind, alias: string) =>
  * restorable land the year it reads as "now", the latest imported); $3 the prefixed Gauss–Krüger zone
  * (restorable land, whose remainder is measured in the survey's plane).
  */
-function source(kind: CollectionKind): string {
+function source(kind: CollectionKind, within?: string): string {
   // Every source names $2 and $3, so their types are known even where a layer does not use them.
-  return `SELECT * FROM (${sourceOf(kind)}) src WHERE num_nulls($2::int, $3::int) >= 0`;
+  return `SELECT * FROM (${sourceOf(kind, within)}) src WHERE num_nulls($2::int, $3::int) >= 0`;
 }
 
-function sourceOf(kind: CollectionKind): string {
+/** `within`: a geometry (EPSG:4490) the caller keeps only features meeting anyway (a tile's envelope); restorable land looks for earlier 0602 there only. */
+function sourceOf(kind: CollectionKind, within?: string): string {
   switch (kind) {
     case 'dltb':
     case 'xzq':
@@ -137,7 +138,7 @@ function sourceOf(kind: CollectionKind): string {
                      CASE WHEN r.cut THEN ST_Multi(r.rest) ELSE r.geom END AS geom,
                      CASE WHEN r.cut THEN ST_AsGeoJSON(ST_Transform(r.rest, $3::int), 9) END AS _plane,
                      ${surveyColumns('restorable', 'r')}, r.covered AS "BFFG"
-                FROM (${restorableLandSql({ county: '$1', year: '$2' })}) r`;
+                FROM (${restorableLandSql({ county: '$1', year: '$2', within })}) r`;
     case 'candidates':
       return `SELECT p.id::text AS _key, p.id::text AS _id, p.geom AS _g, p.geom AS geom, NULL::text AS _plane,
                      p.id::text AS "id", p.parcel_no AS "parcelNo", p.township_code::text AS "townshipCode", p.applicant AS "applicant",
@@ -331,7 +332,7 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
      SELECT ST_AsMVT(t, $7::text, 4096, 'geom') AS mvt FROM (
        SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
               ${attrs.join(', ')}
-         FROM (${source(x.ref.kind)}) s, b
+         FROM (${source(x.ref.kind, `ST_Transform(ST_TileEnvelope($4::int, $5::int, $6::int, margin => 64.0 / 4096), 4490)`)}) s, b
         WHERE s._g && b.env4490
        OFFSET 0) t  -- keeps \`t.geom IS NOT NULL\` out of the scan, where it would compute ST_AsMVTGeom a second time
      WHERE t.geom IS NOT NULL`,

@@ -50,6 +50,11 @@ export async function dltbYears(db: Db, county: string): Promise<number[]> {
 export interface RestorableParams {
   county: string;
   year: string;
+  /**
+   * A geometry (EPSG:4490) the caller keeps only rows meeting anyway (`geom && within`: a tile, a
+   * bbox): the polygons meeting earlier 0602 are then looked for there only, not in the whole county.
+   */
+  within?: string;
 }
 
 /**
@@ -114,7 +119,7 @@ export function restorableLandSql(p: RestorableParams): string {
               OFFSET 0) x
            WHERE ${survey('d')} AND d.survey_year = ${p.year} AND left(d.dlbm, 2) <> '03'
              AND (d.dlbm = '0602' OR d.fid = ANY (ARRAY(
-                   SELECT n.fid FROM survey.dltb o JOIN survey.dltb n ON ${survey('n')} AND n.survey_year = ${p.year} AND ${overlap('o', 'n')}
+                   SELECT n.fid FROM survey.dltb o JOIN survey.dltb n ON ${survey('n')} AND n.survey_year = ${p.year} AND ${overlap('o', 'n')}${p.within ? ` AND n.geom && ${p.within}` : ''}
                     WHERE ${survey('o')} AND o.survey_year < ${p.year} AND o.dlbm = '0602')))
              AND NOT (x.cut AND (x.rest IS NULL OR ST_IsEmpty(x.rest) OR ST_Area(x.rest) = 0))`;
 }
@@ -153,7 +158,13 @@ export async function miningPolygons(
   if (f.ownership === 'collective') where.push(`r.qsxz IN ('30', '31', '32', '33', '34', '40')`);
   if (f.qsxz?.length) add((p) => `r.qsxz = ANY(${p}::text[])`, f.qsxz);
   if (f.czcsxm204) where.push(`r.czcsxm = '204'`);
-  if (f.bbox) add((p) => `r.geom && ST_MakeEnvelope((${p}::float8[])[1], (${p}::float8[])[2], (${p}::float8[])[3], (${p}::float8[])[4], 4490)`, f.bbox);
+  let bbox: string | undefined;
+  if (f.bbox) {
+    params.push(f.bbox);
+    const p = `$${params.length}::float8[]`;
+    bbox = `ST_MakeEnvelope((${p})[1], (${p})[2], (${p})[3], (${p})[4], 4490)`;
+    where.push(`r.geom && ${bbox}`);
+  }
   if (page.after !== undefined) add((p) => `r.fid > ${p}`, page.after);
   let limit = '';
   if (page.limit !== undefined) {
@@ -164,7 +175,7 @@ export async function miningPolygons(
     `SELECT r.fid, r.bsm, r.dlbm, r.dlmc, r.qsxz, r.qsdwdm, r.qsdwmc, r.zldwdm, r.zldwmc, r.czcsxm, r.tbmj, $3::int AS zone_srid, r.cut, r.covered,
             CASE WHEN r.cut THEN ST_AsGeoJSON(ST_Transform(r.rest, $3::int), 9) END AS remainder_plane,
             ${page.withGeometry ? `ST_AsGeoJSON(coalesce(r.rest, r.geom), 8)` : 'NULL'} AS geometry
-       FROM (${restorableLandSql({ county: '$1', year: '$2' })}) r
+       FROM (${restorableLandSql({ county: '$1', year: '$2', within: bbox })}) r
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.fid ${limit}`,
     params,
