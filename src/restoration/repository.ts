@@ -77,8 +77,10 @@ export interface RestorableParams {
  *
  * The rows are found from the small sets, not by testing every polygon of the county: this year's
  * 0602 (index on DLBM) and the polygons meeting an earlier year's 0602 (those few, each probing the
- * GiST index), as a fid list; a page is then a short index range, a tile a GiST scan. The geometry
- * is cut (OFFSET 0 laterals: once per row, not once per use) only for the rows that are served.
+ * GiST index; under a tile or bbox, `within`), as a fid list: a page reads those few rows through
+ * the DLBM and primary-key indexes (a bitmap OR) and sorts them by fid, a tile ANDs them with its GiST
+ * scan. The geometry is cut (OFFSET 0 laterals: once per row, not once per use) only for the rows
+ * that are served.
  *
  * Row-level security: the statement must run with row security off (runOutsideRowSecurity), and
  * applies the policies of what it reads itself, with the policies' own functions and the scope's
