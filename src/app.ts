@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { loadConfig, type Config } from './config.js';
 import { createPool } from './db/pool.js';
-import { registerProblemHandler } from './http/problem.js';
+import { frameworkErrors, registerProblemHandler } from './http/problem.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { hardenGdal } from './gdal/open-upload.js';
 import { healthRoutes } from './health/routes.js';
@@ -49,6 +49,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);

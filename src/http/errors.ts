@@ -117,6 +117,7 @@ const FRAMEWORK_4XX: Record<number, string> = {
   406: 'not-acceptable',
   408: 'request-timeout',
   411: 'length-required',
+  414: 'uri-too-long',
   415: 'media-type-unsupported',
   431: 'headers-too-large',
 };

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPoolTimeout } from '../db/pool.js';
 import * as errors from './errors.js';
 
@@ -49,6 +49,18 @@ export const conflict = (code: string, title: string, detail: string, ext?: Reco
   new Problem(409, code, title, detail, ext);
 /** A row the user cannot see (absent or out of scope alike): the catalogue's one 404 policy. */
 export const notFound = (what: string, id: string) => errors.notFoundInScope(what, id);
+
+/**
+ * Fastify's refusals made while routing, before any handler or hook (the `frameworkErrors` option): a
+ * path parameter longer than the router's maxParamLength (100 characters) — 414 — and a malformed
+ * URL — 400 — which it would otherwise answer in plain JSON.
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode ?? 400;
+  const problem = errors.frameworkRefusal(status, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? '路径中的参数过长（每个不超过100个字符）' : 'URL格式不正确');
+  // No instance: the refused path is not echoed back.
+  void reply.status(problem.status).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').type('application/problem+json').send(problem.toBody());
+}
 
 /** Problem+json for every error the app answers, so no client ever sees a bare 500 page. */
 export function registerProblemHandler(app: FastifyInstance): void {

@@ -123,7 +123,8 @@ const KIND_DESCRIPTIONS: Record<CollectionKind, string> = {
   dltb: '第三次全国国土调查及年度变更调查地类图斑（DLTB），字段名与取值按入库原样。',
   xzq: '行政区界线（XZQ：县、乡镇、村）。',
   xiaoban: '森林资源管理“一张图”小班（LDXB）。',
-  restorable: '基础调查0602采矿用地扣除候选或储备地块已覆盖部分后的剩余部分（与可修复采矿用地查询一致）；KXFMJ为剩余部分的椭球面积。',
+  restorable:
+    '最新导入调查年度的非林地图斑中，当年为0602采矿用地或此前任一次调查（三调、年度变更调查）为0602的部分，扣除候选或储备地块已覆盖部分后的剩余部分（与可修复采矿用地查询/api/v1/counties/{county}/restorable-mining-land的默认年度同一定义）；属性为该年度图斑的，BFFG表示已被候选或储备地块部分覆盖，KXFMJ为剩余部分的椭球面积。',
   candidates: '拟补充林地候选地块，带最近一次检查的总体结论与面积（椭球面积，平方米、亩、公顷）。',
   procedure: '进入调查确认程序的地块及其状态（申请至省级储备库，及撤回、否决、出库）。',
   reserve: '县级及省级储备库中的地块，带入库年度与面积。',
@@ -151,7 +152,11 @@ export function collectionTitle(ref: CollectionRef, countyName?: string): string
   return ref.year === undefined ? `${where}${KIND_TITLES[ref.kind]}` : `${where}${ref.year}年${KIND_TITLES[ref.kind]}`;
 }
 
-export const collectionDescription = (ref: CollectionRef): string => KIND_DESCRIPTIONS[ref.kind];
+/** The description; restorable land's names the survey year it reads as now (its temporal extent). */
+export function collectionDescription(ref: CollectionRef, year?: number | null): string {
+  const d = KIND_DESCRIPTIONS[ref.kind];
+  return ref.kind === 'restorable' && typeof year === 'number' ? d.replace('最新导入调查年度', `最新导入的调查年度（${year}年）`) : d;
+}
 
 /** The survey layer of import_job behind a survey collection. */
 export const IMPORT_LAYER: Record<(typeof SURVEY_KINDS)[number], 'dltb' | 'xzq' | 'ldxb'> = { dltb: 'dltb', xzq: 'xzq', xiaoban: 'ldxb' };

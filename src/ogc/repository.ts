@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
+import { restorableLandSql, runOutsideRowSecurity } from '../restoration/repository.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
 import type { Bbox, OutputCrs } from './crs.js';
 
@@ -30,6 +31,16 @@ const SURVEY = new Set<CollectionKind>(['dltb', 'xzq', 'xiaoban']);
 function clientFor(db: Reader, kind: CollectionKind): pg.PoolClient {
   if ('surveyOnly' in db && !SURVEY.has(kind)) throw new Error(`${kind} must be read in the user's scope`);
   return db.client;
+}
+
+/**
+ * A statement of a collection's source. Restorable land is read in the user's transaction with row
+ * security off, its statement applying the tables' policies itself (see restorableLandSql for why).
+ */
+async function run<R extends pg.QueryResultRow>(db: Reader, kind: CollectionKind, text: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = clientFor(db, kind);
+  if (kind !== 'restorable') return client.query<R>(text, params);
+  return runOutsideRowSecurity(db as Scoped, () => client.query<R>(text, params));
 }
 
 export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
@@ -97,28 +108,21 @@ export async function countyNames(tx: Scoped): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.county_code, r.xzqmc]));
 }
 
-const CANDIDATE_COVERED = `
-  SELECT ST_Union(p.geom) AS covered FROM candidate.parcel p
-   WHERE p.county_code = d.county_code AND p.geom && d.geom AND ST_Intersects(p.geom, d.geom)
-     -- A parcel whose latest procedure was withdrawn, rejected or removed frees its land again (as src/restoration).
-     AND NOT EXISTS (SELECT 1 FROM procedure.parcel pp WHERE pp.candidate_parcel_id = p.id AND pp.state IN ('withdrawn', 'rejected', 'removed')
-                       AND NOT EXISTS (SELECT 1 FROM procedure.parcel live WHERE live.candidate_parcel_id = p.id
-                                          AND live.state NOT IN ('withdrawn', 'rejected', 'removed')))`;
-
 const surveyColumns = (kind: CollectionKind, alias: string) =>
   PROPERTIES[kind].filter((p) => !p.derived && p.name !== 'BFFG').map((p) => `${alias}.${q(p.name.toLowerCase())} AS ${q(p.name)}`).join(', ');
 
 /**
- * The source sub-select of a collection. $1 is the county; $2 the survey year (survey layers and
- * restorable land, which reads the base survey); $3 the prefixed Gauss–Krüger zone (restorable land,
- * whose remainder is measured in the survey's plane).
+ * The source sub-select of a collection. $1 is the county; $2 the survey year (survey layers; for
+ * restorable land the year it reads as "now", the latest imported); $3 the prefixed Gauss–Krüger zone
+ * (restorable land, whose remainder is measured in the survey's plane).
  */
-function source(kind: CollectionKind): string {
+function source(kind: CollectionKind, within?: string): string {
   // Every source names $2 and $3, so their types are known even where a layer does not use them.
-  return `SELECT * FROM (${sourceOf(kind)}) src WHERE num_nulls($2::int, $3::int) >= 0`;
+  return `SELECT * FROM (${sourceOf(kind, within)}) src WHERE num_nulls($2::int, $3::int) >= 0`;
 }
 
-function sourceOf(kind: CollectionKind): string {
+/** `within`: a geometry (EPSG:4490) the caller keeps only features meeting anyway (a tile's envelope); restorable land looks for earlier 0602 there only. */
+function sourceOf(kind: CollectionKind, within?: string): string {
   switch (kind) {
     case 'dltb':
     case 'xzq':
@@ -129,14 +133,12 @@ function sourceOf(kind: CollectionKind): string {
                 FROM ${table} d WHERE d.county_code = $1 AND d.survey_year = $2`;
     }
     case 'restorable':
-      return `SELECT r.* FROM (
-                SELECT d.fid AS _key, coalesce(d.bsm, d.fid::text) AS _id, d.geom AS _g,
-                       CASE WHEN c.covered IS NULL THEN d.geom ELSE ST_Multi(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3)) END AS geom,
-                       CASE WHEN c.covered IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(ST_CollectionExtract(ST_Difference(d.geom, c.covered), 3), $3::int), 9) END AS _plane,
-                       ${surveyColumns('restorable', 'd')}, c.covered IS NOT NULL AS "BFFG"
-                  FROM survey.dltb d LEFT JOIN LATERAL (${CANDIDATE_COVERED}) c ON true
-                 WHERE d.county_code = $1 AND d.survey_year = $2 AND d.dlbm = '0602') r
-               WHERE NOT ST_IsEmpty(r.geom)`;
+      // Restorable land as /api/v1/…/restorable-mining-land reads it: the one definition, src/restoration.
+      return `SELECT r.fid AS _key, coalesce(r.bsm, r.fid::text) AS _id, r.geom AS _g,
+                     CASE WHEN r.cut THEN ST_Multi(r.rest) ELSE r.geom END AS geom,
+                     CASE WHEN r.cut THEN ST_AsGeoJSON(ST_Transform(r.rest, $3::int), 9) END AS _plane,
+                     ${surveyColumns('restorable', 'r')}, r.covered AS "BFFG"
+                FROM (${restorableLandSql({ county: '$1', year: '$2', within })}) r`;
     case 'candidates':
       return `SELECT p.id::text AS _key, p.id::text AS _id, p.geom AS _g, p.geom AS geom, NULL::text AS _plane,
                      p.id::text AS "id", p.parcel_no AS "parcelNo", p.township_code::text AS "townshipCode", p.applicant AS "applicant",
@@ -167,7 +169,7 @@ function sourceOf(kind: CollectionKind): string {
 
 export interface ItemsQuery {
   ref: CollectionRef;
-  /** The year the source reads ($2): the survey year, or the base survey year for restorable land. */
+  /** The year the source reads ($2): the survey year, or for restorable land the latest imported (its "now"). */
   year: number | null;
   zone: number;
   crs: OutputCrs;
@@ -206,10 +208,7 @@ const baseParams = (x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): unknown[] => 
 export async function countItems(db: Reader, x: ItemsQuery): Promise<number> {
   const params = baseParams(x);
   const where = conditions(x, params);
-  const { rows } = await clientFor(db, x.ref.kind).query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-    params,
-  );
+  const { rows } = await run<{ n: number }>(db, x.ref.kind, `SELECT count(*)::int AS n FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
   return rows[0]!.n;
 }
 
@@ -249,7 +248,8 @@ export async function openItemsCursor(db: Reader, name: string, x: ItemsQuery): 
   }
   params.push(x.limit);
   const page = `SELECT s.* FROM (${source(x.ref.kind)}) s ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s._key ${order} LIMIT $${params.length}`;
-  await clientFor(db, x.ref.kind).query(`DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
+  // The cursor is planned, and its permissions checked, when declared: its fetches read what DECLARE admitted.
+  await run(db, x.ref.kind, `DECLARE ${q(name)} NO SCROLL CURSOR FOR SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${page}) s ORDER BY s._key`, params);
 }
 
 export async function fetchItems(db: Reader, name: string, n: number): Promise<FeatureRow[]> {
@@ -264,24 +264,26 @@ export async function existsBefore(db: Reader, x: ItemsQuery, key: string): Prom
   const keyType = x.ref.kind === 'candidates' || x.ref.kind === 'procedure' || x.ref.kind === 'reserve' ? 'text' : 'bigint';
   params.push(key);
   where.push(`s._key < $${params.length}::${keyType}`);
-  const { rows } = await clientFor(db, x.ref.kind).query(`SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
+  const { rows } = await run(db, x.ref.kind, `SELECT 1 FROM (${source(x.ref.kind)}) s WHERE ${where.join(' AND ')} LIMIT 1`, params);
   return rows.length > 0;
 }
 
 /** One feature by its id (BSM for the survey layers: the first polygon carrying it). */
 export async function itemById(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone' | 'crs'>, id: string): Promise<FeatureRow | undefined> {
-  const { rows } = await tx.client.query<FeatureRow>(
-    `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`,
-    [...baseParams(x), id],
-  );
+  const { rows } = await run<FeatureRow>(tx, x.ref.kind, `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`, [
+    ...baseParams(x),
+    id,
+  ]);
   return rows[0];
 }
 
-/** Spatial extent (CRS84: lon/lat) of a collection, null when it has no features. */
+/** Spatial extent (CRS84: lon/lat) of the geometry a collection serves (restorable land: the remainders), null when it has no features. */
 export async function extentOf(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>): Promise<[number, number, number, number] | null> {
-  const { rows } = await tx.client.query<{ x0: number | null; y0: number; x1: number; y1: number }>(
+  const { rows } = await run<{ x0: number | null; y0: number; x1: number; y1: number }>(
+    tx,
+    x.ref.kind,
     `SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
-       FROM (SELECT ST_Extent(s._g) AS e FROM (${x.ref.kind === 'restorable' ? `${source('dltb')} AND src."DLBM" = '0602'` : source(x.ref.kind)}) s) t`,
+       FROM (SELECT ST_Extent(s.geom) AS e FROM (${source(x.ref.kind)}) s) t`,
     baseParams(x),
   );
   const r = rows[0];
@@ -330,7 +332,7 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
      SELECT ST_AsMVT(t, $7::text, 4096, 'geom') AS mvt FROM (
        SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(s.geom, 3857), (ST_XMax(b.env) - ST_XMin(b.env)) / 4096 / 2), b.env, 4096, 64, true) AS geom,
               ${attrs.join(', ')}
-         FROM (${source(x.ref.kind)}) s, b
+         FROM (${source(x.ref.kind, `ST_Transform(ST_TileEnvelope($4::int, $5::int, $6::int, margin => 64.0 / 4096), 4490)`)}) s, b
         WHERE s._g && b.env4490
        OFFSET 0) t  -- keeps \`t.geom IS NOT NULL\` out of the scan, where it would compute ST_AsMVTGeom a second time
      WHERE t.geom IS NOT NULL`,
@@ -373,6 +375,7 @@ const NO_PARALLEL = 'SET LOCAL max_parallel_workers_per_gather = 0';
 
 export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
   await tx.client.query(NO_PARALLEL);
-  const { rows } = await tx.client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
+  const st = tileStatement(x, layerName, z, col, row);
+  const { rows } = await run<{ mvt: Buffer }>(tx, x.ref.kind, st.text, st.values);
   return rows[0]?.mvt ?? Buffer.alloc(0);
 }

@@ -19,9 +19,9 @@ export interface CollectionInfo {
   ref: CollectionRef;
   id: string;
   countyName?: string;
-  /** The import in force (survey layers) or the base survey's (restorable land). */
+  /** The import in force (survey layers); restorable land: the DLTB imports of every year it reads, joined (its tiles' version). */
   importId: string | null;
-  /** The year the source reads: survey year, or the base survey year for restorable land. */
+  /** The year the source reads: survey year, or for restorable land the latest imported (its "now", as /api/ reads it by default). */
   year: number | null;
   /** Prefixed Gauss–Krüger zone of the county's survey (EPSG 4513–4533). */
   zone: number;
@@ -52,8 +52,9 @@ async function describe(tx: Scoped, ref: CollectionRef, layers: Layers, opts: { 
     year = ref.year;
     importId = layers.find((l) => l.layer === IMPORT_LAYER[ref.kind as (typeof SURVEY_KINDS)[number]] && l.county_code === ref.county && l.survey_year === ref.year)?.import_id ?? null;
   } else if (ref.kind === 'restorable') {
-    year = dltb[0]?.survey_year ?? null; // the base survey, as the restorable-land query reads it
-    importId = dltb[0]?.import_id ?? null;
+    // "Now" is the latest survey year imported, earlier years tell what was mining land (src/restoration).
+    year = dltb.at(-1)?.survey_year ?? null;
+    importId = dltb.length ? dltb.map((l) => l.import_id).join('+') : null;
   }
   const zone = await zoneOf(tx, ref.county, year, dltb);
   const base = { ref, year, zone };
@@ -191,9 +192,11 @@ function itemsQuery(c: CollectionInfo, r: ItemsRequest, extra: number): repo.Ite
   if (r.after !== undefined && r.before !== undefined) throw problems.cursorInvalid('before', 'after与before不能同时给出');
   const years = r.datetime === undefined ? undefined : yearsOf(r.datetime);
   if (years === null) throw problems.datetimeInvalid(`datetime应为RFC 3339时间或时间段（如2023-06-01T00:00:00Z、2023-01-01/2023-12-31、../2023-12-31），实际为“${r.datetime}”`);
+  const y = dataYear(c);
   return {
-    // A survey layer is of its year: a datetime that misses the year selects nothing. The parcel layers carry no time of reference and ignore it.
-    none: years !== undefined && c.ref.year !== undefined && (c.ref.year < years.from || c.ref.year > years.to),
+    // A survey layer is of its year, restorable land of the year it reads as now: a datetime that misses
+    // the year selects nothing. The parcel layers carry no time of reference and ignore it.
+    none: years !== undefined && y !== undefined && (y < years.from || y > years.to),
     ref: c.ref,
     year: c.year,
     zone: c.zone,
@@ -205,6 +208,9 @@ function itemsQuery(c: CollectionInfo, r: ItemsRequest, extra: number): repo.Ite
     limit: r.limit + extra,
   };
 }
+
+/** The survey year a collection's features are of (survey layers; restorable land: the latest imported). */
+const dataYear = (c: CollectionInfo): number | undefined => c.ref.year ?? (c.ref.kind === 'restorable' ? (c.year ?? undefined) : undefined);
 
 const DATE = /^(\d{4})-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
 

@@ -57,7 +57,7 @@ export function collectionView(base: string, c: CollectionInfo) {
   return {
     id: c.id,
     title: collectionTitle(c.ref, c.countyName),
-    description: `${collectionDescription(c.ref)}要素编号：${ID_LABEL[c.ref.kind]}。`,
+    description: `${collectionDescription(c.ref, c.year)}要素编号：${ID_LABEL[c.ref.kind]}。`,
     itemType: 'feature',
     extent: {
       spatial: { bbox: c.extent ? [c.extent] : [], crs: CRS84 },
@@ -198,7 +198,7 @@ export function tileJson(base: string, c: CollectionInfo, maxZoom: number) {
     maxzoom: maxZoom,
     bounds: e,
     center: [(e[0] + e[2]) / 2, (e[1] + e[3]) / 2, 14],
-    vector_layers: [{ id: c.id, description: collectionDescription(c.ref), minzoom: 0, maxzoom: maxZoom, fields }],
+    vector_layers: [{ id: c.id, description: collectionDescription(c.ref, c.year), minzoom: 0, maxzoom: maxZoom, fields }],
     links: [
       { href: `${base}/ogc/tileMatrixSets/WebMercatorQuad`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json', title: 'WebMercatorQuad' },
       { href: `${base}/ogc/collections/${c.id}`, rel: 'collection', type: 'application/json', title: '所属集合' },

@@ -15,7 +15,7 @@ export const restorationRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (f
     {
       schema: restorationSchema(
         '可生态修复为林地的采矿用地：按乡镇汇总（平方米、亩、公顷），JSON/CSV/XLSX',
-        '基础调查0602采矿用地扣除已有候选或储备地块覆盖部分后的面积。面积：未被覆盖的图斑用TBMJ，被部分覆盖的图斑按椭球面积方法计算剩余部分。',
+        '现状年度（默认最新导入的调查年度）非林地图斑中，当年或此前任一调查为0602采矿用地的部分，扣除已有候选或储备地块覆盖部分后的面积。面积：整个图斑可修复时用TBMJ，否则按椭球面积方法计算剩余部分。',
         SummaryQuery,
         SummaryView,
       ),

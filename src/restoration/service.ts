@@ -4,7 +4,7 @@ import { surveyZoneEpsg } from '../layers/repository.js';
 import { badInput } from '../http/problem.js';
 import { officialAreaOfPlane, zoneOfEpsg } from '../domain/area/plane-geometry.js';
 import * as repo from './repository.js';
-import { withScope, type AuthUser } from '../auth/scope.js';
+import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
 
 export interface RestorableQuery extends Omit<repo.RestorableFilter, 'year'> {
   year?: number;
@@ -44,17 +44,18 @@ export interface TownshipTotal {
   area: AreaFigures;
 }
 
-// Reads run in the user's scope, so row-level security stands behind the county check too.
+// Reads run in the user's scope; restorable land itself with row security off, its statement applying the
+// tables' policies (repo.restorableLandSql).
 
 /** County totals of restorable mining land, by township (ZLDWDM's first 9 digits). */
 export async function restorableSummary(pool: pg.Pool, user: AuthUser, q: RestorableQuery) {
-  return withScope(pool, user, (tx) => summaryOf(tx.client, q));
+  return withScope(pool, user, (tx) => summaryOf(tx, q));
 }
 
-async function summaryOf(db: pg.PoolClient, q: RestorableQuery) {
-  const { filter, zoneSrid } = await resolve(db, q);
-  const rows = await repo.miningPolygons(db, filter, zoneSrid, { withGeometry: false });
-  const names = await repo.townshipNames(db, q.county);
+async function summaryOf(tx: Scoped, q: RestorableQuery) {
+  const { filter, zoneSrid } = await resolve(tx.client, q);
+  const rows = await repo.runOutsideRowSecurity(tx, () => repo.miningPolygons(tx.client, filter, zoneSrid, { withGeometry: false }));
+  const names = await repo.townshipNames(tx.client, q.county);
   const byTownship = new Map<string | null, { parcels: number; m2: number }>();
   let parcels = 0;
   let m2 = 0;
@@ -79,17 +80,17 @@ async function summaryOf(db: pg.PoolClient, q: RestorableQuery) {
  * so the page is filled from further rows; `next` is the last fid examined.
  */
 export async function restorablePage(pool: pg.Pool, user: AuthUser, q: RestorableQuery, page: { after?: number; limit: number }) {
-  return withScope(pool, user, (tx) => pageOf(tx.client, q, page));
+  return withScope(pool, user, (tx) => pageOf(tx, q, page));
 }
 
-async function pageOf(db: pg.PoolClient, q: RestorableQuery, page: { after?: number; limit: number }) {
-  const { filter, zoneSrid } = await resolve(db, q);
+async function pageOf(tx: Scoped, q: RestorableQuery, page: { after?: number; limit: number }) {
+  const { filter, zoneSrid } = await resolve(tx.client, q);
   const items: RestorablePolygon[] = [];
   let after = page.after;
   let exhausted = false;
   while (items.length < page.limit && !exhausted) {
     const want = page.limit - items.length;
-    const rows = await repo.miningPolygons(db, filter, zoneSrid, { after, limit: want, withGeometry: true });
+    const rows = await repo.runOutsideRowSecurity(tx, () => repo.miningPolygons(tx.client, filter, zoneSrid, { after, limit: want, withGeometry: true }));
     if (rows.length < want) exhausted = true;
     for (const r of rows) {
       after = r.fid;

@@ -63,7 +63,7 @@ export function restorablePageText(
     const properties = {
       BSM: r.bsm, DLBM: r.dlbm, DLMC: r.dlmc, QSXZ: r.qsxz, QSDWDM: r.qsdwdm, QSDWMC: r.qsdwmc,
       ZLDWDM: r.zldwdm, ZLDWMC: r.zldwmc, CZCSXM: r.czcsxm, TBMJ: r.tbmj === null ? null : Number(r.tbmj),
-      KXFMJ: a.m2, KXFMJ_MU: a.mu, KXFMJ_HA: a.hectare, BFFG: r.cut,
+      KXFMJ: a.m2, KXFMJ_MU: a.mu, KXFMJ_HA: a.hectare, BFFG: r.covered,
     };
     return `{"type":"Feature","id":${r.fid},"geometry":${r.geometry ?? 'null'},"properties":${JSON.stringify(properties)}}`;
   });

@@ -15,7 +15,7 @@ import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { expectProblem, injectAs } from '../helpers/http.js';
+import { expectProblem, injectAs, ok } from '../helpers/http.js';
 import { importAndWait } from '../helpers/imports.js';
 import { resetSeeded, seedCandidates, seedReserve } from '../helpers/procedure.js';
 
@@ -211,7 +211,7 @@ describe('items', () => {
     expect(b.numberMatched).toBe(gkExpected);
   });
 
-  it('the one-map 小班 and the XZQ under their own field names; restorable land with its remainder’s official area', async () => {
+  it('the one-map 小班 and the XZQ under their own field names', async () => {
     const xb = (await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items?limit=1`)).json();
     const n = (await pool.query(`SELECT count(*)::int AS n FROM survey.ldxb WHERE county_code = '361123' AND survey_year = 2023`)).rows[0].n;
     expect(xb.numberMatched).toBe(n);
@@ -219,12 +219,115 @@ describe('items', () => {
     const xzq = (await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items?XZQDM=${COUNTY}`)).json();
     expect(xzq.numberMatched).toBe(1);
     expect(xzq.features[0].properties.XZQMC).toMatch(/玉山/);
-    // The same figures as /api/v1/…/restorable-mining-land (its first page, same order).
-    const api = (await get(u.county, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=50`)).json();
-    const ogc = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?limit=50`)).json();
-    expect(ogc.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ])).toEqual(
-      api.features.map((f: { properties: { BSM: string; KXFMJ: number } }) => [f.properties.BSM, f.properties.KXFMJ]),
+  });
+
+  it('restorable land is /api/’s restorable-mining-land: the same features, remainders, official areas and BFFG, of the latest survey year — items, one item, extent, tiles', async () => {
+    // A candidate parcel over the west half of a 2023 0602 polygon, and a polygon that is mining land
+    // only in the 2019 base survey: both rules of the one definition are exercised.
+    const { rows: [half] } = await pool.query(
+      `SELECT bsm, ST_AsEWKT(ST_Multi(ST_Intersection(geom, ST_MakeEnvelope(ST_XMin(geom) - 1, ST_YMin(geom) - 1, (ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMax(geom) + 1, 4490)))) AS west,
+              ST_X(ST_PointOnSurface(ST_Intersection(geom, ST_MakeEnvelope((ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4490)))) AS lon,
+              ST_Y(ST_PointOnSurface(ST_Intersection(geom, ST_MakeEnvelope((ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4490)))) AS lat
+         FROM survey.dltb WHERE county_code = $1 AND survey_year = 2023 AND dlbm = '0602' AND bsm IS NOT NULL ORDER BY ST_Area(geom) DESC LIMIT 1`,
+      [COUNTY],
     );
+    const covering = (await seedCandidates(pool, COUNTY, 1, '361123100')).parcelIds[0]!;
+    await pool.query(`UPDATE candidate.parcel SET geom = $2::geometry, geom_original = $2::geometry WHERE id = $1`, [covering, half.west]);
+    // Mining land only in 2019 (the fixture has none, so two 2023 polygons are made so): one restored to
+    // forest by 2023, read here as bare land (wholly 0602 in 2019); one whose west half only was 0602 in 2019.
+    const { rows: [whole] } = await pool.query(
+      `SELECT b.fid, b.bsm, b.dlbm, b.dlmc FROM survey.dltb a
+         JOIN survey.dltb b ON b.county_code = a.county_code AND b.survey_year = 2023 AND b.bsm = a.bsm AND ST_Equals(a.geom, b.geom)
+        WHERE a.county_code = $1 AND a.survey_year = 2019 AND a.dlbm = '0602' AND b.dlbm LIKE '03%' ORDER BY b.fid LIMIT 1`,
+      [COUNTY],
+    );
+    await pool.query(`UPDATE survey.dltb SET dlbm = '1206', dlmc = '裸土地' WHERE county_code = $1 AND survey_year = 2023 AND fid = $2`, [COUNTY, whole.fid]);
+    const { rows: [partial] } = await pool.query(
+      `SELECT a.fid, b.bsm, a.dlbm, a.dlmc, ST_AsEWKT(a.geom) AS geom FROM survey.dltb a
+         JOIN survey.dltb b ON b.county_code = a.county_code AND b.survey_year = 2023 AND b.bsm = a.bsm AND ST_Equals(a.geom, b.geom)
+        WHERE a.county_code = $1 AND a.survey_year = 2019 AND a.dlbm NOT LIKE '06%' AND left(a.dlbm, 2) NOT IN ('03', '10', '11') AND b.dlbm = a.dlbm
+          AND ST_NumGeometries(a.geom) = 1 AND ST_Area(a.geom::geography) BETWEEN 2000 AND 60000
+        ORDER BY a.fid LIMIT 1`,
+      [COUNTY],
+    );
+    await pool.query(
+      `UPDATE survey.dltb SET dlbm = '0602', dlmc = '采矿用地',
+              geom = ST_Multi(ST_Intersection(geom, ST_MakeEnvelope(ST_XMin(geom) - 1, ST_YMin(geom) - 1, (ST_XMin(geom) + ST_XMax(geom)) / 2, ST_YMax(geom) + 1, 4490)))
+        WHERE county_code = $1 AND survey_year = 2019 AND fid = $2`,
+      [COUNTY, partial.fid],
+    );
+    type F = { id: string; geometry: { coordinates: unknown }; properties: { BSM: string; DLBM: string; KXFMJ: number; KXFMJ_MU: number; BFFG: boolean; TBMJ: number } };
+    const api = await ok(await get(u.county, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=5000`));
+    expect(api.surveyYear).toBe(2023);
+    const ogc = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?limit=10000`)).json();
+    const figures = (fs: F[]) => fs.map((f) => [f.properties.BSM, f.properties.DLBM, f.properties.KXFMJ, f.properties.KXFMJ_MU, f.properties.BFFG]);
+    expect(ogc.numberMatched).toBe(api.features.length);
+    expect(figures(ogc.features)).toEqual(figures(api.features));
+    const byBsm = (fs: F[], bsm: string) => fs.find((f) => f.properties.BSM === bsm)!.properties;
+    expect(byBsm(ogc.features, whole.bsm)).toMatchObject({ DLBM: '1206', BFFG: false, KXFMJ: byBsm(ogc.features, whole.bsm).TBMJ });
+    const westHalf = byBsm(ogc.features, partial.bsm);
+    expect(westHalf).toMatchObject({ DLBM: partial.dlbm, BFFG: false });
+    expect(westHalf.KXFMJ).toBeGreaterThan(westHalf.TBMJ * 0.25);
+    expect(westHalf.KXFMJ).toBeLessThan(westHalf.TBMJ * 0.75);
+    // The same remainder: every vertex to 1e-8° (the API writes 8 decimals).
+    for (let i = 0; i < api.features.length; i++) {
+      const a = JSON.stringify(api.features[i].geometry.coordinates).match(/-?\d+\.?\d*/g)!.map(Number);
+      const o = JSON.stringify(ogc.features[i].geometry.coordinates).match(/-?\d+\.?\d*/g)!.map(Number);
+      expect(o.length, api.features[i].properties.BSM).toBe(a.length);
+      for (let k = 0; k < a.length; k++) expect(Math.abs(o[k]! - a[k]!)).toBeLessThan(1.5e-8);
+    }
+    const cut = (ogc.features as F[]).find((f) => f.properties.BSM === half.bsm)!;
+    expect(cut.properties.BFFG).toBe(true);
+    expect(cut.properties.KXFMJ).toBeLessThan(cut.properties.TBMJ * 0.75);
+    expect(cut.properties.KXFMJ).toBeGreaterThan(cut.properties.TBMJ * 0.25);
+    // One item, by BSM: the same feature.
+    const one = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`)).json();
+    expect(one.properties).toEqual(cut.properties);
+    // The collection: of 2023 (temporal extent, description); its extent bounds the remainders served.
+    const col = (await get(u.county, `/ogc/collections/restorable-${COUNTY}`)).json();
+    expect(col.extent.temporal.interval).toEqual([['2023-01-01T00:00:00Z', '2023-12-31T23:59:59Z']]);
+    expect(col.description).toContain('2023年');
+    const { rows: [e] } = await pool.query(
+      `SELECT ST_XMin(x) x0, ST_YMin(x) y0, ST_XMax(x) x1, ST_YMax(x) y1 FROM (SELECT ST_Extent(ST_GeomFromGeoJSON(g)) x FROM unnest($1::text[]) g) t`,
+      [(api.features as F[]).map((f) => JSON.stringify(f.geometry))],
+    );
+    (col.extent.spatial.bbox[0] as number[]).forEach((v, i) => expect(Math.abs(v - [e.x0, e.y0, e.x1, e.y1][i]!)).toBeLessThan(1e-7));
+    // A datetime outside 2023 selects nothing; one meeting it, everything.
+    expect((await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?datetime=2019-06-01T00:00:00Z`)).json().numberMatched).toBe(0);
+    expect((await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?datetime=2023-01-01/..&limit=1`)).json().numberMatched).toBe(api.features.length);
+    // The z16 tile over the uncovered half carries the polygon, flagged.
+    const { x, y } = tileOf(half.lon, half.lat, 16);
+    const res = await get(u.county, `/ogc/collections/restorable-${COUNTY}/tiles/WebMercatorQuad/16/${y}/${x}`);
+    expect(res.statusCode).toBe(200);
+    const layer = new VectorTile(new Pbf(res.rawPayload)).layers[`restorable-${COUNTY}`]!;
+    const inTile = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties);
+    expect(inTile.find((f) => f.BSM === half.bsm)).toMatchObject({ BSM: half.bsm, DLBM: '0602', BFFG: true });
+    // Read with row security off, the policies applied by the statement with the user's settings: the
+    // parcel's township sees the cut, another township (which cannot see the parcel) does not.
+    const own = (await get(u.township, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`)).json();
+    expect(own.properties).toEqual(cut.properties);
+    const other = await createTestUser(pool, 'township', '361123101');
+    const theirs = (await get(other, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`)).json();
+    expect(theirs.properties).toMatchObject({ BFFG: false, KXFMJ: cut.properties.TBMJ });
+    const theirApi = await ok(await get(other, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=5000`));
+    expect(byBsm(theirApi.features, half.bsm)).toMatchObject({ BFFG: false, KXFMJ: cut.properties.TBMJ });
+    expectProblem(await get(u.foreign, `/ogc/collections/restorable-${COUNTY}/items/${encodeURIComponent(half.bsm)}`), 404, 'collection-not-found');
+    // Hostile: the parcel withdrawn frees the land again — in both, at once (the tile's ETag changes with it).
+    await pool.query(
+      `INSERT INTO procedure.parcel (candidate_parcel_id, upload_id, county_code, township_code, parcel_no, state, created_by)
+       SELECT id, upload_id, county_code, township_code, parcel_no, 'withdrawn', gen_random_uuid() FROM candidate.parcel WHERE id = $1`,
+      [covering],
+    );
+    const freedApi = (await ok(await get(u.county, `/api/v1/counties/${COUNTY}/restorable-mining-land?limit=5000`))).features as F[];
+    const freedOgc = (await get(u.county, `/ogc/collections/restorable-${COUNTY}/items?limit=10000`)).json().features as F[];
+    expect(figures(freedOgc)).toEqual(figures(freedApi));
+    expect(freedOgc.find((f) => f.properties.BSM === half.bsm)!.properties).toMatchObject({ BFFG: false, KXFMJ: cut.properties.TBMJ });
+    const again = await get(u.county, `/ogc/collections/restorable-${COUNTY}/tiles/WebMercatorQuad/16/${y}/${x}`, { 'if-none-match': res.headers.etag as string });
+    expect(again.statusCode).toBe(200);
+    await pool.query(`UPDATE survey.dltb SET dlbm = $3, dlmc = $4 WHERE county_code = $1 AND survey_year = 2023 AND fid = $2`, [COUNTY, whole.fid, whole.dlbm, whole.dlmc]);
+    await pool.query(`UPDATE survey.dltb SET dlbm = $3, dlmc = $4, geom = $5::geometry WHERE county_code = $1 AND survey_year = 2019 AND fid = $2`, [COUNTY, partial.fid, partial.dlbm, partial.dlmc, partial.geom]);
+    await pool.query(`DELETE FROM procedure.parcel WHERE candidate_parcel_id = $1`, [covering]);
+    await pool.query(`DELETE FROM candidate.upload WHERE id = (SELECT upload_id FROM candidate.parcel WHERE id = $1)`, [covering]);
   });
 
   it('the parcel layers: candidates with their status, reserve parcels with reserve year and areas in m², 亩 and 公顷', async () => {
@@ -313,6 +416,19 @@ describe('jurisdiction', () => {
     expect(rows).toEqual(
       ['dltb', 'ldxb', 'xzq'].map((t) => ({ tablename: t, policyname: `${t}_scope`, qual: 'zhanbu.in_scope((county_code)::text)' })),
     );
+  });
+
+  it('restorable land is read with row security off only because its statement applies these policies itself (src/restoration/repository.ts)', async () => {
+    const { rows } = await pool.query(
+      `SELECT schemaname, tablename, policyname, cmd, roles::text AS roles, qual FROM pg_policies
+        WHERE (schemaname, tablename) IN (('candidate', 'parcel'), ('procedure', 'parcel'), ('survey', 'dltb')) ORDER BY schemaname, tablename`,
+    );
+    const parcels = '(zhanbu.in_scope((county_code)::text) AND zhanbu.township_visible((township_code)::text))';
+    expect(rows).toEqual([
+      { schemaname: 'candidate', tablename: 'parcel', policyname: 'parcel_scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: parcels },
+      { schemaname: 'procedure', tablename: 'parcel', policyname: 'scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: parcels },
+      { schemaname: 'survey', tablename: 'dltb', policyname: 'dltb_scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: 'zhanbu.in_scope((county_code)::text)' },
+    ]);
   });
 
   it('another county (and its township) sees none of 361123’s collections and gets 404 on its items, features and tiles', async () => {

@@ -350,6 +350,22 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
     expect(filesUnder(workDir)).toEqual(before);
   });
 
+  it('a path parameter over the router’s 100 characters → 414 problem+json (uri-too-long), with or without a token, the path not echoed', async () => {
+    const long = 'a'.repeat(101);
+    for (const [url, who] of [[`/api/v1/imports/${long}`, admin], [`/api/v1/imports/${long}`, undefined], [`/ogc/collections/${long}/items`, admin], [`/ogc/collections/dltb-361123-2023/items/${long}`, admin]] as const) {
+      const res = who ? await injectAs(app, who, { method: 'GET', url }) : await app.inject({ method: 'GET', url });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 414 });
+      expect(String(res.headers['content-type'])).toMatch(/application\/problem\+json/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const p = JSON.parse(res.body);
+      expect(p).toMatchObject({ status: 414, code: 'uri-too-long' });
+      expect(p.detail).toMatch(chinese);
+      expect(res.body).not.toContain(long);
+    }
+    // 100 characters are still routed (and answered by the route).
+    expect((await injectAs(app, admin, { method: 'GET', url: `/api/v1/imports/${'a'.repeat(100)}` })).statusCode).toBe(400);
+  });
+
   it('integers out of range (year=99999999999, after=1e20, offset, limit, areas) → 400 by schema bounds', async () => {
     const urls = [
       '/api/v1/imports?year=99999999999',
