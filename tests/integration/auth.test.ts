@@ -145,8 +145,14 @@ const cases = (): Record<string, Case[]> => ({
   'GET /api/v1/candidate-uploads/{id}': [{ method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}` }],
   'POST /api/v1/candidate-uploads/{id}/check-runs': [{ method: 'POST', url: `/api/v1/candidate-uploads/${f.upload}/check-runs`, payload: {} }],
   'GET /api/v1/candidate-uploads/{id}/check-runs': [{ method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/check-runs` }],
-  'GET /api/v1/candidate-uploads/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/report` }],
-  'GET /api/v1/candidate-parcels/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-parcels/${f.candidate}/report` }],
+  'GET /api/v1/candidate-uploads/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/report` },
+    { method: 'GET', url: `/api/v1/candidate-uploads/${f.upload}/report?format=xlsx` },
+  ],
+  'GET /api/v1/candidate-parcels/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-parcels/${f.candidate}/report` },
+    { method: 'GET', url: `/api/v1/candidate-parcels/${f.candidate}/report?format=xlsx` },
+  ],
   'GET /api/v1/check-parameters': [{ method: 'GET', url: '/api/v1/check-parameters', list: true }],
   'GET /api/v1/check-parameters/versions': [{ method: 'GET', url: '/api/v1/check-parameters/versions', list: true }],
   'POST /api/v1/check-parameters/versions': [{ method: 'POST', url: '/api/v1/check-parameters/versions', payload: { parameters: DEFAULT_CHECK_PARAMETERS, reason: '越权发布检查参数' } }],

@@ -219,8 +219,14 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'GET', url: `/api/v1/candidate-uploads/${s.ownUpload}/check-runs`, expect: 'own' },
     { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/check-runs`, expect: 'absent' },
   ],
-  'GET /api/v1/candidate-uploads/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report`, expect: 'absent' }],
-  'GET /api/v1/candidate-parcels/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report`, expect: 'absent' }],
+  'GET /api/v1/candidate-uploads/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report`, expect: 'absent' },
+    { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report?format=xlsx`, expect: 'absent' },
+  ],
+  'GET /api/v1/candidate-parcels/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report`, expect: 'absent' },
+    { method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report?format=xlsx`, expect: 'absent' },
+  ],
   'GET /api/v1/counties/{county}/restorable-mining-land/summary': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, expect: 'base' }],
   'GET /api/v1/counties/{county}/restorable-mining-land': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/restorable-mining-land`, expect: 'base' }],
   'POST /api/v1/exports': [
