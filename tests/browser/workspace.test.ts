@@ -4,7 +4,8 @@
  * password refused in Chinese; sign-in as the county forestry bureau and the county overview map
  * (tile requests under the session cookie, a canvas that is not blank, first load measured);
  * uploading candidate parcels and opening a failing parcel's report; one procedure step; the XLSX
- * ledger downloaded under the session and read back; a township user kept out of another county.
+ * ledger downloaded under the session and read back; a city user's counties as a table and a
+ * choropleth, with an audit's sample highlighted; a township user kept out of another county.
  * Screenshots go to tmp/screenshots (ignored); ZHANBU_UPDATE_SCREENSHOTS=1 also copies the overview to
  * docs/workspace-overview.png for the README.
  */
@@ -21,7 +22,7 @@ import { buildCandidateApp, COUNTY, deleteCandidates, importSurveyLayers, tempDi
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { injectAs } from '../helpers/http.js';
-import { resetProcedure } from '../helpers/procedure.js';
+import { resetProcedure, seedReserve } from '../helpers/procedure.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'tmp/screenshots');
@@ -441,14 +442,74 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('gives a city user its counties: the overview of one, and the counties as a table', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  it('gives a city user its counties: the overview of one, the counties as a table and a choropleth, and the audit samples on the map', async () => {
+    // The county's reserve (three SQL-seeded parcels, 2025) and a city audit that sampled one of them and passed it.
+    const reserve = await seedReserve(pool, COUNTY, 2025, ['66666.67', '40000.00', '20000.00']);
+    const sub = await pool.query<{ id: string }>(
+      `INSERT INTO procedure.reserve_submission (county_code, reserve_year, submitted_on, due_on, late, parcel_count, area_m2, state, submitted_by)
+       VALUES ($1, 2025, '2026-09-10', '2026-09-15', false, 3, 126666.67, 'provincial-reserve', gen_random_uuid()) RETURNING id`,
+      [COUNTY],
+    );
+    const audit = await pool.query<{ id: string }>(
+      `INSERT INTO procedure.audit (submission_id, county_code, level, seed, algorithm, min_share_pct, population, population_m2, sampled_m2, drawn_by, completed_at)
+       VALUES ($1, $2, 'city', 'seed', 'test', 30, '[]', 126666.67, 66666.67, gen_random_uuid(), now()) RETURNING id`,
+      [sub.rows[0]!.id, COUNTY],
+    );
+    await pool.query(`INSERT INTO procedure.audit_sample (audit_id, parcel_id, county_code, draw_order, area_m2, result) VALUES ($1, $2, $3, 1, 66666.67, 'pass')`, [
+      audit.rows[0]!.id,
+      reserve[0],
+      COUNTY,
+    ]);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(page, city);
     await page.waitForSelector('[data-test=township-table] .el-table__row', { timeout: 30_000 });
     expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
     await page.goto(`${base}/#/reserve`);
-    await page.waitForSelector('[data-test=county-table]');
+    await page.waitForSelector('[data-test=county-table] .el-table__row');
+    await page.waitForSelector('[data-test=sample-table] .el-table__row', { timeout: 30_000 }).catch(async (e: unknown) => {
+      await shot(page, '09-city-failed');
+      throw e;
+    });
+    // The legend's classes are in 亩 (the largest county holds 190 亩: five classes of 38).
+    const legend = await page.textContent('[data-test=choropleth-legend]');
+    expect(legend).toContain('储备面积');
+    expect(legend).toMatch(/38\.00 亩/);
+    await page.waitForTimeout(500);
     await shot(page, '09-city-counties');
+    // The fixture county is small: about a tenth of the map, drawn in the class of 190 亩.
+    expect(await paintedShare(page, '[data-test=reserve-map]')).toBeGreaterThan(0.05);
+    // Hovering the county shows its reserve and quota, m² on hover of the figure.
+    const box = (await page.locator('[data-test=reserve-map]').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector('[data-test=county-info]');
+    const info = await page.textContent('[data-test=county-info]');
+    expect(info).toContain(COUNTY);
+    expect(info).toContain('储备面积：190.00 亩');
+    expect(await page.getAttribute('[data-test=county-info] .area', 'title')).toBe('126,666.67 平方米');
+    const sample = await page.textContent('[data-test=sample-table] .el-table__row');
+    expect(sample).toContain('市级');
+    expect(sample).toContain('合格');
+    expect(sample).toContain('已标出');
+    // A click on the sample zooms the map to it, drawn in the colour of a passed sample (#e6a23c).
+    await page.click('[data-test=sample-table] .el-table__row');
+    await page.waitForTimeout(1500);
+    await shot(page, '09b-audit-sample');
+    const orange = await page.evaluate(() => {
+      const gl = document.querySelector<HTMLCanvasElement>('[data-test=reserve-map] canvas')!;
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [gl.width, gl.height];
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(gl, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! > 200 && d[i + 1]! > 130 && d[i + 1]! < 190 && d[i + 2]! < 110) n++;
+      return n / (d.length / 4);
+    });
+    expect(orange).toBeGreaterThan(0.01);
+    // Another measure recolours the map: the issued quota is 0 everywhere (no issuance in this test).
+    await page.click('[data-test=choropleth-measure] >> text=下达定额');
+    expect(await page.textContent('[data-test=choropleth-legend]')).toContain('均为 0 亩');
     await page.close();
   });
 

@@ -233,6 +233,7 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/quota/lapse': [{ method: 'POST', url: '/api/v1/quota/lapse', payload: {} }],
   'GET /api/v1/counties/{county}/ledger': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/ledger?format=xlsx` }],
   'GET /api/v1/ledger/province': [{ method: 'GET', url: '/api/v1/ledger/province', list: true }],
+  'GET /api/v1/ledger/province/map': [{ method: 'GET', url: '/api/v1/ledger/province/map', list: true }],
   'GET /api/v1/counties/{county}/annual-summary/{year}': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/annual-summary/2023` }],
   'POST /api/v1/counties/{county}/annual-summary/{year}/submit': [{ method: 'POST', url: `/api/v1/counties/${FOREIGN}/annual-summary/2023/submit`, payload: { submittedOn: ISO } }],
   'GET /api/v1/counties/{county}/forest-stock': [{ method: 'GET', url: `/api/v1/counties/${FOREIGN}/forest-stock` }],
