@@ -3,7 +3,8 @@
  * against the service listening on loopback with the fixture county imported. Scenarios: a wrong
  * password refused in Chinese; sign-in as the county forestry bureau and the county overview map
  * (tile requests under the session cookie, a canvas that is not blank, first load measured);
- * uploading candidate parcels and opening a failing parcel's report; one procedure step; the XLSX
+ * uploading candidate parcels and opening a failing parcel's report; the township's application form
+ * (a prior restoration without evidence refused in Chinese); one procedure step; the XLSX
  * ledger downloaded under the session and read back; a city user's counties as a table and a
  * choropleth, with an audit's sample highlighted; a township user kept out of another county.
  * Screenshots go to tmp/screenshots (ignored); ZHANBU_UPDATE_SCREENSHOTS=1 also copies the overview to
@@ -245,10 +246,40 @@ describe('the web workspace in Chromium', () => {
   it('carries a parcel through 核实 (by the natural-resources bureau), 公示 at both places, a rights holder and every consent; shows a refused act in Chinese; keeps a form through a lapsed session', async () => {
     const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
     const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
-    for (const no of ['WEB-PASS', 'WEB-FAIL']) {
-      const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo[no] } });
-      expect(res.statusCode, res.body).toBe(201);
-    }
+    const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo['WEB-FAIL'] } });
+    expect(res.statusCode, res.body).toBe(201);
+    // The township applies for WEB-PASS in its form: first claiming a prior restoration without
+    // evidence (refused in Chinese), then without one.
+    const town = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(town, township);
+    await town.waitForSelector('.topbar');
+    await town.goto(`${base}/#/procedures`);
+    await town.click('[data-test=apply-button]');
+    await town.waitForSelector('[data-test=apply-form]');
+    const choose = async (field: string, option: string) => {
+      await town.click(`[data-test="apply-${field}"] .el-select`);
+      await town.locator('.el-select-dropdown__item:visible', { hasText: option }).click();
+    };
+    await choose('candidateParcelId', 'WEB-PASS');
+    // WEB-FAIL is in a procedure already: it is not offered.
+    await town.click('[data-test="apply-candidateParcelId"] .el-select');
+    expect(await town.locator('.el-select-dropdown__item:visible', { hasText: 'WEB-FAIL' }).count()).toBe(0);
+    await town.keyboard.press('Escape');
+    await choose('prior', '是');
+    await town.fill('[data-test="apply-prior.restorerName"] input', '某矿业有限公司');
+    await town.click('[data-test=apply-submit]');
+    await town.waitForSelector('[data-test=apply-error]');
+    expect(await town.textContent('[data-test=apply-error]')).toContain('须附已实施生态修复的证明材料');
+    await shot(town, '05a-application-refused');
+    await choose('prior', '否');
+    await town.click('[data-test=apply-submit]');
+    await town.waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('WEB-PASS'), undefined, { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(town, '05a-application-failed');
+      throw new Error(`apply: ${(await town.textContent('[data-test=apply-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await town.textContent('[data-test=procedure-detail] h2')).toContain('WEB-PASS：申请');
+    await shot(town, '05b-application');
+    await town.close();
     const row = (page: Page, no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
     const heading = (page: Page) => page.textContent('[data-test=procedure-detail] h2');
     /** Submits the open form and waits for the parcel's heading to name the state, or for a refusal. */
@@ -506,7 +537,8 @@ describe('the web workspace in Chromium', () => {
       for (let i = 0; i < d.length; i += 4) if (d[i]! > 200 && d[i + 1]! > 130 && d[i + 1]! < 190 && d[i + 2]! < 110) n++;
       return n / (d.length / 4);
     });
-    expect(orange).toBeGreaterThan(0.01);
+    // The 50 m square at z17 is some 75 px a side: about 0.9 % of the map.
+    expect(orange).toBeGreaterThan(0.003);
     // Another measure recolours the map: the issued quota is 0 everywhere (no issuance in this test).
     await page.click('[data-test=choropleth-measure] >> text=下达定额');
     expect(await page.textContent('[data-test=choropleth-legend]')).toContain('均为 0 亩');
