@@ -217,8 +217,8 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('uploads candidate parcels, shows the failing one and opens its report', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  it('uploads candidate parcels, shows the failing one, opens its report and downloads the report as XLSX', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
     await signIn(page, county);
     await page.waitForSelector('.topbar');
     await page.goto(`${base}/#/upload`);
@@ -240,6 +240,15 @@ describe('the web workspace in Chromium', () => {
     await page.waitForTimeout(500);
     expect(await paintedShare(page, '[data-test=upload-map]')).toBeGreaterThan(0.005);
     await shot(page, '03-upload-report');
+    // The report of the run shown, downloaded as XLSX under the session and read back.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=report-xlsx]')]);
+    expect(download.suggestedFilename()).toMatch(/^拟补充林地检查报告_.*\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(await download.path());
+    const sheet = wb.getWorksheet('地块检查结果')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('地块编号');
+    const numbers = [2, 3, 4].map((i) => sheet.getRow(i).getCell(1).value);
+    expect(numbers).toEqual(expect.arrayContaining(['WEB-PASS', 'WEB-FAIL', 'WEB-ACCEPT']));
     await page.close();
   });
 
