@@ -18,13 +18,15 @@ import {
   CheckRunList,
   ReportAnswer,
   ReportQuery,
+  type ReportQueryT,
   ReportView,
   UploadCreatedView,
   UploadDetailView,
   UploadForm,
 } from './schemas.js';
 import { checkRuns, parcelReport, rerunChecks, submitUpload, uploadReport, uploadWithParcels, type LoadedReport } from './service.js';
-import { checkRunListView, parcelView, reportAnswer, reportView, uploadView } from './view.js';
+import { checkRunListView, parcelView, reportAnswer, reportTables, reportView, uploadView } from './view.js';
+import { sendTables } from '../reports/tabular.js';
 
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
 
@@ -33,8 +35,9 @@ const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, { refused: th
 // County and township are checked by the service with their own codes (422 county-code-invalid, township-code-invalid).
 const uploadForm = formValidator(UploadForm, ['file', 'county', 'township']);
 
-/** A report as JSON, or as GeoJSON (with its media type) when its outlines were loaded. */
-function sendReport(reply: FastifyReply, r: LoadedReport) {
+/** A report as JSON, as GeoJSON (with its media type) when its outlines were loaded, or as an XLSX workbook. */
+async function sendReport(reply: FastifyReply, r: LoadedReport, format: ReportQueryT['format']) {
+  if (format === 'xlsx') return sendTables(reply, 'xlsx', reportTables(r.uploadId, r.run, r.parcels), undefined);
   if (r.outlines) void reply.type('application/geo+json');
   return reportAnswer(r.run, r.parcels, r.outlines);
 }
@@ -121,20 +124,23 @@ export const candidateRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config
     {
       schema: {
         tags: ['candidates'],
-        summary: '批次检查报告（JSON或GeoJSON），含汇总',
+        summary: '批次检查报告（JSON、GeoJSON或XLSX），含汇总',
         params: IdParams,
         querystring: ReportQuery,
         response: { 200: ReportAnswer, ...problems },
       },
     },
-    async (req, reply) => sendReport(reply, await uploadReport(pool, requireUser(req), req.params.id, req.query)),
+    async (req, reply) => {
+      const r = await uploadReport(pool, requireUser(req), req.params.id, req.query);
+      return sendReport(reply, r, req.query.format);
+    },
   );
 
   app.get(
     '/candidate-parcels/:id/report',
     {
-      schema: { tags: ['candidates'], summary: '单个地块的检查报告', params: IdParams, querystring: ReportQuery, response: { 200: ReportAnswer, ...problems } },
+      schema: { tags: ['candidates'], summary: '单个地块的检查报告（JSON、GeoJSON或XLSX）', params: IdParams, querystring: ReportQuery, response: { 200: ReportAnswer, ...problems } },
     },
-    async (req, reply) => sendReport(reply, await parcelReport(pool, requireUser(req), req.params.id, req.query)),
+    async (req, reply) => sendReport(reply, await parcelReport(pool, requireUser(req), req.params.id, req.query), req.query.format),
   );
 };

@@ -28,7 +28,7 @@ export const CHECK_RUN_FIELDS = ['changeYear', 'baseYear', 'latestYear'] as cons
 
 export const ReportQuery = Type.Object({
   run: Type.Optional(Uuid({ description: '检查记录编号，默认最新' })),
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson')])),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson'), Type.Literal('xlsx')], { description: 'json（默认）、geojson（地块与问题几何）或xlsx（表格，中文表头）' })),
 });
 export type ReportQueryT = Static<typeof ReportQuery>;
 

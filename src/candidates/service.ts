@@ -233,6 +233,7 @@ async function loadUpload(db: pg.PoolClient, id: string): Promise<repo.UploadRow
 }
 
 export interface LoadedReport {
+  uploadId: string;
   run: reports.RunRow;
   parcels: ParcelReport[];
   /** The parcels' outlines, for a GeoJSON report only. */
@@ -244,7 +245,7 @@ async function latestReport(db: pg.PoolClient, uploadId: string, runId: string |
   if (!run) throw new Problem(404, 'check-run-not-found', 'No check run', runId ? `未找到检查记录${runId}` : '该批次尚未运行检查');
   const parcels = parcelReports(await reports.runResults(db, run.id, opts.parcelId));
   const outlines = opts.geojson ? await reports.parcelOutlines(db, uploadId, opts.parcelId) : undefined;
-  return { run, parcels, outlines };
+  return { uploadId, run, parcels, outlines };
 }
 
 export async function uploadWithParcels(pool: pg.Pool, user: AuthUser, id: string): Promise<{ upload: repo.UploadRow; parcels: repo.ParcelRow[] }> {

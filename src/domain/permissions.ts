@@ -157,6 +157,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // ledger and reports
   [`GET ${API}/counties/:county/ledger`]: PERMISSIONS.readQuota,
   [`GET ${API}/ledger/province`]: PERMISSIONS.readQuota,
+  [`GET ${API}/ledger/province/map`]: PERMISSIONS.readQuota,
   [`GET ${API}/counties/:county/annual-summary/:year`]: PERMISSIONS.readReserve,
   [`POST ${API}/counties/:county/annual-summary/:year/submit`]: PERMISSIONS.annualSummary,
   [`GET ${API}/counties/:county/forest-stock`]: PERMISSIONS.readReserve,

@@ -212,3 +212,30 @@ export async function surveyForestArea(tx: Scoped, county: string, forestCodes: 
   );
   return rows[0];
 }
+
+export interface CountyOutlineRow {
+  county_code: string;
+  survey_year: number;
+  name: string | null;
+  geometry: GeoJSON.Geometry;
+}
+
+/**
+ * Each county's outline from its latest imported XZQ, for a map of counties: the county polygon when
+ * the layer has one, else the union of its townships (or villages). Simplified to about 20 m and
+ * written with 6 decimals (≈0.1 m): a choropleth of a city's counties, not a boundary of record.
+ */
+export async function countyOutlines(tx: Scoped): Promise<CountyOutlineRow[]> {
+  const { rows } = await tx.client.query<CountyOutlineRow>(
+    `WITH latest AS (SELECT county_code, max(survey_year) AS survey_year FROM survey.xzq GROUP BY 1)
+     SELECT x.county_code, x.survey_year,
+            (array_agg(x.xzqmc ORDER BY x.fid) FILTER (WHERE x.level = 'county'))[1] AS name,
+            ST_AsGeoJSON(ST_SimplifyPreserveTopology(COALESCE(
+              ST_Union(x.geom) FILTER (WHERE x.level = 'county'),
+              ST_Union(x.geom) FILTER (WHERE x.level = 'township'),
+              ST_Union(x.geom) FILTER (WHERE x.level = 'village')), 0.0002), 6)::json AS geometry
+       FROM survey.xzq x JOIN latest l USING (county_code, survey_year)
+      GROUP BY 1, 2 ORDER BY 1`,
+  );
+  return rows;
+}

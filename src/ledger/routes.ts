@@ -24,6 +24,10 @@ export const ledgerRoutes: FastifyPluginAsync<{ pool: pg.Pool; pilot: PilotPerio
     const json = view.provinceSummaryView(await service.provinceSummary(pool, requireUser(req), pilot, req.query.quotaYear));
     return sendTables(reply, req.query.format, view.provinceSummaryTables(json), json);
   });
+  app.get('/ledger/province/map', { schema: S.CountyMapRoute }, async (req, reply) => {
+    const { summary, outlines } = await service.countyMap(pool, requireUser(req), pilot, req.query.quotaYear);
+    return reply.type('application/geo+json').send(view.countyMapView(summary, outlines));
+  });
   app.get('/counties/:county/annual-summary/:year', { schema: S.AnnualSummaryRoute }, async (req, reply) => {
     const { county, year } = req.params;
     const json = view.annualSummaryView(await service.annualSummary(pool, requireUser(req), pilot, county, year));

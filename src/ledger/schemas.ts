@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
+import { GeoJsonFeature } from '../http/geojson-schemas.js';
 import { ProblemSchema } from '../imports/schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { XLSX_TYPE } from '../reports/tabular.js';
@@ -278,3 +279,31 @@ const submitSummary = '上报年度试点工作总结（截止次年1月10日，
 export const SubmitAnnualSummaryRoute = { tags, summary: submitSummary, params: CountyYearParams, body: SubmitBody, response: { 201: AnnualSummarySubmitted, ...problems } };
 export const AuditLogRoute = { tags, summary: '审计日志（只增不改）：每一项变更的操作人、时间与内容', querystring: AuditQuery, response: { 200: AuditLog, ...problems } };
 export const ParcelAuditLogRoute = { tags: ['procedure'], summary: '一个地块的审计日志', params: IdParams, querystring: ParcelAuditQuery, response: { 200: AuditLog, ...problems } };
+
+const CountyMapQuery = Type.Object({ quotaYear: Type.Optional(Year()) });
+const CountyMap = Type.Object({
+  type: Type.Literal('FeatureCollection'),
+  quotaYear: Nullable(Type.Integer()),
+  generatedAt: Timestamp,
+  features: Type.Array(
+    GeoJsonFeature(
+      Type.Object({
+        countyCode: Type.String(),
+        name: Nullable(Type.String({ description: '县级行政区名称（XZQ）' })),
+        surveyYear: Nullable(Type.Integer({ description: '轮廓所用XZQ的年份；未导入XZQ时为null（几何为null）' })),
+        reserveParcels: Type.Integer(),
+        countyReserve: QuotaAreaView,
+        issued: QuotaAreaView,
+        drawn: QuotaAreaView,
+        balance: QuotaAreaView,
+      }),
+    ),
+  ),
+});
+export type CountyMapT = Static<typeof CountyMap>;
+export const CountyMapRoute = {
+  tags,
+  summary: '辖区各县储备与定额地图：各县轮廓（XZQ，约20米简化，EPSG:4490）及储备面积、下达定额、使用、结余',
+  querystring: CountyMapQuery,
+  response: { 200: CountyMap, ...problems },
+};

@@ -123,20 +123,28 @@ export async function countyLedger(pool: pg.Pool, user: AuthUser, pilot: PilotPe
 
 export async function provinceSummary(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, quotaYear?: number) {
   requireRole(user, PERMISSIONS.readQuota, '查看全省汇总');
-  return withScope(pool, user, async (tx) => {
-    const all = await exactLines(tx);
-    const counties: [string, Exact][] = [];
-    const byCity = new Map<string, Exact>();
-    let total = emptyExact();
-    for (const county of [...all.keys()].sort()) {
-      let e = emptyExact();
-      for (const [y, x] of all.get(county)!) if (quotaYear === undefined || y === quotaYear) e = addExact(e, x);
-      counties.push([county, e]);
-      byCity.set(cityOf(county), addExact(byCity.get(cityOf(county)) ?? emptyExact(), e));
-      total = addExact(total, e);
-    }
-    return { scope: user.adminCode, quotaYear, pilot, counties, cities: [...byCity].sort(), total };
-  });
+  return withScope(pool, user, (tx) => summaryIn(tx, user, pilot, quotaYear));
+}
+
+/** The counties of the summary on a map: each county's outline (XZQ) with its figures. */
+export async function countyMap(pool: pg.Pool, user: AuthUser, pilot: PilotPeriod, quotaYear?: number) {
+  requireRole(user, PERMISSIONS.readQuota, '查看辖区各县储备与定额地图');
+  return withScope(pool, user, async (tx) => ({ summary: await summaryIn(tx, user, pilot, quotaYear), outlines: await repo.countyOutlines(tx) }));
+}
+
+async function summaryIn(tx: Scoped, user: AuthUser, pilot: PilotPeriod, quotaYear?: number) {
+  const all = await exactLines(tx);
+  const counties: [string, Exact][] = [];
+  const byCity = new Map<string, Exact>();
+  let total = emptyExact();
+  for (const county of [...all.keys()].sort()) {
+    let e = emptyExact();
+    for (const [y, x] of all.get(county)!) if (quotaYear === undefined || y === quotaYear) e = addExact(e, x);
+    counties.push([county, e]);
+    byCity.set(cityOf(county), addExact(byCity.get(cityOf(county)) ?? emptyExact(), e));
+    total = addExact(total, e);
+  }
+  return { scope: user.adminCode, quotaYear, pilot, counties, cities: [...byCity].sort(), total };
 }
 
 // ---------------------------------------------------------------- annual summary (due early January)

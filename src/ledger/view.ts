@@ -15,8 +15,8 @@ import { actionLabel, overrideText, overrideView, priorRestorationText } from '.
 import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
 import { sheet, type AnySheet, type Column } from '../reports/tabular.js';
 import { SUBMISSION_STATES } from '../reserve/view.js';
-import type { LedgerParcelRow } from './repository.js';
-import type { AnnualSummaryT, AuditLog, CountyLedgerT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
+import type { CountyOutlineRow, LedgerParcelRow } from './repository.js';
+import type { AnnualSummaryT, AuditLog, CountyLedgerT, CountyMapT, ForestStockT, LedgerLineT, ProvinceSummaryT } from './schemas.js';
 import type { AnnualSummaryFigures, Exact, StockYear } from './service.js';
 
 const KIND_LABELS: Record<EntryKind, string> = {
@@ -127,6 +127,41 @@ export function provinceSummaryView(s: {
     counties: s.counties.map(([c, e]) => line(c, y, e)),
     cities: s.cities.map(([c, e]) => ({ ...line(c, y, e), countyCode: '', cityCode: c })),
     total: { ...line('合计', y, s.total), countyCode: '', cityCode: '' },
+  };
+}
+
+/**
+ * The summary's counties as GeoJSON features, for a choropleth: every county in scope with an
+ * outline or with figures (a county without an imported XZQ has a null geometry).
+ */
+export function countyMapView(s: { quotaYear?: number; counties: [string, Exact][] }, outlines: CountyOutlineRow[]): CountyMapT {
+  const figures = new Map(s.counties);
+  const outline = new Map(outlines.map((o) => [o.county_code, o]));
+  const codes = [...new Set([...figures.keys(), ...outline.keys()])].sort();
+  return {
+    type: 'FeatureCollection',
+    quotaYear: s.quotaYear ?? null,
+    generatedAt: new Date().toISOString(),
+    features: codes.map((c) => {
+      const e = figures.get(c);
+      const o = outline.get(c);
+      const area = (k: 'countyReserve' | 'issued' | 'drawn' | 'balance') => quotaArea(e?.[k] ?? 0n);
+      return {
+        type: 'Feature' as const,
+        id: c,
+        geometry: o?.geometry ?? null,
+        properties: {
+          countyCode: c,
+          name: o?.name ?? null,
+          surveyYear: o?.survey_year ?? null,
+          reserveParcels: e?.reserveParcels ?? 0,
+          countyReserve: area('countyReserve'),
+          issued: area('issued'),
+          drawn: area('drawn'),
+          balance: area('balance'),
+        },
+      };
+    }),
   };
 }
 

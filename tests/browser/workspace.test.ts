@@ -3,8 +3,10 @@
  * against the service listening on loopback with the fixture county imported. Scenarios: a wrong
  * password refused in Chinese; sign-in as the county forestry bureau and the county overview map
  * (tile requests under the session cookie, a canvas that is not blank, first load measured);
- * uploading candidate parcels and opening a failing parcel's report; one procedure step; the XLSX
- * ledger downloaded under the session and read back; a township user kept out of another county.
+ * uploading candidate parcels and opening a failing parcel's report; the township's application form
+ * (a prior restoration without evidence refused in Chinese); one procedure step; the XLSX
+ * ledger downloaded under the session and read back; a city user's counties as a table and a
+ * choropleth, with an audit's sample highlighted; a township user kept out of another county.
  * Screenshots go to tmp/screenshots (ignored); ZHANBU_UPDATE_SCREENSHOTS=1 also copies the overview to
  * docs/workspace-overview.png for the README.
  */
@@ -21,7 +23,7 @@ import { buildCandidateApp, COUNTY, deleteCandidates, importSurveyLayers, tempDi
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { injectAs } from '../helpers/http.js';
-import { resetProcedure } from '../helpers/procedure.js';
+import { resetProcedure, seedReserve } from '../helpers/procedure.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'tmp/screenshots');
@@ -215,8 +217,8 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('uploads candidate parcels, shows the failing one and opens its report', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  it('uploads candidate parcels, shows the failing one, opens its report and downloads the report as XLSX', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
     await signIn(page, county);
     await page.waitForSelector('.topbar');
     await page.goto(`${base}/#/upload`);
@@ -238,16 +240,55 @@ describe('the web workspace in Chromium', () => {
     await page.waitForTimeout(500);
     expect(await paintedShare(page, '[data-test=upload-map]')).toBeGreaterThan(0.005);
     await shot(page, '03-upload-report');
+    // The report of the run shown, downloaded as XLSX under the session and read back.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=report-xlsx]')]);
+    expect(download.suggestedFilename()).toMatch(/^拟补充林地检查报告_.*\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(await download.path());
+    const sheet = wb.getWorksheet('地块检查结果')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('地块编号');
+    const numbers = [2, 3, 4].map((i) => sheet.getRow(i).getCell(1).value);
+    expect(numbers).toEqual(expect.arrayContaining(['WEB-PASS', 'WEB-FAIL', 'WEB-ACCEPT']));
     await page.close();
   });
 
   it('carries a parcel through 核实 (by the natural-resources bureau), 公示 at both places, a rights holder and every consent; shows a refused act in Chinese; keeps a form through a lapsed session', async () => {
     const parcels = await pool.query(`SELECT id, parcel_no FROM candidate.parcel WHERE county_code = $1 ORDER BY parcel_no`, [COUNTY]);
     const byNo = Object.fromEntries(parcels.rows.map((r) => [r.parcel_no, r.id]));
-    for (const no of ['WEB-PASS', 'WEB-FAIL']) {
-      const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo[no] } });
-      expect(res.statusCode, res.body).toBe(201);
-    }
+    const res = await injectAs(app, township, { method: 'POST', url: '/api/v1/procedures', payload: { candidateParcelId: byNo['WEB-FAIL'] } });
+    expect(res.statusCode, res.body).toBe(201);
+    // The township applies for WEB-PASS in its form: first claiming a prior restoration without
+    // evidence (refused in Chinese), then without one.
+    const town = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(town, township);
+    await town.waitForSelector('.topbar');
+    await town.goto(`${base}/#/procedures`);
+    await town.click('[data-test=apply-button]');
+    await town.waitForSelector('[data-test=apply-form]');
+    const choose = async (field: string, option: string) => {
+      await town.click(`[data-test="apply-${field}"] .el-select`);
+      await town.locator('.el-select-dropdown__item:visible', { hasText: option }).click();
+    };
+    await choose('candidateParcelId', 'WEB-PASS');
+    // WEB-FAIL is in a procedure already: it is not offered.
+    await town.click('[data-test="apply-candidateParcelId"] .el-select');
+    expect(await town.locator('.el-select-dropdown__item:visible', { hasText: 'WEB-FAIL' }).count()).toBe(0);
+    await town.keyboard.press('Escape');
+    await choose('prior', '是');
+    await town.fill('[data-test="apply-prior.restorerName"] input', '某矿业有限公司');
+    await town.click('[data-test=apply-submit]');
+    await town.waitForSelector('[data-test=apply-error]');
+    expect(await town.textContent('[data-test=apply-error]')).toContain('须附已实施生态修复的证明材料');
+    await shot(town, '05a-application-refused');
+    await choose('prior', '否');
+    await town.click('[data-test=apply-submit]');
+    await town.waitForFunction(() => document.querySelector('[data-test=procedure-detail] h2')?.textContent?.includes('WEB-PASS'), undefined, { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(town, '05a-application-failed');
+      throw new Error(`apply: ${(await town.textContent('[data-test=apply-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await town.textContent('[data-test=procedure-detail] h2')).toContain('WEB-PASS：申请');
+    await shot(town, '05b-application');
+    await town.close();
     const row = (page: Page, no: string) => page.locator('[data-test=procedure-table] .el-table__row', { hasText: no });
     const heading = (page: Page) => page.textContent('[data-test=procedure-detail] h2');
     /** Submits the open form and waits for the parcel's heading to name the state, or for a refusal. */
@@ -441,14 +482,75 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
-  it('gives a city user its counties: the overview of one, and the counties as a table', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  it('gives a city user its counties: the overview of one, the counties as a table and a choropleth, and the audit samples on the map', async () => {
+    // The county's reserve (three SQL-seeded parcels, 2025) and a city audit that sampled one of them and passed it.
+    const reserve = await seedReserve(pool, COUNTY, 2025, ['66666.67', '40000.00', '20000.00']);
+    const sub = await pool.query<{ id: string }>(
+      `INSERT INTO procedure.reserve_submission (county_code, reserve_year, submitted_on, due_on, late, parcel_count, area_m2, state, submitted_by)
+       VALUES ($1, 2025, '2026-09-10', '2026-09-15', false, 3, 126666.67, 'provincial-reserve', gen_random_uuid()) RETURNING id`,
+      [COUNTY],
+    );
+    const audit = await pool.query<{ id: string }>(
+      `INSERT INTO procedure.audit (submission_id, county_code, level, seed, algorithm, min_share_pct, population, population_m2, sampled_m2, drawn_by, completed_at)
+       VALUES ($1, $2, 'city', 'seed', 'test', 30, '[]', 126666.67, 66666.67, gen_random_uuid(), now()) RETURNING id`,
+      [sub.rows[0]!.id, COUNTY],
+    );
+    await pool.query(`INSERT INTO procedure.audit_sample (audit_id, parcel_id, county_code, draw_order, area_m2, result) VALUES ($1, $2, $3, 1, 66666.67, 'pass')`, [
+      audit.rows[0]!.id,
+      reserve[0],
+      COUNTY,
+    ]);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(page, city);
     await page.waitForSelector('[data-test=township-table] .el-table__row', { timeout: 30_000 });
     expect(await page.textContent('.topbar')).toContain('设区市林业主管部门');
     await page.goto(`${base}/#/reserve`);
-    await page.waitForSelector('[data-test=county-table]');
+    await page.waitForSelector('[data-test=county-table] .el-table__row');
+    await page.waitForSelector('[data-test=sample-table] .el-table__row', { timeout: 30_000 }).catch(async (e: unknown) => {
+      await shot(page, '09-city-failed');
+      throw e;
+    });
+    // The legend's classes are in 亩 (the largest county holds 190 亩: five classes of 38).
+    const legend = await page.textContent('[data-test=choropleth-legend]');
+    expect(legend).toContain('储备面积');
+    expect(legend).toMatch(/38\.00 亩/);
+    await page.waitForTimeout(500);
     await shot(page, '09-city-counties');
+    // The fixture county is small: about a tenth of the map, drawn in the class of 190 亩.
+    expect(await paintedShare(page, '[data-test=reserve-map]')).toBeGreaterThan(0.05);
+    // Hovering the county shows its reserve and quota, m² on hover of the figure.
+    const box = (await page.locator('[data-test=reserve-map]').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector('[data-test=county-info]');
+    const info = await page.textContent('[data-test=county-info]');
+    expect(info).toContain(COUNTY);
+    expect(info).toContain('储备面积：190.00 亩');
+    expect(await page.getAttribute('[data-test=county-info] .area', 'title')).toBe('126,666.67 平方米');
+    const sample = await page.textContent('[data-test=sample-table] .el-table__row');
+    expect(sample).toContain('市级');
+    expect(sample).toContain('合格');
+    expect(sample).toContain('已标出');
+    // A click on the sample zooms the map to it, drawn in the colour of a passed sample (#e6a23c).
+    await page.click('[data-test=sample-table] .el-table__row');
+    await page.waitForTimeout(1500);
+    await shot(page, '09b-audit-sample');
+    const orange = await page.evaluate(() => {
+      const gl = document.querySelector<HTMLCanvasElement>('[data-test=reserve-map] canvas')!;
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [gl.width, gl.height];
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(gl, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! > 200 && d[i + 1]! > 130 && d[i + 1]! < 190 && d[i + 2]! < 110) n++;
+      return n / (d.length / 4);
+    });
+    // The 50 m square at z17 is some 75 px a side: about 0.9 % of the map.
+    expect(orange).toBeGreaterThan(0.003);
+    // Another measure recolours the map: the issued quota is 0 everywhere (no issuance in this test).
+    await page.click('[data-test=choropleth-measure] >> text=下达定额');
+    expect(await page.textContent('[data-test=choropleth-legend]')).toContain('均为 0 亩');
     await page.close();
   });
 

@@ -3,6 +3,7 @@
  * checked against the imported sample county (real PostGIS, real GDAL). For every check a parcel
  * that passes and one crafted to fail; test parcels are derived from the imported layers with SQL.
  */
+import ExcelJS from 'exceljs';
 import proj4 from 'proj4';
 import type { Polygon } from 'geojson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -484,5 +485,64 @@ describe('GeoJSON report', () => {
     const oneFc = one.json();
     expect(oneFc.features.filter((f: { properties: { kind: string } }) => f.properties.kind === 'parcel')).toHaveLength(1);
     expect(oneFc.features.every((f: { properties: { DKBH: string } }) => f.properties.DKBH === 'GJ-FAIL')).toBe(true);
+  });
+});
+
+describe('XLSX report', () => {
+  it('reads back with Chinese headers: one row per parcel with its eight checks, one row per check, and the run', async () => {
+    const m = stillMining[1]!;
+    const pair = await neighbourPair(pool, { a: "a.dlbm = '0602'", b: "b.dlbm <> '0602' AND b.dlbm NOT LIKE '03%'" });
+    const { upload, report } = await checkFeatures(app, admin, [
+      { geometry: m.geometry, properties: { DKBH: 'XL-PASS', XZDM: m.township } },
+      { geometry: pair!.union, properties: { DKBH: '=XL-FAIL', XZDM: pair!.a.township } },
+    ]);
+    const res = await injectAs(app, admin, `/api/v1/candidate-uploads/${upload.id}/report?format=xlsx`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/spreadsheetml/);
+    expect(decodeURIComponent(String(res.headers['content-disposition']))).toContain('拟补充林地检查报告');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['地块检查结果', '检查明细', '检查记录']);
+
+    const parcels = wb.getWorksheet('地块检查结果')!;
+    const header = (parcels.getRow(1).values as unknown[]).slice(1);
+    expect(header.slice(0, 8)).toEqual(['地块编号', '要素序号', '乡镇代码', '申请单位', '总体结论', '椭球面积（平方米）', '椭球面积（亩）', '椭球面积（公顷）']);
+    expect(header).toContain('来源可靠（原为采矿用地）');
+    expect(header).toHaveLength(8 + CHECK_CODES.length + 1);
+    expect(parcels.rowCount).toBe(3);
+    const rowOf = (no: string) => {
+      for (let i = 2; i <= parcels.rowCount; i++) {
+        const v = parcels.getRow(i).getCell(1).value;
+        // A parcel number that looks like a formula is written as rich text, never as a formula.
+        const text = typeof v === 'object' && v && 'richText' in v ? v.richText.map((t) => t.text).join('') : v;
+        if (text === no) return parcels.getRow(i);
+      }
+      throw new Error(`no row ${no}`);
+    };
+    const fail = rowOf('=XL-FAIL');
+    expect(fail.getCell(1).formula).toBeUndefined();
+    expect(fail.getCell(5).value).toBe('不通过');
+    expect(fail.getCell(8 + CHECK_CODES.indexOf('source') + 1).value).toBe('不通过');
+    expect(fail.getCell(header.length).text).toContain('来源可靠');
+    const pass = rowOf('XL-PASS');
+    const passReport = parcelByNo(report, 'XL-PASS');
+    expect(pass.getCell(5).value).toBe({ pass: '通过', warn: '警告', fail: '不通过' }[passReport.status as 'pass']);
+    expect(pass.getCell(6).value).toBe(passReport.areaOfRecord!.m2);
+    expect(pass.getCell(7).value).toBe(passReport.areaOfRecord!.mu);
+    expect(pass.getCell(8).value).toBe(passReport.areaOfRecord!.hectare);
+
+    const lines = wb.getWorksheet('检查明细')!;
+    expect((lines.getRow(1).values as unknown[]).slice(1)).toEqual(['地块编号', '检查项', '结论', '说明', '问题图形数']);
+    expect(lines.rowCount).toBe(1 + report.parcels.reduce((n, p) => n + p.checks.length, 0));
+    const run = wb.getWorksheet('检查记录')!;
+    expect(run.getRow(3).values).toEqual([undefined, '检查记录编号', report.run.id]);
+
+    // One parcel's report as XLSX: its rows only.
+    const one = await injectAs(app, admin, `/api/v1/candidate-parcels/${passReport.parcelId}/report?format=xlsx`);
+    expect(one.statusCode).toBe(200);
+    const owb = new ExcelJS.Workbook();
+    await owb.xlsx.load(one.rawPayload as unknown as ArrayBuffer);
+    expect(owb.getWorksheet('地块检查结果')!.rowCount).toBe(2);
+    expect(owb.getWorksheet('地块检查结果')!.getRow(2).getCell(1).value).toBe('XL-PASS');
   });
 });

@@ -379,6 +379,7 @@ describe('bad input is a 400 problem+json, never a 500 (item 12)', () => {
       '/api/v1/quota/inspections?year=1e20',
       '/api/v1/quota/pool?quotaYear=99999999999',
       '/api/v1/ledger/province?quotaYear=1e20',
+      '/api/v1/ledger/province/map?quotaYear=1e20',
       '/api/v1/audit-log?after=1e20',
       '/api/v1/counties/361123/dltb/99999999999/land-classes',
       '/api/v1/counties/361123/annual-summary/99999999999',

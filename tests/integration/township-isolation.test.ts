@@ -219,8 +219,14 @@ const cases = (): Record<string, Case[]> => ({
     { method: 'GET', url: `/api/v1/candidate-uploads/${s.ownUpload}/check-runs`, expect: 'own' },
     { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/check-runs`, expect: 'absent' },
   ],
-  'GET /api/v1/candidate-uploads/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report`, expect: 'absent' }],
-  'GET /api/v1/candidate-parcels/{id}/report': [{ method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report`, expect: 'absent' }],
+  'GET /api/v1/candidate-uploads/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report`, expect: 'absent' },
+    { method: 'GET', url: `/api/v1/candidate-uploads/${s.otherUpload}/report?format=xlsx`, expect: 'absent' },
+  ],
+  'GET /api/v1/candidate-parcels/{id}/report': [
+    { method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report`, expect: 'absent' },
+    { method: 'GET', url: `/api/v1/candidate-parcels/${s.otherCandidate}/report?format=xlsx`, expect: 'absent' },
+  ],
   'GET /api/v1/counties/{county}/restorable-mining-land/summary': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/restorable-mining-land/summary`, expect: 'base' }],
   'GET /api/v1/counties/{county}/restorable-mining-land': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/restorable-mining-land`, expect: 'base' }],
   'POST /api/v1/exports': [
@@ -309,6 +315,7 @@ const cases = (): Record<string, Case[]> => ({
   'POST /api/v1/quota/lapse': [{ method: 'POST', url: '/api/v1/quota/lapse', payload: {}, expect: 'refused' }],
   'GET /api/v1/counties/{county}/ledger': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/ledger`, expect: 'refused' }],
   'GET /api/v1/ledger/province': [{ method: 'GET', url: '/api/v1/ledger/province', expect: 'refused' }],
+  'GET /api/v1/ledger/province/map': [{ method: 'GET', url: '/api/v1/ledger/province/map', expect: 'refused' }],
   'GET /api/v1/counties/{county}/annual-summary/{year}': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/annual-summary/2023`, expect: 'refused' }],
   'POST /api/v1/counties/{county}/annual-summary/{year}/submit': [{ method: 'POST', url: `/api/v1/counties/${COUNTY}/annual-summary/2023/submit`, payload: { submittedOn: '2024-01-05' }, expect: 'refused' }],
   'GET /api/v1/counties/{county}/forest-stock': [{ method: 'GET', url: `/api/v1/counties/${COUNTY}/forest-stock`, expect: 'refused' }],

@@ -7,10 +7,11 @@
 import { Value } from 'typebox/value';
 import type { TSchema } from '@fastify/type-provider-typebox';
 import { describe, expect, it } from 'vitest';
-import { bodyOf, formFor, type Detail, type Form } from '../../web/src/procedure.js';
+import { applicationBody, applicationForm, bodyOf, formFor, shown, type Detail, type Form } from '../../web/src/procedure.js';
 import {
   AcceptBody,
   AfforestBody,
+  ApplyBody,
   ChangeBody,
   ConfirmBody,
   ConsentBody,
@@ -27,6 +28,7 @@ import {
 
 const parcel = (over: Partial<Detail> = {}): Detail => ({
   id: '00000000-0000-4000-8000-000000000001',
+  candidateParcelId: '00000000-0000-4000-8000-000000000008',
   parcelNo: 'P1',
   countyCode: '361123',
   townshipCode: '361123101',
@@ -129,5 +131,34 @@ describe('the 办理 forms send what the procedure API accepts', () => {
     const form = fill(formFor('consents', parcel(), { holder: HOLDER })!);
     expect(bodyOf(form)).toMatchObject({ holderId: HOLDER.id, document: { title: '权利人同意书' } });
     expect(formFor('consents', parcel())).toBeNull();
+  });
+});
+
+describe('the township’s application form (申请) sends what POST /procedures accepts', () => {
+  const CANDIDATE = '00000000-0000-4000-8000-000000000009';
+
+  it('applies for the chosen candidate parcel with its date, documents and notes, and no prior restoration by default', () => {
+    const form = applicationForm([[CANDIDATE, 'P1（检查通过）']]);
+    expect(form.text).toMatchObject({ candidateParcelId: CANDIDATE, prior: 'no' });
+    // The restoration's fields are shown only once 是 is chosen.
+    expect(form.fields.filter((f) => shown(form, f)).map((f) => f.key)).not.toContain('prior.restorerName');
+    form.text.notes = ' 樟村废弃采石场 ';
+    form.docs.documents![0] = { title: '乡镇人民政府申请书', number: '樟政字〔2026〕3号' };
+    form.text['prior.restorerName'] = '不会发送';
+    const body = applicationBody(form);
+    expectAccepted(ApplyBody, body);
+    expect(body).toEqual({ candidateParcelId: CANDIDATE, appliedOn: form.text.appliedOn, notes: '樟村废弃采石场', documents: [{ title: '乡镇人民政府申请书', number: '樟政字〔2026〕3号' }] });
+  });
+
+  it('sends a prior restoration (date, restorer, evidence) when 是 is chosen, and leaves blank rows out', () => {
+    const form = applicationForm([[CANDIDATE, 'P1']]);
+    form.text.prior = 'yes';
+    expect(form.fields.filter((f) => shown(form, f)).map((f) => f.key)).toEqual(expect.arrayContaining(['prior.restoredOn', 'prior.restorerName', 'prior.restorerKind', 'prior.documents']));
+    Object.assign(form.text, { appliedOn: '2026-11-01', 'prior.restoredOn': '2025-10-01', 'prior.restorerName': ' 某矿业有限公司 ', 'prior.restorerKind': '企业' });
+    form.docs['prior.documents'] = [{ title: '矿山生态修复验收意见', number: '玉自然资〔2025〕8号' }, { title: ' ', number: '' }];
+    const body = applicationBody(form);
+    expectAccepted(ApplyBody, body);
+    expect(body.priorRestoration).toEqual({ restoredOn: '2025-10-01', restorer: { name: '某矿业有限公司', kind: '企业' }, documents: [{ title: '矿山生态修复验收意见', number: '玉自然资〔2025〕8号' }] });
+    expect(body).not.toHaveProperty('documents');
   });
 });

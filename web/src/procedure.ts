@@ -14,6 +14,7 @@ interface Restorer { name?: string; kind?: string }
 
 export interface Procedure {
   id: string;
+  candidateParcelId: string;
   parcelNo: string;
   countyCode: string;
   townshipCode: string | null;
@@ -68,10 +69,17 @@ export const STATES: [string, string][] = [
   ['province-review', '省级审核中'], ['provincial-reserve', '省级储备库'], ['withdrawn', '已撤回'], ['rejected', '已否决'], ['removed', '已出库'],
 ];
 
-export type Field =
-  | { key: string; label: string; kind: 'text' | 'date' | 'year' | 'textarea' | 'number' | 'list' }
-  | { key: string; label: string; kind: 'select' | 'multi'; options: [string, string][] }
-  | { key: string; label: string; kind: 'participants' | 'documents' };
+/** `when`: shown only while another field (a select) has that value. */
+type Shown = { when?: [string, string] };
+export type Field = Shown &
+  (
+    | { key: string; label: string; kind: 'text' | 'date' | 'year' | 'textarea' | 'number' | 'list' }
+    | { key: string; label: string; kind: 'select' | 'multi'; options: [string, string][] }
+    | { key: string; label: string; kind: 'participants' | 'documents' }
+  );
+
+/** Whether a field is shown now (its `when` select has the value, or it has none). */
+export const shown = (form: Form, f: Field) => !f.when || form.text[f.when[0]] === f.when[1];
 
 export interface Form {
   /** The path after /procedures/:id/. */
@@ -257,6 +265,62 @@ export function formFor(action: string, d: Detail, about?: { holder?: Holder; ob
     default:
       return null;
   }
+}
+
+/** A candidate parcel the township may apply for (the OGC candidates collection's properties). */
+export interface Candidate { id: string; parcelNo: string; status: string; areaM2: number | null }
+
+const PRIOR: [string, string] = ['prior', 'yes'];
+
+/**
+ * 申请 (township → county), on one of the township's candidate parcels; optionally land restored
+ * before the application ("已经实施生态修复，恢复森林植被的采矿用地", 001 §三(三)1) with its date,
+ * restorer and evidence.
+ */
+export function applicationForm(candidates: [string, string][]): Form {
+  const fields: Field[] = [
+    { key: 'candidateParcelId', label: '候选地块', kind: 'select', options: candidates },
+    { key: 'appliedOn', label: '申请日期', kind: 'date' },
+    { key: 'documents', label: '申请材料（写明文件名称和文号）', kind: 'documents' },
+    { key: 'notes', label: '申请说明', kind: 'textarea' },
+    { key: 'prior', label: '申请前是否已实施生态修复、恢复森林植被', kind: 'select', options: [['no', '否'], ['yes', '是（已修复的采矿用地）']] },
+    { key: 'prior.restoredOn', label: '修复（造林）日期（不晚于申请日期）', kind: 'date', when: PRIOR },
+    { key: 'prior.restorerName', label: '修复主体（谁修复、谁受益）', kind: 'text', when: PRIOR },
+    { key: 'prior.restorerKind', label: '主体类型（企业、政府、个人等）', kind: 'text', when: PRIOR },
+    { key: 'prior.documents', label: '修复证明材料（至少一份写明文件名称和编号）', kind: 'documents', when: PRIOR },
+  ];
+  const today = todayInChina();
+  return {
+    path: '',
+    title: '申请补充林地（乡镇人民政府）',
+    fields,
+    text: { candidateParcelId: candidates[0]?.[0] ?? '', appliedOn: today, notes: '', prior: 'no', 'prior.restoredOn': today, 'prior.restorerName': '', 'prior.restorerKind': '' },
+    lists: {},
+    people: {},
+    docs: { documents: [{ title: '', number: '' }], 'prior.documents': [{ title: '', number: '' }] },
+    fixed: {},
+  };
+}
+
+const docsOf = (rows: DocumentRow[]) => rows.filter((x) => x.title.trim()).map((x) => ({ title: x.title.trim(), ...(x.number.trim() ? { number: x.number.trim() } : {}) }));
+
+/** The body of POST /procedures: blank inputs left out; the prior restoration only when 是. */
+export function applicationBody(form: Form): Record<string, unknown> {
+  const t = (k: string) => form.text[k]?.trim() ?? '';
+  const body: Record<string, unknown> = { candidateParcelId: t('candidateParcelId') };
+  if (t('appliedOn')) body.appliedOn = t('appliedOn');
+  if (t('notes')) body.notes = t('notes');
+  const docs = docsOf(form.docs.documents ?? []);
+  if (docs.length) body.documents = docs;
+  if (t('prior') === 'yes') {
+    // Restorer name and kind go as typed (even empty): the server names what is missing, in Chinese.
+    body.priorRestoration = {
+      ...(t('prior.restoredOn') ? { restoredOn: t('prior.restoredOn') } : {}),
+      restorer: { name: t('prior.restorerName'), kind: t('prior.restorerKind') },
+      documents: docsOf(form.docs['prior.documents'] ?? []),
+    };
+  }
+  return body;
 }
 
 const trimmed = (p: Participant): Participant => ({ name: p.name.trim(), ...(p.unit?.trim() ? { unit: p.unit.trim() } : {}), ...(p.title?.trim() ? { title: p.title.trim() } : {}) });
