@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inTransaction, streamInTransaction } from '../db/transaction.js';
 import { levelOf, scopePrefix, type Role } from '../domain/procedure/actors.js';
 
 /** The authenticated user of a request, with the jurisdiction its queries are confined to. */
@@ -64,23 +65,8 @@ export function beginScopeSql(user: AuthUser): string {
 }
 
 /** Runs fn in one transaction as the user's scope; commits when it resolves, rolls back when it throws. */
-export async function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query(beginScopeSql(user));
-    const result = await fn({ [SCOPED]: true, client, user });
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    // A connection whose transaction could not be ended must not go back to the pool.
-    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
-  }
+export function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => Promise<T>): Promise<T> {
+  return inTransaction(pool, beginScopeSql(user), (client) => fn({ [SCOPED]: true, client, user }));
 }
 
 /**
@@ -88,21 +74,6 @@ export async function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scope
  * pulls values and ends when the generator finishes (COMMIT) or is closed early — a client that
  * hangs up, an error — (ROLLBACK). Nothing of it runs outside the user's scope.
  */
-export async function* withScopeStream<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const client = await pool.connect();
-  let done = false;
-  let broken = false;
-  try {
-    await client.query(beginScopeSql(user));
-    yield* fn({ [SCOPED]: true, client, user });
-    await client.query('COMMIT');
-    done = true;
-  } finally {
-    if (!done) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-    }
-    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
-  }
+export function withScopeStream<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => AsyncGenerator<T>): AsyncGenerator<T> {
+  return streamInTransaction(pool, beginScopeSql(user), (client) => fn({ [SCOPED]: true, client, user }));
 }

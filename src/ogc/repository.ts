@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
+import { inTransaction, streamInTransaction } from '../db/transaction.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { restorableLandSql, runOutsideRowSecurity } from '../restoration/repository.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
@@ -43,24 +44,8 @@ async function run<R extends pg.QueryResultRow>(db: Reader, kind: CollectionKind
   return runOutsideRowSecurity(db as Scoped, () => client.query<R>(text, params));
 }
 
-export async function* withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const client = await pool.connect();
-  let done = false;
-  let broken = false;
-  try {
-    await client.query('BEGIN READ ONLY');
-    yield* fn({ client, surveyOnly: true });
-    await client.query('COMMIT');
-    done = true;
-  } finally {
-    if (!done) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-    }
-    // A connection whose transaction could not be ended must not go back to the pool (as withScope).
-    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
-  }
+export function withSurveyRead<T>(pool: pg.Pool, fn: (db: SurveyRead) => AsyncGenerator<T>): AsyncGenerator<T> {
+  return streamInTransaction(pool, 'BEGIN READ ONLY', (client) => fn({ client, surveyOnly: true }));
 }
 
 const q = (name: string) => '"' + name.replace(/"/g, '""') + '"';
@@ -351,23 +336,12 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
  * to the county ($1) the scope admitted, and tests/integration/ogc.test.ts fails if those tables
  * ever get another policy. The parcel layers, which have township policies, never come here.
  */
-export async function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
+export function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
   if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query(`BEGIN READ ONLY; ${NO_PARALLEL}`);
+  return inTransaction(pool, `BEGIN READ ONLY; ${NO_PARALLEL}`, async (client) => {
     const { rows } = await client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
-    await client.query('COMMIT');
     return rows[0]?.mvt ?? Buffer.alloc(0);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken ? new Error('connection left in an unknown transaction state') : undefined);
-  }
+  });
 }
 
 /** Planner setting of every tile statement (see tileStatement). */
