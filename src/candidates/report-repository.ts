@@ -20,12 +20,35 @@ export async function listRuns(db: Db, uploadId: string): Promise<RunRow[]> {
   return rows;
 }
 
+/** Newest first: what makes a finished run its upload's latest (runs started in one transaction: by id, so the choice is stable). */
+const latestFirst = (run: string) => `${run}.started_at DESC, ${run}.id DESC`;
+
+/**
+ * THE latest check of a parcel, as SQL, for the reports here (findRun) and the OGC collection
+ * `candidates-{county}` (src/ogc/repository.ts), so the two can never differ: the latest finished
+ * run of the parcel's upload (`upload`, an SQL expression) and, of its results for `parcel`, the
+ * overall status (worstStatus: fail > warn > pass; not-run only when every check is) and the area
+ * of record as the area check stored it (m², 亩, 公顷: the report's figures, not recomputed).
+ * One row, or none when the upload has no finished run visible in the scope.
+ */
+export function latestParcelCheckSql(parcel: string, upload: string): string {
+  return `SELECT CASE WHEN bool_or(r.status = 'fail') THEN 'fail' WHEN bool_or(r.status = 'warn') THEN 'warn'
+                      WHEN bool_or(r.status = 'pass') THEN 'pass' ELSE 'not-run' END AS status,
+                 max((r.figures->'areaOfRecord'->>'m2')::numeric) FILTER (WHERE r.check_code = 'area') AS area_m2,
+                 max((r.figures->'areaOfRecord'->>'mu')::numeric) FILTER (WHERE r.check_code = 'area') AS area_mu,
+                 max((r.figures->'areaOfRecord'->>'hectare')::numeric) FILTER (WHERE r.check_code = 'area') AS area_ha
+            FROM candidate.check_result r
+           WHERE r.parcel_id = ${parcel}
+             AND r.run_id = (SELECT lr.id FROM candidate.check_run lr WHERE lr.upload_id = ${upload} AND lr.finished_at IS NOT NULL ORDER BY ${latestFirst('lr')} LIMIT 1)
+          HAVING count(*) > 0`;
+}
+
 /** The run asked for, or the upload's latest finished run. */
 export async function findRun(db: Db, uploadId: string, runId?: string): Promise<RunRow | undefined> {
   if (runId !== undefined && !isUuid(runId)) return undefined; // not a run id: 404, not a cast error
   const { rows } = await db.query<RunRow>(
-    `SELECT * FROM candidate.check_run WHERE upload_id = $1 AND finished_at IS NOT NULL AND ($2::uuid IS NULL OR id = $2)
-      ORDER BY started_at DESC LIMIT 1`,
+    `SELECT * FROM candidate.check_run r WHERE r.upload_id = $1 AND r.finished_at IS NOT NULL AND ($2::uuid IS NULL OR r.id = $2)
+      ORDER BY ${latestFirst('r')} LIMIT 1`,
     [uploadId, runId ?? null],
   );
   return rows[0];

@@ -47,8 +47,9 @@ const tableAnswer = <T extends TSchema>(json: T) => ({
 const LedgerLine = Type.Object({
   countyCode: Type.String(),
   cityCode: Type.String(),
-  reserveYear: Type.Integer(),
-  quotaYear: Type.Integer(),
+  // A summary over every year (a county ledger's total, the province summary without quotaYear) has no single year.
+  reserveYear: Nullable(Type.Integer({ description: '储备年度（N）；全部年度合计时为null' })),
+  quotaYear: Nullable(Type.Integer({ description: '定额年度（N+1）；全部年度合计时为null' })),
   reserveParcels: Type.Integer(),
   countyReserve: QuotaAreaView,
   provincialReserve: QuotaAreaView,

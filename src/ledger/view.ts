@@ -32,11 +32,12 @@ const KIND_LABELS: Record<EntryKind, string> = {
 const ROUNDING_NOTE =
   '面积以地块椭球面积（0.01平方米）为准，台账按微亩（10⁻⁶亩）整数精确累计；500亩以精确值比较。显示时各数值分别由精确值四舍五入：亩、公顷保留4位小数，平方米保留2位小数，合计先精确求和再取整。';
 
-function line(county: string, quotaYear: number, e: Exact): LedgerLineT {
+/** One ledger line; `quotaYear` null: the figures of every year together (no reserve year either). */
+function line(county: string, quotaYear: number | null, e: Exact): LedgerLineT {
   return {
     countyCode: county,
     cityCode: county === '合计' || county.length !== 6 ? '' : cityOf(county),
-    reserveYear: quotaYear - 1,
+    reserveYear: quotaYear === null ? null : quotaYear - 1,
     quotaYear,
     reserveParcels: e.reserveParcels,
     countyReserve: quotaArea(e.countyReserve),
@@ -71,7 +72,7 @@ export function countyLedgerView(l: {
     generatedAt: new Date().toISOString(),
     rounding: ROUNDING_NOTE,
     lines: l.years.map(([y, e]) => line(l.county, y, e)),
-    total: line(l.county, 0, l.total),
+    total: line(l.county, null, l.total),
     entries: l.entries.map((e) => ({
       id: e.id,
       at: e.at.toISOString(),
@@ -117,7 +118,7 @@ export function provinceSummaryView(s: {
   cities: [string, Exact][];
   total: Exact;
 }): ProvinceSummaryT {
-  const y = s.quotaYear ?? 0;
+  const y = s.quotaYear ?? null;
   return {
     scope: s.scope,
     quotaYear: s.quotaYear ?? null,
@@ -313,8 +314,8 @@ export function countyLedgerTables(l: CountyLedgerT): Tables {
   type P = CountyLedgerT['parcels'][number];
   const yearCols: Column<LedgerLineT>[] = [
     { header: '县级代码', value: (r) => r.countyCode },
-    { header: '储备年度', value: (r) => (r.reserveYear ? r.reserveYear : '合计') },
-    { header: '定额年度', value: (r) => (r.quotaYear ? r.quotaYear : '') },
+    { header: '储备年度', value: (r) => r.reserveYear ?? '合计' },
+    { header: '定额年度', value: (r) => r.quotaYear ?? '' },
   ];
   const entryCols: Column<E>[] = [
     { header: '序号', value: (e) => e.id },
@@ -345,7 +346,7 @@ export function countyLedgerTables(l: CountyLedgerT): Tables {
   return {
     file: `${l.countyCode}_林地占补平衡台账`,
     sheets: [
-      sheet({ name: '台账', columns: ledgerColumns(yearCols), rows: [...l.lines, { ...l.total, reserveYear: 0, quotaYear: 0 }] }),
+      sheet({ name: '台账', columns: ledgerColumns(yearCols), rows: [...l.lines, l.total] }),
       sheet({ name: '明细', columns: entryCols, rows: l.entries }),
       sheet({ name: '地块', columns: parcelCols, rows: l.parcels }),
     ],

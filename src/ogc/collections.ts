@@ -79,8 +79,9 @@ export const PROPERTIES: Readonly<Record<CollectionKind, readonly PropertyDef[]>
     p('candidates', 'status', 'string', '最近一次检查的总体结论（pass/warn/fail/not-run/unchecked）'),
     p('candidates', 'statusLabel', 'string', '检查结论', true),
     p('candidates', 'areaM2', 'number', '面积（平方米，椭球面积，最近一次检查）'),
-    p('candidates', 'areaMu', 'number', '面积（亩）', true),
-    p('candidates', 'areaHa', 'number', '面积（公顷）', true),
+    // As the area check stored them (the report's figures), not recomputed from areaM2.
+    p('candidates', 'areaMu', 'number', '面积（亩）'),
+    p('candidates', 'areaHa', 'number', '面积（公顷）'),
   ],
   procedure: [
     p('procedure', 'id', 'string', '程序地块编号（系统）'),

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
+import { latestParcelCheckSql } from '../candidates/report-repository.js';
 import { inTransaction, streamInTransaction } from '../db/transaction.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { restorableLandSql, runOutsideRowSecurity } from '../restoration/repository.js';
@@ -125,19 +126,13 @@ function sourceOf(kind: CollectionKind, within?: string): string {
                      ${surveyColumns('restorable', 'r')}, r.covered AS "BFFG"
                 FROM (${restorableLandSql({ county: '$1', year: '$2', within })}) r`;
     case 'candidates':
+      // Status and area of the latest check as the upload's report gives them: the one definition, src/candidates.
       return `SELECT p.id::text AS _key, p.id::text AS _id, p.geom AS _g, p.geom AS geom, NULL::text AS _plane,
                      p.id::text AS "id", p.parcel_no AS "parcelNo", p.township_code::text AS "townshipCode", p.applicant AS "applicant",
-                     p.upload_id::text AS "uploadId", coalesce(s.status, 'unchecked') AS "status", s.area_m2 AS "areaM2"
+                     p.upload_id::text AS "uploadId", coalesce(s.status, 'unchecked') AS "status",
+                     s.area_m2 AS "areaM2", s.area_mu AS "areaMu", s.area_ha AS "areaHa"
                 FROM candidate.parcel p
-                LEFT JOIN LATERAL (
-                  SELECT CASE WHEN bool_or(r.status = 'fail') THEN 'fail' WHEN bool_or(r.status = 'warn') THEN 'warn'
-                              WHEN bool_or(r.status = 'pass') THEN 'pass' ELSE 'not-run' END AS status,
-                         max((r.figures->'areaOfRecord'->>'m2')::numeric) FILTER (WHERE r.check_code = 'area') AS area_m2
-                    FROM candidate.check_result r
-                   WHERE r.parcel_id = p.id
-                     AND r.run_id = (SELECT lr.run_id FROM candidate.check_result lr JOIN candidate.check_run run ON run.id = lr.run_id
-                                      WHERE lr.parcel_id = p.id AND run.finished_at IS NOT NULL ORDER BY run.started_at DESC LIMIT 1)
-                  HAVING count(*) > 0) s ON true
+                LEFT JOIN LATERAL (${latestParcelCheckSql('p.id', 'p.upload_id')}) s ON true
                WHERE p.county_code = $1 AND p.geom IS NOT NULL`;
     case 'procedure':
     case 'reserve':

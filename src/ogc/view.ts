@@ -94,10 +94,8 @@ function derive(c: CollectionInfo, p: Record<string, unknown>, row: FeatureRow):
       const a = areaFigures(m2);
       return { ...p, KXFMJ: a.m2, KXFMJ_MU: a.mu, KXFMJ_HA: a.hectare };
     }
-    case 'candidates': {
-      const a = p.areaM2 === null ? null : areaFigures(Number(p.areaM2));
-      return { ...p, statusLabel: STATUS_LABEL[String(p.status)] ?? '尚未检查', areaMu: a?.mu ?? null, areaHa: a?.hectare ?? null };
-    }
+    case 'candidates':
+      return { ...p, statusLabel: STATUS_LABEL[String(p.status)] ?? '尚未检查' };
     case 'procedure':
     case 'reserve': {
       const a = p.areaM2 === null ? null : areaFigures(Number(p.areaM2));

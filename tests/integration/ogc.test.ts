@@ -17,6 +17,7 @@ import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../he
 import { resetCounty, testPool } from '../helpers/db.js';
 import { expectProblem, injectAs, ok } from '../helpers/http.js';
 import { importAndWait } from '../helpers/imports.js';
+import { getReport, GK39, surveyPolygons, tempDir, uploadCandidates, writeGeoJson, type ParcelReportView } from '../helpers/candidates.js';
 import { resetSeeded, seedCandidates, seedReserve } from '../helpers/procedure.js';
 
 const run = promisify(execFile);
@@ -366,6 +367,71 @@ describe('items', () => {
     expectProblem(await get(u.county, `${tiles}/23/0/0`), 400, 'tile-out-of-range');
     expectProblem(await get(u.county, `${tiles}/3/8/0`), 400, 'tile-out-of-range');
     expectProblem(await get(u.county, `${tiles}/3/-1/0`), 400, 'request-invalid');
+  });
+});
+
+describe('candidates: the latest check, as the candidates feature reports it', () => {
+  type Item = { id: string; properties: { status: string; statusLabel: string; areaM2: number | null; areaMu: number | null; areaHa: number | null; uploadId: string } };
+  /** Every parcel of the upload as /ogc serves it (items and single features) to `who`. */
+  const ogcOf = async (who: TestUser, uploadId: string) => {
+    const res = await get(who, `/ogc/collections/candidates-${COUNTY}/items?uploadId=${uploadId}&limit=1000`);
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().features as Item[];
+    for (const f of items) expect((await get(who, `/ogc/collections/candidates-${COUNTY}/items/${f.id}`)).json().properties).toEqual(f.properties);
+    return new Map(items.map((f) => [f.id, f.properties]));
+  };
+  /** What the candidates feature says of each parcel: status and area of record of the latest run. */
+  const expected = (ps: ParcelReportView[]) => new Map(ps.map((p) => [p.parcelId, { status: p.status, areaM2: p.areaOfRecord?.m2 ?? null, areaMu: p.areaOfRecord?.mu ?? null, areaHa: p.areaOfRecord?.hectare ?? null }]));
+  const agree = (ogc: Map<string, Item['properties']>, want: ReturnType<typeof expected>) => {
+    expect([...ogc.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [id, w] of want) {
+      const o = ogc.get(id)!;
+      expect({ status: o.status, areaM2: o.areaM2, areaMu: o.areaMu, areaHa: o.areaHa }, id).toEqual(w);
+      expect(o.statusLabel).toBe({ pass: '通过', warn: '警告', fail: '不通过', 'not-run': '未检查' }[w.status]);
+    }
+  };
+
+  it('gives every parcel the upload report’s status and area (m², 亩, 公顷 as stored), after a re-run too; the parcels’ township sees no run in either', async () => {
+    // Parcels of one township, uploaded by the county (the upload has no township): still mining
+    // land (passes or warns), already forest (fails).
+    const mining = await surveyPolygons(pool, '0602', '0602', 6);
+    const township = mining[0]!.township;
+    const forest = (await surveyPolygons(pool, '03%', '03%', 20)).filter((s) => s.township === township).slice(0, 1);
+    const chosen = [...mining.filter((s) => s.township === township).slice(0, 3), ...forest];
+    expect(chosen.length).toBeGreaterThanOrEqual(2);
+    const file = writeGeoJson(tempDir(), 'ogc-status.geojson', chosen.map((s, i) => ({ geometry: s.geometry, properties: { DKBH: `OGC-${i}`, XZDM: s.township } })), { epsg: GK39 });
+    const upload = await uploadCandidates(app, u.county, file);
+    expect(upload.townshipCode).toBeNull();
+    const town = await createTestUser(pool, 'township', township);
+
+    const first = await getReport(app, u.county, upload.id);
+    expect(new Set(first.parcels.map((p) => p.status))).toContain('fail');
+    expect(first.parcels.every((p) => p.areaOfRecord !== null)).toBe(true);
+    agree(await ogcOf(u.county, upload.id), expected(first.parcels));
+    // The parcels' township sees the parcels but not the county's upload, nor (row-level security
+    // of candidate.check_run follows the upload, migrations/0003) its runs: its own parcel report
+    // finds no run, and /ogc says the same (unchecked, no area), never a status it cannot show.
+    const townSees = async () => {
+      for (const p of first.parcels) expectProblem(await get(town, `/api/v1/candidate-parcels/${p.parcelId}/report`), 404, 'check-run-not-found');
+      const unchecked = new Map(first.parcels.map((p) => [p.parcelId, { status: 'unchecked', areaM2: null, areaMu: null }]));
+      const ogc = await ogcOf(town, upload.id);
+      expect([...ogc.keys()].sort()).toEqual([...unchecked.keys()].sort());
+      for (const [id, o] of ogc) expect({ status: o.status, areaM2: o.areaM2, areaMu: o.areaMu, statusLabel: o.statusLabel }, id).toEqual({ ...unchecked.get(id), statusLabel: '尚未检查' });
+    };
+    await townSees();
+
+    // An acceptance run (change year 2023): parcels still 0602 now fail the land-class change.
+    const rerun = await injectAs(app, u.county, { method: 'POST', url: `/api/v1/candidate-uploads/${upload.id}/check-runs`, payload: { changeYear: 2023 } });
+    expect(rerun.statusCode, rerun.body).toBe(201);
+    const second = await getReport(app, u.county, upload.id);
+    expect(second.run.id).not.toBe(first.run.id);
+    expect(second.parcels.map((p) => p.status)).not.toEqual(first.parcels.map((p) => p.status));
+    agree(await ogcOf(u.county, upload.id), expected(second.parcels));
+    await townSees();
+    // The status filter selects by the same status.
+    const failing = (await get(u.county, `/ogc/collections/candidates-${COUNTY}/items?uploadId=${upload.id}&status=fail`)).json().features as Item[];
+    expect(failing.map((f) => f.id).sort()).toEqual(second.parcels.filter((p) => p.status === 'fail').map((p) => p.parcelId).sort());
+    await pool.query('DELETE FROM candidate.upload WHERE id = $1', [upload.id]);
   });
 });
 

@@ -354,6 +354,21 @@ describe('ledgers and reports', () => {
     const s = await ok(await get(u.admin!, '/api/v1/ledger/province?quotaYear=2023'));
     const counties = s.counties.map((c: { countyCode: string }) => c.countyCode);
     expect(counties).toEqual(expect.arrayContaining(['360111', '361102', '361124', '361125', '361127', '361128']));
+    type Years = { reserveYear: number | null; quotaYear: number | null };
+    const years = (x: { counties: Years[]; cities: Years[]; total: Years }) => new Set([...x.counties, ...x.cities, x.total].map((l) => `${l.reserveYear}/${l.quotaYear}`));
+    expect(years(s)).toEqual(new Set(['2022/2023']));
+    // Without quotaYear the summary is over every year: no year on any line (was quotaYear 0, reserveYear -1).
+    const all = await ok(await get(u.admin!, '/api/v1/ledger/province'));
+    expect(all.quotaYear).toBeNull();
+    expect(years(all)).toEqual(new Set(['null/null']));
+    const allXlsx = await injectAs(app, u.admin!, { method: 'GET', url: '/api/v1/ledger/province?format=xlsx' });
+    const allWb = new ExcelJS.Workbook();
+    await allWb.xlsx.load(allXlsx.rawPayload as unknown as ArrayBuffer);
+    expect(allWb.getWorksheet('汇总')!.getRow(2).getCell(3).value).toBe('全部');
+    // A county ledger's total is likewise of every year.
+    const ledger = await ok(await get(u.admin!, '/api/v1/counties/361124/ledger'));
+    expect(ledger.total).toMatchObject({ reserveYear: null, quotaYear: null });
+    expect(ledger.lines.every((l: Years) => l.quotaYear !== null && l.reserveYear === l.quotaYear - 1)).toBe(true);
     const sum = (k: string) => s.counties.reduce((t: bigint, c: Record<string, Amount>) => t + BigInt(c[k]!.muExact.replace('.', '')), 0n);
     expect(BigInt(s.total.issued.muExact.replace('.', ''))).toBe(sum('issued'));
     expect(BigInt(s.total.pooled.muExact.replace('.', ''))).toBe(sum('pooled'));
