@@ -391,7 +391,7 @@ describe('candidates: the latest check, as the candidates feature reports it', (
     }
   };
 
-  it('gives every parcel the upload report’s status and area (m², 亩, 公顷 as stored), after a re-run too; the parcels’ township sees no run in either', async () => {
+  it('gives every parcel the upload report’s status and area (m², 亩, 公顷 as stored), after a re-run too; the parcels’ township sees the same in both', async () => {
     // Parcels of one township, uploaded by the county (the upload has no township): still mining
     // land (passes or warns), already forest (fails).
     const mining = await surveyPolygons(pool, '0602', '0602', 6);
@@ -408,17 +408,17 @@ describe('candidates: the latest check, as the candidates feature reports it', (
     expect(new Set(first.parcels.map((p) => p.status))).toContain('fail');
     expect(first.parcels.every((p) => p.areaOfRecord !== null)).toBe(true);
     agree(await ogcOf(u.county, upload.id), expected(first.parcels));
-    // The parcels' township sees the parcels but not the county's upload, nor (row-level security
-    // of candidate.check_run follows the upload, migrations/0003) its runs: its own parcel report
-    // finds no run, and /ogc says the same (unchecked, no area), never a status it cannot show.
-    const townSees = async () => {
-      for (const p of first.parcels) expectProblem(await get(town, `/api/v1/candidate-parcels/${p.parcelId}/report`), 404, 'check-run-not-found');
-      const unchecked = new Map(first.parcels.map((p) => [p.parcelId, { status: 'unchecked', areaM2: null, areaMu: null }]));
-      const ogc = await ogcOf(town, upload.id);
-      expect([...ogc.keys()].sort()).toEqual([...unchecked.keys()].sort());
-      for (const [id, o] of ogc) expect({ status: o.status, areaM2: o.areaM2, areaMu: o.areaMu, statusLabel: o.statusLabel }, id).toEqual({ ...unchecked.get(id), statusLabel: '尚未检查' });
+    // The parcels' township does not see the county's upload, but sees its parcels, their results
+    // and (migrations/0021) the runs of those results: its parcel reports and /ogc agree with the
+    // county's report, never a status it cannot show.
+    const townSees = async (want: ParcelReportView[]) => {
+      for (const p of want) {
+        const r = (await get(town, `/api/v1/candidate-parcels/${p.parcelId}/report`)).json().parcels[0];
+        expect({ status: r?.status, m2: r?.areaOfRecord?.m2 }, p.parcelId).toEqual({ status: p.status, m2: p.areaOfRecord?.m2 });
+      }
+      agree(await ogcOf(town, upload.id), expected(want));
     };
-    await townSees();
+    await townSees(first.parcels);
 
     // An acceptance run (change year 2023): parcels still 0602 now fail the land-class change.
     const rerun = await injectAs(app, u.county, { method: 'POST', url: `/api/v1/candidate-uploads/${upload.id}/check-runs`, payload: { changeYear: 2023 } });
@@ -427,7 +427,7 @@ describe('candidates: the latest check, as the candidates feature reports it', (
     expect(second.run.id).not.toBe(first.run.id);
     expect(second.parcels.map((p) => p.status)).not.toEqual(first.parcels.map((p) => p.status));
     agree(await ogcOf(u.county, upload.id), expected(second.parcels));
-    await townSees();
+    await townSees(second.parcels);
     // The status filter selects by the same status.
     const failing = (await get(u.county, `/ogc/collections/candidates-${COUNTY}/items?uploadId=${upload.id}&status=fail`)).json().features as Item[];
     expect(failing.map((f) => f.id).sort()).toEqual(second.parcels.filter((p) => p.status === 'fail').map((p) => p.parcelId).sort());
