@@ -33,9 +33,14 @@ export interface AreaFigures {
   hectare: number;
 }
 
-/** An area in m² (2 decimals), 亩 (4) and 公顷 (4), as people read and sign it. */
+/**
+ * An area in m² (2 decimals), 亩 (4) and 公顷 (4), as people read and sign it. 亩 and 公顷 are those
+ * of the rounded m² (the area of record is a multiple of 0.01 m²), so the check report, the
+ * procedure and the reserve, which keep the rounded m², give one parcel the same 亩.
+ */
 export function areaFigures(m2: number): AreaFigures {
-  return { m2: roundTo(m2, 2), mu: roundTo(sqmToMu(m2), 4), hectare: roundTo(sqmToHectare(m2), 4) };
+  const record = roundTo(m2, 2);
+  return { m2: record, mu: roundTo(sqmToMu(record), 4), hectare: roundTo(sqmToHectare(record), 4) };
 }
 
 // ---------------------------------------------------------------- exact µ亩 (areas of record, quota)

@@ -39,4 +39,10 @@ describe('roundTo', () => {
   it('areaFigures keeps its shape', () => {
     expect(areaFigures(333333.335)).toEqual({ m2: 333333.34, mu: 500, hectare: 33.3333 });
   });
+
+  it('areaFigures gives the 亩 and 公顷 of the rounded m² (the area of record), as the procedure stores it', () => {
+    // 17 486.497 m² → 17 486.50 m² of record → 26.22975 亩 → 26.2298 (from the unrounded m²: 26.2297).
+    expect(areaFigures(17486.497)).toEqual({ m2: 17486.5, mu: 26.2298, hectare: 1.7487 });
+    expect(areaFigures(17486.497).mu).toBe(areaFigures(17486.5).mu);
+  });
 });
