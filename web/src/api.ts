@@ -52,8 +52,32 @@ const headersFor = (method: string, json: boolean): Record<string, string> => {
   return h;
 };
 
+/**
+ * Start-up GETs sent together as the page starts (main.ts), instead of one after another as the
+ * shell and the first view mount. Each answer is used once, within a few seconds; one that failed
+ * (before sign-in they are refused) is asked again when needed, except where any answer will do.
+ */
+const early = new Map<string, { at: number; res: Promise<Response | null> }>();
+const EARLY_MS = 10_000;
+
+export function startRequests(paths: string[]): void {
+  for (const p of paths) early.set(p, { at: performance.now(), res: fetch(p, { headers: headersFor('GET', false) }).catch(() => null) });
+}
+
+/** A GET: the answer started early when there is one to use, else a new request. */
+export async function fetchGet(path: string, opts: { anyStatus?: boolean } = {}): Promise<Response> {
+  const e = early.get(path);
+  early.delete(path);
+  if (e && performance.now() - e.at < EARLY_MS) {
+    const res = await e.res;
+    if (res && (res.ok || opts.anyStatus)) return res;
+  }
+  return fetch(path, { headers: headersFor('GET', false) });
+}
+
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, { method, headers: headersFor(method, body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
+  const res =
+    method === 'GET' ? await fetchGet(path) : await fetch(path, { method, headers: headersFor(method, body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401 && !path.endsWith('/auth/login') && auth.me) auth.expired = true;
   if (!res.ok) throw await errorOf(res);
   if (res.status === 204) return undefined as T;
@@ -77,7 +101,9 @@ export async function signOut(): Promise<void> {
 /** The current session, if the cookie still names one. */
 export async function restore(): Promise<void> {
   try {
-    auth.me = await get<Me>('/api/v1/me');
+    // A 401 started early is the answer too (not signed in): no second request.
+    const res = await fetchGet('/api/v1/me', { anyStatus: true });
+    auth.me = res.ok ? ((await res.json()) as Me) : null;
   } catch {
     auth.me = null;
   }

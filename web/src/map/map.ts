@@ -1,5 +1,6 @@
 /** One MapLibre map per view, on the county's own layers (vector tiles of /ogc when the service has them). */
-import { Map as MlMapClass, NavigationControl, ScaleControl, setWorkerUrl, type LngLatBoundsLike, type Map as MlMap } from 'maplibre-gl';
+import { Map as MlMapClass, NavigationControl, ScaleControl, prewarm, setWorkerUrl, type LngLatBoundsLike, type Map as MlMap } from 'maplibre-gl';
+import { fetchGet } from '../api';
 // MapLibre's worker ships as its own hashed file from this origin (never a CDN).
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { baseStyle } from './style';
@@ -9,8 +10,14 @@ interface WorkspaceConfig {
 }
 setWorkerUrl(workerUrl);
 
+/** Starts MapLibre's worker before the first map is made (it is otherwise started by it): its script loads and parses meanwhile. */
+export const prewarmMap = (): void => prewarm();
+
 let config: Promise<WorkspaceConfig> | undefined;
-const workspaceConfig = () => (config ??= fetch('/workspace.json').then((r) => (r.ok ? (r.json() as Promise<WorkspaceConfig>) : { basemapUrl: null })));
+const workspaceConfig = () =>
+  (config ??= fetchGet('/workspace.json')
+    .then((r) => (r.ok ? (r.json() as Promise<WorkspaceConfig>) : { basemapUrl: null }))
+    .catch(() => ({ basemapUrl: null })));
 
 export async function createMap(container: HTMLElement): Promise<MlMap> {
   const { basemapUrl } = await workspaceConfig();
@@ -21,8 +28,10 @@ export async function createMap(container: HTMLElement): Promise<MlMap> {
     zoom: 9,
     attributionControl: false,
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
-    // Screenshots of the map (browser tests, the README) need the drawing buffer kept.
-    canvasContextAttributes: { preserveDrawingBuffer: true },
+    // Labels appear at once: their fade-in kept the map drawing (and not idle) for another 300 ms of
+    // frames, and a frame is dear without a GPU. The drawing buffer is not kept (each frame would copy
+    // it); screenshots come from the page (the browser tests read the map's pixels from one).
+    fadeDuration: 0,
   });
   // MapLibre reports failed tiles and sources here; the message, not the minified error object.
   map.on('error', (e) => console.error(`地图加载错误：${e.error?.message ?? '未知错误'}`));
@@ -35,7 +44,7 @@ export async function createMap(container: HTMLElement): Promise<MlMap> {
 /** Collections of the OGC API (vector tiles) this service offers the user, by id; empty when it has none. */
 export async function tileCollections(): Promise<Set<string>> {
   try {
-    const res = await fetch('/ogc/collections', { headers: { accept: 'application/json' } });
+    const res = await fetchGet('/ogc/collections');
     if (!res.ok) return new Set();
     const body = (await res.json()) as { collections?: { id: string }[] };
     return new Set((body.collections ?? []).map((c) => c.id));
