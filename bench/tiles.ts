@@ -7,7 +7,7 @@
  * the same ST_AsMVT statement (src/ogc/repository.ts tileStatement) is executed directly with pg.
  * Then 1,000-feature item pages at seeded positions. Prints p50/p95 of each and their ratio.
  *
- *   npm run bench:tiles -- [--features 200000] [--pages 40]
+ *   npm run bench:tiles -- [--features 200000] [--pages 40] [--zooms 10-16]
  * Targets: ratio (service / direct) ≤ 1.2; tile p95 < 100 ms at z14; a 1,000-feature page p95 < 300 ms.
  * Requests are sequential (one at a time): this measures latency, not throughput.
  */
@@ -23,7 +23,9 @@ import { migrate } from '../src/db/migrate.js';
 import { hashToken } from '../src/auth/tokens.js';
 import { tileStatement } from '../src/ogc/repository.js';
 
-const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' }, zooms: { type: 'string', default: '10-16' } } });
+// `--zooms 14-16`: only those zooms of the fixed list (the same tiles), for quick iterations.
+const [minZoom, maxZoom] = values.zooms.split('-').map(Number) as [number, number];
 const features = Number(values.features);
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = join(root, 'bench/.data', `county-${features}`);
@@ -130,7 +132,7 @@ async function main() {
     [COUNTY, YEAR],
   );
   const e = ext[0]!;
-  const tiles = tileList(e);
+  const tiles = tileList(e).filter((t) => t.z >= minZoom && t.z <= (maxZoom ?? minZoom));
   // The direct runs use the service's login and the service's planner settings (jit off, no parallel workers: src/ogc/repository.ts).
   const direct = new pg.Pool({ connectionString: serviceUrl(), max: 1, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
 
