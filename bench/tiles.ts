@@ -7,12 +7,15 @@
  * the same ST_AsMVT statement (src/ogc/repository.ts tileStatement) is executed directly with pg.
  * Then 1,000-feature item pages at seeded positions. Prints p50/p95 of each and their ratio.
  *
- *   npm run bench:tiles -- [--features 200000] [--pages 40]
+ *   npm run bench:tiles -- [--features 200000] [--pages 40] [--zooms 10-16] [--client http|fetch]
  * Targets: ratio (service / direct) ≤ 1.2; tile p95 < 100 ms at z14; a 1,000-feature page p95 < 300 ms.
- * Requests are sequential (one at a time): this measures latency, not throughput.
+ * Requests are sequential (one at a time): this measures latency, not throughput. The tiles are fetched
+ * with node:http on one kept-alive connection (`--client fetch`: the global fetch, undici, which itself
+ * adds about 0.7 ms a request on this host): the direct side uses pg's lean client likewise.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VectorTile } from '@mapbox/vector-tile';
@@ -23,7 +26,9 @@ import { migrate } from '../src/db/migrate.js';
 import { hashToken } from '../src/auth/tokens.js';
 import { tileStatement } from '../src/ogc/repository.js';
 
-const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' }, zooms: { type: 'string', default: '10-16' }, client: { type: 'string', default: 'http' } } });
+// `--zooms 14-16`: only those zooms of the fixed list (the same tiles), for quick iterations.
+const [minZoom, maxZoom] = values.zooms.split('-').map(Number) as [number, number];
 const features = Number(values.features);
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = join(root, 'bench/.data', `county-${features}`);
@@ -130,7 +135,7 @@ async function main() {
     [COUNTY, YEAR],
   );
   const e = ext[0]!;
-  const tiles = tileList(e);
+  const tiles = tileList(e).filter((t) => t.z >= minZoom && t.z <= (maxZoom ?? minZoom));
   // The direct runs use the service's login and the service's planner settings (jit off, no parallel workers: src/ogc/repository.ts).
   const direct = new pg.Pool({ connectionString: serviceUrl(), max: 1, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
 
@@ -149,12 +154,26 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
     const headers = { authorization: `Bearer ${TOKEN}` };
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string): Promise<{ status: number; body: Buffer }> =>
+      values.client === 'fetch'
+        ? fetch(`http://127.0.0.1:${PORT}${path}`, { headers }).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) }))
+        : new Promise((resolve, reject) => {
+            http
+              .get({ host: '127.0.0.1', port: PORT, path, headers, agent }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on('error', reject);
+              })
+              .on('error', reject);
+          });
     const viaService = async (t: { z: number; x: number; y: number }) => {
       const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${PORT}/ogc/collections/${COLLECTION}/tiles/WebMercatorQuad/${t.z}/${t.y}/${t.x}`, { headers });
-      const body = Buffer.from(await res.arrayBuffer());
+      const res = await get(`/ogc/collections/${COLLECTION}/tiles/WebMercatorQuad/${t.z}/${t.y}/${t.x}`);
+      const ms = performance.now() - t0;
       if (res.status !== 200 && res.status !== 204) throw new Error(`tile ${t.z}/${t.x}/${t.y}: ${res.status}`);
-      return { ms: performance.now() - t0, bytes: body.byteLength, features: featureCount(body) };
+      return { ms, bytes: res.body.byteLength, features: featureCount(res.body) };
     };
     const ref = { ref: { kind: 'dltb' as const, county: COUNTY, year: YEAR }, year: YEAR, zone: e.zone ?? 4527 };
     const viaPg = async (t: { z: number; x: number; y: number }) => {
@@ -208,7 +227,7 @@ async function main() {
       if (i >= 3) boxed.push(performance.now() - t0);
     }
 
-    console.log(`\nbench/tiles — ${COLLECTION}: ${e.n} polygons; ${tiles.length} tiles z10–z16 (every tile at z10–13, 60 seeded at z14–16), sequential, after one warm-up pass`);
+    console.log(`\nbench/tiles — ${COLLECTION}: ${e.n} polygons; ${tiles.length} tiles z${minZoom}–z${maxZoom ?? minZoom} (every tile at z10–13, 60 seeded at z14–16), sequential, after one warm-up pass; HTTP client: ${values.client === 'fetch' ? 'fetch' : 'node:http'}`);
     console.log('zoom | tiles | service p50 ms | service p95 ms | direct ST_AsMVT p50 ms | direct p95 ms | ratio p50 | ratio p95 | mean tile KiB | mean features | feature count differs');
     const all = { svc: [] as number[], pg: [] as number[] };
     for (const [z, m] of [...byZoom.entries()].sort((a, b) => a[0] - b[0])) {
@@ -222,6 +241,7 @@ async function main() {
     console.log(`targets: ratio ≤ 1.2; z14 service p95 < 100 ms`);
     console.log(`items, limit=1000 (${pages.length} pages at seeded positions, ~${(pageBytes / 1024).toFixed(0)} KiB each): p50 ${pct(pages, 50).toFixed(1)} ms, p95 ${pct(pages, 95).toFixed(1)} ms (target p95 < 300 ms)`);
     console.log(`items, limit=1000 inside a 0.02° bbox (${boxed.length} places): p50 ${pct(boxed, 50).toFixed(1)} ms, p95 ${pct(boxed, 95).toFixed(1)} ms`);
+    agent.destroy();
   } finally {
     server.kill('SIGTERM');
     await direct.end();

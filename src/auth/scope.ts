@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { inTransaction, streamInTransaction } from '../db/transaction.js';
+import { inTransaction, streamInTransaction, type TxControl } from '../db/transaction.js';
 import { levelOf, scopePrefix, type Role } from '../domain/procedure/actors.js';
 
 /** The authenticated user of a request, with the jurisdiction its queries are confined to. */
@@ -55,10 +55,10 @@ export const APP_DB_ROLE = 'zhanbu_app';
  * doubled); they come from the user's row, never from the request. Any failure aborts the
  * transaction, which withScope then rolls back: nothing runs unscoped.
  */
-export function beginScopeSql(user: AuthUser): string {
+export function beginScopeSql(user: AuthUser, begin: 'BEGIN' | 'BEGIN READ ONLY' = 'BEGIN'): string {
   const lit = (v: string) => pg.escapeLiteral(v);
   return (
-    `BEGIN; SELECT set_config('role', ${lit(APP_DB_ROLE)}, true), set_config('zhanbu.scope_prefix', ${lit(user.prefix)}, true), ` +
+    `${begin}; SELECT set_config('role', ${lit(APP_DB_ROLE)}, true), set_config('zhanbu.scope_prefix', ${lit(user.prefix)}, true), ` +
     `set_config('zhanbu.township', ${lit(user.township ?? '')}, true), set_config('zhanbu.user_id', ${lit(user.id)}, true), ` +
     `set_config('zhanbu.user_login', ${lit(user.login)}, true), set_config('zhanbu.user_role', ${lit(user.role)}, true)`
   );
@@ -67,6 +67,17 @@ export function beginScopeSql(user: AuthUser): string {
 /** Runs fn in one transaction as the user's scope; commits when it resolves, rolls back when it throws. */
 export function withScope<T>(pool: pg.Pool, user: AuthUser, fn: (tx: Scoped) => Promise<T>): Promise<T> {
   return inTransaction(pool, beginScopeSql(user), (client) => fn({ [SCOPED]: true, client, user }));
+}
+
+/**
+ * withScope for a read made of few statements (a vector tile): the transaction is READ ONLY, `first`
+ * — a statement with literal values only, the read that decides the rest — travels in the message
+ * that opens the scope, and fn may send its last statements with the COMMIT (control.commitWith):
+ * two round trips in all instead of four or more. `first` runs after the scope settings, in the
+ * user's scope like everything else of the transaction.
+ */
+export function withReadScope<T>(pool: pg.Pool, user: AuthUser, first: string, fn: (tx: Scoped, first: pg.QueryResult, control: TxControl) => Promise<T>): Promise<T> {
+  return inTransaction(pool, `${beginScopeSql(user, 'BEGIN READ ONLY')}; ${first}`, (client, control) => fn({ [SCOPED]: true, client, user }, control.opened.at(-1)!, control));
 }
 
 /**

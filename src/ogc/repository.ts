@@ -8,10 +8,10 @@
  * pushes the condition into the index scan), `geom` (the geometry served) and one column per
  * property under its published name. Filters are equality on those columns, always as parameters.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { Scoped } from '../auth/scope.js';
 import { latestParcelCheckSql } from '../candidates/report-repository.js';
-import { inTransaction, streamInTransaction } from '../db/transaction.js';
+import { streamInTransaction, type TxControl } from '../db/transaction.js';
 import { RESERVE_STATES } from '../domain/procedure/state-machine.js';
 import { restorableLandSql, runOutsideRowSecurity } from '../restoration/repository.js';
 import { PROPERTIES, type CollectionKind, type CollectionRef } from './collections.js';
@@ -19,7 +19,7 @@ import type { Bbox, OutputCrs } from './crs.js';
 
 /**
  * A read-only transaction on the service's login (no row-level security) for a survey collection
- * the user's scope has just admitted: see surveyTileOutsideScope for why and why it reads the same
+ * the user's scope has just admitted: see tileAndCommit for why and why it reads the same
  * rows. Only withSurveyRead makes one, and the item functions refuse it for a parcel collection.
  */
 export interface SurveyRead {
@@ -69,15 +69,31 @@ export async function surveyLayers(tx: Scoped): Promise<SurveyLayerRow[]> {
   return rows;
 }
 
-/** What the scope has of one county: its survey layers in force, and whether it has candidate uploads (one round trip). */
-export async function countyFacts(tx: Scoped, county: string): Promise<{ layers: SurveyLayerRow[]; hasUploads: boolean }> {
-  const { rows } = await tx.client.query<{ layers: SurveyLayerRow[] | null; has_uploads: boolean }>(
-    `SELECT (SELECT json_agg(json_build_object('layer', layer, 'county_code', county_code, 'survey_year', survey_year, 'import_id', id) ORDER BY layer, survey_year)
-               FROM public.import_job WHERE county_code = $1 AND state = 'succeeded' AND superseded_by IS NULL AND layer IN ('dltb', 'xzq', 'ldxb')) AS layers,
-            EXISTS (SELECT 1 FROM candidate.upload WHERE county_code = $1) AS has_uploads`,
-    [county],
-  );
-  return { layers: rows[0]?.layers ?? [], hasUploads: rows[0]?.has_uploads ?? false };
+/** What the scope has of one county: its survey layers in force, and whether it has candidate uploads. */
+export interface CountyFacts {
+  layers: SurveyLayerRow[];
+  hasUploads: boolean;
+}
+
+/**
+ * The statement of countyFacts with the county as a literal (checked: six digits), so it can travel
+ * in the message that opens the scope (withReadScope); countyFactsOf reads its result.
+ */
+export function countyFactsSql(county: string): string {
+  if (!/^\d{6}$/.test(county)) throw new Error(`not a county code: ${county}`);
+  return `SELECT (SELECT json_agg(json_build_object('layer', layer, 'county_code', county_code, 'survey_year', survey_year, 'import_id', id) ORDER BY layer, survey_year)
+                    FROM public.import_job WHERE county_code = '${county}' AND state = 'succeeded' AND superseded_by IS NULL AND layer IN ('dltb', 'xzq', 'ldxb')) AS layers,
+                 EXISTS (SELECT 1 FROM candidate.upload WHERE county_code = '${county}') AS has_uploads`;
+}
+
+export function countyFactsOf(result: pg.QueryResult): CountyFacts {
+  const row = result.rows[0] as { layers: SurveyLayerRow[] | null; has_uploads: boolean } | undefined;
+  return { layers: row?.layers ?? [], hasUploads: row?.has_uploads ?? false };
+}
+
+/** countyFacts in one round trip of its own. */
+export async function countyFacts(tx: Scoped, county: string): Promise<CountyFacts> {
+  return countyFactsOf(await tx.client.query(countyFactsSql(county)));
 }
 
 /** Counties with candidate uploads in the scope (a county with parcels but no survey layer still has its parcel collections). */
@@ -321,30 +337,50 @@ export function tileStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, laye
 }
 
 /**
- * A survey layer's tile in the system context (the service's login, which bypasses row-level
- * security), for a collection the caller has just resolved in the user's scope (survey item pages
- * likewise, through withSurveyRead). Why: under RLS,
- * PostgreSQL may not use a qual whose operator is not LEAKPROOF as an index condition before the
- * policy, and PostGIS's `&&` is not, so in the user's scope every tile became a scan of the whole
- * county-year (130 ms on 200,000 polygons, whatever the zoom). The result is the same rows: the
- * survey tables' only policy is `in_scope(county_code)` (migrations/0003), the statement is pinned
- * to the county ($1) the scope admitted, and tests/integration/ogc.test.ts fails if those tables
- * ever get another policy. The parcel layers, which have township policies, never come here.
+ * A statement with its values written in as literals, for a message of several statements (the
+ * simple protocol carries no parameters). Only what a tile statement takes: integers, NULL and
+ * strings (pg's escapeLiteral: quotes and backslashes doubled); anything else is refused.
  */
-export function surveyTileOutsideScope(pool: pg.Pool, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
-  if (x.ref.kind !== 'dltb' && x.ref.kind !== 'xzq' && x.ref.kind !== 'xiaoban') throw new Error(`${x.ref.kind} tiles must be made in the user's scope`);
-  return inTransaction(pool, `BEGIN READ ONLY; ${NO_PARALLEL}`, async (client) => {
-    const { rows } = await client.query<{ mvt: Buffer }>(tileStatement(x, layerName, z, col, row));
-    return rows[0]?.mvt ?? Buffer.alloc(0);
+function withLiterals(st: { text: string; values: unknown[] }): string {
+  return st.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = st.values[Number(n) - 1];
+    if (v === null) return 'NULL';
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    throw new Error(`tile statement: $${n} is not an integer, a string or NULL`);
   });
 }
 
 /** Planner setting of every tile statement (see tileStatement). */
-const NO_PARALLEL = 'SET LOCAL max_parallel_workers_per_gather = 0';
+const NO_PARALLEL = `set_config('max_parallel_workers_per_gather', '0', true)`;
 
-export async function tile(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>, layerName: string, z: number, col: number, row: number): Promise<Buffer> {
-  await tx.client.query(NO_PARALLEL);
-  const st = tileStatement(x, layerName, z, col, row);
-  const { rows } = await run<{ mvt: Buffer }>(tx, x.ref.kind, st.text, st.values);
-  return rows[0]?.mvt ?? Buffer.alloc(0);
+/**
+ * One vector tile of a collection the user's scope has just resolved, made and the transaction
+ * committed in one message: the planner setting, the tile statement with literal values, COMMIT.
+ *
+ * The survey layers and restorable land are made with row security off (`role` back to the
+ * service's login for the rest of the transaction, as runOutsideRowSecurity does). Why: under RLS,
+ * PostgreSQL may not use a qual whose operator is not LEAKPROOF as an index condition before the
+ * policy, and PostGIS's `&&` is not, so in the user's scope every tile became a scan of the whole
+ * county-year (130 ms on 200,000 polygons, whatever the zoom). The result is the same rows: the
+ * survey tables' only policy is `in_scope(county_code)` (migrations/0003), the statement is pinned
+ * to the county ($1) the scope admitted in this same transaction, and tests/integration/ogc.test.ts
+ * fails if those tables ever get another policy; restorable land's statement applies the policies
+ * of what it reads itself (restorableLandSql). The parcel layers, which have township policies, are
+ * made in the user's scope. Nothing runs after the role change but the tile and COMMIT.
+ */
+export async function tileAndCommit(
+  tx: Scoped,
+  control: TxControl,
+  x: Pick<ItemsQuery, 'ref' | 'year' | 'zone'>,
+  layerName: string,
+  z: number,
+  col: number,
+  row: number,
+): Promise<Buffer> {
+  const outside = SURVEY.has(x.ref.kind) || x.ref.kind === 'restorable';
+  const settings = `SELECT ${outside ? `set_config('role', 'none', true), ` : ''}${NO_PARALLEL}`;
+  const results = await control.commitWith(`${settings}; ${withLiterals(tileStatement(x, layerName, z, col, row))}`);
+  const mvt = (results.at(-1)?.rows[0] as { mvt?: Buffer | null } | undefined)?.mvt;
+  return mvt ?? Buffer.alloc(0);
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { withScope, withScopeStream, type AuthUser, type Scoped } from '../auth/scope.js';
+import { withReadScope, withScope, withScopeStream, type AuthUser, type Scoped } from '../auth/scope.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
 import { notFoundInScope } from '../http/errors.js';
 import * as problems from './problems.js';
@@ -104,10 +104,10 @@ export async function listCollections(pool: pg.Pool, user: AuthUser): Promise<Co
  * The collection an id names, in the scope; 404 collection-not-found otherwise (absent and out of
  * scope alike). One query for the county's facts: tiles and pages pay little for it.
  */
-async function resolve(tx: Scoped, id: string, view = false): Promise<CollectionInfo> {
+async function resolve(tx: Scoped, id: string, view = false, facts?: repo.CountyFacts): Promise<CollectionInfo> {
   const ref = parseCollectionId(id);
   if (ref) {
-    const { layers, hasUploads } = await repo.countyFacts(tx, ref.county);
+    const { layers, hasUploads } = facts ?? (await repo.countyFacts(tx, ref.county));
     const exists =
       ref.year !== undefined
         ? layers.some((l) => l.layer === IMPORT_LAYER[ref.kind as (typeof SURVEY_KINDS)[number]] && l.survey_year === ref.year)
@@ -309,22 +309,23 @@ export type TileAnswer = { status: 304; etag: string } | { status: 204; etag: st
  * A vector tile made on request: its ETag names the collection's version (the import in force, or a
  * digest of the parcels, check runs and transitions), the tile and the scope (a township's tile of
  * the same collection differs); a matching If-None-Match is answered 304 without making the tile.
+ * One read-only transaction of two round trips (a parcel layer: three): the scope opened with the
+ * county's facts in the same message, then the tile made and the transaction committed in one more
+ * (repo.tileAndCommit) — per tile, the service adds the token look-up and these to the statement.
  */
 export async function getTile(pool: pg.Pool, user: AuthUser, id: string, z: number, x: number, y: number, ifNoneMatch?: string): Promise<TileAnswer> {
   if (z > MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) {
     throw problems.tileOutOfRange(`瓦片${z}/${x}/${y}不在WebMercatorQuad瓦片矩阵内（z为0–${MAX_ZOOM}，x、y为0–2^z−1）`);
   }
-  const scoped = await withScope(pool, user, async (tx): Promise<TileAnswer | { survey: CollectionInfo; etag: string }> => {
-    const c = await resolve(tx, id);
+  const ref = parseCollectionId(id);
+  if (!ref) throw notFoundInScope('要素集合', id, 'collection-not-found');
+  return withReadScope(pool, user, repo.countyFactsSql(ref.county), async (tx, facts, control): Promise<TileAnswer> => {
+    const c = await resolve(tx, id, false, repo.countyFactsOf(facts));
     const version = await repo.collectionVersion(tx, c.ref, c.importId);
     const etag = `"${createHash('sha256').update([version, id, z, x, y, user.prefix, user.township ?? ''].join('|')).digest('base64url').slice(0, 32)}"`;
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { status: 304, etag };
-    // Survey layers: made after the scope admitted the county, outside it (see repo.surveyTileOutsideScope).
-    if (c.importId !== null && c.ref.year !== undefined) return { survey: c, etag };
-    return answer(await repo.tile(tx, c, id, z, x, y), etag);
+    return answer(await repo.tileAndCommit(tx, control, c, id, z, x, y), etag);
   });
-  if (!('survey' in scoped)) return scoped;
-  return answer(await repo.surveyTileOutsideScope(pool, scoped.survey, id, z, x, y), scoped.etag);
 }
 
 const answer = (body: Buffer, etag: string): TileAnswer => (body.length === 0 ? { status: 204, etag } : { status: 200, etag, body });

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import type pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
@@ -11,7 +12,7 @@ import { serviceDatabaseUrl } from './db.js';
  * helpers/http.ts `injectAs`). The app connects as the service's own login (serviceDatabaseUrl: no
  * superuser, owns nothing) with a pool of its own, closed with the app.
  */
-export async function buildTestApp(opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number } = {}): Promise<App> {
+export async function buildTestApp(opts: { hooks?: ImportHooks; maxUploadBytes?: number; maxExpandedBytes?: number; pool?: pg.Pool } = {}): Promise<App> {
   const base = loadConfig({ DATABASE_URL: serviceDatabaseUrl() });
   const config = {
     ...base,
@@ -19,5 +20,6 @@ export async function buildTestApp(opts: { hooks?: ImportHooks; maxUploadBytes?:
     ...(opts.maxUploadBytes ? { maxUploadBytes: opts.maxUploadBytes } : {}),
     ...(opts.maxExpandedBytes ? { maxExpandedBytes: opts.maxExpandedBytes } : {}),
   };
-  return buildApp({ config, importHooks: opts.hooks });
+  // opts.pool: a pool of the caller's (the service's login), which the caller ends.
+  return buildApp({ config, importHooks: opts.hooks, ...(opts.pool ? { pool: opts.pool } : {}) });
 }

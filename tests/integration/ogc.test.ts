@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
-import { resetCounty, testPool } from '../helpers/db.js';
+import { resetCounty, servicePool, testPool } from '../helpers/db.js';
 import { expectProblem, injectAs, ok } from '../helpers/http.js';
 import { importAndWait } from '../helpers/imports.js';
 import { getReport, GK39, surveyPolygons, tempDir, uploadCandidates, writeGeoJson, type ParcelReportView } from '../helpers/candidates.js';
@@ -495,6 +495,45 @@ describe('jurisdiction', () => {
       { schemaname: 'procedure', tablename: 'parcel', policyname: 'scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: parcels },
       { schemaname: 'survey', tablename: 'dltb', policyname: 'dltb_scope', cmd: 'ALL', roles: '{zhanbu_app}', qual: 'zhanbu.in_scope((county_code)::text)' },
     ]);
+  });
+
+  it('a tile is one read-only transaction that ends with it: on one connection, a survey tile (row security off) leaves nothing to the next request, which is in its own scope', async () => {
+    // Two connections: the import service keeps one (its advisory lock), the requests share the other.
+    const one = servicePool(2);
+    const solo = await buildTestApp({ pool: one });
+    try {
+      const tileAt = async (who: TestUser, collection: string, parcel: string) => {
+        const { rows } = await pool.query(`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM candidate.parcel WHERE id = $1`, [parcel]);
+        const { x, y } = tileOf(rows[0].lon, rows[0].lat, 14);
+        return injectAs(solo, who, { method: 'GET', url: `/ogc/collections/${collection}/tiles/WebMercatorQuad/14/${y}/${x}` });
+      };
+      const ids = (res: { statusCode: number; rawPayload: Buffer }, layer: string) => {
+        if (res.statusCode === 204) return [];
+        const l = new VectorTile(new Pbf(res.rawPayload)).layers[layer];
+        return l ? Array.from({ length: l.length }, (_, i) => l.feature(i).properties.id) : [];
+      };
+      const { rows } = await pool.query(`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 ORDER BY fid LIMIT 1`);
+      const t = tileOf(rows[0].lon, rows[0].lat, 14);
+      const survey = (who: TestUser, headers: Record<string, string> = {}) => injectAs(solo, who, { method: 'GET', url: `/ogc/collections/${DLTB}/tiles/WebMercatorQuad/14/${t.y}/${t.x}`, headers });
+      // A DLTB tile (made outside row security), then on the same connection the township's parcels where the other township's lies.
+      expect((await survey(u.township)).statusCode).toBe(200);
+      expect(ids(await tileAt(u.township, `candidates-${COUNTY}`, otherTownshipCandidate), `candidates-${COUNTY}`)).not.toContain(otherTownshipCandidate);
+      expect((await survey(u.county)).statusCode).toBe(200);
+      expect(ids(await tileAt(u.township, `candidates-${COUNTY}`, ownCandidate), `candidates-${COUNTY}`)).toContain(ownCandidate);
+      expect((await survey(u.county)).statusCode).toBe(200);
+      expectProblem(await survey(u.foreign), 404, 'collection-not-found');
+      // A 304 ends its transaction too (COMMIT without the tile).
+      const first = await survey(u.county);
+      expect((await survey(u.county, { 'if-none-match': first.headers.etag as string })).statusCode).toBe(304);
+      // The connection is back as it was: the service's login, no transaction, no scope settings.
+      const left = await one.query(`SELECT current_user AS "user", current_setting('role') AS role, coalesce(current_setting('zhanbu.scope_prefix', true), '') AS prefix,
+                                           coalesce(current_setting('zhanbu.user_id', true), '') AS "userId", current_setting('max_parallel_workers_per_gather') <> '0' AS parallel,
+                                           (SELECT count(*)::int FROM pg_stat_activity WHERE pid = pg_backend_pid() AND backend_xid IS NULL) AS clean`);
+      expect(left.rows[0]).toEqual({ user: 'zhanbu_service', role: 'none', prefix: '', userId: '', parallel: true, clean: 1 });
+    } finally {
+      await solo.close();
+      await one.end();
+    }
   });
 
   it('another county (and its township) sees none of 361123’s collections and gets 404 on its items, features and tiles', async () => {
