@@ -7,7 +7,8 @@ import type pg from 'pg';
 import type { App } from '../../src/app.js';
 import { deleteTestUsers } from './auth.js';
 import { GK39, writeGeoJson, tempDir, type CandidateFeature } from './candidates.js';
-import { injectAs, type Caller } from './http.js';
+import { expect } from 'vitest';
+import { expectProblem, injectAs, type Caller, type Response } from './http.js';
 import { multipart } from './multipart.js';
 
 /** Empties every table of the procedure, reserve, quota and audit log (they are this feature's own). */
@@ -118,4 +119,11 @@ export async function recordNationalAllocation(app: App, admin: Caller, quotaYea
   });
   if (res.statusCode !== 201) throw new Error(`national allocation answered ${res.statusCode}: ${res.body}`);
   return res.json<{ id: string }>().id;
+}
+
+/** A refused transition: 422 guard-failed listing exactly these guards, in order; returns the body. */
+export function guardFailed(res: Response, ...guards: string[]) {
+  const body = expectProblem(res, 422, 'guard-failed');
+  expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
+  return body;
 }

@@ -17,8 +17,8 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { resetProcedure, tableSnapshot, uploadAs } from '../helpers/procedure.js';
-import { expectProblem, ok, requestsTo, type Response } from '../helpers/http.js';
+import { guardFailed, resetProcedure, tableSnapshot, uploadAs } from '../helpers/procedure.js';
+import { expectProblem, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
@@ -61,11 +61,6 @@ afterAll(async () => {
 });
 
 const { get, post } = requestsTo(() => app);
-function guardFailed(res: Response, ...guards: string[]) {
-  const body = expectProblem(res, 422, 'guard-failed');
-  expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
-  return body;
-}
 
 async function townshipUser(code: string) {
   if (!townships.has(code)) townships.set(code, await createTestUser(pool, 'township', code));

@@ -12,8 +12,8 @@ import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
 import { resetCounty, testPool } from '../helpers/db.js';
-import { recordNationalAllocation, resetProcedure, uploadAs } from '../helpers/procedure.js';
-import { expectProblem, ok, requestsTo, type Response } from '../helpers/http.js';
+import { guardFailed, recordNationalAllocation, resetProcedure, uploadAs } from '../helpers/procedure.js';
+import { expectProblem, ok, requestsTo } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
@@ -77,12 +77,6 @@ afterAll(async () => {
 });
 
 const { get, post } = requestsTo(() => app);
-/** A guard failure: 422 guard-failed listing exactly these guards. */
-function guardFailed(res: Response, ...guards: string[]) {
-  const body = expectProblem(res, 422, 'guard-failed');
-  expect(body.failedGuards.map((g: { guard: string }) => g.guard)).toEqual(guards);
-  return body;
-}
 let overriddenParcel: { id: string; parcelNo: string } | undefined;
 /** A township of the county other than `township`, from the administrative-division layer. */
 const otherTownshipThan = async (township: string) =>
