@@ -1,28 +1,14 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { ROLE_LABELS } from '../domain/procedure/actors.js';
 import { ProblemSchema } from '../http/schemas.js';
 import { refuseUnknownProperties } from '../http/strict-body.js';
 import { requireUser } from './plugin.js';
-import { revokeSession, userBySession } from './repository.js';
 import { LoginRoute, LogoutRoute, MeView } from './schemas.js';
-import { checkCsrf, clearSessionCookie, refuseForeignOrigin, sessionCookieOf, setSessionCookie, signIn } from './sessions.js';
-import type { AuthUser } from './scope.js';
-import { hashToken } from './tokens.js';
-
-const meView = (u: AuthUser, session: FastifyRequest['session']) => ({
-  id: u.id,
-  login: u.login,
-  name: u.name,
-  role: u.role,
-  roleLabel: ROLE_LABELS[u.role],
-  adminCode: u.adminCode,
-  scopePrefix: u.prefix,
-  township: u.township,
-  session: session ? { csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() } : null,
-});
+import { signIn, signOut } from './service.js';
+import { checkCsrf, clearSessionCookie, refuseForeignOrigin, sessionCookieOf, setSessionCookie } from './sessions.js';
+import { meView } from './view.js';
 
 export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> = async (fastify, { pool, config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -46,12 +32,9 @@ export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> =
   app.post('/auth/logout', { config: { public: true }, schema: LogoutRoute }, async (req, reply) => {
     const cookie = sessionCookieOf(req);
     if (cookie) {
-      const s = await userBySession(pool, hashToken(cookie));
-      if (s) {
-        checkCsrf(req, cookie); // a page of another site must not sign the user out
-        await revokeSession(pool, s.sessionId);
-        req.log.info({ login: s.user.login, sessionId: s.sessionId }, 'signed out');
-      }
+      // A page of another site must not sign the user out.
+      const ended = await signOut(pool, cookie, () => checkCsrf(req, cookie));
+      if (ended) req.log.info(ended, 'signed out');
     }
     clearSessionCookie(reply, req);
     return reply.status(204).header('cache-control', 'no-store').send(null);

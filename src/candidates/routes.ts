@@ -7,11 +7,10 @@ import type { Config } from '../config.js';
 import { formValidator, receiveUpload } from '../http/multipart-upload.js';
 import { PerKeyLimiter } from '../http/concurrency.js';
 import { geometryWorkers } from '../workers/geometry.js';
-import { ProblemSchema } from '../imports/schemas.js';
 import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
 import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
-import { IdParams } from '../http/schemas.js';
+import { IdParams, ProblemSchema } from '../http/schemas.js';
 import {
   CHECK_RUN_FIELDS,
   CheckRunBody,

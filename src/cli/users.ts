@@ -19,7 +19,7 @@ import { cityOf, isRole, provinceOf, ROLE_LABELS, ROLES, type Role } from '../do
 import * as users from '../auth/repository.js';
 import { firstTownship } from '../layers/repository.js';
 import { randomPassword } from '../auth/passwords.js';
-import { changePassword } from '../auth/sessions.js';
+import { changePassword } from '../auth/service.js';
 
 /** The new password: generated, ZHANBU_PASSWORD, or the first line of stdin (never an argument, which `ps` shows). */
 async function passwordInput(generate: boolean): Promise<{ password: string; generated: boolean }> {

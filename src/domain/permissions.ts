@@ -65,7 +65,7 @@ export type RoutePermission = readonly Role[] | 'any-user';
 
 /** The roles of either list, in ROLES order. */
 const union = (...lists: (readonly Role[])[]): readonly Role[] => ROLES.filter((r) => lists.some((l) => l.includes(r)));
-/** Either audit level: the audit's level decides which one applies (src/procedure/reserve.ts). */
+/** Either audit level: the audit's level decides which one applies (src/reserve/service.ts). */
 const auditors = union(PERMISSIONS.cityAudit, PERMISSIONS.provinceAudit);
 
 const API = '/api/v1';

@@ -403,9 +403,12 @@ export async function buildReserveScratch(db: Db, read: ScopedReader, table: str
   );
 }
 
-/** Rows whose area is not yet known (new 小班, parcels never checked), as plane GeoJSON. */
-export async function rowsNeedingArea(db: Db, table: string, where: string): Promise<{ seq: number; plane: string }[]> {
-  const { rows } = await db.query<{ seq: number; plane: string }>(`SELECT seq, ST_AsGeoJSON(gplane, 3) AS plane FROM staging.${ident(table)} WHERE ${where}`);
+/** Which rows of a scratch layer still need an area of record: the new 小班, or reserve parcels never checked. */
+const NEEDING_AREA = { 'new-xiaoban': `src = 'new'`, 'reserve-unchecked': 'area_m2 IS NULL' } as const;
+
+/** Rows whose area is not yet known, as plane GeoJSON. */
+export async function rowsNeedingArea(db: Db, table: string, which: keyof typeof NEEDING_AREA): Promise<{ seq: number; plane: string }[]> {
+  const { rows } = await db.query<{ seq: number; plane: string }>(`SELECT seq, ST_AsGeoJSON(gplane, 3) AS plane FROM staging.${ident(table)} WHERE ${NEEDING_AREA[which]}`);
   return rows;
 }
 

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { ProblemSchema } from '../imports/schemas.js';
-import { CountyCode, Year } from '../http/schemas.js';
+import { CountyCode, ProblemSchema, Year } from '../http/schemas.js';
 
 export const ExportBody = Type.Object({
   county: CountyCode(),

@@ -240,13 +240,13 @@ export class ExportService {
       await repo.buildLdxbScratch(this.pool, read, table, county, year, zoneSrid, parcels);
       await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
       // MIAN_JI of a new 小班 in hectares, from the official ellipsoidal area.
-      const rows = await repo.rowsNeedingArea(this.pool, table, `src = 'new'`);
+      const rows = await repo.rowsNeedingArea(this.pool, table, 'new-xiaoban');
       await repo.setAreas(this.pool, table, 'mian_ji', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone) / 10000, 4) })));
       return repo.ldxbOutputSql(table, zoneSrid, job.crs_epsg);
     }
     await repo.buildReserveScratch(this.pool, read, table, county, year, zoneSrid, parcels);
     await jobs.setProgress(this.pool, job.id, 'computing', 0.3);
-    const rows = await repo.rowsNeedingArea(this.pool, table, 'area_m2 IS NULL');
+    const rows = await repo.rowsNeedingArea(this.pool, table, 'reserve-unchecked');
     await repo.setAreas(this.pool, table, 'area_m2', rows.map((r) => ({ seq: r.seq, value: roundTo(officialAreaOfPlane(r.plane, zone), 2) })));
     return repo.reserveOutputSql(table, zoneSrid, job.crs_epsg);
   }

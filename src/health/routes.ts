@@ -1,17 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
-import { ProblemSchema } from '../http/schemas.js';
+import { DetailRoute, StatusRoute } from './schemas.js';
 import { gdalVersion, probeDatabase as probe } from './service.js';
-
-/** Public: up or down, nothing else (versions and database errors help an attacker, not a load balancer). */
-const Status = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]) });
-
-const Detail = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-  database: Type.Object({ ok: Type.Boolean(), postgis: Type.Optional(Type.String()), error: Type.Optional(Type.String()) }),
-  gdal: Type.String(),
-});
 
 export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, { pool }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -19,13 +10,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
     '/health',
     {
       config: { public: true },
-      schema: {
-        tags: ['health'],
-        summary: '服务是否可用（公开，仅ok/down）',
-        description: '公开接口，只回答服务与数据库是否可用：200 {"status":"ok"}或503 {"status":"down"}。版本与数据库错误见需要省级管理员令牌的 GET /api/v1/health。',
-        security: [],
-        response: { 200: Status, 503: Status },
-      },
+      schema: StatusRoute,
     },
     async (_req, reply) => ((await probe(pool)).ok ? { status: 'ok' as const } : reply.status(503).send({ status: 'down' as const })),
   );
@@ -34,12 +19,7 @@ export const healthRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastif
     '/api/v1/health',
     {
       config: { action: '查看服务运行详情' }, // who: src/domain/permissions.ts
-      schema: {
-        tags: ['health'],
-        summary: '服务运行详情：PostGIS与GDAL版本、数据库错误（仅省级管理员）',
-        description: '需要省级管理员的访问令牌；其他角色返回403。数据库不可用时返回503及错误信息。',
-        response: { 200: Detail, 503: Detail, 401: ProblemSchema, 403: ProblemSchema },
-      },
+      schema: DetailRoute,
     },
     async (_req, reply) => {
       const db = await probe(pool);

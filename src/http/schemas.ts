@@ -1,4 +1,4 @@
-import { Type, type TNumberOptions, type TStringOptions } from '@fastify/type-provider-typebox';
+import { Type, type TNumberOptions, type TSchema, type TString, type TStringOptions } from '@fastify/type-provider-typebox';
 
 /**
  * Shared HTTP vocabulary: every route names an id, a county or a year the same way, so a value the
@@ -20,6 +20,11 @@ export const TownshipCode = (opts: TStringOptions = {}) => Type.String({ pattern
 /** A survey, reserve or quota year. */
 export const Year = (opts: TNumberOptions = {}) => Type.Integer({ minimum: 1990, maximum: 2100, ...opts });
 
+/** `:county` path parameter. */
+export const CountyParams = Type.Object({ county: CountyCode() });
+/** `:county/:year`; a report's year starts with the pilot's first reserve year (`{ minimum: 2019 }`). */
+export const CountyYearParams = (yearOpts: TNumberOptions = {}) => Type.Object({ county: CountyCode(), year: Year(yearOpts) });
+
 /** An integer that fits PostgreSQL int4 (offsets, fids). */
 export const Int32 = (opts: TNumberOptions = {}) => Type.Integer({ minimum: -2147483648, maximum: 2147483647, ...opts });
 /** An integer JavaScript holds exactly and PostgreSQL bigint accepts (event ids). */
@@ -27,6 +32,24 @@ export const SafeInteger = (opts: TNumberOptions = {}) => Type.Integer({ minimum
 
 /** A calendar date YYYY-MM-DD (format 'date' refuses 2023-02-30, which PostgreSQL would answer with an error). */
 export const IsoDate = (description: string) => Type.String({ pattern: '^(19|20)\\d{2}-\\d{2}-\\d{2}$', format: 'date', description });
+
+/** A date in an answer (YYYY-MM-DD). */
+export const DateText = Type.String({ format: 'date' });
+
+/**
+ * A report as it was submitted upward: the date, its due date, whether it was late, and the frozen
+ * snapshot. `codeField` names who submitted it (a county's `countyCode`, a city's `cityCode`).
+ */
+export const SubmittedReport = <K extends string, T extends TSchema>(codeField: K, snapshot: T) =>
+  Type.Object({
+    id: Type.String({ format: 'uuid' }),
+    ...({ [codeField]: Type.String() } as Record<K, TString>),
+    year: Type.Integer(),
+    submittedOn: DateText,
+    dueOn: DateText,
+    late: Type.Boolean(),
+    snapshot,
+  });
 
 /** Deepest nesting accepted in a JSON body: no request of this API needs more than a handful. */
 export const MAX_JSON_DEPTH = 32;

@@ -109,6 +109,15 @@ export async function checkCoverage(db: Db, county: string, year: number, import
 }
 
 /** ΣTBMJ of the polygons located in each XZQ unit of the year (county, township, village) against its DCMJ. */
+/** Whether the year's XZQ holds the county's own polygon (the XZQ sums can be checked only then). */
+export async function hasCountyXzq(db: Db, county: string, year: number): Promise<boolean> {
+  const { rows } = await db.query<{ xzq: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM survey.xzq WHERE county_code = $1 AND survey_year = $2 AND level = 'county') AS xzq`,
+    [county, year],
+  );
+  return rows[0]!.xzq;
+}
+
 export async function checkXzqSums(db: Db, county: string, year: number, importId: string): Promise<number> {
   return insertFindings(
     db, importId, 'xzq-sum',

@@ -66,10 +66,6 @@ export async function runQualityChecks(
     seq = rows[rows.length - 1]!.seq;
   }
   findings['xzq-sum'] = await q.checkXzqSums(db, county, year, id);
-  const { rows } = await db.query<{ xzq: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM survey.xzq WHERE county_code = $1 AND survey_year = $2 AND level = 'county') AS xzq`,
-    [county, year],
-  );
   const total = Object.values(findings).reduce((a, b) => a + b, 0);
-  return { findings, total, xzq: rows[0]!.xzq };
+  return { findings, total, xzq: await q.hasCountyXzq(db, county, year) };
 }

@@ -163,6 +163,9 @@ export async function collectRejects(db: Db, rejectsTable: string, rejectsSelect
   return rows[0]!.n;
 }
 
+/** The staged feature's identifier (its BSM column, as text) in the statements over staging table `s`. */
+export const sourceIdExpression = (column: string | undefined): string => (column ? `s.${ident(column)}::text` : 'NULL::text');
+
 /**
  * Repairs invalid polygons (only when asked): ST_MakeValid keeps every vertex, the polygonal part
  * is kept, and the area before and after is recorded (geodesic, on CGCS2000) so the change is visible.

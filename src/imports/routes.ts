@@ -6,12 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { formValidator, receiveUpload } from '../http/multipart-upload.js';
-import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, ProblemSchema, QualityQuery, QualityReport, RejectList, RepairList } from './schemas.js';
+import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, QualityQuery, QualityReport, RejectList, RepairList } from './schemas.js';
 import { allQualityFindings, importJob, importQuality, importRejects, importRepairs, listImports, type ImportService } from './service.js';
 import { importJobView, qualityFeature, qualityFindingView, qualityReportView, rejectListView, repairListView } from './view.js';
-import { attachment, sheet, xlsxStream, XLSX_TYPE } from '../reports/tabular.js';
+import { attachment, sheet, xlsxStream } from '../reports/tabular.js';
+import { XLSX_TYPE } from '../http/tabular-schemas.js';
 import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
-import { IdParams } from '../http/schemas.js';
+import { IdParams, ProblemSchema } from '../http/schemas.js';
 
 // The county is checked by the service (422 county-code-invalid, as for the command line).
 const importForm = formValidator(ImportForm, ['file', 'county']);

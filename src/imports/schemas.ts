@@ -20,7 +20,6 @@ export const ImportForm = Type.Object({
 });
 
 // Moved to the shared HTTP vocabulary; re-exported until every folder imports it from there.
-export { ProblemSchema };
 
 export const ImportJobView = Type.Object({
   id: Type.String({ format: 'uuid' }),

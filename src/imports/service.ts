@@ -260,7 +260,7 @@ export class ImportService {
       let repaired = { count: 0, areaChange: 0 };
       if (opts.repairGeometry) {
         const idCol = columns.find((c) => c.name.toUpperCase() === spec.idField);
-        const idExpr = idCol ? `s."${idCol.name.replace(/"/g, '""')}"::text` : 'NULL::text';
+        const idExpr = repo.sourceIdExpression(idCol?.name);
         // Polygons too tangled to repair in bounded time are rejected first, never given to ST_MakeValid.
         rejected += await rejectUnrepairable(this.pool, this.config, { sourceTable: src, rejectsTable: rej, idExpr });
         repaired = await repo.collectRepairs(this.pool, src, fix, idExpr, { rejectsTable: rej, skipCode: UNREPAIRABLE });

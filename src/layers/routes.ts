@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
-import { ProblemSchema } from '../imports/schemas.js';
-import { CountyYearParams, LandClassTotals, LayerList, LayerListQuery } from './schemas.js';
+import { LandClassTotals, LayerList, LayerListQuery } from './schemas.js';
+import { CountyYearParams, ProblemSchema } from '../http/schemas.js';
 import { currentLayers, landClassTotals } from './service.js';
 import { landClassTotalsView, layerVersionView } from './view.js';
 
@@ -22,7 +22,7 @@ export const layerRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify
       schema: {
         tags: ['layers'],
         summary: '地类图斑按地类汇总（图斑数、图斑面积TBMJ，平方米/亩/公顷）',
-        params: CountyYearParams,
+        params: CountyYearParams(),
         response: { 200: LandClassTotals, 404: ProblemSchema },
       },
     },

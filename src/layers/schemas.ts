@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
-import { CountyCode, Year } from '../http/schemas.js';
+import { CountyCode } from '../http/schemas.js';
 
 export const LayerListQuery = Type.Object({ county: Type.Optional(CountyCode()) });
 
@@ -18,7 +18,6 @@ export const LayerVersionView = Type.Object({
 export type LayerVersionViewT = Static<typeof LayerVersionView>;
 export const LayerList = Type.Object({ items: Type.Array(LayerVersionView) });
 
-export const CountyYearParams = Type.Object({ county: CountyCode(), year: Year() });
 
 export const LandClassTotals = Type.Object({
   countyCode: Type.String(),

@@ -1,22 +1,17 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, IdParams, IsoDate, SafeInteger, Uuid, Year } from '../http/schemas.js';
+import { CountyCode, CountyParams, CountyYearParams, DateText, IdParams, IsoDate, ProblemSchema, SafeInteger, SubmittedReport, Uuid, Year } from '../http/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
-import { ProblemSchema } from '../imports/schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
-import { XLSX_TYPE } from '../reports/tabular.js';
+import { TableFormatQuery, tableRoute } from '../http/tabular-schemas.js';
 import { PriorRestorationView, VerificationOverrideView } from '../procedure/schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const DateText = Type.String({ format: 'date' });
 const Timestamp = Type.String({ format: 'date-time' });
 
 // ---------------------------------------------------------------- requests
 
-const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM）或xlsx' }));
-const FormatQuery = Type.Object({ format: Format });
-const CountyParams = Type.Object({ county: CountyCode() });
-const CountyYearParams = Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) });
-const ProvinceQuery = Type.Object({ quotaYear: Type.Optional(Year()), format: Format });
+const FormatQuery = TableFormatQuery;
+const ProvinceQuery = Type.Object({ quotaYear: Type.Optional(Year()), format: TableFormatQuery.properties.format });
 const SubmitBody = Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDate('上报日期')) }));
 
 const AuditQuery = Type.Object({
@@ -29,19 +24,6 @@ const AuditQuery = Type.Object({
 const ParcelAuditQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) });
 
 // ---------------------------------------------------------------- answers
-
-/**
- * A report in the format asked for, one schema per content type (OpenAPI `content`): JSON, CSV
- * (UTF-8 with BOM, Chinese headers) or an XLSX workbook. Fastify serialises only the JSON one; the
- * CSV text and the XLSX stream pass through as sent.
- */
-const tableAnswer = <T extends TSchema>(json: T) => ({
-  content: {
-    'application/json': { schema: json },
-    'text/csv': { schema: Type.String({ description: 'format=csv：UTF-8（带BOM）CSV，中文表头' }) },
-    [XLSX_TYPE]: { schema: Type.String({ format: 'binary', description: 'format=xlsx：Excel工作簿' }) },
-  },
-});
 
 /** One ledger line: a county's reserve of year N and its quota account for year N+1. */
 const LedgerLine = Type.Object({
@@ -205,15 +187,7 @@ const AnnualSummary = Type.Object({
 });
 export type AnnualSummaryT = Static<typeof AnnualSummary>;
 
-const AnnualSummarySubmitted = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  countyCode: Type.String(),
-  year: Type.Integer(),
-  submittedOn: DateText,
-  dueOn: DateText,
-  late: Type.Boolean(),
-  snapshot: AnnualSummary,
-});
+const AnnualSummarySubmitted = SubmittedReport('countyCode', AnnualSummary);
 
 const ForestStock = Type.Object({
   countyCode: Type.String(),
@@ -258,14 +232,8 @@ export const AuditLog = Type.Object({
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 const tags = ['ledger'];
 
-/** A report route: its request, and its answer as JSON, CSV or XLSX (`tableAnswer`). */
-const reportRoute = <R extends { params?: TSchema; querystring: TSchema }, J extends TSchema>(summary: string, request: R, json: J, description?: string) => ({
-  tags,
-  summary,
-  ...(description ? { description } : {}),
-  ...request,
-  response: { 200: tableAnswer(json), ...problems },
-});
+const reportRoute = <R extends { params?: TSchema; querystring: TSchema }, J extends TSchema>(summary: string, request: R, json: J, description?: string) =>
+  tableRoute(tags, summary, request, json, description);
 
 export const CountyLedgerRoute = reportRoute(
   '县级台账：储备年度、下达、统筹、使用、扣减、作废、结余（亩与公顷），JSON/CSV/XLSX',
@@ -274,10 +242,10 @@ export const CountyLedgerRoute = reportRoute(
   'XLSX含三张表：台账（按年度）、明细（每笔台账记录及其依据）、地块（储备库地块及下达批次）。CSV为台账表。',
 );
 export const ProvinceSummaryRoute = reportRoute('全省（或本市）汇总：各县储备、下达、统筹、使用、扣减、作废、结余，JSON/CSV/XLSX', { querystring: ProvinceQuery }, ProvinceSummary);
-export const AnnualSummaryRoute = reportRoute('县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX', { params: CountyYearParams, querystring: FormatQuery }, AnnualSummary);
+export const AnnualSummaryRoute = reportRoute('县级年度试点工作总结（次年1月初上报），JSON/CSV/XLSX', { params: CountyYearParams({ minimum: 2019 }), querystring: FormatQuery }, AnnualSummary);
 export const ForestStockRoute = reportRoute('林地保有量动态平衡：储备库补充林地与建设项目占用（按年度），JSON/CSV/XLSX', { params: CountyParams, querystring: FormatQuery }, ForestStock);
 const submitSummary = '上报年度试点工作总结（截止次年1月10日，逾期标记；上报时冻结快照）';
-export const SubmitAnnualSummaryRoute = { tags, summary: submitSummary, params: CountyYearParams, body: SubmitBody, response: { 201: AnnualSummarySubmitted, ...problems } };
+export const SubmitAnnualSummaryRoute = { tags, summary: submitSummary, params: CountyYearParams({ minimum: 2019 }), body: SubmitBody, response: { 201: AnnualSummarySubmitted, ...problems } };
 export const AuditLogRoute = { tags, summary: '审计日志（只增不改）：每一项变更的操作人、时间与内容', querystring: AuditQuery, response: { 200: AuditLog, ...problems } };
 export const ParcelAuditLogRoute = { tags: ['procedure'], summary: '一个地块的审计日志', params: IdParams, querystring: ParcelAuditQuery, response: { 200: AuditLog, ...problems } };
 

@@ -57,6 +57,20 @@ const p = (kind: CollectionKind, name: string, type: PropertyDef['type'], title:
   ...(derived ? { derived } : {}),
 });
 
+/** The identity every parcel collection starts with. */
+const parcelIdentity = (kind: CollectionKind, idTitle: string): PropertyDef[] => [
+  p(kind, 'id', 'string', idTitle),
+  p(kind, 'parcelNo', 'string', '地块编号（DKBH）'),
+  p(kind, 'townshipCode', 'string', '乡镇代码'),
+];
+
+/** The area of record in m² with its 亩 and 公顷 (derived from the m² unless stored beside it). */
+const areaOfRecord = (kind: CollectionKind, label: string, note: string, unitsDerived: boolean): PropertyDef[] => [
+  p(kind, 'areaM2', 'number', `${label}（平方米，椭球面积${note ? '，' + note : ''}）`),
+  p(kind, 'areaMu', 'number', `${label}（亩）`, unitsDerived),
+  p(kind, 'areaHa', 'number', `${label}（公顷）`, unitsDerived),
+];
+
 const RESTORABLE_BASE = ['BSM', 'DLBM', 'DLMC', 'QSXZ', 'QSDWDM', 'QSDWMC', 'ZLDWDM', 'ZLDWMC', 'CZCSXM', 'TBMJ'];
 
 export const PROPERTIES: Readonly<Record<CollectionKind, readonly PropertyDef[]>> = {
@@ -71,42 +85,30 @@ export const PROPERTIES: Readonly<Record<CollectionKind, readonly PropertyDef[]>
     p('restorable', 'KXFMJ_HA', 'number', '可修复面积（公顷）', true),
   ],
   candidates: [
-    p('candidates', 'id', 'string', '地块编号（系统）'),
-    p('candidates', 'parcelNo', 'string', '地块编号（DKBH）'),
-    p('candidates', 'townshipCode', 'string', '乡镇代码'),
+    ...parcelIdentity('candidates', '地块编号（系统）'),
     p('candidates', 'applicant', 'string', '申请单位'),
     p('candidates', 'uploadId', 'string', '上传批次'),
     p('candidates', 'status', 'string', '最近一次检查的总体结论（pass/warn/fail/not-run/unchecked）'),
     p('candidates', 'statusLabel', 'string', '检查结论', true),
-    p('candidates', 'areaM2', 'number', '面积（平方米，椭球面积，最近一次检查）'),
-    // As the area check stored them (the report's figures), not recomputed from areaM2.
-    p('candidates', 'areaMu', 'number', '面积（亩）'),
-    p('candidates', 'areaHa', 'number', '面积（公顷）'),
+    // 亩 and 公顷 as the area check stored them (the report's figures), not recomputed from areaM2.
+    ...areaOfRecord('candidates', '面积', '最近一次检查', false),
   ],
   procedure: [
-    p('procedure', 'id', 'string', '程序地块编号（系统）'),
-    p('procedure', 'parcelNo', 'string', '地块编号（DKBH）'),
-    p('procedure', 'townshipCode', 'string', '乡镇代码'),
+    ...parcelIdentity('procedure', '程序地块编号（系统）'),
     p('procedure', 'applicant', 'string', '申请单位'),
     p('procedure', 'state', 'string', '程序状态'),
     p('procedure', 'stateLabel', 'string', '程序状态（中文）', true),
     p('procedure', 'stateSince', 'string', '进入该状态的时间'),
-    p('procedure', 'areaM2', 'number', '核实面积（平方米，椭球面积）'),
-    p('procedure', 'areaMu', 'number', '核实面积（亩）', true),
-    p('procedure', 'areaHa', 'number', '核实面积（公顷）', true),
+    ...areaOfRecord('procedure', '核实面积', '', true),
   ],
   reserve: [
-    p('reserve', 'id', 'string', '程序地块编号（系统）'),
-    p('reserve', 'parcelNo', 'string', '地块编号（DKBH）'),
-    p('reserve', 'townshipCode', 'string', '乡镇代码'),
+    ...parcelIdentity('reserve', '程序地块编号（系统）'),
     p('reserve', 'state', 'string', '储备状态'),
     p('reserve', 'stateLabel', 'string', '储备状态（中文）', true),
     p('reserve', 'reserveYear', 'integer', '入库年度'),
     p('reserve', 'reservedOn', 'string', '入库日期'),
     p('reserve', 'forestClass', 'string', '造林地类'),
-    p('reserve', 'areaM2', 'number', '面积（平方米，椭球面积）'),
-    p('reserve', 'areaMu', 'number', '面积（亩）', true),
-    p('reserve', 'areaHa', 'number', '面积（公顷）', true),
+    ...areaOfRecord('reserve', '面积', '', true),
   ],
 };
 

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { withReadScope, withScope, withScopeStream, type AuthUser, type Scoped } from '../auth/scope.js';
 import { surveyZoneEpsg } from '../layers/repository.js';
 import { notFoundInScope } from '../http/errors.js';
+import { isUuid } from '../http/schemas.js';
 import * as problems from './problems.js';
 import { COUNTY_KINDS, IMPORT_LAYER, PROPERTIES, SURVEY_KINDS, collectionId, parseCollectionId, type CollectionKind, type CollectionRef } from './collections.js';
 import { CRS84, parseBbox, parseCrs, type OutputCrs } from './crs.js';
@@ -173,7 +174,7 @@ function filtersOf(kind: CollectionKind, raw: Record<string, unknown>): { name: 
 function cursorOf(kind: CollectionKind, parameter: 'after' | 'before', v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const numeric = kind === 'dltb' || kind === 'xzq' || kind === 'xiaoban' || kind === 'restorable';
-  const ok = numeric ? /^-?\d{1,18}$/.test(v) : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+  const ok = numeric ? /^-?\d{1,18}$/.test(v) : isUuid(v);
   if (!ok) throw problems.cursorInvalid(parameter, `${parameter}不是有效的分页位置：请使用上一页links中的next/prev链接`);
   return v;
 }

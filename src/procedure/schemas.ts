@@ -1,7 +1,6 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { STATE_CODES } from '../domain/procedure/state-machine.js';
-import { ProblemSchema } from '../imports/schemas.js';
-import { CountyCode, Int32, IsoDate, Uuid, Year } from '../http/schemas.js';
+import { CountyCode, Int32, IsoDate, ProblemSchema, Uuid, Year } from '../http/schemas.js';
 
 export const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 

@@ -6,7 +6,7 @@ import { isRole, ROLE_LABELS } from '../domain/procedure/actors.js';
 import { m2ToMicroMu, quotaArea } from '../domain/units.js';
 import { PUBLICITY_PLACES } from '../domain/procedure/publicity.js';
 import { RIGHT_KINDS } from '../domain/procedure/rights-holders.js';
-import type { ProcedureRow, VerificationOverride } from './repository.js';
+import type { HolderRow, ProcedureRow, VerificationOverride } from './repository.js';
 import type { ProcedureDetailView, ProcedureView, ReserveParcelView, VerificationOverrideView } from './schemas.js';
 import type { ProcedureDetail } from './service.js';
 
@@ -106,6 +106,16 @@ export function reserveParcelView(p: ProcedureRow): Static<typeof ReserveParcelV
   return { ...parcelFields(p), links: links(p) };
 }
 
+/** Who a rights holder is, as both the current and the removed holders show it. */
+const holderFields = (h: HolderRow) => ({
+  id: h.id,
+  kind: h.kind,
+  kindLabel: RIGHT_KINDS[h.kind],
+  code: h.holder_code,
+  name: h.name,
+  document: h.document,
+});
+
 /** The detail: the procedure, who did what and when on what evidence, objections and consents. */
 export function procedureDetailView(d: ProcedureDetail): Static<typeof ProcedureDetailView> {
   const { parcel: p, history, objections, holders, removedHolders, consents, user } = d;
@@ -121,23 +131,13 @@ export function procedureDetailView(d: ProcedureDetail): Static<typeof Procedure
       consented: consented(h.id),
     })),
     holders: holders.map((h) => ({
-      id: h.id,
-      kind: h.kind,
-      kindLabel: RIGHT_KINDS[h.kind],
-      code: h.holder_code,
-      name: h.name,
+      ...holderFields(h),
       source: h.source,
       qsxz: h.qsxz,
-      document: h.document,
       consented: consented(h.id),
     })),
     removedHolders: removedHolders.map((h) => ({
-      id: h.id,
-      kind: h.kind,
-      kindLabel: RIGHT_KINDS[h.kind],
-      code: h.holder_code,
-      name: h.name,
-      document: h.document,
+      ...holderFields(h),
       removedAt: h.removed_at.toISOString(),
       removedBy: h.removed_by,
       removalReason: h.removal_reason,

@@ -9,6 +9,13 @@ import type { Outcome } from '../domain/quota/inspection.js';
 import type { State } from '../domain/procedure/state-machine.js';
 import type { VerificationOverride } from '../procedure/repository.js';
 
+/** A row whose µ亩 columns pg returned as text (selected `::text`), with those columns parsed to BigInt. */
+function withMicroMu<T>(row: Record<string, unknown>, ...columns: (keyof T & string)[]): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of columns) out[c] = BigInt(row[c] as string);
+  return out as T;
+}
+
 export type Account = 'county' | 'pool';
 export type EntryKind = 'issued' | 'pooled' | 'allocated-in' | 'allocated-out' | 'drawn' | 'deducted' | 'lapsed';
 
@@ -234,13 +241,7 @@ export async function issuances(tx: Scoped, f: { county?: string; reserveYear?: 
       ORDER BY i.county_code, i.reserve_year, i.batch`,
     [f.county ?? null, f.reserveYear ?? null, f.id ?? null],
   );
-  return rows.map((r) => ({
-    ...(r as unknown as IssuanceRow),
-    reserve_umu: BigInt(r.reserve_umu as string),
-    county_umu: BigInt(r.county_umu as string),
-    pooled_umu: BigInt(r.pooled_umu as string),
-    debt_settled_umu: BigInt(r.debt_settled_umu as string),
-  }));
+  return rows.map((r) => withMicroMu<IssuanceRow>(r, 'reserve_umu', 'county_umu', 'pooled_umu', 'debt_settled_umu'));
 }
 
 export interface IssuanceParcelRow {
@@ -284,7 +285,7 @@ export interface DrawRow {
 const DRAW_COLUMNS = `id, county_code, quota_year, project_name, approval_no, approved_on::text AS approved_on, area_umu::text AS area_umu, area_input,
   use_started_on::text AS use_started_on, recovered_on::text AS recovered_on, recovery_note, drawn_by, drawn_at`;
 
-const drawRow = (r: Record<string, unknown>): DrawRow => ({ ...(r as unknown as DrawRow), area_umu: BigInt(r.area_umu as string) });
+const drawRow = (r: Record<string, unknown>): DrawRow => withMicroMu<DrawRow>(r, 'area_umu');
 
 export async function draws(tx: Scoped, f: { county?: string; id?: string; approvalNo?: string }): Promise<DrawRow[]> {
   if (f.id !== undefined && !isUuid(f.id)) return [];
@@ -404,7 +405,7 @@ export async function poolRequests(tx: Scoped, quotaYear?: number): Promise<Pool
        FROM quota.pool_request r WHERE ($1::int IS NULL OR r.quota_year = $1) ORDER BY r.requested_at, r.id`,
     [quotaYear ?? null],
   );
-  return rows.map((r) => ({ ...(r as unknown as PoolRequestRow), amount_umu: BigInt(r.amount_umu as string), allocated_umu: BigInt(r.allocated_umu as string) }));
+  return rows.map((r) => withMicroMu<PoolRequestRow>(r, 'amount_umu', 'allocated_umu'));
 }
 
 export async function insertPoolRequest(tx: Scoped, r: { county: string; quotaYear: number; amount: MicroMu; purpose: string }): Promise<string> {
@@ -434,7 +435,7 @@ export async function allocations(tx: Scoped, quotaYear?: number): Promise<Alloc
        FROM quota.allocation WHERE ($1::int IS NULL OR quota_year = $1) ORDER BY allocated_at, id`,
     [quotaYear ?? null],
   );
-  return rows.map((r) => ({ ...(r as unknown as AllocationRow), amount_umu: BigInt(r.amount_umu as string) }));
+  return rows.map((r) => withMicroMu<AllocationRow>(r, 'amount_umu'));
 }
 
 export async function insertAllocation(
@@ -486,13 +487,7 @@ export async function inspections(tx: Scoped, f: { county?: string; year?: numbe
       ORDER BY n.county_code, n.year, p.parcel_no`,
     [f.county ?? null, f.year ?? null, f.id ?? null, f.parcelId ?? null],
   );
-  return rows.map((r) => ({
-    ...(r as unknown as InspectionRow),
-    area_umu: BigInt(r.area_umu as string),
-    affected_umu: BigInt(r.affected_umu as string),
-    deducted_umu: BigInt(r.deducted_umu as string),
-    debt_umu: BigInt(r.debt_umu as string),
-  }));
+  return rows.map((r) => withMicroMu<InspectionRow>(r, 'area_umu', 'affected_umu', 'deducted_umu', 'debt_umu'));
 }
 
 export interface NewInspection {

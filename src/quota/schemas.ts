@@ -1,6 +1,5 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, IdParams, IsoDate, Uuid, Year } from '../http/schemas.js';
-import { ProblemSchema } from '../imports/schemas.js';
+import { CountyCode, CountyParams, IdParams, IsoDate, ProblemSchema, Uuid, Year } from '../http/schemas.js';
 import { VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- shared pieces
@@ -24,7 +23,6 @@ export const PilotPeriodView = Type.Object({ startYear: Type.Integer(), endYear:
 
 // ---------------------------------------------------------------- requests
 
-const CountyParams = Type.Object({ county: CountyCode() });
 
 const AreaInput = Type.Object(
   {

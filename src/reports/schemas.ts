@@ -1,19 +1,14 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, IsoDate, TownshipCode, Uuid, Year } from '../http/schemas.js';
-import { ProblemSchema } from '../imports/schemas.js';
+import { CountyYearParams, DateText, IsoDate, ProblemSchema, SubmittedReport, TownshipCode, Uuid, Year } from '../http/schemas.js';
 import { QuotaAreaView } from '../quota/schemas.js';
 import { VerificationOverrideView } from '../procedure/schemas.js';
-import { XLSX_TYPE } from './tabular.js';
+import { TableFormatQuery, tableRoute } from '../http/tabular-schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const DateText = Type.String({ format: 'date' });
 const Timestamp = Type.String({ format: 'date-time' });
 
 // ---------------------------------------------------------------- requests
 
-const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json（默认）、csv（UTF-8带BOM，第一张表）或xlsx' }));
-const FormatQuery = Type.Object({ format: Format });
-const CountyYearParams = Type.Object({ county: CountyCode(), year: Year({ minimum: 2019 }) });
 const CityYearParams = Type.Object({ city: Type.String({ pattern: '^\\d{4}00$', description: '设区市代码，如361100' }), year: Year({ minimum: 2019 }) });
 const YearParams = Type.Object({ year: Year({ minimum: 2019 }) });
 
@@ -54,13 +49,6 @@ const SubmitBody = Type.Optional(Type.Object({ submittedOn: Type.Optional(IsoDat
 
 // ---------------------------------------------------------------- answers
 
-const tableAnswer = <T extends TSchema>(json: T) => ({
-  content: {
-    'application/json': { schema: json },
-    'text/csv': { schema: Type.String({ description: 'format=csv：UTF-8（带BOM）CSV，中文表头' }) },
-    [XLSX_TYPE]: { schema: Type.String({ format: 'binary', description: 'format=xlsx：Excel工作簿' }) },
-  },
-});
 
 const Area = QuotaAreaView;
 
@@ -160,15 +148,7 @@ const CityReport = Type.Object({
 });
 export type CityReportT = Static<typeof CityReport>;
 
-const CityReportSubmitted = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  cityCode: Type.String(),
-  year: Type.Integer(),
-  submittedOn: DateText,
-  dueOn: DateText,
-  late: Type.Boolean(),
-  snapshot: CityReport,
-});
+const CityReportSubmitted = SubmittedReport('cityCode', CityReport);
 
 const Audit = Type.Object({
   countyCode: Type.String(),
@@ -217,27 +197,17 @@ export type EvaluationT = Static<typeof Evaluation>;
 const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 const tags = ['reports'];
 
+const tabularRoute = <P extends TSchema, T extends TSchema>(summary: string, params: P, table: T) => tableRoute(tags, summary, { params, querystring: TableFormatQuery }, table);
+
 export const ArrangeRoute = {
   tags,
   summary: '编制（修订）年度使用林地统筹安排：对本年度拟使用林地的项目、面积和补充林地作出统筹安排',
-  params: CountyYearParams,
+  params: CountyYearParams({ minimum: 2019 }),
   body: ArrangementBody,
   response: { 201: Arrangement, ...problems },
 };
-export const ArrangementRoute = {
-  tags,
-  summary: '县级年度使用林地统筹安排（最新版），JSON/CSV/XLSX',
-  params: CountyYearParams,
-  querystring: FormatQuery,
-  response: { 200: tableAnswer(Arrangement), ...problems },
-};
-export const CityReportRoute = {
-  tags,
-  summary: '设区市年度试点工作报告（梳理汇总各县，2月初报省级），JSON/CSV/XLSX',
-  params: CityYearParams,
-  querystring: FormatQuery,
-  response: { 200: tableAnswer(CityReport), ...problems },
-};
+export const ArrangementRoute = tabularRoute('县级年度使用林地统筹安排（最新版），JSON/CSV/XLSX', CountyYearParams({ minimum: 2019 }), Arrangement);
+export const CityReportRoute = tabularRoute('设区市年度试点工作报告（梳理汇总各县，2月初报省级），JSON/CSV/XLSX', CityYearParams, CityReport);
 export const SubmitCityReportRoute = {
   tags,
   summary: '设区市上报年度试点工作报告（截止次年2月10日，逾期标记；上报时冻结快照）',
@@ -245,10 +215,8 @@ export const SubmitCityReportRoute = {
   body: SubmitBody,
   response: { 201: CityReportSubmitted, ...problems },
 };
-export const EvaluationRoute = {
-  tags,
-  summary: '试点评估报告（核查考评）：各县储备、抽查、年度核查、扣减与欠扣、定额，JSON/CSV/XLSX',
-  params: YearParams,
-  querystring: FormatQuery,
-  response: { 200: tableAnswer(Evaluation), ...problems },
-};
+export const EvaluationRoute = tabularRoute(
+  '试点评估报告（核查考评）：各县储备、抽查、年度核查、扣减与欠扣、定额，JSON/CSV/XLSX',
+  YearParams,
+  Evaluation,
+);

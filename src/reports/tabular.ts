@@ -89,7 +89,7 @@ export function xlsxStream(sheets: AnySheet[]): PassThrough {
   return pass;
 }
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+import { XLSX_TYPE } from '../http/tabular-schemas.js';
 
 /** Content-Disposition for a Chinese file name (RFC 6266 / 5987). */
 export function attachment(filename: string): string {

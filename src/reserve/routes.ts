@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
 import { Problem } from '../http/problem.js';
-import { IdParams } from '../http/schemas.js';
+import { CountyParams, IdParams } from '../http/schemas.js';
 import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
 import { problems } from '../procedure/schemas.js';
 import {
@@ -12,7 +12,6 @@ import {
   AuditView,
   CompleteAuditBody,
   CompletedAuditView,
-  CountyParams,
   CountyReserveQuery,
   CountyReserveView,
   DrawAuditBody,

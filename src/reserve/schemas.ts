@@ -4,7 +4,6 @@ import { AreaView, Common, DocumentsView, Nullable, ParticipantsBody, ReservePar
 
 // ---------------------------------------------------------------- requests
 
-export const CountyParams = Type.Object({ county: CountyCode() });
 
 export const CountyReserveQuery = Type.Object({ year: Type.Optional(Year()) });
 

@@ -1,8 +1,7 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { ProblemSchema } from '../imports/schemas.js';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
-import { CountyCode, Int32, TownshipCode, Year } from '../http/schemas.js';
+import { CountyParams, Int32, ProblemSchema, TownshipCode, Year } from '../http/schemas.js';
 
 export const Filters = Type.Object({
   year: Type.Optional(Year({ description: '现状调查年份（默认该县最新导入的地类图斑年份）：列出该年非林地图斑中，该年或此前任一调查（三调、年度变更调查）为采矿用地的部分' })),
@@ -15,7 +14,6 @@ export const Filters = Type.Object({
 });
 export type FiltersT = Static<typeof Filters>;
 
-export const CountyParams = Type.Object({ county: CountyCode() });
 
 export const SummaryQuery = Type.Intersect([Filters, Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')])) })]);
 

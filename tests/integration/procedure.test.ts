@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { drawAreaSample } from '../../src/domain/audit/sampling.js';
 import { m2ToMicroMu, parseDecimal } from '../../src/domain/units.js';
+import { UUID_PATTERN } from '../../src/http/schemas.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { COUNTY, deleteCandidates, importSurveyLayers, surveyPolygons, type SurveyPolygon } from '../helpers/candidates.js';
@@ -170,7 +171,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect(verify.effectiveOn).toBe('2023-02-20');
     // 核实, 造林, 验收: who of each department took part.
     for (const i of [1, 4, 5]) expect(d.history[i].evidence.participants).toEqual(JOINT);
-    expect(verify.evidence.checkRunId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(verify.evidence.checkRunId).toMatch(new RegExp(UUID_PATTERN));
     expect(verify.evidence.checks.map((c: { code: string }) => c.code).sort()).toEqual(['area', 'geometry', 'jurisdiction', 'not-forest', 'overlap', 'ownership', 'source']);
     expect(verify.evidence.checks.every((c: { status: string }) => c.status !== 'fail')).toBe(true);
     expect(d.history[3].documents).toEqual([{ title: '县政府批复', number: '玉府字〔2023〕12号' }]);

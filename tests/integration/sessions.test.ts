@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { changePassword } from '../../src/auth/sessions.js';
+import { changePassword } from '../../src/auth/service.js';
 import { revokeSessions, setActive } from '../../src/auth/repository.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
