@@ -4,6 +4,7 @@
  * of ledger entries or of parcels' areas of record, computed exactly in µ亩 here and rounded once
  * for display (view.ts, src/domain/units.ts).
  */
+import { notFoundInScope } from '../http/errors.js';
 import type pg from 'pg';
 import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
@@ -247,7 +248,7 @@ export async function auditLog(
 ) {
   return withScope(pool, user, async (tx) => {
     if (f.parcelMustExist && (!f.parcelId || !(await procedures.getProcedure(tx, f.parcelId)))) {
-      throw new Problem(404, 'procedure-not-found', 'Procedure not found', `未找到补充林地地块办理记录：${f.parcelId}（不存在或不在管辖范围内）`);
+      throw notFoundInScope('补充林地地块办理记录', f.parcelId ?? '', 'procedure-not-found');
     }
     const rows = await procedures.auditEvents(tx, { parcelId: f.parcelId, county: f.county, table: f.table, afterId: f.after, limit: f.limit });
     return { rows, next: rows.length === f.limit ? rows[rows.length - 1]!.id : null };

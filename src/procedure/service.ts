@@ -4,6 +4,7 @@
  * transaction (row-level security); the candidate checks, which need the whole province's
  * parcels for the overlap check, run in the system context after the parcel was found in scope.
  */
+import { notFoundInScope } from '../http/errors.js';
 import type pg from 'pg';
 import { runChecks } from '../candidates/checks.js';
 import { boundaryTolerance, parameterSetGuard } from '../domain/checks/parameters.js';
@@ -57,7 +58,7 @@ export interface JointActInput extends ActInput {
   participants?: Participants;
 }
 
-export const procedureNotFound = (id: string) => new Problem(404, 'procedure-not-found', 'Procedure not found', `未找到补充林地地块办理记录：${id}（不存在或不在管辖范围内）`);
+export const procedureNotFound = (id: string) => notFoundInScope('补充林地地块办理记录', id, 'procedure-not-found');
 
 export function guardFailed(action: Action, failures: GuardFailure[]): Problem {
   return new Problem(422, 'guard-failed', 'Transition guard failed', describeFailures(action, failures), {
@@ -166,7 +167,7 @@ export async function apply(
       : null;
     if (prior) requireGuards('apply', priorRestorationGuards(prior, appliedOn));
     const c = await repo.candidateParcel(tx, input.candidateParcelId);
-    if (!c) throw new Problem(404, 'candidate-parcel-not-found', 'Candidate parcel not found', `未找到候选地块：${input.candidateParcelId}（不存在或不在管辖范围内）`);
+    if (!c) throw notFoundInScope('候选地块', input.candidateParcelId, 'candidate-parcel-not-found');
     // Serialise applications for one candidate parcel; the unique index is the last word.
     await repo.lockApplication(tx, c.id);
     const live = await repo.liveProcedureOf(tx, c.id);

@@ -3,6 +3,7 @@
  * deductions after the annual re-inspection, lapse at the end of the pilot period, idle uses.
  * Every figure is an append-only ledger entry (quota.entry) linked to what it derives from.
  */
+import { notFoundInScope } from '../http/errors.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { requireCounty, requireRole, PERMISSIONS } from '../auth/plugin.js';
@@ -209,7 +210,7 @@ export async function listIssuances(pool: pg.Pool, user: AuthUser, f: { county?:
 export async function issuance(pool: pg.Pool, user: AuthUser, id: string) {
   return withScope(pool, quotaReader(user, '查看定额下达记录'), async (tx) => {
     const i = (await repo.issuances(tx, { id }))[0];
-    if (!i) throw new Problem(404, 'issuance-not-found', 'Issuance not found', `未找到定额下达记录：${id}（不存在或不在管辖范围内）`);
+    if (!i) throw notFoundInScope('定额下达记录', id, 'issuance-not-found');
     return { issuance: i, parcels: await repo.issuanceParcels(tx, i.id) };
   });
 }
@@ -404,7 +405,7 @@ export async function recordUse(pool: pg.Pool, user: AuthUser, drawId: string, i
   if (input.recoveredOn) dateParam('recoveredOn', input.recoveredOn, today);
   return withScope(pool, user, async (tx) => {
     const d = (await repo.draws(tx, { id: drawId }))[0];
-    if (!d) throw new Problem(404, 'draw-not-found', 'Draw not found', `未找到定额使用记录：${drawId}（不存在或不在管辖范围内）`);
+    if (!d) throw notFoundInScope('定额使用记录', drawId, 'draw-not-found');
     if (input.recoveredOn && !input.recoveryNote?.trim()) throw invalid('收回闲置林地须写明说明（recoveryNote）');
     for (const [k, v] of [['useStartedOn', input.useStartedOn], ['recoveredOn', input.recoveredOn]] as const) {
       if (v && v < d.approved_on) throw invalid(`${k}（${v}）早于审核日期${d.approved_on}`);

@@ -8,6 +8,7 @@
  * sampled afresh. Each use case is one scoped transaction; the parcels move through the procedure's
  * state machine and transition record.
  */
+import { notFoundInScope } from '../http/errors.js';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { withScope, type AuthUser, type Scoped } from '../auth/scope.js';
@@ -22,8 +23,8 @@ import * as procedures from '../procedure/repository.js';
 import { guardFailed, planOrThrow, type ActInput, type JointActInput } from '../procedure/service.js';
 import * as repo from './repository.js';
 
-const submissionNotFound = (id: string) => new Problem(404, 'submission-not-found', 'Submission not found', `未找到储备库报送记录：${id}（不存在或不在管辖范围内）`);
-const auditNotFound = (id: string) => new Problem(404, 'audit-not-found', 'Audit not found', `未找到抽查记录：${id}（不存在或不在管辖范围内）`);
+const submissionNotFound = (id: string) => notFoundInScope('储备库报送记录', id, 'submission-not-found');
+const auditNotFound = (id: string) => notFoundInScope('抽查记录', id, 'audit-not-found');
 const centi = (m2: string) => parseDecimal(m2, 2)!;
 const m2Text = (c: bigint) => `${c / 100n}.${(c % 100n).toString().padStart(2, '0')}`;
 
