@@ -266,6 +266,14 @@ async function main() {
   await seedReserve(pool, B, 2022, ['6666.67', '13333.33']);
 
   const client = startClient({ base, readToken: reader, readPath: `/api/v1/counties/${B}/quota` });
+  // Quota is issued only after the national allocation of its year (国家下达新增林地定额后).
+  const allocation = await client.call({
+    token: admin,
+    method: 'POST',
+    path: '/api/v1/quota/national-allocations',
+    body: { quotaYear: 2023, documentNo: '林资发〔2023〕1号', documentDate: '2023-01-05' },
+  });
+  if (allocation.status !== 201) throw new Error(`national allocation answered ${allocation.status}: ${JSON.stringify(allocation.json)}`);
   const issued = await client.call({ token: admin, method: 'POST', path: '/api/v1/quota/issuances', body: { reserveYear: 2022, issuedOn: '2023-01-10' } });
   if (issued.status !== 201) throw new Error(`issuance answered ${issued.status}: ${JSON.stringify(issued.json)}`);
 
