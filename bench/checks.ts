@@ -297,7 +297,7 @@ async function main() {
   const timedPool = instrumented(pool, stats);
   const checks = async (uploadId: string, p: pg.Pool = pool) => {
     const t = process.hrtime.bigint();
-    await runChecks(p, uploadId, { changeYear: CHANGE_YEAR, runBy: 'bench' });
+    await runChecks(p, uploadId, { changeYear: CHANGE_YEAR, runBy: 'bench', bounds: config });
     return ms(t);
   };
 

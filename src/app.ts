@@ -121,7 +121,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
   await app.register(exportRoutes, { prefix: '/api/v1', exports });
   const pilot = opts.pilotPeriod ?? config.pilotPeriod;
   await app.register(authRoutes, { prefix: '/api/v1', pool, config });
-  await app.register(procedureRoutes, { prefix: '/api/v1', pool });
+  await app.register(procedureRoutes, { prefix: '/api/v1', pool, checkBounds: config });
   await app.register(reserveRoutes, { prefix: '/api/v1', pool });
   await app.register(quotaRoutes, { prefix: '/api/v1', pool, pilot });
   await app.register(ledgerRoutes, { prefix: '/api/v1', pool, pilot });

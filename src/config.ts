@@ -26,6 +26,8 @@ export interface Config {
   /** Largest candidate-parcel upload, bytes, and most parcels in one upload. */
   maxCandidateUploadBytes: number;
   maxCandidateParcels: number;
+  /** Largest GeoJSON parcel file checked structurally (parsed in memory on a worker); larger → 422 geojson-too-large. */
+  maxGeoJsonStructureBytes: number;
   /** Where uploads and extracted archives are kept while an import runs. */
   workDir: string;
   /**
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCandidateUploadBytes: int('ZHANBU_MAX_CANDIDATE_UPLOAD_BYTES', 100 * 1024 ** 2),
     maxCandidateExpandedBytes: int('ZHANBU_MAX_CANDIDATE_EXPANDED_BYTES', 512 * 1024 ** 2),
     maxCandidateParcels: int('ZHANBU_MAX_CANDIDATE_PARCELS', 10_000),
+    maxGeoJsonStructureBytes: int('ZHANBU_MAX_GEOJSON_BYTES', 64 * 1024 ** 2),
     workDir,
     maxParcelVertices: int('ZHANBU_MAX_PARCEL_VERTICES', 20_000),
     maxUploadVertices: int('ZHANBU_MAX_UPLOAD_VERTICES', 1_000_000),

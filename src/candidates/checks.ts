@@ -18,7 +18,7 @@ import {
 import { sourceAcrossSurveys } from '../domain/checks/source.js';
 import { duplicateVertices, ringPerimeter, spikeVertices, thinness, type XY } from '../domain/geometry/vertex-checks.js';
 import { withTransaction } from '../db/pool.js';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { CHINA_LON_LAT as CHINA, latLonLooksSwapped, latLonSwappedMessage } from '../domain/geometry/bounds.js';
 import { countCrossings, type SelfIntersectionAnswer } from '../workers/geometry.js';
 import { badInput } from '../http/problem.js';
@@ -525,11 +525,11 @@ export interface RunOptions {
    * time: "年度国土变更调查中确定的采矿用地" as the surveys stood when the land was applied for).
    */
   surveysImportedBefore?: Date;
-  /** Work bounds (statement timeout, geometry workers); default: the environment's Config. */
-  bounds?: CheckBounds;
+  /** Work bounds (statement timeout, geometry workers), from the app's Config. */
+  bounds: CheckBounds;
 }
 
-type CheckBounds = Pick<Config, 'checkStatementTimeoutMs' | 'geometryWorkers' | 'geometryTaskTimeoutMs'>;
+export type CheckBounds = Pick<Config, 'checkStatementTimeoutMs' | 'geometryWorkers' | 'geometryTaskTimeoutMs'>;
 
 /** Most self-intersection points reported per parcel. */
 const MAX_REPORTED_CROSSINGS = 1000;
@@ -569,11 +569,11 @@ export async function resolveLayers(db: pg.Pool, county: string, p: Pick<CheckPa
  * Runs every check on every parcel of an upload against the county's current survey layers and
  * stores the results as a new dated run (earlier runs stay readable).
  */
-export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOptions = {}): Promise<{ runId: string; results: CheckResult[] }> {
+export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOptions): Promise<{ runId: string; results: CheckResult[] }> {
   const upload = await getUpload(pool, uploadId);
   if (!upload) throw badInput('upload-not-found', 'Upload not found', `未找到上传批次${uploadId}`);
   const county = upload.county_code;
-  const { bounds = loadConfig() } = opts;
+  const { bounds } = opts;
   const parameterSet = await parameterSetInForce(pool);
   const p: CheckParameters = { ...thresholdsOf(parameterSet.parameters), baseYear: opts.baseYear, latestYear: opts.latestYear, changeYear: opts.changeYear };
   const { base, latest, xbLatest, xzq, change, xbChange, sourceVersions: allSourceVersions } = await resolveLayers(pool, county, p);

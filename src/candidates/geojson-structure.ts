@@ -4,9 +4,6 @@ import { badInput, Problem } from '../http/problem.js';
 import { geoJsonStructureOffThread } from '../workers/geometry.js';
 import { WorkerBusyError, WorkerTimeoutError } from '../workers/pool.js';
 
-/** GeoJSON files above this are not parsed in memory for the structural check. */
-const MAX_STRUCTURE_CHECK_BYTES = 64 * 1024 * 1024;
-
 /**
  * Time limit of one structural check. A 48 MB file takes 1.5–2.5 s on one core; the limit leaves
  * room for a loaded machine and still frees the thread of anything pathological.
@@ -22,10 +19,11 @@ export const STRUCTURE_CHECK_TIMEOUT_MS = 30_000;
  * Parsing and validating tens of megabytes takes seconds of CPU, so it runs on the geometry worker
  * pool (bounded queue, time limit): the request thread keeps answering everyone else meanwhile.
  */
-export async function checkGeoJsonStructure(config: Pick<Config, 'geometryWorkers' | 'geometryTaskTimeoutMs'>, path: string): Promise<void> {
+export async function checkGeoJsonStructure(config: Pick<Config, 'geometryWorkers' | 'geometryTaskTimeoutMs' | 'maxGeoJsonStructureBytes'>, path: string): Promise<void> {
   const size = (await stat(path)).size;
-  if (size > MAX_STRUCTURE_CHECK_BYTES) {
-    throw badInput('geojson-too-large', 'GeoJSON too large', `GeoJSON文件${(size / 1024 ** 2).toFixed(0)}MB，超过${MAX_STRUCTURE_CHECK_BYTES / 1024 ** 2}MB上限；请改用压缩的Shapefile或GeoPackage`);
+  // Above the limit the file is not parsed in memory for the structural check: refused.
+  if (size > config.maxGeoJsonStructureBytes) {
+    throw badInput('geojson-too-large', 'GeoJSON too large', `GeoJSON文件${(size / 1024 ** 2).toFixed(0)}MB，超过${(config.maxGeoJsonStructureBytes / 1024 ** 2).toFixed(0)}MB上限；请改用压缩的Shapefile或GeoPackage`);
   }
   let fault;
   try {

@@ -31,6 +31,7 @@ import {
   HolderRemovalBody,
   VerifyBody,
 } from './schemas.js';
+import type { CheckBounds } from '../candidates/checks.js';
 import * as service from './service.js';
 import { procedureDetailView, procedureView } from './view.js';
 
@@ -49,7 +50,8 @@ interface Act<B extends TSchema = TSchema, P extends TSchema = TSchema> {
   /** 201 where the act creates a record (an objection, a consent). */
   status?: 200 | 201;
   preValidation?: preValidationAsyncHookHandler;
-  run(pool: pg.Pool, user: AuthUser, id: string, body: Static<B>, params: Static<P>): Promise<service.ProcedureDetail>;
+  /** `bounds`: the work limits of a check run, for the acts that may run the candidate checks. */
+  run(pool: pg.Pool, user: AuthUser, id: string, body: Static<B>, params: Static<P>, bounds: CheckBounds): Promise<service.ProcedureDetail>;
 }
 
 /** Checks the entry's types against its own schemas, then erases them for the table. */
@@ -64,7 +66,7 @@ const ACTS: Act[] = [
     body: VerifyBody,
     // A re-run takes survey years only; thresholds are the province's parameter set in force.
     preValidation: refuseUnknownProperties('any', { nested: { rerunChecks: ['baseYear', 'latestYear'] }, refused: thresholdInRequest }),
-    run: service.verify,
+    run: (pool, user, id, body, _params, bounds) => service.verify(pool, user, id, body, bounds),
   }),
   act({
     action: 'override-approval',
@@ -138,21 +140,21 @@ const ACTS: Act[] = [
     summary: '变更（县级自然资源主管部门）：该年度土地变更调查地类图斑已由采矿用地变更为林地',
     description: '依据该年度变更调查的地类变更检查（h）；未指定checkRunId时立即运行检查。变更调查年份不早于验收年份。',
     body: SurveyChangeBody,
-    run: service.surveyChange,
+    run: (pool, user, id, body, _params, bounds) => service.surveyChange(pool, user, id, body, bounds),
   }),
   act({
     action: 'change',
     summary: '变更（县级林业部门）：森林资源管理“一张图”年度更新中由非林地变更为林地',
     description: '默认采用年度变更调查地类变更的年份与检查记录；该年度地类图斑与“一张图”均须显示林地。',
     body: ChangeBody,
-    run: service.change,
+    run: (pool, user, id, body, _params, bounds) => service.change(pool, user, id, body, bounds),
   }),
   act({ action: 'reserve', summary: '入库：纳入县级补充林地储备库（登记储备年度）', body: ReserveBody, run: service.reserve }),
   act({ action: 'withdraw', summary: '撤回（入库前）', body: EndBody, run: (pool, user, id, body) => service.end(pool, user, id, 'withdraw', body) }),
   act({ action: 'reject', summary: '否决（入库前）', body: EndBody, run: (pool, user, id, body) => service.end(pool, user, id, 'reject', body) }),
 ];
 
-export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fastify, { pool }) => {
+export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool; checkBounds: CheckBounds }> = async (fastify, { pool, checkBounds }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
@@ -213,7 +215,7 @@ export const procedureRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fas
       },
       async (req, reply) => {
         const params = req.params as { id: string };
-        return reply.status(status).send(procedureDetailView(await a.run(pool, requireUser(req), params.id, req.body, params)));
+        return reply.status(status).send(procedureDetailView(await a.run(pool, requireUser(req), params.id, req.body, params, checkBounds)));
       },
     );
   }

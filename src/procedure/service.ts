@@ -6,7 +6,7 @@
  */
 import { notFoundInScope } from '../http/errors.js';
 import type pg from 'pg';
-import { runChecks } from '../candidates/checks.js';
+import { runChecks, type CheckBounds } from '../candidates/checks.js';
 import { boundaryTolerance, parameterSetGuard } from '../domain/checks/parameters.js';
 import { inForce as parameterSetInForce } from '../check-parameters/repository.js';
 import { isIsoDate, todayInChina, yearOf } from '../domain/procedure/deadlines.js';
@@ -220,11 +220,11 @@ export function applicationMoment(p: Pick<repo.ProcedureRow, 'applied_on' | 'cre
 }
 
 /** Runs the candidate checks for the parcel's upload in the system context, after the parcel was found in the user's scope. */
-async function runChecksFor(pool: pg.Pool, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
+async function runChecksFor(pool: pg.Pool, bounds: CheckBounds, user: AuthUser, id: string, action: Action, opts: { changeYear?: number; baseYear?: number; latestYear?: number }) {
   const p = await plannedParcel(pool, user, id, action);
   // 核实 reads the change surveys as they stood at the application (domain/procedure/eligibility.ts).
   const before = action === 'verify' ? { surveysImportedBefore: applicationMoment(p) } : {};
-  const { runId } = await runChecks(pool, p.upload_id, { ...opts, ...before, runBy: user.login });
+  const { runId } = await runChecks(pool, p.upload_id, { ...opts, ...before, runBy: user.login, bounds });
   return runId;
 }
 
@@ -238,9 +238,9 @@ async function requireCurrentParameters(tx: Scoped, action: Action, run: repo.Ru
   if (failure) throw guardFailed(action, [failure]);
 }
 
-export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: VerifyInput) {
+export async function verify(pool: pg.Pool, user: AuthUser, id: string, input: VerifyInput, bounds: CheckBounds) {
   checkDate('verifiedOn', input.verifiedOn);
-  const rerunId = input.rerunChecks ? await runChecksFor(pool, user, id, 'verify', input.rerunChecks) : undefined;
+  const rerunId = input.rerunChecks ? await runChecksFor(pool, bounds, user, id, 'verify', input.rerunChecks) : undefined;
   return act(pool, user, id, 'verify', async (tx, p) => {
     const run = await repo.checkRun(tx, p.upload_id, { runId: rerunId ?? input.checkRunId, applicationStage: true });
     if (input.checkRunId && !run) throw new Problem(404, 'check-run-not-found', 'No check run', `未找到该地块所在批次的检查记录${input.checkRunId}`);
@@ -618,13 +618,14 @@ async function changeAct(
   id: string,
   action: 'survey-change' | 'change',
   input: Partial<ChangeYearInput> & { changedOn?: string },
+  bounds: CheckBounds,
   how: (p: repo.ProcedureRow) => { layers: ChangeLayer[]; after: { year: number; on: string; what: string } | null; fields: (changeYear: number, runId: string, changedOn: string) => repo.ParcelFields },
 ) {
   checkDate('changedOn', input.changedOn);
   const head = await plannedParcel(pool, user, id, action);
   const changeYear = input.changeYear ?? head.change_year;
   if (changeYear === null) throw new Problem(400, 'request-invalid', 'Change year required', '须写明年度土地变更调查的年份（changeYear）');
-  const runId = input.checkRunId ?? (changeYear === head.change_year && head.change_run_id ? head.change_run_id : await runChecksFor(pool, user, id, action, { changeYear }));
+  const runId = input.checkRunId ?? (changeYear === head.change_year && head.change_run_id ? head.change_run_id : await runChecksFor(pool, bounds, user, id, action, { changeYear }));
   return act(pool, user, id, action, async (tx, p) => {
     const today = todayInChina();
     const changedOn = dateOr(input.changedOn, today);
@@ -657,8 +658,8 @@ async function changeAct(
 }
 
 /** 县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更: that year's DLTB shows the parcel as forest. */
-export async function surveyChange(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
-  return changeAct(pool, user, id, 'survey-change', input, (p) => ({
+export async function surveyChange(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }, bounds: CheckBounds) {
+  return changeAct(pool, user, id, 'survey-change', input, bounds, (p) => ({
     layers: ['dltb'],
     after: p.accepted_on ? { year: yearOf(p.accepted_on), on: p.accepted_on, what: '验收' } : null,
     fields: (changeYear, runId, changedOn) => ({ change_year: changeYear, change_run_id: runId, survey_changed_on: changedOn }),
@@ -666,8 +667,8 @@ export async function surveyChange(pool: pg.Pool, user: AuthUser, id: string, in
 }
 
 /** 县级林业部门在森林资源管理“一张图”年度更新中将补充林地地块由非林地变更为林地: the one-map (and the DLTB) of the year. */
-export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }) {
-  return changeAct(pool, user, id, 'change', input, (p) => ({
+export async function change(pool: pg.Pool, user: AuthUser, id: string, input: Partial<ChangeYearInput> & { changedOn?: string }, bounds: CheckBounds) {
+  return changeAct(pool, user, id, 'change', input, bounds, (p) => ({
     layers: ['dltb', 'one-map'],
     after: p.survey_changed_on && p.change_year !== null ? { year: p.change_year, on: p.survey_changed_on, what: '年度变更调查地类变更' } : null,
     fields: (changeYear, runId, changedOn) => ({ change_year: changeYear, change_run_id: runId, changed_on: changedOn }),

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkGeoJsonStructure } from '../../../src/candidates/geojson-structure.js';
 import { geoJsonStructureFault } from '../../../src/domain/geojson/structure.js';
+import { Problem } from '../../../src/http/problem.js';
 import { geoJsonStructureOffThread, geometryWorkers } from '../../../src/workers/geometry.js';
 
 const config = { geometryWorkers: 1, geometryTaskTimeoutMs: 10_000 };
@@ -34,5 +36,15 @@ describe('GeoJSON structure', () => {
     writeFileSync(join(dir, 'open.geojson'), fc([square[0]!.slice(0, -1)]));
     expect(await geoJsonStructureOffThread(config, join(dir, 'ok.geojson'), 10_000)).toBeNull();
     expect(await geoJsonStructureOffThread(config, join(dir, 'open.geojson'), 10_000)).toMatchObject({ kind: 'invalid', count: 1 });
+  });
+
+  it('a file above ZHANBU_MAX_GEOJSON_BYTES is refused before it is parsed (422 geojson-too-large, advice in Chinese)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhanbu-gjs-'));
+    writeFileSync(join(dir, 'big.geojson'), fc(square));
+    const err = await checkGeoJsonStructure({ ...config, maxGeoJsonStructureBytes: 100 }, join(dir, 'big.geojson')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Problem);
+    expect(err).toMatchObject({ status: 422, code: 'geojson-too-large' });
+    expect((err as Problem).detail).toContain('Shapefile');
+    await expect(checkGeoJsonStructure({ ...config, maxGeoJsonStructureBytes: 1024 ** 2 }, join(dir, 'big.geojson'))).resolves.toBeUndefined();
   });
 });
