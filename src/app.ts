@@ -30,6 +30,23 @@ import { ogcRoutes } from './ogc/routes.js';
 import type { PilotPeriod } from './domain/quota/pilot-period.js';
 import { webRoutes } from './web/routes.js';
 
+/** The OpenAPI document's tags: one per capability, in the order the API explorer lists them. */
+const OPENAPI_TAGS: Record<string, string> = {
+  health: '运行状态',
+  imports: '图层导入（三调地类图斑、一张图小班、行政区）',
+  layers: '已导入的图层',
+  candidates: '拟补充林地地块上传与检查（核实、验收的依据）',
+  restoration: '可修复采矿用地摸排',
+  exports: '更新后的地类图层导出（地类图斑、一张图、储备库）',
+  auth: '当前用户与管辖范围（令牌由 npm run users 生成）',
+  procedure: '补充林地调查确认程序：申请、核实、公示、确认、造林、验收、变更、入库',
+  reserve: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查',
+  quota: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废',
+  ledger: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志',
+  reports: '方案要求的报告：县级年度统筹安排、设区市年度报告（2月初报省）、试点评估报告（核查考评）',
+  ogc: 'OGC API – Features与矢量瓦片：供GDAL、QGIS、ArcGIS Pro与地图工作台按管辖范围读取各图层',
+};
+
 export interface AppOptions {
   config?: Config;
   pool?: pg.Pool;
@@ -72,21 +89,7 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
         description: '三调与森林资源一张图图层导入、补充林地候选地块检查、储备库与指标管理。错误均以RFC 9457 problem+json返回：code为稳定的英文代码，detail为中文说明。',
         version: '0.1.0',
       },
-      tags: [
-        { name: 'health', description: '运行状态' },
-        { name: 'imports', description: '图层导入（三调地类图斑、一张图小班、行政区）' },
-        { name: 'layers', description: '已导入的图层' },
-        { name: 'candidates', description: '拟补充林地地块上传与检查（核实、验收的依据）' },
-        { name: 'restoration', description: '可修复采矿用地摸排' },
-        { name: 'exports', description: '更新后的地类图层导出（地类图斑、一张图、储备库）' },
-        { name: 'auth', description: '当前用户与管辖范围（令牌由 npm run users 生成）' },
-        { name: 'procedure', description: '补充林地调查确认程序：申请、核实、公示、确认、造林、验收、变更、入库' },
-        { name: 'reserve', description: '储备库报送与市级（≥30%面积）、省级（≥15%面积）抽查' },
-        { name: 'quota', description: '新增定额：500亩规则、省级统筹、项目使用、核查扣减、试点期满作废' },
-        { name: 'ledger', description: '台账与报表（JSON、CSV、XLSX，中文表头）、审计日志' },
-        { name: 'reports', description: '方案要求的报告：县级年度统筹安排、设区市年度报告（2月初报省）、试点评估报告（核查考评）' },
-        { name: 'ogc', description: 'OGC API – Features与矢量瓦片：供GDAL、QGIS、ArcGIS Pro与地图工作台按管辖范围读取各图层' },
-      ],
+      tags: Object.entries(OPENAPI_TAGS).map(([name, description]) => ({ name, description })),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '每个用户的访问令牌' } } },
       security: [{ bearer: [] }],
     },

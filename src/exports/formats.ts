@@ -44,15 +44,8 @@ export const FORMATS: Record<ExportFormat, FormatSpec> = {
     download: (b) => `${b}.gdb.zip`,
     mime: 'application/zip',
   },
-  geojson: {
-    driver: 'GeoJSON',
-    label: 'GeoJSON',
-    target: () => 'out/export.geojson',
-    zip: false,
-    lco: ['RFC7946=NO', 'WRITE_NAME=NO'],
-    download: (b) => `${b}.geojson`,
-    mime: 'application/geo+json',
-  },
+  // In the layer's own CRS (RFC 7946 would force WGS 84), without a `name` member.
+  geojson: { driver: 'GeoJSON', label: 'GeoJSON', target: () => 'out/export.geojson', zip: false, lco: ['RFC7946=NO', 'WRITE_NAME=NO'], download: (b) => `${b}.geojson`, mime: 'application/geo+json' },
   flatgeobuf: { driver: 'FlatGeobuf', label: 'FlatGeobuf', target: (l) => `out/${l}.fgb`, zip: false, lco: [], download: (b) => `${b}.fgb`, mime: 'application/octet-stream' },
 };
 
