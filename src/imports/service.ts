@@ -14,7 +14,7 @@ import { isCountyCode } from '../domain/ownership.js';
 import { inspectLayer } from '../gdal/inspect.js';
 import { locateSource } from '../gdal/source.js';
 import { stageLayer } from '../gdal/stage.js';
-import { buildValidationSql } from './validation-sql.js';
+import { buildValidationSql } from './validation-repository.js';
 import { rejectUnrepairable, UNREPAIRABLE } from './repair-guard.js';
 import * as staging from '../gdal/staging-repository.js';
 import { PERMISSIONS, requireCounty, requireRole } from '../auth/plugin.js';

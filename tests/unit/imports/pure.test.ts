@@ -3,7 +3,7 @@ import { unsafeEntryReason } from '../../../src/gdal/archive.js';
 import { geometryTypeParts } from '../../../src/gdal/inspect.js';
 import { gdalPgConnection } from '../../../src/gdal/stage.js';
 import { safeStem } from '../../../src/gdal/source.js';
-import { buildValidationSql } from '../../../src/imports/validation-sql.js';
+import { buildValidationSql } from '../../../src/imports/validation-repository.js';
 import { DLTB, XZQ } from '../../../src/layers/specs.js';
 
 describe('zip entry paths', () => {
