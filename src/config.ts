@@ -46,7 +46,7 @@ export interface Config {
   checkStatementTimeoutMs: number;
   /** Longest wait for a database connection before answering 503 database-busy, ms. */
   dbAcquireTimeoutMs: number;
-  /** Candidate uploads one user may have in progress at once (the next gets 429). */
+  /** Candidate uploads one user may have in progress at once, and survey imports (each kind counted apart; the next gets 429). */
   maxConcurrentUploadsPerUser: number;
   /** Largest JSON (or other non-multipart) request body, bytes (past it 413). */
   bodyLimitBytes: number;

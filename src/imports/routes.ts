@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { formValidator, receiveUpload } from '../http/multipart-upload.js';
+import { PerKeyLimiter } from '../http/concurrency.js';
 import { ImportForm, ImportJobView, ImportList, ImportListQuery, Paging, QualityQuery, QualityReport, RejectList, RepairList } from './schemas.js';
 import { allQualityFindings, importJob, importQuality, importRejects, importRepairs, listImports, type ImportService } from './service.js';
 import { importJobView, qualityFeature, qualityFindingView, qualityReportView, rejectListView, repairListView } from './view.js';
@@ -23,6 +24,8 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
 ) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
+  // Each import may stream up to maxUploadBytes to disk before the service looks at it: bound how many one user sends at once.
+  const importSlots = new PerKeyLimiter(config.maxConcurrentUploadsPerUser, '图层导入');
 
   app.post(
     '/imports',
@@ -41,7 +44,8 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       // The body is a multipart stream: its fields are validated with ImportForm once received.
       validatorCompiler: () => () => true,
     },
-    async (req, reply) => {
+    // At most N imports of one user at once, counted before the body is read.
+    importSlots.wrap((req) => requireUser(req).id, async (req, reply) => {
       const user = requireUser(req);
       const { fields, file } = await receiveUpload(req, join(config.workDir, 'uploads'), config.maxUploadBytes, countyFieldInScope(user));
       try {
@@ -73,7 +77,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
       } finally {
         await rm(file.path, { force: true });
       }
-    },
+    }),
   );
 
   app.get(

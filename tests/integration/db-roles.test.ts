@@ -87,6 +87,32 @@ describe('the service connects without superuser rights', () => {
     expect(await unsafeServiceLogin(admin)).toMatch(/superuser/); // what server.ts refuses to start with
   });
 
+  it('owns no table, index, view or sequence outside staging (pg_class count 0), nor any function', async () => {
+    // A staging table of its own (with a TOAST table, which lives in pg_toast) while the check runs.
+    const t = `owner_probe_${process.pid}`;
+    await service.query(`CREATE TABLE staging.${t} (x text)`);
+    try {
+      const { rows } = await admin.query<{ rel: string; kind: string; schema: string }>(
+        `SELECT c.oid::regclass::text AS rel, c.relkind::text AS kind, c.relnamespace::regnamespace::text AS schema
+           FROM pg_class c
+          WHERE c.relowner = 'zhanbu_service'::regrole AND c.relnamespace <> 'staging'::regnamespace
+            -- a staging table's TOAST table and its index (in pg_toast) are part of that table
+            AND NOT (c.relnamespace = 'pg_toast'::regnamespace AND EXISTS (
+                  SELECT 1 FROM pg_class p WHERE p.relnamespace = 'staging'::regnamespace
+                     AND p.reltoastrelid IN (c.oid, (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid))))`,
+      );
+      expect(rows).toEqual([]);
+      const { rows: staged } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_class WHERE relowner = 'zhanbu_service'::regrole AND relnamespace = 'staging'::regnamespace`,
+      );
+      expect(staged[0]!.n).toBeGreaterThan(0); // the probe table: the check does see what the service owns
+      const { rows: procs } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_proc WHERE proowner = 'zhanbu_service'::regrole`);
+      expect(procs[0]!.n).toBe(0);
+    } finally {
+      await service.query(`DROP TABLE staging.${t}`);
+    }
+  });
+
   it('creates tables in staging only; no DDL on the schema', async () => {
     const t = `roles_probe_${process.pid}`;
     expect(await sqlState(() => service.query(`CREATE TABLE staging.${t} (x int)`))).toBe('ok');

@@ -240,6 +240,11 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     expect((await pool.query('SELECT count(*)::int AS n FROM procedure.audit WHERE submission_id = $1', [submissionId])).rows[0].n).toBe(0);
     const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
     expect(a.seed).toMatch(/^[0-9a-f]{32}$/); // 128 random bits, drawn and recorded by the server
+    // Drawn once: no second draw (by either city department) in the hope of a more convenient sample.
+    for (const who of [u.city, u.cityResources]) {
+      expectProblem(await post(who, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 409, 'audit-exists');
+    }
+    expect((await pool.query('SELECT count(*)::int AS n FROM procedure.audit WHERE submission_id = $1', [submissionId])).rows[0].n).toBe(1);
     expect((await pool.query('SELECT seed FROM procedure.audit WHERE id = $1', [a.id])).rows[0].seed).toBe(a.seed);
     expect((await ok(await get(u.reviewer, `/api/v1/audits/${a.id}`))).seed).toBe(a.seed);
     expect(a.sampledShare).toBeGreaterThanOrEqual(0.3);

@@ -479,4 +479,30 @@ describe('headers and disclosure (item 14)', () => {
       query.mockRestore();
     }
   });
+
+  it('when the database is down, the administrator\'s /api/v1/health is 503 with database.ok=false and the error', async () => {
+    // Only the probe fails: the administrator's token is still looked up (a database down for every
+    // query would refuse the token look-up first).
+    const through = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    let probed = 0;
+    const failProbe = (...args: unknown[]) => {
+      const sql = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string }).text ?? '');
+      if (!sql.includes('postgis_lib_version')) return through(...args);
+      probed++;
+      return Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:5432'));
+    };
+    // An own property over Pool.prototype.query, removed afterwards.
+    Object.assign(pool, { query: failProbe });
+    try {
+      const detail = await injectAs(app, admin, '/api/v1/health');
+      expect(detail.statusCode, detail.body).toBe(503);
+      expect(detail.json()).toEqual({ status: 'degraded', database: { ok: false, error: 'connect ECONNREFUSED 10.1.2.3:5432' }, gdal: expect.stringMatching(/^3\./) });
+      expect(probed).toBe(1);
+      // The public /health at the same moment: down, and nothing of the error.
+      const h = await raw('GET', '/health');
+      expect({ status: h.status, body: JSON.parse(h.body) }).toEqual({ status: 503, body: { status: 'down' } });
+    } finally {
+      Reflect.deleteProperty(pool, 'query');
+    }
+  });
 });

@@ -5,6 +5,7 @@ import gdal from 'gdal-async';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   HARDENING_OPTIONS,
+  UPLOAD_DRIVERS,
   assertJsonDepth,
   assertUploadContent,
   formatOfName,
@@ -101,6 +102,49 @@ describe('content against extension', () => {
     } finally {
       ds.close();
     }
+  });
+});
+
+describe('the driver allow-list alone refuses a VRT (without the content check)', () => {
+  // Item 2: should a VRT ever get past the magic-byte check, GDAL itself must refuse it when given
+  // only UPLOAD_DRIVERS, whatever the file is called. Called on gdal directly, no check before it.
+  const pgVrt = '<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>PG:dbname=postgres host=127.0.0.1 port=9</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>';
+  const target = () =>
+    file('target.geojson', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { DKBH: 'T1' }, geometry: { type: 'Point', coordinates: [118, 28] } }] }));
+  const fileVrt = () =>
+    `<OGRVRTDataSource><OGRVRTLayer name="target"><SrcDataSource>${target()}</SrcDataSource><SrcLayer>target</SrcLayer></OGRVRTLayer></OGRVRTDataSource>`;
+  const allowed = Object.values(UPLOAD_DRIVERS);
+  const extension = { shapefile: 'shp', filegdb: 'gdb', gpkg: 'gpkg', geojson: 'geojson', flatgeobuf: 'fgb' } as const;
+
+  it('the VRT pointing at another file is real: with the VRT driver allowed, GDAL reads it through that file, whatever its name', () => {
+    for (const ext of ['vrt', 'shp', 'geojson', 'gpkg', 'fgb']) {
+      const ds = gdal.open(file(`control.${ext}`, fileVrt()), 'r', ['OGR_VRT']);
+      try {
+        expect(ds.driver.description).toBe('OGR_VRT');
+        expect(ds.layers.get(0).features.count()).toBe(1);
+      } finally {
+        ds.close();
+      }
+    }
+  });
+
+  it.each(Object.entries(UPLOAD_DRIVERS))('a VRT named as %s is refused by GDAL with the %s driver, and with all five', async (format, driver) => {
+    hardenGdal();
+    for (const [kind, vrt] of [['PG:', pgVrt], ['file', fileVrt()]] as const) {
+      const p = file(`vrt-${kind === 'PG:' ? 'pg' : 'file'}-${format}.${extension[format as keyof typeof extension]}`, vrt);
+      for (const drivers of [[driver], allowed]) {
+        expect(() => gdal.open(p, 'r', drivers), `${kind} VRT, ${drivers.join(',')}`).toThrow();
+        await expect(gdal.openAsync(p, 'r', drivers), `${kind} VRT, ${drivers.join(',')} (async)`).rejects.toThrow();
+      }
+    }
+  });
+
+  it('a .gdb folder whose catalog table is a VRT is refused by OpenFileGDB', () => {
+    const gdb = join(dir, 'vrt-catalog.gdb');
+    mkdirSync(gdb);
+    writeFileSync(join(gdb, 'a00000001.gdbtable'), pgVrt);
+    expect(() => gdal.open(gdb, 'r', [UPLOAD_DRIVERS.filegdb])).toThrow();
+    expect(() => gdal.open(gdb, 'r', allowed)).toThrow();
   });
 });
 
