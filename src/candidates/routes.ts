@@ -27,7 +27,7 @@ import { checkRuns, parcelReport, rerunChecks, submitUpload, uploadReport, uploa
 import { checkRunListView, parcelView, reportAnswer, reportTables, reportView, uploadView } from './view.js';
 import { sendTables } from '../reports/tabular.js';
 
-const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 // Thresholds decide eligibility: they come from the parameter set the province published.
 const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, { refused: thresholdInRequest });

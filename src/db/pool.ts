@@ -52,6 +52,17 @@ export async function setStatementTimeout(client: pg.PoolClient, ms: number): Pr
 export const isPoolTimeout = (err: unknown): boolean =>
   err instanceof Error && /timeout exceeded when trying to connect|connection timeout/i.test(err.message);
 
+/**
+ * The database cannot be reached or is shutting down: refused connections, a dropped socket,
+ * SQLSTATE class 08 (connection exception) and 57P01–57P03 (shutdown, cannot connect now).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+  return /^Connection terminated/.test(err.message);
+}
+
 /** Quotes an SQL identifier (table or column name taken from a file). */
 export function ident(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';

@@ -31,6 +31,7 @@ export const CATALOGUE = {
   'transition-not-allowed': 409,
   'database-busy': 503,
   'database-timeout': 503,
+  'database-unavailable': 503,
   'internal-error': 500,
 } as const satisfies Record<string, number>;
 export type CatalogueCode = keyof typeof CATALOGUE;
@@ -101,6 +102,7 @@ export const tooManyConcurrentRequests = (detail: string, ext?: Record<string, u
 // ---------------------------------------------------------------- 5xx
 
 export const databaseBusy = () => problem('database-busy', 'Database busy', '数据库连接已满，请稍后重试', { retryAfter: 5 });
+export const databaseUnavailable = () => problem('database-unavailable', 'Database unavailable', '数据库暂时无法连接，请稍后重试；如持续出现，请联系系统管理员', { retryAfter: 10 });
 export const databaseTimeout = () =>
   problem('database-timeout', 'Database statement timed out', '数据库操作超过时间上限被中止，未写入任何数据；请减少每批地块数量或稍后重试', { retryAfter: 30 });
 /** The answer to anything unexpected: no message, no stack, only the request id to quote. */

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPoolTimeout } from '../db/pool.js';
+import { isDatabaseUnavailable, isPoolTimeout } from '../db/pool.js';
 import * as errors from './errors.js';
 
 /**
@@ -75,6 +75,10 @@ export function registerProblemHandler(app: FastifyInstance): void {
     } else if (isPoolTimeout(err)) {
       // Every database connection busy past the acquisition timeout: come back shortly.
       problem = errors.databaseBusy();
+    } else if (isDatabaseUnavailable(err)) {
+      // The database is down or restarting: the request did nothing; logged for the operator, not a bug.
+      req.log.error({ err }, 'database unavailable');
+      problem = errors.databaseUnavailable();
     } else if ((err as { code?: string }).code === '57014') {
       // statement_timeout (or a cancel): the work was bounded and stopped, not failed.
       problem = errors.databaseTimeout();

@@ -23,7 +23,7 @@ export const importRoutes: FastifyPluginAsync<{ pool: pg.Pool; imports: ImportSe
   { pool, imports, config },
 ) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema };
+  const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
   // Each import may stream up to maxUploadBytes to disk before the service looks at it: bound how many one user sends at once.
   const importSlots = new PerKeyLimiter(config.maxConcurrentUploadsPerUser, '图层导入');
 

@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config.js';
 import { createTestUser, deleteTestUsers, type TestUser, testAdmin } from '../helpers/auth.js';
 import { testDatabaseUrl, testPool } from '../helpers/db.js';
 import { multipart } from '../helpers/multipart.js';
-import { ANONYMOUS, injectAs } from '../helpers/http.js';
+import { ANONYMOUS, expectProblem, injectAs } from '../helpers/http.js';
 
 const pool = testPool();
 const workDir = mkdtempSync(join(tmpdir(), 'zhanbu-sec-http-'));
@@ -503,6 +503,23 @@ describe('headers and disclosure (item 14)', () => {
       expect({ status: h.status, body: JSON.parse(h.body) }).toEqual({ status: 503, body: { status: 'down' } });
     } finally {
       Reflect.deleteProperty(pool, 'query');
+    }
+  });
+
+  it('when no query reaches the database at all, an authenticated request is 503 database-unavailable with Retry-After, not 500', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
+    Object.assign(pool, { query: () => Promise.reject(refused), connect: () => Promise.reject(refused) });
+    try {
+      // (The administrator's own /api/v1/health answers its 503 degraded report instead, tested above.)
+      for (const url of ['/api/v1/counties/361123/quota', '/api/v1/procedures']) {
+        const res = await injectAs(app, admin, url);
+        const body = expectProblem(res, 503, 'database-unavailable');
+        expect(res.headers['retry-after']).toBe('10');
+        expect(JSON.stringify(body)).not.toContain('10.1.2.3');
+      }
+    } finally {
+      Reflect.deleteProperty(pool, 'query');
+      Reflect.deleteProperty(pool, 'connect');
     }
   });
 });

@@ -62,6 +62,7 @@ describe('error catalogue', () => {
       errors.tooManyConcurrentRequests('x'),
       errors.databaseBusy(),
       errors.databaseTimeout(),
+      errors.databaseUnavailable(),
       errors.internalError('req-1'),
       notFound('地块', 'id'),
     ];
