@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { CheckParameters } from '../domain/checks/parameters.js';
 
 /**
  * SQL of the candidate checks. Every overlay runs set-based over all parcels of an upload,
@@ -30,6 +31,17 @@ export interface LayerVersion {
   importId: string;
   /** When the layer's import finished (ISO text): the source check counts only surveys imported before an application. */
   importedAt?: string | null;
+}
+
+/** The survey layer versions a run read, as stored with it (candidate.check_run.layers; dltbSource since 0015). */
+export interface RunLayers {
+  dltbBase: LayerVersion;
+  dltbLatest: LayerVersion;
+  dltbSource?: LayerVersion[];
+  ldxbLatest: LayerVersion | null;
+  xzq: LayerVersion | null;
+  dltbChange: LayerVersion | null;
+  ldxbChange: LayerVersion | null;
 }
 
 /** The county's current survey layer versions, by layer and year. */
@@ -270,7 +282,7 @@ export async function candidateOverlaps(db: Db, uploadId: string): Promise<Piece
   return rows;
 }
 
-export async function insertRun(db: Db, uploadId: string, parameters: unknown, parameterSetVersion: number, layers: unknown, runBy?: string): Promise<string> {
+export async function insertRun(db: Db, uploadId: string, parameters: CheckParameters, parameterSetVersion: number, layers: RunLayers, runBy?: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO candidate.check_run (upload_id, parameters, parameter_set_version, layers, run_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
     [uploadId, parameters, parameterSetVersion, layers, runBy ?? null],

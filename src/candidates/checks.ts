@@ -672,7 +672,7 @@ export async function runChecks(pool: pg.Pool, uploadId: string, opts: RunOption
     );
   }
 
-  const layers = {
+  const layers: sql.RunLayers = {
     dltbBase: base,
     dltbLatest: latest,
     dltbSource: sourceVersions,

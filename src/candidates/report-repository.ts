@@ -1,15 +1,17 @@
 import type pg from 'pg';
 import { isUuid } from '../http/schemas.js';
+import type { CheckParameters } from '../domain/checks/parameters.js';
+import type { RunLayers } from './checks-repository.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
 export interface RunRow {
   id: string;
   upload_id: string;
-  parameters: Record<string, unknown>;
+  parameters: CheckParameters;
   /** The province-published parameter set the run used (null: a run from before versioning). */
   parameter_set_version: number | null;
-  layers: Record<string, unknown>;
+  layers: RunLayers;
   started_at: Date;
   finished_at: Date | null;
   run_by: string | null;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isUuid } from '../http/schemas.js';
+import { isUuid, type SourceCrsViewT, type SourceEncodingViewT } from '../http/schemas.js';
 import { ident } from '../db/pool.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -15,8 +15,8 @@ export interface UploadRow {
   source_layer: string | null;
   source_bytes: number;
   content_sha256: string;
-  crs: Record<string, unknown>;
-  encoding: Record<string, unknown> | null;
+  crs: SourceCrsViewT;
+  encoding: SourceEncodingViewT | null;
   parcel_count: number;
   warnings: { code: string; message: string }[];
   uploaded_by: string | null;
@@ -52,8 +52,8 @@ export interface NewUpload {
   sourceLayer: string;
   sourceBytes: number;
   sha256: string;
-  crs: Record<string, unknown>;
-  encoding: Record<string, unknown>;
+  crs: SourceCrsViewT;
+  encoding: SourceEncodingViewT;
   warnings: { code: string; message: string }[];
   uploadedBy?: string;
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { GeoJsonFeature, GeoJsonFeatureCollection } from '../http/geojson-schemas.js';
-import { TownshipCode, Uuid, Year } from '../http/schemas.js';
+import { CheckThresholdsSchema } from '../check-parameters/schemas.js';
+import { SourceCrsView, SourceEncodingView, TownshipCode, Uuid, Year } from '../http/schemas.js';
 
 /** Multipart form of a candidate upload: documents the form for OpenAPI and validates it (http/multipart-upload.ts formValidator). */
 export const UploadForm = Type.Object({
@@ -33,7 +34,46 @@ export const ReportQuery = Type.Object({
 export type ReportQueryT = Static<typeof ReportQuery>;
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+/** Free-form by nature: the description says what it holds and why it has no fixed shape. */
 const Open = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
+
+/**
+ * What a run used (domain/checks/parameters CheckParameters): the thresholds in force and the survey
+ * years asked for. The service records every threshold; all optional because a stored run (jsonb) may hold less.
+ */
+const RunParametersView = Type.Object(
+  {
+    ...Type.Partial(CheckThresholdsSchema).properties,
+    baseYear: Type.Optional(Type.Integer({ description: '指定的基础调查年份（来源检查）' })),
+    latestYear: Type.Optional(Type.Integer({ description: '指定的现状年份（现状林地与权属检查）' })),
+    changeYear: Type.Optional(Type.Integer({ description: '指定的变更调查年份（地类变更检查）' })),
+  },
+  { description: '本次检查所用阈值（检查参数版本）与指定的调查年份' },
+);
+
+/** A survey layer version a run read (checks-repository LayerVersion). */
+const LayerVersionRef = Type.Object({
+  year: Type.Integer(),
+  importId: Type.String({ format: 'uuid' }),
+  importedAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: '导入完成时间（0015之前的检查记录无此项）' })),
+});
+
+/**
+ * The survey layer versions a run read (candidates/checks.ts runChecks; dltbSource since migration
+ * 0015). The service records them all; optional because a stored run (jsonb) may hold less.
+ */
+const RunLayersView = Type.Object(
+  {
+    dltbBase: Type.Optional(LayerVersionRef),
+    dltbLatest: Type.Optional(LayerVersionRef),
+    dltbSource: Type.Optional(Type.Array(LayerVersionRef, { description: '来源检查读取的基础调查与各年度变更调查（0015之前的检查记录无此项）' })),
+    ldxbLatest: Type.Optional(Nullable(LayerVersionRef)),
+    xzq: Type.Optional(Nullable(LayerVersionRef)),
+    dltbChange: Type.Optional(Nullable(LayerVersionRef)),
+    ldxbChange: Type.Optional(Nullable(LayerVersionRef)),
+  },
+  { description: '本次检查读取的调查图层版本' },
+);
 
 export const AreaFiguresSchema = Type.Object({ m2: Type.Number(), mu: Type.Number({ description: '亩' }), hectare: Type.Number({ description: '公顷' }) });
 
@@ -53,10 +93,12 @@ export const UploadView = Type.Object({
   applicant: Nullable(Type.String()),
   intendedForestClass: Nullable(Type.String()),
   source: Type.Object({ name: Type.String(), format: Type.String(), layer: Nullable(Type.String()), bytes: Type.Number(), sha256: Type.String() }),
-  crs: Open('源坐标系及其判定方式'),
-  encoding: Nullable(Open('属性编码及其判定方式')),
+  crs: SourceCrsView,
+  encoding: Nullable(SourceEncodingView),
   parcelCount: Type.Integer(),
-  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: true })),
+  warnings: Type.Array(Type.Object({ code: Type.String({ description: 'z-m-dropped 已丢弃Z/M值；crs-inferred 坐标系为推断' }), message: Type.String() }), {
+    description: '上传时的提示',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   links: Type.Object({ self: Type.String(), report: Type.String(), geojson: Type.String(), checkRuns: Type.String() }),
 });
@@ -80,7 +122,7 @@ export const ParcelView = Type.Object({
   ...Filing,
   declaredAreaM2: Nullable(Type.Number()),
   intendedForestClass: Nullable(Type.String()),
-  attributes: Nullable(Open('上传文件中的全部属性')),
+  attributes: Nullable(Open('上传文件中的全部属性：字段由上传者的文件决定')),
   srcSrid: Type.Integer(),
   links: Type.Object({ report: Type.String() }),
 });
@@ -91,9 +133,9 @@ export const UploadDetailView = Type.Intersect([UploadView, Type.Object({ parcel
 export const CheckRunSummaryView = Type.Object({
   id: Type.String(),
   checkedAt: Type.String({ format: 'date-time' }),
-  parameters: Open('本次检查所用阈值与年份'),
+  parameters: RunParametersView,
   parameterSetVersion: Nullable(Type.Integer()),
-  layers: Open('本次检查读取的调查图层版本'),
+  layers: RunLayersView,
   links: Type.Object({ report: Type.String() }),
 });
 export const CheckRunList = Type.Object({ items: Type.Array(CheckRunSummaryView) });
@@ -104,8 +146,8 @@ export const CheckView = Type.Object({
   status: Type.String(),
   statusLabel: Type.String(),
   message: Type.String(),
-  // Each check reports its own figures: open by design.
-  figures: Open('检查的数据（面积、比例、图斑等），各项检查不同'),
+  // Each of the eight checks reports its own figures (candidates/checks.ts): open by design.
+  figures: Open('检查的数据（面积、比例、图斑等），各项检查不同，见candidates/checks.ts'),
   problems: Nullable(GeoJsonFeatureCollection),
 });
 
@@ -123,9 +165,9 @@ export const ReportView = Type.Object({
   run: Type.Object({
     id: Type.String(),
     checkedAt: Type.String({ format: 'date-time' }),
-    parameters: Open('本次检查所用阈值与年份'),
+    parameters: RunParametersView,
     parameterSetVersion: Nullable(Type.Integer()),
-    layers: Open('本次检查读取的调查图层版本'),
+    layers: RunLayersView,
     runBy: Nullable(Type.String()),
   }),
   summary: UploadSummaryView,
@@ -154,7 +196,8 @@ export const ReportGeoJson = Type.Object(
             check: Type.Optional(Type.String({ description: '问题几何：检查代码' })),
             checkLabel: Type.Optional(Type.String()),
           },
-          { additionalProperties: true },
+          // A problem feature also carries what its check says of it (problem, reason, part, township…): GeoJSON properties, open.
+          { additionalProperties: true, description: '地块或问题的属性；问题几何另带所属检查给出的属性（problem、reason、part等）' },
         ),
       ),
     ),

@@ -121,7 +121,7 @@ export async function createCandidateUpload(
           sourceBytes: file.bytes,
           sha256: file.sha256,
           crs: { ...info, how: inspected.crs.how, note: inspected.crs.note ?? null },
-          encoding: located.encoding as unknown as Record<string, unknown>,
+          encoding: located.encoding,
           warnings,
           uploadedBy: req.uploadedBy,
         },

@@ -27,7 +27,7 @@ export const GeoJsonFeature = <P extends TSchema>(properties: P) =>
 export const GeoJsonFeatureCollection = Type.Object(
   {
     type: Type.Literal('FeatureCollection'),
-    features: Type.Array(GeoJsonFeature(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]))),
+    features: Type.Array(GeoJsonFeature(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: '要素属性：由产生要素的检查或图层决定，各不相同' }))),
   },
   { additionalProperties: true, description: 'GeoJSON FeatureCollection' },
 );

@@ -1,4 +1,4 @@
-import { Type, type TNumberOptions, type TSchema, type TString, type TStringOptions } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TNumberOptions, type TSchema, type TString, type TStringOptions } from '@fastify/type-provider-typebox';
 
 /**
  * Shared HTTP vocabulary: every route names an id, a county or a year the same way, so a value the
@@ -66,3 +66,42 @@ export const ProblemSchema = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem+json' },
 );
+
+/**
+ * The coordinate system of an uploaded file as imports and candidate uploads record it (jsonb):
+ * the CGCS2000 system (domain/crs CrsInfo) and how it was found (gdal/inspect SourceCrs). The
+ * service always writes kind, label and how; only epsg is required, as a stored record may hold no more.
+ */
+export const SourceCrsView = Type.Object(
+  {
+    epsg: Type.Integer({ description: 'EPSG代码：4490 CGCS2000经纬度，4513–4554 CGCS2000 3度带高斯-克吕格' }),
+    kind: Type.Optional(Type.Union([Type.Literal('geographic'), Type.Literal('gauss-kruger')], { description: 'geographic 经纬度；gauss-kruger 高斯-克吕格投影' })),
+    label: Type.Optional(Type.String({ description: '坐标系名称' })),
+    zone: Type.Optional(Type.Integer({ description: '3度带带号（25–45），仅高斯-克吕格' })),
+    centralMeridian: Type.Optional(Type.Number({ description: '中央经线（°E），仅高斯-克吕格' })),
+    zonePrefixed: Type.Optional(Type.Boolean({ description: '东坐标是否含带号，仅高斯-克吕格' })),
+    falseEasting: Type.Optional(Type.Number({ description: '东偏移（米），仅高斯-克吕格' })),
+    assumedFrom: Type.Optional(Type.Literal('wgs84', { description: '文件声明为WGS 84，按CGCS2000处理' })),
+    how: Type.Optional(
+      Type.Union([Type.Literal('declared-epsg'), Type.Literal('declared-definition'), Type.Literal('inferred-from-eastings')], {
+        description: 'declared-epsg 文件声明EPSG代码；declared-definition 由文件的坐标系定义识别；inferred-from-eastings 由含带号的东坐标推断',
+      }),
+    ),
+    note: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: '判定说明（推断时）' })),
+  },
+  { description: '源坐标系及其判定方式' },
+);
+export type SourceCrsViewT = Static<typeof SourceCrsView>;
+
+/** How the attribute encoding of an uploaded file was decided (gdal/source LocatedSource.encoding). */
+export const SourceEncodingView = Type.Object(
+  {
+    encoding: Type.String({ description: '编码，如UTF-8、CP936' }),
+    source: Type.Union([Type.Literal('parameter'), Type.Literal('cpg'), Type.Literal('ldid'), Type.Literal('detected'), Type.Literal('intrinsic')], {
+      description: 'parameter 请求指定；cpg .cpg文件；ldid DBF语言标识；detected 按内容判定；intrinsic 格式本身为UTF-8',
+    }),
+    note: Type.Optional(Type.String()),
+  },
+  { description: '属性编码及其判定方式' },
+);
+export type SourceEncodingViewT = Static<typeof SourceEncodingView>;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
 import { OVERLAP_GAP_MIN_M2, type QualityRule } from '../domain/survey-quality.js';
+import type { QualityFindingViewT } from './schemas.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -184,7 +185,8 @@ export interface FindingRow {
   fids: string[] | null;
   bsms: (string | null)[] | null;
   message: string;
-  figures: Record<string, unknown> | null;
+  /** jsonb_build_object of each rule above. */
+  figures: QualityFindingViewT['figures'];
   geometry: string | null;
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { QualitySummary } from './quality.js';
-import { isUuid } from '../http/schemas.js';
+import { isUuid, type SourceCrsViewT, type SourceEncodingViewT } from '../http/schemas.js';
 import { dropStaging } from '../gdal/staging-repository.js';
 import { ident } from '../db/pool.js';
 import type { LayerKind } from '../layers/specs.js';
@@ -22,8 +22,8 @@ export interface ImportJobRow {
   state: ImportState;
   phase: string | null;
   progress: number;
-  crs: Record<string, unknown> | null;
-  encoding: Record<string, unknown> | null;
+  crs: SourceCrsViewT | null;
+  encoding: SourceEncodingViewT | null;
   feature_count: number | null;
   imported_count: number | null;
   rejected_count: number | null;
@@ -108,8 +108,8 @@ export interface NewJob {
   sourceBytes: number;
   sha256: string;
   options: ImportOptions;
-  crs: Record<string, unknown>;
-  encoding: Record<string, unknown>;
+  crs: SourceCrsViewT;
+  encoding: SourceEncodingViewT;
   featureCount: number;
   requestedBy?: string;
   workerId: string;
@@ -306,7 +306,7 @@ export async function failInterrupted(db: Db, problem: ProblemBody): Promise<str
 export interface RejectRow {
   fid: number;
   bsm: string | null;
-  reasons: { code: string; field: string | null; value: unknown; message: string }[];
+  reasons: { code: string; field: string | null; value: string | null; message: string }[];
 }
 
 export async function listRejects(db: Db, jobId: string, limit: number, offset: number): Promise<RejectRow[]> {
@@ -338,7 +338,7 @@ export async function listRepairs(db: Db, jobId: string, limit: number, offset: 
  * Adds features to an import's rejects table (fid, bsm, reasons) with one reason; a feature
  * already rejected for something else keeps its reasons and gains this one.
  */
-export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: Record<string, unknown>): Promise<number> {
+export async function addRejects(db: Db, sourceTable: string, rejectsTable: string, idExpr: string, fids: number[], reason: RejectRow['reasons'][number]): Promise<number> {
   if (fids.length === 0) return 0;
   // Returns how many features were not rejected before (xmax = 0: inserted, not updated).
   const { rows } = await db.query<{ inserted: boolean }>(

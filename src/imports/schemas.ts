@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { CountyCode, ProblemSchema, Year } from '../http/schemas.js';
+import { CountyCode, ProblemSchema, SourceCrsView, SourceEncodingView, Year } from '../http/schemas.js';
 
 export const LayerKindSchema = Type.Union([Type.Literal('dltb'), Type.Literal('ldxb'), Type.Literal('xzq')], {
   description: 'dltb 三调地类图斑；ldxb 森林资源一张图小班；xzq 行政区',
@@ -19,7 +19,21 @@ export const ImportForm = Type.Object({
   dropZ: Type.Optional(Type.Boolean({ description: '丢弃Z/M值（默认否：带Z的图层被拒绝）' })),
 });
 
-// Moved to the shared HTTP vocabulary; re-exported until every folder imports it from there.
+/**
+ * The options an import ran with (repository ImportOptions), as the upload form gave them with the
+ * defaults filled in. Optional because the stored record (jsonb, default {}) may hold fewer.
+ */
+const ImportOptionsView = Type.Object(
+  {
+    layerName: Type.Optional(Type.String({ description: '指定的图层名' })),
+    encoding: Type.Optional(Type.String({ description: '指定的DBF编码' })),
+    onRejects: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('keep')], { description: 'refuse 有拒绝要素时拒绝导入；keep 只导入通过的要素' })),
+    repairGeometry: Type.Optional(Type.Boolean({ description: '是否修复无效几何' })),
+    replace: Type.Optional(Type.Boolean({ description: '是否替换已有图层' })),
+    dropZ: Type.Optional(Type.Boolean({ description: '是否丢弃Z/M值' })),
+  },
+  { description: '导入选项（表单所填，含默认值）' },
+);
 
 export const ImportJobView = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -41,9 +55,9 @@ export const ImportJobView = Type.Object({
     bytes: Type.Union([Type.Integer(), Type.Null()]),
     sha256: Type.String(),
   }),
-  crs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  encoding: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  options: Type.Record(Type.String(), Type.Unknown()),
+  crs: Type.Union([SourceCrsView, Type.Null()]),
+  encoding: Type.Union([SourceEncodingView, Type.Null()]),
+  options: ImportOptionsView,
   counts: Type.Object({
     features: Type.Union([Type.Integer(), Type.Null()]),
     imported: Type.Union([Type.Integer(), Type.Null()]),
@@ -79,12 +93,12 @@ export const RejectView = Type.Object({
   reasons: Type.Array(
     Type.Object(
       {
-        code: Type.String(),
-        field: Type.Union([Type.String(), Type.Null()]),
-        value: Type.Unknown(),
+        code: Type.String({ description: '拒绝原因代码，如field-missing、geometry-invalid' }),
+        field: Type.Union([Type.String(), Type.Null()], { description: '所涉字段（几何问题为null）' }),
+        value: Type.Union([Type.String(), Type.Null()], { description: '字段原值（文本），几何无效时为问题位置（WKT）' }),
         message: Type.String(),
       },
-      { additionalProperties: true },
+      { description: '未通过的检查（imports/validation-sql.ts、repair-guard.ts）' },
     ),
   ),
 });
@@ -134,6 +148,33 @@ export const QualityQuery = Type.Intersect([
   Paging,
 ]);
 
+const Num = (description: string) => Type.Number({ description });
+const NullableNum = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+
+/** The figures of a finding, by rule (imports/quality-repository.ts): each rule fills its own. */
+const QualityFigures = Type.Object(
+  {
+    tbmj: Type.Optional(Num('图斑面积TBMJ（kcmj、tbdlmj、tbmj-area）')),
+    kcxs: Type.Optional(NullableNum('扣除系数KCXS（kcmj）')),
+    kcmj: Type.Optional(NullableNum('扣除地类面积KCMJ（kcmj、tbdlmj）')),
+    tbdlmj: Type.Optional(NullableNum('图斑地类面积TBDLMJ（tbdlmj）')),
+    expected: Type.Optional(Num('按公式应为（kcmj、tbdlmj）')),
+    bsm: Type.Optional(Type.String({ description: '重复的标识码（bsm-duplicate）' })),
+    zldwdm: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: '坐落单位代码（tbbh-duplicate）' })),
+    tbbh: Type.Optional(Type.String({ description: '重复的图斑编号（tbbh-duplicate）' })),
+    count: Type.Optional(Type.Integer({ description: '重复的图斑数（bsm-duplicate、tbbh-duplicate）或图斑总数（tbmj-total）' })),
+    areaM2: Type.Optional(Num('重叠或缝隙的椭球面积，平方米（overlap、gap）')),
+    xzqdm: Type.Optional(Type.String({ description: '行政区代码（xzq-sum）' })),
+    tbmjSum: Type.Optional(Num('图斑面积合计（xzq-sum、tbmj-total）')),
+    dcmj: Type.Optional(Num('行政区调查面积DCMJ（xzq-sum）')),
+    officialM2: Type.Optional(Num('椭球面积（tbmj-area）')),
+    officialSum: Type.Optional(Num('椭球面积合计（tbmj-total）')),
+    differenceM2: Type.Optional(Num('差值，平方米（xzq-sum、tbmj-area、tbmj-total）')),
+    toleranceM2: Type.Optional(Num('容差，平方米（tbmj-total）')),
+  },
+  { description: '问题的数据，各规则不同（括号内为所属规则）' },
+);
+
 export const QualityFindingView = Type.Object({
   seq: Type.Integer(),
   rule: Type.String(),
@@ -141,7 +182,7 @@ export const QualityFindingView = Type.Object({
   fids: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
   bsms: Type.Union([Type.Array(Type.Union([Type.String(), Type.Null()])), Type.Null()]),
   message: Type.String(),
-  figures: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  figures: Type.Union([QualityFigures, Type.Null()]),
 });
 export type QualityFindingViewT = Static<typeof QualityFindingView>;
 

@@ -203,7 +203,7 @@ export class ImportService {
         sha256: hash,
         options: req.options,
         crs: { ...inspected.crs.info, how: inspected.crs.how, note: inspected.crs.note ?? null },
-        encoding: located.encoding as unknown as Record<string, unknown>,
+        encoding: located.encoding,
         featureCount: inspected.featureCount,
         requestedBy: req.requestedBy,
         workerId: this.workerId,

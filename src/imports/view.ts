@@ -37,7 +37,7 @@ export function importJobView(row: ImportJobRow, prefix = '/api/v1'): ImportJobV
     },
     crs: row.crs,
     encoding: row.encoding,
-    options: row.options as unknown as Record<string, unknown>,
+    options: row.options,
     counts: {
       features: row.feature_count,
       imported: row.imported_count,

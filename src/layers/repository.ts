@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { crsFromEpsg } from '../domain/crs/cgcs2000-crs.js';
+import type { SourceCrsViewT } from '../http/schemas.js';
 
 export interface LayerVersionRow {
   layer: string;
@@ -9,7 +10,7 @@ export interface LayerVersionRow {
   source_name: string;
   feature_count: number;
   imported_count: number;
-  crs: Record<string, unknown> | null;
+  crs: SourceCrsViewT | null;
   finished_at: Date;
 }
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
-import { CountyCode } from '../http/schemas.js';
+import { CountyCode, SourceCrsView } from '../http/schemas.js';
 
 export const LayerListQuery = Type.Object({ county: Type.Optional(CountyCode()) });
 
@@ -12,7 +12,7 @@ export const LayerVersionView = Type.Object({
   importId: Type.String(),
   sourceName: Type.String(),
   features: Type.Integer(),
-  crs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  crs: Type.Union([SourceCrsView, Type.Null()], { description: '导入时判定的源坐标系' }),
   importedAt: Type.String({ format: 'date-time' }),
 });
 export type LayerVersionViewT = Static<typeof LayerVersionView>;

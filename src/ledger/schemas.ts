@@ -3,7 +3,7 @@ import { CountyCode, CountyParams, CountyYearParams, DateText, IdParams, IsoDate
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
 import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { TableFormatQuery, tableRoute } from '../http/tabular-schemas.js';
-import { PriorRestorationView, VerificationOverrideView } from '../procedure/schemas.js';
+import { DocumentView, PriorRestorationView, VerificationOverrideView } from '../procedure/schemas.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
@@ -105,7 +105,7 @@ const CountyLedger = Type.Object({
       verificationOverride: Nullable(VerificationOverrideView),
       priorRestoration: Nullable(PriorRestorationView),
       otherRightsHolders: Type.Array(
-        Type.Object({ kind: Type.String(), kindLabel: Type.String(), code: Type.String(), name: Type.String(), document: Nullable(Type.Record(Type.String(), Type.Unknown())) }),
+        Type.Object({ kind: Type.String(), kindLabel: Type.String(), code: Type.String(), name: Type.String(), document: Nullable(DocumentView) }),
         { description: '权属单位以外的相关权利人：土地承包经营权人、使用权人、采矿权人（县级增补）' },
       ),
     }),
@@ -207,7 +207,8 @@ const ForestStock = Type.Object({
 });
 export type ForestStockT = Static<typeof ForestStock>;
 
-const Json = Type.Record(Type.String(), Type.Unknown());
+/** Row JSON as the audit trigger records it (audit.record_change, migration 0007): its shape is the audited table's, any of them. */
+const RowJson = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
 export const AuditLog = Type.Object({
   items: Type.Array(
@@ -220,8 +221,8 @@ export const AuditLog = Type.Object({
       operation: Type.String(),
       rowKey: Nullable(Type.String()),
       parcelId: Nullable(Type.String()),
-      data: Json,
-      previous: Nullable(Json),
+      data: RowJson('所记录的行（新增、更新后；删除时为删除前），字段即该表的列，各表不同'),
+      previous: Nullable(RowJson('更新时改变了的列的原值（新增、删除时为null）')),
     }),
   ),
   next: Nullable(Type.Integer({ description: '下一页：作为after参数传入' })),

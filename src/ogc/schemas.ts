@@ -115,6 +115,9 @@ export const TileJsonSchema = Type.Object({
   links: Links,
 });
 /** The OpenAPI 3.0 document (its own schema is the OpenAPI specification's). */
-export const OpenApiSchema = Type.Object({ openapi: Type.String(), info: Type.Object({ title: Type.String(), version: Type.String() }), paths: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: true });
+export const OpenApiSchema = Type.Object(
+  { openapi: Type.String(), info: Type.Object({ title: Type.String(), version: Type.String() }), paths: Type.Record(Type.String(), Type.Unknown()) },
+  { additionalProperties: true, description: 'OpenAPI 3.0文档：其结构由OpenAPI规范定义，此处不重述' },
+);
 
 export const problems = { 400: ProblemSchema, 404: ProblemSchema };

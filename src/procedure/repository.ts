@@ -6,6 +6,7 @@ import type { Scoped } from '../auth/scope.js';
 import type { Action, CheckOutcome, RightsHolder, State } from '../domain/procedure/state-machine.js';
 import type { OverrideApproval } from '../domain/procedure/overrides.js';
 import type { PriorRestoration } from '../domain/procedure/eligibility.js';
+import type { AcceptanceRecord } from '../domain/procedure/joint-acts.js';
 import type { PublicityPlace } from '../domain/procedure/publicity.js';
 import type { RightKind } from '../domain/procedure/rights-holders.js';
 // Ids may come from bodies and other features' rows: a malformed one is simply not found, never a PostgreSQL error.
@@ -39,13 +40,13 @@ export interface ProcedureRow {
   species: string[] | null;
   afforested_on: string | null;
   afforested_area_m2: string | null;
-  restorer: Record<string, unknown> | null;
+  restorer: PriorRestoration['restorer'] | null;
   change_year: number | null;
   /** Parcels accepted before migration 0014, when 验收 relied on a change-survey check run. */
   acceptance_run_id: string | null;
   accepted_on: string | null;
   /** The joint acceptance (domain/procedure/joint-acts.ts), with its documents and who recorded it. */
-  acceptance: Record<string, unknown> | null;
+  acceptance: StoredAcceptance | null;
   /** The natural-resources department's land-class change in the annual change survey. */
   survey_changed_on: string | null;
   /** The check run (h, of change_year) 变更 relied on. */
@@ -71,6 +72,13 @@ const COLUMNS = `p.id, p.candidate_parcel_id, p.upload_id, p.county_code, p.town
   p.acceptance_run_id, p.accepted_on::text AS accepted_on, p.acceptance, p.survey_changed_on::text AS survey_changed_on, p.change_run_id,
   p.changed_on::text AS changed_on, p.reserve_year,
   p.reserved_on::text AS reserved_on, p.submission_id, p.end_reason, p.override_approval, p.verification_override, p.created_by, p.created_at`;
+
+/** The joint acceptance as 验收 records it: the domain's record with its date, documents and who recorded it. */
+export interface StoredAcceptance extends AcceptanceRecord {
+  acceptedOn: string;
+  documents: PriorRestoration['documents'];
+  recordedBy: { login: string; role: string; name?: string | null };
+}
 
 /** Stored documents and evidence: JSON as recorded. */
 export type JsonObject = Record<string, unknown>;
@@ -192,10 +200,10 @@ export type ParcelFields = Partial<{
   species: string[];
   afforested_on: string;
   afforested_area_m2: string;
-  restorer: Record<string, unknown>;
+  restorer: PriorRestoration['restorer'];
   change_year: number;
   accepted_on: string;
-  acceptance: Record<string, unknown>;
+  acceptance: StoredAcceptance;
   survey_changed_on: string;
   change_run_id: string;
   changed_on: string;

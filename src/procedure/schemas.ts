@@ -171,9 +171,6 @@ export const EndBody = Type.Object({ reason: Type.String(), ...Common });
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateText = Nullable(Type.String({ format: 'date' }));
 
-/** JSON kept as recorded (documents, evidence, restorer): its known fields are documented, the rest passes through. */
-const Open = (description: string, properties: Record<string, TSchema> = {}) => Type.Object(properties, { additionalProperties: true, description });
-
 /** An exact area in the units the rules use (quotaArea): m², 亩, 公顷 and the exact 亩 text. */
 export const AreaView = Type.Object({
   m2: Type.Number(),
@@ -182,24 +179,78 @@ export const AreaView = Type.Object({
   muExact: Type.String({ description: '精确亩数（6位小数）' }),
 });
 
-// Properties of stored JSON are listed in jsonb's key order (shorter keys first), the order the
+// Stored JSON is written from the request schemas above (Document, Restorer, ParticipantsBody) or
+// built by the service from them (domain/procedure): every property it can hold is listed, since
+// the serializer drops what is not. Listed in jsonb's key order (shorter keys first), the order the
 // answers have always had: the serializer writes listed properties in the schema's order.
-const DocumentView = Open('依据文件', {
-  url: Type.Optional(Type.String()),
-  date: Type.Optional(Type.String()),
-  title: Type.Optional(Type.String()),
-  number: Type.Optional(Type.String({ description: '文号' })),
-});
+export const DocumentView = Type.Object(
+  {
+    url: Type.Optional(Type.String()),
+    date: Type.Optional(Type.String()),
+    title: Type.Optional(Type.String({ description: '文件名称' })),
+    number: Type.Optional(Type.String({ description: '文号' })),
+  },
+  { description: '依据文件（请求中的Document）' },
+);
 export const DocumentsView = Type.Array(DocumentView);
+
+const RestorerView = Type.Object(
+  { kind: Type.String({ description: '企业、政府、个人等' }), name: Type.String(), contact: Type.Optional(Type.String()) },
+  { description: '修复主体（谁修复、谁受益）' },
+);
+
+const ParticipantView = Type.Object({ name: Type.String({ description: '姓名' }), unit: Type.Optional(Type.String({ description: '单位' })), title: Type.Optional(Type.String({ description: '职务' })) });
+/** Who took part in a joint act, as recorded (domain/procedure/joint-acts cleanParticipants). */
+const ParticipantsView = Type.Object(
+  {
+    others: Type.Optional(Type.Array(ParticipantView, { description: '其他参加人员' })),
+    forestry: Type.Array(ParticipantView, { description: '林业部门参加人员' }),
+    naturalResources: Type.Array(ParticipantView, { description: '自然资源部门参加人员' }),
+  },
+  { description: '参加人员：forestry 林业部门，naturalResources 自然资源部门，others 其他' },
+);
+
+/** Who recorded or approved an act: the user at the time. */
+const ActorRef = Type.Object({ login: Type.String(), role: Type.String(), name: Type.Optional(Nullable(Type.String())) });
+
+/** The joint acceptance (service accept: domain/procedure/joint-acts AcceptanceRecord, its date, documents and recorder). */
+const AcceptanceView = Type.Object(
+  {
+    acceptedOn: Type.String({ format: 'date' }),
+    participants: ParticipantsView,
+    measuredAreaM2: Type.Number({ description: '验收实测面积（平方米）' }),
+    measure: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('survival'), Type.Literal('coverage')], { description: 'survival 成活率；coverage 灌木覆盖度' }),
+        label: Type.String(),
+        pct: Type.Number({ description: '实测（%）' }),
+        thresholdPct: Type.Number({ description: '合格线（%）' }),
+        source: Type.String({ description: '标准依据' }),
+      },
+      { description: '验收指标' },
+    ),
+    documents: DocumentsView,
+    recordedBy: ActorRef,
+  },
+  { description: '林业、自然资源部门联合验收' },
+);
+
+/** The county government's approval of failed checks, recorded before 核实 (domain/procedure/overrides OverrideApproval). */
+const OverrideApprovalView = Type.Object(
+  {
+    checks: Type.Array(Type.String(), { description: '批准越过的检查项' }),
+    reason: Type.String(),
+    documents: DocumentsView,
+    approvedBy: ActorRef,
+    approvedOn: Type.String({ format: 'date' }),
+  },
+  { description: '县级人民政府批准越过检查项（核实前登记）' },
+);
 
 /** An override at 核实 (the county government's approval of failed checks), shown wherever the parcel is listed. */
 export const VerificationOverrideView = Type.Object(
   {
-    checks: Type.Array(Type.String()),
-    reason: Type.String(),
-    documents: DocumentsView,
-    approvedBy: Type.Object({ login: Type.String(), role: Type.String(), name: Type.Optional(Nullable(Type.String())) }),
-    approvedOn: Type.String(),
+    ...OverrideApprovalView.properties,
     verifiedBy: Type.String(),
     note: Nullable(Type.String()),
   },
@@ -209,7 +260,7 @@ export const VerificationOverrideView = Type.Object(
 export const PriorRestorationView = Type.Object(
   {
     restoredOn: Type.String({ format: 'date' }),
-    restorer: Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) }),
+    restorer: RestorerView,
     documents: DocumentsView,
   },
   { description: '申请时登记的已实施生态修复（试点方案三(三)1）' },
@@ -253,20 +304,13 @@ const procedureFields = {
       species: Nullable(Type.Array(Type.String())),
       plantedOn: DateText,
       area: Nullable(AreaView),
-      restorer: Nullable(Open('修复主体', { kind: Type.Optional(Type.String()), name: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) })),
+      restorer: Nullable(RestorerView),
     }),
   ),
   changeYear: Nullable(Type.Integer()),
   acceptanceRunId: Nullable(Type.String({ description: '0014之前的验收所依据的检查记录（此后验收不再依据变更调查）' })),
   acceptedOn: DateText,
-  acceptance: Nullable(
-    Open('林业、自然资源部门联合验收', {
-      acceptedOn: Type.Optional(Type.String()),
-      participants: Type.Optional(Open('参加人员：forestry 林业部门，naturalResources 自然资源部门，others 其他')),
-      measuredAreaM2: Type.Optional(Type.Number()),
-      measure: Type.Optional(Open('验收指标：kind（survival成活率/coverage覆盖度）、pct、thresholdPct、source')),
-    }),
-  ),
+  acceptance: Nullable(AcceptanceView),
   surveyChangedOn: DateText,
   changeRunId: Nullable(Type.String()),
   changedOn: DateText,
@@ -275,7 +319,7 @@ const procedureFields = {
   submissionId: Nullable(Type.String()),
   endReason: Nullable(Type.String()),
   verificationOverride: Nullable(VerificationOverrideView),
-  overrideApproval: Nullable(Open('县级人民政府批准越过检查项（核实前登记）')),
+  overrideApproval: Nullable(OverrideApprovalView),
   createdAt: Type.String({ format: 'date-time' }),
 };
 const ProcedureLinks = Type.Object({ self: Type.String(), auditLog: Type.String(), candidateReport: Type.String() });
@@ -299,7 +343,11 @@ const TransitionView = Type.Object({
   effectiveOn: DateText,
   notes: Nullable(Type.String()),
   documents: DocumentsView,
-  evidence: Open('办理依据：所依据的检查记录、状态、核实意见与输入'),
+  // What an act rests on differs per action (procedure/service.ts: the check run and outcomes at 核实,
+  // the periods at 公示, the acceptance at 验收, …) and is kept as recorded: open by design.
+  evidence: Type.Record(Type.String(), Type.Unknown(), {
+    description: '办理依据，各操作不同：申请（候选地块、检查记录、已实施修复）、核实（检查记录、各项检查结论、越过检查项、参加人员、面积、权利人）、公示（期间与地点）、造林、验收（联合验收记录）、变更、入库、终止（理由）等',
+  }),
 });
 
 const ObjectionView = Type.Object({

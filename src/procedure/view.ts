@@ -75,7 +75,7 @@ function parcelFields(p: ProcedureRow) {
     submissionId: p.submission_id,
     endReason: p.end_reason,
     verificationOverride: overrideView(p.verification_override),
-    overrideApproval: p.override_approval as Record<string, unknown> | null,
+    overrideApproval: p.override_approval,
     createdAt: p.created_at.toISOString(),
   };
 }

@@ -86,6 +86,35 @@ const PoolQuery = Type.Object({ quotaYear: Type.Optional(Year()) });
 
 // ---------------------------------------------------------------- answers
 
+const MicroMu = (description: string) => Type.String({ pattern: '^-?\\d+$', description: `${description}（微亩，整数文本）` });
+
+/**
+ * How the 500 亩 rule gave this batch (quota/service issue, domain/quota/five-hundred-mu
+ * incrementalSplit), exact µ亩 as integer text. Written in full by every issuance (nationalAllocation
+ * since migration 0016); optional because a stored record (jsonb) may hold less.
+ */
+const RuleView = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: '规则及依据' })),
+    thresholdMicroMu: Type.Optional(MicroMu('500亩')),
+    cumulativeReserveMicroMu: Type.Optional(MicroMu('该储备年度累计储备面积')),
+    alreadyIssued: Type.Optional(
+      Type.Object({ countyMicroMu: MicroMu('此前批次下达给县'), pooledMicroMu: MicroMu('此前批次纳入省级统筹') }, { description: '此前批次已下达' }),
+    ),
+    thisBatch: Type.Optional(
+      Type.Object(
+        { addedMicroMu: MicroMu('本批新增储备'), countyMicroMu: MicroMu('本批下达给县'), pooledMicroMu: MicroMu('本批纳入省级统筹') },
+        { description: '本批次' },
+      ),
+    ),
+    text: Type.Optional(Type.String({ description: '适用情形' })),
+    nationalAllocation: Type.Optional(
+      Type.Object({ documentNo: Type.String(), documentDate: Type.String({ format: 'date' }) }, { description: '依据的国家下达林地定额' }),
+    ),
+  },
+  { description: '500亩规则的计算过程（微亩精确值）' },
+);
+
 const IssuanceView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   countyCode: Type.String(),
@@ -96,7 +125,7 @@ const IssuanceView = Type.Object({
   reserve: QuotaAreaView,
   toCounty: QuotaAreaView,
   toPool: QuotaAreaView,
-  rule: Type.Record(Type.String(), Type.Unknown(), { description: '500亩规则的计算过程（微亩精确值）' }),
+  rule: RuleView,
   issuedOn: DateText(),
   issuedAt: Timestamp,
   nationalAllocation: Nullable(Type.Object({ id: Type.String({ format: 'uuid' }), documentNo: Type.String(), documentDate: DateText() }, { description: '依据的国家下达林地定额' })),
@@ -159,10 +188,13 @@ export const DrawView = Type.Object({
   approvalNo: Type.String(),
   approvedOn: DateText(),
   area: QuotaAreaView,
-  // Stored as given (jsonb): open, so whatever a row holds is answered as it is.
+  // Stored as given (quota/service draw: the unit and the figure as text); optional: a stored record (jsonb) may hold less.
   areaAsGiven: Type.Object(
-    { unit: Type.Optional(Type.String()), value: Type.Optional(Type.String()) },
-    { additionalProperties: true, description: '申请时填写的面积与单位' },
+    {
+      unit: Type.Optional(Type.String({ description: 'm2 平方米、mu 亩或 hectare 公顷' })),
+      value: Type.Optional(Type.String({ description: '所填数值（文本）' })),
+    },
+    { description: '申请时填写的面积与单位' },
   ),
   useStartedOn: Nullable(DateText()),
   recoveredOn: Nullable(DateText()),

@@ -90,7 +90,7 @@ const auditFields = {
   populationArea: AreaView,
   sampledArea: AreaView,
   sampledShare: Type.Number({ description: '样本面积占比' }),
-  population: Type.Array(Type.Object({ areaM2: Type.String(), parcelId: Type.String() }, { additionalProperties: true }), {
+  population: Type.Array(Type.Object({ areaM2: Type.String({ description: '地块面积（平方米，2位小数，原值）' }), parcelId: Type.String({ format: 'uuid' }) }), {
     description: '抽样总体（规范顺序），与种子一起可复现样本',
   }),
   drawnAt: Type.String({ format: 'date-time' }),
