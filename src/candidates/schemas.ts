@@ -1,7 +1,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { GeoJsonFeature, GeoJsonFeatureCollection } from '../http/geojson-schemas.js';
 import { CheckThresholdsSchema } from '../check-parameters/schemas.js';
-import { SourceCrsView, SourceEncodingView, TownshipCode, Uuid, Year } from '../http/schemas.js';
+import { Nullable, SourceCrsView, SourceEncodingView, TownshipCode, Uuid, Year } from '../http/schemas.js';
 
 /** Multipart form of a candidate upload: documents the form for OpenAPI and validates it (http/multipart-upload.ts formValidator). */
 export const UploadForm = Type.Object({
@@ -33,7 +33,6 @@ export const ReportQuery = Type.Object({
 });
 export type ReportQueryT = Static<typeof ReportQuery>;
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 /** Free-form by nature: the description says what it holds and why it has no fixed shape. */
 const Open = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { CountyCode, ProblemSchema, Year } from '../http/schemas.js';
+import { CountyCode, Nullable, ProblemSchema, Year } from '../http/schemas.js';
 
 export const ExportBody = Type.Object({
   county: CountyCode(),
@@ -10,7 +10,6 @@ export const ExportBody = Type.Object({
   parcels: Type.Optional(Type.String({ description: '应用哪些地块：程序状态（默认changed，即已完成地类变更的地块及之后状态），或candidates（全部候选地块，规划预览）' })),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const ExportJobView = Type.Object({
   id: Type.String(),

@@ -33,8 +33,13 @@ export const SafeInteger = (opts: TNumberOptions = {}) => Type.Integer({ minimum
 /** A calendar date YYYY-MM-DD (format 'date' refuses 2023-02-30, which PostgreSQL would answer with an error). */
 export const IsoDate = (description: string) => Type.String({ pattern: '^(19|20)\\d{2}-\\d{2}-\\d{2}$', format: 'date', description });
 
+/** A value or null (a nullable column, a figure not yet known). */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 /** A date in an answer (YYYY-MM-DD). */
 export const DateText = Type.String({ format: 'date' });
+/** A moment in an answer (ISO 8601 with time zone). */
+export const Timestamp = Type.String({ format: 'date-time' });
 
 /**
  * A report as it was submitted upward: the date, its due date, whether it was late, and the frozen

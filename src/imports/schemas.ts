@@ -23,17 +23,9 @@ export const ImportForm = Type.Object({
  * The options an import ran with (repository ImportOptions), as the upload form gave them with the
  * defaults filled in. Optional because the stored record (jsonb, default {}) may hold fewer.
  */
-const ImportOptionsView = Type.Object(
-  {
-    layerName: Type.Optional(Type.String({ description: '指定的图层名' })),
-    encoding: Type.Optional(Type.String({ description: '指定的DBF编码' })),
-    onRejects: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('keep')], { description: 'refuse 有拒绝要素时拒绝导入；keep 只导入通过的要素' })),
-    repairGeometry: Type.Optional(Type.Boolean({ description: '是否修复无效几何' })),
-    replace: Type.Optional(Type.Boolean({ description: '是否替换已有图层' })),
-    dropZ: Type.Optional(Type.Boolean({ description: '是否丢弃Z/M值' })),
-  },
-  { description: '导入选项（表单所填，含默认值）' },
-);
+const ImportOptionsView = Type.Partial(Type.Pick(ImportForm, ['layerName', 'encoding', 'onRejects', 'repairGeometry', 'replace', 'dropZ']), {
+  description: '导入选项（表单所填，含默认值）',
+});
 
 export const ImportJobView = Type.Object({
   id: Type.String({ format: 'uuid' }),

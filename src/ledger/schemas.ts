@@ -1,12 +1,10 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, CountyParams, CountyYearParams, DateText, IdParams, IsoDate, ProblemSchema, SafeInteger, SubmittedReport, Uuid, Year } from '../http/schemas.js';
+import { CountyCode, CountyParams, CountyYearParams, DateText, IdParams, IsoDate, Nullable, ProblemSchema, SafeInteger, SubmittedReport, Timestamp, Uuid, Year } from '../http/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
-import { DrawView, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
+import { DrawView, InspectionOutcomeCounts, PilotPeriodView, QuotaAreaView } from '../quota/schemas.js';
 import { TableFormatQuery, tableRoute } from '../http/tabular-schemas.js';
 import { DocumentView, PriorRestorationView, VerificationOverrideView } from '../procedure/schemas.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Timestamp = Type.String({ format: 'date-time' });
 
 // ---------------------------------------------------------------- requests
 
@@ -174,12 +172,7 @@ const AnnualSummary = Type.Object({
   quota: LedgerLine,
   draws: Type.Array(DrawView),
   inspections: Type.Object({
-    total: Type.Integer(),
-    intact: Type.Integer(),
-    inadequateCare: Type.Integer({ description: '管护不到位' }),
-    qualityDeclined: Type.Integer({ description: '林分质量下降' }),
-    degraded: Type.Integer({ description: '退化' }),
-    lost: Type.Integer({ description: '灭失' }),
+    ...InspectionOutcomeCounts,
     deducted: Type.Object({ ...QuotaAreaView.properties }, { description: '认定的损失（含转入欠扣的部分）' }),
     debt: Type.Object({ ...QuotaAreaView.properties }, { description: '其中超过当年度结余、转入欠扣的部分' }),
   }),
@@ -257,15 +250,12 @@ const CountyMap = Type.Object({
   generatedAt: Timestamp,
   features: Type.Array(
     GeoJsonFeature(
+      // The province summary's own figures of the county (a ledger line's), beside its XZQ name.
       Type.Object({
-        countyCode: Type.String(),
+        ...Type.Pick(LedgerLine, ['countyCode']).properties,
         name: Nullable(Type.String({ description: '县级行政区名称（XZQ）' })),
         surveyYear: Nullable(Type.Integer({ description: '轮廓所用XZQ的年份；未导入XZQ时为null（几何为null）' })),
-        reserveParcels: Type.Integer(),
-        countyReserve: QuotaAreaView,
-        issued: QuotaAreaView,
-        drawn: QuotaAreaView,
-        balance: QuotaAreaView,
+        ...Type.Pick(LedgerLine, ['reserveParcels', 'countyReserve', 'issued', 'drawn', 'balance']).properties,
       }),
     ),
   ),

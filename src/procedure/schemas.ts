@@ -1,6 +1,6 @@
-import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
 import { STATE_CODES } from '../domain/procedure/state-machine.js';
-import { CountyCode, Int32, IsoDate, ProblemSchema, Uuid, Year } from '../http/schemas.js';
+import { CountyCode, Int32, IsoDate, Nullable, ProblemSchema, Uuid, Year } from '../http/schemas.js';
 
 export const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema };
 
@@ -43,7 +43,7 @@ const Joint = { participants: Type.Optional(ParticipantsBody) };
 /** A reserve, quota or change-survey year as the procedure bodies accept it. */
 const ActYear = () => Type.Integer({ minimum: 2019, maximum: 2100 });
 
-const Restorer = Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) });
+const Restorer = Type.Object({ name: Type.String(), kind: Type.String({ description: '企业、政府、个人等' }), contact: Type.Optional(Type.String()) }, { additionalProperties: false });
 
 /** §三(三)1 "已经实施生态修复，恢复森林植被的采矿用地": mining land restored before the application, with evidence. */
 const PriorRestorationBody = Type.Object(
@@ -168,7 +168,6 @@ export const EndBody = Type.Object({ reason: Type.String(), ...Common });
 
 // ---------------------------------------------------------------- answers
 
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateText = Nullable(Type.String({ format: 'date' }));
 
 /** An exact area in the units the rules use (quotaArea): m², 亩, 公顷 and the exact 亩 text. */

@@ -1,12 +1,20 @@
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyCode, CountyParams, IdParams, IsoDate, ProblemSchema, Uuid, Year } from '../http/schemas.js';
-import { VerificationOverrideView } from '../procedure/schemas.js';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { CountyCode, CountyParams, IdParams, IsoDate, Nullable, ProblemSchema, Timestamp, Uuid, Year } from '../http/schemas.js';
+import { Document, VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- shared pieces
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateText = (description?: string) => Type.String({ format: 'date', ...(description ? { description } : {}) });
-const Timestamp = Type.String({ format: 'date-time' });
+
+/** Re-inspected parcels of a year by outcome (年度核查: 管护不到位、林分质量下降、退化、灭失), as the summaries count them. */
+export const InspectionOutcomeCounts = {
+  total: Type.Integer(),
+  intact: Type.Integer(),
+  inadequateCare: Type.Integer({ description: '管护不到位' }),
+  qualityDeclined: Type.Integer({ description: '林分质量下降' }),
+  degraded: Type.Integer({ description: '退化' }),
+  lost: Type.Integer({ description: '灭失' }),
+};
 
 /** An exact amount (integer µ亩) as people read it: each figure rounded once from the exact value. */
 export const QuotaAreaView = Type.Object(
@@ -33,7 +41,6 @@ const AreaInput = Type.Object(
   { additionalProperties: false },
 );
 
-const DocumentRef = Type.Object({ title: Type.String({ minLength: 1 }), number: Type.Optional(Type.String()), url: Type.Optional(Type.String()), date: Type.Optional(Type.String()) });
 
 const IssueBody = Type.Object({
   reserveYear: Type.Integer({ minimum: 2019, maximum: 2100 }),
@@ -76,7 +83,7 @@ const InspectionBody = Type.Object({
   affectedArea: Type.Optional(Type.Object({ ...AreaInput.properties }, { additionalProperties: false, description: '受影响面积（管护不到位、林分质量下降、退化），默认地块全部面积' })),
   rectifyBy: Type.Optional(IsoDate('整改期限（管护不到位、林分质量下降、退化必填）')),
   findings: Type.Optional(Type.String()),
-  documents: Type.Optional(Type.Array(DocumentRef)),
+  documents: Type.Optional(Type.Array(Document)),
 });
 const InspectionQuery = Type.Object({ county: Type.Optional(CountyCode()), year: Type.Optional(Year()) });
 

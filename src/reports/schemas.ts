@@ -1,11 +1,9 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CountyYearParams, DateText, IsoDate, ProblemSchema, SubmittedReport, TownshipCode, Uuid, Year } from '../http/schemas.js';
-import { QuotaAreaView } from '../quota/schemas.js';
+import { CountyYearParams, DateText, IsoDate, Nullable, ProblemSchema, SubmittedReport, Timestamp, TownshipCode, Uuid, Year } from '../http/schemas.js';
+import { InspectionOutcomeCounts, QuotaAreaView } from '../quota/schemas.js';
 import { VerificationOverrideView } from '../procedure/schemas.js';
 import { TableFormatQuery, tableRoute } from '../http/tabular-schemas.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Timestamp = Type.String({ format: 'date-time' });
 
 // ---------------------------------------------------------------- requests
 
@@ -106,12 +104,7 @@ const Arrangement = Type.Object({
 export type ArrangementT = Static<typeof Arrangement>;
 
 const InspectionCounts = Type.Object({
-  total: Type.Integer(),
-  intact: Type.Integer(),
-  inadequateCare: Type.Integer({ description: '管护不到位' }),
-  qualityDeclined: Type.Integer({ description: '林分质量下降' }),
-  degraded: Type.Integer({ description: '退化' }),
-  lost: Type.Integer({ description: '灭失' }),
+  ...InspectionOutcomeCounts,
   loss: Type.Object({ ...Area.properties }, { description: '认定的损失（扣减，含欠扣）' }),
 });
 

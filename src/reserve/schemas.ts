@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { CountyCode, IsoDate, Uuid, Year } from '../http/schemas.js';
-import { AreaView, Common, DocumentsView, Nullable, ParticipantsBody, ReserveParcelView, VerificationOverrideView } from '../procedure/schemas.js';
+import { CountyCode, IsoDate, Nullable, Uuid, Year } from '../http/schemas.js';
+import { AreaView, Common, DocumentsView, ParticipantsBody, ReserveParcelView, VerificationOverrideView } from '../procedure/schemas.js';
 
 // ---------------------------------------------------------------- requests
 

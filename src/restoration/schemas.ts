@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
 import { GeoJsonFeature } from '../http/geojson-schemas.js';
-import { CountyParams, Int32, ProblemSchema, TownshipCode, Year } from '../http/schemas.js';
+import { CountyParams, Int32, Nullable, ProblemSchema, TownshipCode, Year } from '../http/schemas.js';
 
 export const Filters = Type.Object({
   year: Type.Optional(Year({ description: '现状调查年份（默认该县最新导入的地类图斑年份）：列出该年非林地图斑中，该年或此前任一调查（三调、年度变更调查）为采矿用地的部分' })),
@@ -53,7 +53,6 @@ export const SummaryView = Type.Object({
   townships: Type.Array(TownshipTotalView),
 });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /** A page of restorable polygons (written as text: the geometry passes through from PostGIS unparsed). */
 export const RestorablePage = Type.Object({
