@@ -9,7 +9,7 @@ export interface LayerVersionRow {
   import_id: string;
   source_name: string;
   feature_count: number;
-  imported_count: number;
+  imported_count: number | null;
   crs: SourceCrsViewT | null;
   finished_at: Date;
 }

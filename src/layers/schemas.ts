@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { AreaFiguresSchema } from '../candidates/schemas.js';
-import { CountyCode, SourceCrsView } from '../http/schemas.js';
+import { CountyCode, Nullable, SourceCrsView } from '../http/schemas.js';
 
 export const LayerListQuery = Type.Object({ county: Type.Optional(CountyCode()) });
 
@@ -11,7 +11,7 @@ export const LayerVersionView = Type.Object({
   surveyYear: Type.Integer(),
   importId: Type.String(),
   sourceName: Type.String(),
-  features: Type.Integer(),
+  features: Nullable(Type.Integer({ description: '导入的要素数（旧记录可能缺失）' })),
   crs: Type.Union([SourceCrsView, Type.Null()], { description: '导入时判定的源坐标系' }),
   importedAt: Type.String({ format: 'date-time' }),
 });
