@@ -6,7 +6,9 @@
  * uploading candidate parcels and opening a failing parcel's report; the township's application form
  * (a prior restoration without evidence refused in Chinese); one procedure step; the XLSX
  * ledger downloaded under the session and read back; a city user's counties as a table and a
- * choropleth, with an audit's sample highlighted; a township user kept out of another county.
+ * choropleth, with an audit's sample highlighted; the county's annual summary (亩, XLSX read back,
+ * 上报 refused for a date inside the year, then made, late); the provincial pool (a county's request,
+ * the province's allocation, the city reading); a township user kept out of another county.
  * Screenshots go to tmp/screenshots (ignored); ZHANBU_UPDATE_SCREENSHOTS=1 also copies the overview to
  * docs/workspace-overview.png for the README.
  */
@@ -23,7 +25,7 @@ import { buildCandidateApp, COUNTY, deleteCandidates, importSurveyLayers, tempDi
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
 import { resetCounty, testPool } from '../helpers/db.js';
 import { injectAs } from '../helpers/http.js';
-import { resetProcedure, seedReserve } from '../helpers/procedure.js';
+import { deleteSeededCandidates, recordNationalAllocation, resetProcedure, seedReserve } from '../helpers/procedure.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'tmp/screenshots');
@@ -38,6 +40,7 @@ let resources: TestUser;
 let township: TestUser;
 let government: TestUser;
 let city: TestUser;
+let province: TestUser;
 let candidateFile: string;
 
 async function shot(page: Page, name: string) {
@@ -139,7 +142,8 @@ beforeAll(async () => {
   township = await createTestUser(pool, 'township', good.township, '乡镇人民政府（测试）');
   government = await createTestUser(pool, 'county-government', COUNTY, '玉山县人民政府（测试）');
   city = await createTestUser(pool, 'city', '361100', '上饶市林业局（测试）');
-  for (const u of [county, resources, township, government, city]) await changePassword(pool, u.id, PASSWORD);
+  province = await createTestUser(pool, 'province-admin', '36', '江西省林业局（测试）');
+  for (const u of [county, resources, township, government, city, province]) await changePassword(pool, u.id, PASSWORD);
   candidateFile = join(tempDir('zhanbu-web-'), '候选地块.geojson');
   writeFileSync(
     candidateFile,
@@ -165,6 +169,7 @@ afterAll(async () => {
   await app?.close();
   await resetProcedure(pool);
   await deleteCandidates(pool);
+  await deleteSeededCandidates(pool);
   await resetCounty(pool, COUNTY);
   await deleteTestUsers(pool);
   await pool.query(`DELETE FROM auth.login_attempt`);
@@ -615,6 +620,145 @@ describe('the web workspace in Chromium', () => {
     await page.close();
   });
 
+  it('shows the county its annual summary in 亩, downloads it as XLSX and reads it back, and submits it (a date inside the year refused in Chinese; late)', async () => {
+    // The year of the city scenario's reserve (2025, 190 亩): due 10 January 2026, so late now.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    await signIn(page, county);
+    await page.waitForSelector('.topbar');
+    expect(await page.textContent('.topbar nav')).toContain('年度总结');
+    await page.goto(`${base}/#/summary`);
+    await page.waitForSelector('[data-test=summary-status]');
+    await page.click('[data-test=summary-year]');
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '2025年度' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-test=summary-reserve]')?.textContent?.includes('190.00 亩'), undefined, { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(page, '11-summary-failed');
+      throw e;
+    });
+    const reserve = await page.textContent('[data-test=summary-reserve]');
+    expect(reserve).toContain('入库地块 3 个');
+    expect(reserve).toContain('12.6667 公顷');
+    expect(await page.getAttribute('[data-test=summary-reserve] .area', 'title')).toBe('126,666.67 平方米');
+    const status = await page.textContent('[data-test=summary-status]');
+    expect(status).toContain('上报截止：2026年1月10日');
+    expect(status).toContain('未上报');
+    expect(status).toContain('已逾期');
+    expect(await page.textContent('[data-test=summary-quota]')).toContain('县级定额结余');
+    await page.waitForTimeout(400); // the year list's closing animation
+    await shot(page, '11-annual-summary');
+    // The report as XLSX under the session, read back: the year's reserve in 亩.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=summary-xlsx]')]);
+    expect(download.suggestedFilename()).toMatch(/^361123_2025年度林地占补平衡试点工作总结\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(await download.path());
+    const sheet = wb.getWorksheet('年度总结')!;
+    expect(sheet.getRow(1).values).toEqual([undefined, '项目', '数量', '面积（亩）', '面积（公顷）', '说明']);
+    const rows = sheet.getSheetValues().filter(Boolean) as unknown[][];
+    expect(rows.find((r) => r[1] === '2025年度储备库')?.slice(2, 5)).toEqual([3, 190, 12.6667]);
+    expect(rows.find((r) => r[1] === '上报截止日期')?.[5]).toBe('未上报');
+    // 上报 dated inside the year: refused by the server, its Chinese detail shown.
+    await page.fill('[data-test=summary-date] input', '2025-12-20');
+    await page.keyboard.press('Enter');
+    await page.click('[data-test=summary-status]');
+    await page.click('[data-test=summary-submit]');
+    await page.waitForSelector('[data-test=summary-error]');
+    expect(await page.textContent('[data-test=summary-error]')).toContain('2025年度尚未结束，年度总结应在2026年1月初上报');
+    await shot(page, '11b-annual-summary-refused');
+    // Dated today: submitted, late; the frozen report's date shown.
+    const iso = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    await page.fill('[data-test=summary-date] input', iso);
+    await page.keyboard.press('Enter');
+    await page.click('[data-test=summary-status]');
+    await page.click('[data-test=summary-submit]');
+    await page.waitForSelector('[data-test=summary-submitted]', { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(page, '11c-summary-submit-failed');
+      throw new Error(`上报: ${(await page.textContent('[data-test=summary-error]').catch(() => null)) ?? String(e)}`);
+    });
+    const today = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date());
+    expect(await page.textContent('[data-test=summary-submitted]')).toBe(`已上报：${today}（逾期），截止2026年1月10日`);
+    const after = await page.textContent('[data-test=summary-status]');
+    expect(after).toContain(`已于${today}上报`);
+    expect(after).toContain('逾期');
+    expect(await page.locator('[data-test=summary-submit]').count()).toBe(0);
+    await shot(page, '11c-annual-summary-submitted');
+    const { rows: stored } = await pool.query(`SELECT late, snapshot->'reserve'->'countyReserve'->>'muExact' AS mu FROM quota.annual_summary WHERE county_code = $1 AND year = 2025`, [COUNTY]);
+    expect(stored).toEqual([{ late: true, mu: '190.000005' }]);
+    await page.close();
+  });
+
+  it("shows the provincial pool: a county requests from it, the province sees the request and allocates it, the city reads it and a county's summary", async () => {
+    // 信州区's 2023 reserve of 1 200 亩, issued for 2024: 500 亩 to the county, 700 亩 into the pool.
+    await seedReserve(pool, '361102', 2023, ['400000.00', '400000.00']);
+    await recordNationalAllocation(app, province, 2024);
+    const issued = await injectAs(app, province, { method: 'POST', url: '/api/v1/quota/issuances', payload: { reserveYear: 2023, county: '361102', issuedOn: '2024-03-01' } });
+    expect(issued.statusCode, issued.body).toBe(201);
+
+    // The county forestry bureau requests 100 亩 of 2024.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(page, county);
+    await page.waitForSelector('.topbar');
+    await page.goto(`${base}/#/pool`);
+    await page.waitForSelector('[data-test=pool-request-form]');
+    await page.fill('[data-test=pool-request-form] input[name=quotaYear]', '2024');
+    await page.fill('[data-test=pool-request-form] input[name=mu]', '100');
+    await page.fill('[data-test=pool-request-form] input[name=purpose]', '玉山县重点建设项目');
+    await page.click('[data-test=pool-request-submit]');
+    await page.waitForSelector('[data-test=pool-request-done]', { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(page, '12-pool-request-failed');
+      throw new Error(`申请: ${(await page.textContent('[data-test=pool-request-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await page.textContent('[data-test=pool-request-done]')).toBe('已申请：361123 2024年 100.00 亩');
+    const mine = await page.textContent('[data-test=pool-requests] .el-table__body-wrapper');
+    expect(mine).toContain('玉山县重点建设项目');
+    expect(mine).toContain('100.00 亩');
+    expect(await page.locator('[data-test=pool-allocate]').count()).toBe(0); // the province allocates
+    await shot(page, '12-pool-county-request');
+    await page.close();
+
+    // The province administrator sees the pool and the request, and allocates 2024: same city first.
+    const prov = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signIn(prov, province);
+    await prov.waitForSelector('.topbar');
+    await prov.goto(`${base}/#/pool`);
+    await prov.waitForSelector('[data-test=pool-requests] .el-table__row');
+    const balances = await prov.textContent('[data-test=pool-balances] .el-table__body-wrapper');
+    expect(balances).toContain('361102');
+    expect(balances).toContain('700.00 亩');
+    expect(await prov.textContent('[data-test=pool-total]')).toBe('700.00 亩');
+    const requests = await prov.textContent('[data-test=pool-requests] .el-table__body-wrapper');
+    expect(requests).toContain('361123');
+    expect(requests).toContain('玉山县重点建设项目');
+    expect(await prov.textContent('[data-test=pool-allocate]')).toContain('分配2024年统筹定额');
+    await shot(prov, '13-pool-province');
+    await prov.click('[data-test=pool-allocate]');
+    await prov.waitForSelector('[data-test=pool-allocate-done]', { timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(prov, '13-pool-allocate-failed');
+      throw new Error(`分配: ${(await prov.textContent('[data-test=pool-allocate-error]').catch(() => null)) ?? String(e)}`);
+    });
+    expect(await prov.textContent('[data-test=pool-allocate-done]')).toBe('2024年统筹分配完成：1 笔，共 100.00 亩');
+    const allocation = await prov.textContent('[data-test=pool-allocations] .el-table__body-wrapper');
+    expect(allocation).toMatch(/2024[\s\S]*361123[\s\S]*361102[\s\S]*本市调剂[\s\S]*100\.00 亩/);
+    expect(await prov.textContent('[data-test=pool-total]')).toBe('600.00 亩');
+    await shot(prov, '13b-pool-allocated');
+    await prov.close();
+
+    // The city reads the pool of its counties; it neither requests nor allocates.
+    const cityPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signIn(cityPage, city);
+    await cityPage.waitForSelector('.topbar');
+    await cityPage.goto(`${base}/#/pool`);
+    await cityPage.waitForSelector('[data-test=pool-allocations] .el-table__row');
+    expect(await cityPage.textContent('[data-test=pool-view]')).toContain('（只读）');
+    expect(await cityPage.locator('[data-test=pool-request-form]').count()).toBe(0);
+    expect(await cityPage.locator('[data-test=pool-allocate]').count()).toBe(0);
+    await shot(cityPage, '13c-pool-city');
+    // …and reads a county's annual summary, without 上报 (the county's act).
+    await cityPage.goto(`${base}/#/summary`);
+    await cityPage.waitForSelector('[data-test=summary-status]');
+    expect(await cityPage.locator('[data-test=summary-submit]').count()).toBe(0);
+    await shot(cityPage, '13d-summary-city');
+    await cityPage.close();
+  });
+
   it('keeps a township user out of another county, in Chinese', async () => {
     const page = await browser.newPage();
     await signIn(page, township);
@@ -629,6 +773,8 @@ describe('the web workspace in Chromium', () => {
     // A write forged without the CSRF token is refused even for the signed-in user.
     const forged = await page.evaluate(async () => (await fetch('/api/v1/procedures', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
     expect(forged).toBe(403);
+    // The reserve and quota reports are not a township's: their views are not offered.
+    expect(await page.textContent('.topbar nav')).not.toMatch(/年度总结|省级统筹/);
     await shot(page, '10-township');
     await page.close();
   });
