@@ -5,9 +5,11 @@
  * every tile at z10–z13, a seeded sample at z14–z16) is fetched through the running service (HTTP,
  * bearer token, scoped transaction, collection lookup, ETag), and in the same run, tile by tile,
  * the same ST_AsMVT statement (src/ogc/repository.ts tileStatement) is executed directly with pg.
- * Then 1,000-feature item pages at seeded positions. Prints p50/p95 of each and their ratio.
+ * Then 1,000-feature item pages at seeded positions, and single features by BSM at seeded positions:
+ * through the service, and the repository's statement (itemById) in the same user's scope directly
+ * with pg. Prints p50/p95 of each and their ratio.
  *
- *   npm run bench:tiles -- [--features 200000] [--pages 40] [--zooms 10-16] [--client http|fetch]
+ *   npm run bench:tiles -- [--features 200000] [--pages 40] [--items 200] [--zooms 10-16] [--client http|fetch]
  * Targets: ratio (service / direct) ≤ 1.2; tile p95 < 100 ms at z14; a 1,000-feature page p95 < 300 ms.
  * Requests are sequential (one at a time): this measures latency, not throughput. The tiles are fetched
  * with node:http on one kept-alive connection (`--client fetch`: the global fetch, undici, which itself
@@ -16,6 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VectorTile } from '@mapbox/vector-tile';
@@ -23,10 +26,12 @@ import Pbf from 'pbf';
 import pg from 'pg';
 import { DEFAULT_DATABASE_URL } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
+import { authUser, withScope } from '../src/auth/scope.js';
 import { hashToken } from '../src/auth/tokens.js';
-import { tileStatement } from '../src/ogc/repository.js';
+import { parseCrs, CRS84 } from '../src/ogc/crs.js';
+import { itemById, tileStatement } from '../src/ogc/repository.js';
 
-const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' }, zooms: { type: 'string', default: '10-16' }, client: { type: 'string', default: 'http' } } });
+const { values } = parseArgs({ options: { features: { type: 'string', default: '200000' }, pages: { type: 'string', default: '40' }, items: { type: 'string', default: '200' }, zooms: { type: 'string', default: '10-16' }, client: { type: 'string', default: 'http' } } });
 // `--zooms 14-16`: only those zooms of the fixed list (the same tiles), for quick iterations.
 const [minZoom, maxZoom] = values.zooms.split('-').map(Number) as [number, number];
 const features = Number(values.features);
@@ -135,6 +140,7 @@ async function main() {
     [COUNTY, YEAR],
   );
   const e = ext[0]!;
+  const loadAtStart = loadavg();
   const tiles = tileList(e).filter((t) => t.z >= minZoom && t.z <= (maxZoom ?? minZoom));
   // The direct runs use the service's login and the service's planner settings (jit off, no parallel workers: src/ogc/repository.ts).
   const direct = new pg.Pool({ connectionString: serviceUrl(), max: 1, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
@@ -226,6 +232,33 @@ async function main() {
       if (res.status !== 200) throw new Error(`items bbox: ${res.status} ${text.slice(0, 200)}`);
       if (i >= 3) boxed.push(performance.now() - t0);
     }
+    // Single features by BSM at seeded positions (a few warm-up), each through the service and then
+    // the repository's statement in the same user's scope directly with pg.
+    const { rows: userRows } = await pool.query<Parameters<typeof authUser>[0]>(`SELECT id, login, display_name, role, admin_code FROM auth.app_user WHERE login = 'bench-tiles'`);
+    const user = authUser(userRows[0]!);
+    const picks = Array.from({ length: Number(values.items) + 5 }, () => 1 + Math.floor(next() * maxFid));
+    const { rows: bsmRows } = await pool.query<{ fid: string; id: string }>(
+      `SELECT fid::text, coalesce(bsm, fid::text) AS id FROM survey.dltb WHERE county_code = $1 AND survey_year = $2 AND fid = ANY($3::bigint[])`,
+      [COUNTY, YEAR, picks],
+    );
+    const idOf = new Map(bsmRows.map((r) => [Number(r.fid), r.id]));
+    const crs84 = parseCrs(CRS84, e.zone ?? 4527)!;
+    const item = { svc: [] as number[], pg: [] as number[], differ: 0 };
+    for (const [i, fid] of picks.entries()) {
+      const id = idOf.get(fid);
+      if (id === undefined) continue;
+      let t0 = performance.now();
+      const res = await get(`/ogc/collections/${COLLECTION}/items/${encodeURIComponent(id)}`);
+      const s = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`item ${id}: ${res.status} ${res.body.toString().slice(0, 200)}`);
+      t0 = performance.now();
+      const row = await withScope(direct, user, (tx) => itemById(tx, { ...ref, crs: crs84 }, id));
+      const d = performance.now() - t0;
+      if (i < 5) continue;
+      item.svc.push(s);
+      item.pg.push(d);
+      if ((JSON.parse(res.body.toString()) as { id: string }).id !== row?.id) item.differ++;
+    }
 
     console.log(`\nbench/tiles — ${COLLECTION}: ${e.n} polygons; ${tiles.length} tiles z${minZoom}–z${maxZoom ?? minZoom} (every tile at z10–13, 60 seeded at z14–16), sequential, after one warm-up pass; HTTP client: ${values.client === 'fetch' ? 'fetch' : 'node:http'}`);
     console.log('zoom | tiles | service p50 ms | service p95 ms | direct ST_AsMVT p50 ms | direct p95 ms | ratio p50 | ratio p95 | mean tile KiB | mean features | feature count differs');
@@ -241,6 +274,10 @@ async function main() {
     console.log(`targets: ratio ≤ 1.2; z14 service p95 < 100 ms`);
     console.log(`items, limit=1000 (${pages.length} pages at seeded positions, ~${(pageBytes / 1024).toFixed(0)} KiB each): p50 ${pct(pages, 50).toFixed(1)} ms, p95 ${pct(pages, 95).toFixed(1)} ms (target p95 < 300 ms)`);
     console.log(`items, limit=1000 inside a 0.02° bbox (${boxed.length} places): p50 ${pct(boxed, 50).toFixed(1)} ms, p95 ${pct(boxed, 95).toFixed(1)} ms`);
+    console.log(
+      `one feature by BSM (${item.svc.length} at seeded positions): service p50 ${pct(item.svc, 50).toFixed(1)} ms, p95 ${pct(item.svc, 95).toFixed(1)} ms; itemById in the scope directly p50 ${pct(item.pg, 50).toFixed(1)} ms, p95 ${pct(item.pg, 95).toFixed(1)} ms; id differs ${item.differ}`,
+    );
+    console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}; at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     agent.destroy();
   } finally {
     server.kill('SIGTERM');

@@ -264,12 +264,37 @@ export async function existsBefore(db: Reader, x: ItemsQuery, key: string): Prom
   return rows.length > 0;
 }
 
-/** One feature by its id (BSM for the survey layers: the first polygon carrying it). */
+/** `id` if it is a bigint as PostgreSQL writes one (`fid::text`), else null: no fid has that text. */
+function asFid(id: string): string | null {
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(id)) return null;
+  const n = BigInt(id);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? id : null;
+}
+
+/**
+ * The statement of itemById: the feature whose `_id` is `id`, the first by `_key`. The survey layers
+ * write the test `_id = id` with leakproof operators only (texteq, int8eq): `_id` is
+ * `coalesce(bsm, fid::text)` and `fid::text` (int8out) is not leakproof, and in the user's scope,
+ * under row-level security, PostgreSQL takes a condition into an index scan only if it is — so
+ * `_id = id` scanned the county-year, and this finds the polygon through the BSM index
+ * (migrations/0022) and the primary key on fid. The same rows: the fid is compared with the id when
+ * the id is exactly a fid's text (asFid), else with NULL.
+ */
+export function itemStatement(x: Pick<ItemsQuery, 'ref' | 'year' | 'zone' | 'crs'>, id: string): { text: string; values: unknown[] } {
+  const kind = x.ref.kind;
+  const [byId, values] =
+    kind === 'dltb' || kind === 'xzq'
+      ? [`(s."BSM" = $4 OR (s."BSM" IS NULL AND s._key = $5::bigint))`, [id, asFid(id)]]
+      : kind === 'xiaoban'
+        ? [`s._key = $4::bigint`, [asFid(id)]]
+        : [`s._id = $4`, [id]];
+  return { text: `SELECT ${featureSelect(kind, x.crs)} FROM (${source(kind)}) s WHERE ${byId} ORDER BY s._key LIMIT 1`, values: [...baseParams(x), ...values] };
+}
+
+/** One feature by its id (BSM for the survey layers: the first polygon carrying it, by fid where it has none; 小班: fid). */
 export async function itemById(tx: Scoped, x: Pick<ItemsQuery, 'ref' | 'year' | 'zone' | 'crs'>, id: string): Promise<FeatureRow | undefined> {
-  const { rows } = await run<FeatureRow>(tx, x.ref.kind, `SELECT ${featureSelect(x.ref.kind, x.crs)} FROM (${source(x.ref.kind)}) s WHERE s._id = $4 ORDER BY s._key LIMIT 1`, [
-    ...baseParams(x),
-    id,
-  ]);
+  const st = itemStatement(x, id);
+  const { rows } = await run<FeatureRow>(tx, x.ref.kind, st.text, st.values);
   return rows[0];
 }
 

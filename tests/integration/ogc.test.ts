@@ -12,6 +12,9 @@ import { VectorTile } from '@mapbox/vector-tile';
 import Pbf from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { authUser, withScope } from '../../src/auth/scope.js';
+import { CRS84 } from '../../src/ogc/crs.js';
+import { itemStatement } from '../../src/ogc/repository.js';
 import { buildTestApp } from '../helpers/app.js';
 import { createTestUser, deleteTestUsers, testAdmin, type TestUser } from '../helpers/auth.js';
 import { resetCounty, servicePool, testPool } from '../helpers/db.js';
@@ -220,6 +223,100 @@ describe('items', () => {
     const xzq = (await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items?XZQDM=${COUNTY}`)).json();
     expect(xzq.numberMatched).toBe(1);
     expect(xzq.features[0].properties.XZQMC).toMatch(/玉山/);
+  });
+
+  it('one feature by id is the first polygon whose BSM (the fid where BSM is empty) is the id, exactly as before the BSM index', async () => {
+    const base = `SELECT fid::text AS fid, bsm FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023`;
+    // What the id always meant: coalesce(bsm, fid::text), the first polygon by fid.
+    const expected = async (id: string) =>
+      (await pool.query<{ fid: string; bsm: string | null }>(`${base} AND coalesce(bsm, fid::text) = $1 ORDER BY fid::bigint LIMIT 1`, [id])).rows[0];
+    const answers = async (ids: string[]) => {
+      for (const id of ids) {
+        const res = await get(u.county, `/ogc/collections/${DLTB}/items/${encodeURIComponent(id)}`);
+        const want = await expected(id);
+        if (!want) {
+          expectProblem(res, 404, 'feature-not-found');
+          continue;
+        }
+        expect(res.statusCode, id).toBe(200);
+        expect(res.json().id, id).toBe(id);
+        expect(res.json().properties.BSM, id).toBe(want.bsm);
+      }
+    };
+    const [low, high] = (await pool.query<{ fid: string; bsm: string }>(`(${base} AND dlbm <> '0602' ORDER BY fid::bigint LIMIT 1) UNION ALL (${base} AND dlbm <> '0602' ORDER BY fid::bigint DESC LIMIT 1)`)).rows;
+    const f = high!.fid;
+    const probes = [low!.bsm, high!.bsm, f, `0${f}`, `+${f}`, `${f}.0`, ` ${f}`, low!.fid, '-1', '0', '99999999999999999999', '-9223372036854775808', 'no-such-bsm'];
+    const setBsm = (fid: string, bsm: string | null) => pool.query(`UPDATE survey.dltb SET bsm = $2 WHERE county_code = '361123' AND survey_year = 2023 AND fid = $1`, [fid, bsm]);
+    try {
+      await answers(probes);
+      // A polygon without BSM answers by its fid, and only by its fid as PostgreSQL writes it.
+      await setBsm(f, null);
+      expect(await expected(f)).toMatchObject({ fid: f, bsm: null });
+      await answers(probes);
+      // Another polygon whose BSM is that text, earlier by fid: it comes first.
+      await setBsm(low!.fid, f);
+      expect(await expected(f)).toMatchObject({ fid: low!.fid, bsm: f });
+      await answers(probes);
+    } finally {
+      await setBsm(f, high!.bsm);
+      await setBsm(low!.fid, low!.bsm);
+    }
+    // XZQ by BSM; 小班 by fid only as written.
+    const xzq = (await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items?limit=1`)).json().features[0];
+    expect((await get(u.county, `/ogc/collections/xzq-${COUNTY}-2019/items/${encodeURIComponent(xzq.id)}`)).json().properties).toEqual(xzq.properties);
+    const xb = (await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items?limit=1`)).json().features[0];
+    expect((await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items/${xb.id}`)).json().properties).toEqual(xb.properties);
+    expectProblem(await get(u.county, `/ogc/collections/xiaoban-${COUNTY}-2023/items/0${xb.id}`), 404, 'feature-not-found');
+  });
+
+  it('one feature of DLTB and XZQ is found through the BSM index on every partition, in the user’s scope (row-level security)', async () => {
+    // Every county-year table the imports above attached has its partition of the parent's index (migrations/0022).
+    const bsmIndexes = new Set<string>();
+    for (const layer of ['dltb', 'xzq']) {
+      const { rows } = await pool.query<{ leaf: string; index: string | null }>(
+        `SELECT t.relid::regclass::text AS leaf, i.relname AS index
+           FROM pg_partition_tree('survey.${layer}') t
+           LEFT JOIN (SELECT c.relname, x.indrelid FROM pg_partition_tree('survey.${layer}_bsm') p JOIN pg_index x ON x.indexrelid = p.relid JOIN pg_class c ON c.oid = p.relid) i
+             ON i.indrelid = t.relid
+          WHERE t.isleaf`,
+      );
+      expect(rows.filter((r) => r.leaf.startsWith(`survey.${layer}_${COUNTY}_`)).length, layer).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.index === null), layer).toEqual([]);
+      for (const r of rows) bsmIndexes.add(r.index!);
+    }
+    // The repository's statement, explained in the county user's scope. The fixture county-year is
+    // small enough for a scan to be cheapest: with scans off, the plan must still find the polygon
+    // through an index condition on bsm (or fid), not by walking an index in fid order.
+    const row = (await pool.query(`SELECT id, login, display_name, role, admin_code FROM auth.app_user WHERE id = $1`, [u.county.id])).rows[0];
+    const { rows: ids } = await pool.query<{ bsm: string; fid: string }>(`SELECT bsm, fid::text FROM survey.dltb WHERE county_code = '361123' AND survey_year = 2023 ORDER BY fid LIMIT 1`);
+    const crs = { uri: CRS84, srid: 4490, flip: false, digits: 9 };
+    type Plan = { 'Node Type': string; 'Index Name'?: string; 'Index Cond'?: string; Plans?: Plan[] };
+    const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
+    const service = servicePool(1);
+    const explain = (kind: 'dltb' | 'xzq', year: number, id: string) =>
+      withScope(service, authUser(row), async (tx) => {
+        await tx.client.query('SET LOCAL enable_seqscan = off');
+        const st = itemStatement({ ref: { kind, county: COUNTY, year }, year, zone: 4527, crs }, id);
+        const plan = (await tx.client.query(`EXPLAIN (FORMAT JSON) ${st.text}`, st.values)).rows[0]['QUERY PLAN'][0].Plan as Plan;
+        return nodes(plan);
+      });
+    // Every scan of the county-year is an index scan whose condition is the id (bsm, or fid / bsm IS NULL
+    // for the fid of a polygon without BSM), not a walk of the county-year in fid order.
+    const byIndex = (plan: Plan[]) => {
+      expect(plan.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
+      const scans = plan.filter((n) => n['Index Name'] !== undefined);
+      expect(scans.some((n) => bsmIndexes.has(n['Index Name']!))).toBe(true);
+      for (const n of scans) expect(n['Index Cond']).toMatch(/\(bsm = |\(bsm IS NULL\)|\(fid = /);
+    };
+    try {
+      byIndex(await explain('dltb', 2023, ids[0]!.bsm));
+      byIndex(await explain('dltb', 2023, ids[0]!.fid));
+      // XZQ's 17 rows are one page: for a numeric BSM (which may also be a fid) one bitmap scan of the
+      // county-year costs less than two; an id that is no fid leaves the BSM condition alone.
+      byIndex(await explain('xzq', 2019, 'no-such-bsm'));
+    } finally {
+      await service.end();
+    }
   });
 
   it('restorable land is /api/’s restorable-mining-land: the same features, remainders, official areas and BFFG, of the latest survey year — items, one item, extent, tiles', async () => {
