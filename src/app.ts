@@ -9,6 +9,7 @@ import { loadConfig, type Config } from './config.js';
 import { createPool } from './db/pool.js';
 import { frameworkErrors, registerProblemHandler } from './http/problem.js';
 import { registerInputGuards } from './http/input-guards.js';
+import { registerStrictBodies } from './http/strict-body.js';
 import { hardenGdal } from './gdal/open-upload.js';
 import { healthRoutes } from './health/routes.js';
 import { importRoutes } from './imports/routes.js';
@@ -67,9 +68,13 @@ export async function buildApp(opts: AppOptions = {}): Promise<App> {
     logger: opts.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     frameworkErrors,
+    // An unknown property of a JSON body is refused, not dropped (http/strict-body.ts closes the body schemas).
+    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandler(app);
+  // Before any route and before the OpenAPI plugin, which documents the closed body schemas.
+  registerStrictBodies(app);
   // Security headers on every answer (registered first, so refusals carry them too); the API returns data, never pages, so its CSP allows nothing.
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },

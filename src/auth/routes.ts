@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { ProblemSchema } from '../http/schemas.js';
-import { refuseUnknownProperties } from '../http/strict-body.js';
 import { requireUser } from './plugin.js';
 import { LoginRoute, LogoutRoute, MeView } from './schemas.js';
 import { signIn, signOut } from './service.js';
@@ -18,7 +17,7 @@ export const authRoutes: FastifyPluginAsync<{ pool: pg.Pool; config: Config }> =
   );
 
   // Public: signing in is how a browser gets its credential.
-  app.post('/auth/login', { config: { public: true }, schema: LoginRoute, preValidation: refuseUnknownProperties(['login', 'password']) }, async (req, reply) => {
+  app.post('/auth/login', { config: { public: true }, schema: LoginRoute }, async (req, reply) => {
     refuseForeignOrigin(req);
     const ua = req.headers['user-agent'];
     const s = await signIn(pool, config, req.log, { login: req.body.login, password: req.body.password, clientIp: req.ip, userAgent: typeof ua === 'string' ? ua : undefined });

@@ -9,10 +9,9 @@ import { PerKeyLimiter } from '../http/concurrency.js';
 import { geometryWorkers } from '../workers/geometry.js';
 import { PERMISSIONS, countyFieldInScope, requireUser } from '../auth/plugin.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
-import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
+import { refuseNamedProperties, emptyBodyAsObject } from '../http/strict-body.js';
 import { IdParams, ProblemSchema } from '../http/schemas.js';
 import {
-  CHECK_RUN_FIELDS,
   CheckRunBody,
   CheckRunList,
   ReportAnswer,
@@ -30,7 +29,7 @@ import { sendTables } from '../reports/tabular.js';
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 // Thresholds decide eligibility: they come from the parameter set the province published.
-const refuseThresholds = refuseUnknownProperties(CHECK_RUN_FIELDS, { refused: thresholdInRequest });
+const refuseThresholds = refuseNamedProperties(thresholdInRequest);
 // County and township are checked by the service with their own codes (422 county-code-invalid, township-code-invalid).
 const uploadForm = formValidator(UploadForm, ['file', 'county', 'township']);
 

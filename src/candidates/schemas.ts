@@ -25,7 +25,6 @@ export const CheckRunBody = Type.Object(
   { additionalProperties: false, description: '检查阈值由省级发布的现行检查参数决定（GET /api/v1/check-parameters），不能在此指定' },
 );
 export type CheckRunBodyT = Static<typeof CheckRunBody>;
-export const CHECK_RUN_FIELDS = ['changeYear', 'baseYear', 'latestYear'] as const;
 
 export const ReportQuery = Type.Object({
   run: Type.Optional(Uuid({ description: '检查记录编号，默认最新' })),

@@ -4,7 +4,7 @@ import { Problem } from '../http/problem.js';
 /**
  * The refusal of a threshold named in a request (a check run, a re-run at verification): they come
  * from the parameter set the province published, never from a client — a township posting
- * {"sourceMinShare":0} must not make farmland pass. For `refuseUnknownProperties({ refused })`.
+ * {"sourceMinShare":0} must not make farmland pass. For `refuseNamedProperties`.
  */
 export function thresholdInRequest(key: string): Problem | undefined {
   if (!(CHECK_THRESHOLD_NAMES as readonly string[]).includes(key)) return undefined;

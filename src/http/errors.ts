@@ -22,6 +22,7 @@ export const CATALOGUE = {
   'not-found': 404,
   'route-not-found': 404,
   'request-invalid': 400,
+  'unknown-property': 400,
   'request-too-deep': 400,
   'nul-character': 400,
   'multipart-required': 415,
@@ -86,6 +87,12 @@ export const surveyNotAtAcceptance = (property: string) =>
     { property },
     'Change survey is not part of the acceptance',
   );
+/**
+ * A property of a JSON body that the route's schema does not know (src/http/strict-body.ts): refused
+ * rather than dropped, so a misspelt or retired field never reads as accepted. `path` as `body.documents[0].bogus`.
+ */
+export const unknownProperty = (path: string, property: string) =>
+  problem('unknown-property', 'Unknown property', `未知的字段：${path}（此接口不接受该字段，请核对拼写，或对照 /openapi.json 中的请求格式）`, { property, path });
 export const requestTooDeep = (detail: string, ext?: Record<string, unknown>) => problem('request-too-deep', 'Request nested too deeply', detail, ext);
 export const nulCharacter = (where: string) =>
   problem('nul-character', 'NUL character refused', `${where}含有NUL字符（\\u0000）：文本中不能包含该字符`, { field: where });

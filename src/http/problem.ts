@@ -62,12 +62,26 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
   void reply.status(problem.status).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').type('application/problem+json').send(problem.toBody());
 }
 
+/** A JSON pointer (`/documents/0`) as the path a person reads (`.documents[0]`). */
+const jsonPath = (pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('');
+
 /** Problem+json for every error the app answers, so no client ever sees a bare 500 page. */
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Problem, req, reply) => {
     let problem: Problem;
     if (err instanceof Problem) {
       problem = err;
+    } else if (err.validation?.[0]?.keyword === 'additionalProperties') {
+      // What http/strict-body.ts could not name before validation (a property of one of two object shapes).
+      const e = err.validation[0];
+      const property = String((e.params as { additionalProperty?: unknown }).additionalProperty);
+      problem = errors.unknownProperty(`${err.validationContext ?? 'body'}${jsonPath(e.instancePath)}.${property}`, property);
     } else if ((err).validation) {
       problem = errors.requestInvalid(`请求参数不正确：${err.message}`, { errors: (err).validation });
     } else if ((err).code === 'FST_REQ_FILE_TOO_LARGE' || (err).statusCode === 413) {

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Static, TSchema, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
 import type { AuthUser } from '../auth/scope.js';
 import { surveyNotAtAcceptance } from '../http/errors.js';
-import { refuseUnknownProperties } from '../http/strict-body.js';
+import { refuseNamedProperties } from '../http/strict-body.js';
 import { thresholdInRequest } from '../check-parameters/problems.js';
 import { IdParams } from '../http/schemas.js';
 import {
@@ -57,6 +57,17 @@ interface Act<B extends TSchema = TSchema, P extends TSchema = TSchema> {
 /** Checks the entry's types against its own schemas, then erases them for the table. */
 const act = <B extends TSchema, P extends TSchema = typeof IdParams>(a: Act<B, P>) => a as unknown as Act;
 
+/**
+ * The single-place 公示 form of before (`place`, `from`, `to`, without either place): set aside, so
+ * that the guard refuses it naming both places it lacks (422 publicity-place), as it always has,
+ * rather than as three unknown properties. Mixed with the new form, they are unknown properties.
+ */
+async function oldPublicityForm(req: FastifyRequest): Promise<void> {
+  const b = req.body as Record<string, unknown> | null;
+  if (b === null || typeof b !== 'object' || Array.isArray(b) || 'naturalVillage' in b || 'villageCommittee' in b) return;
+  for (const k of ['place', 'from', 'to']) delete b[k];
+}
+
 const ACTS: Act[] = [
   act({
     action: 'verify',
@@ -65,7 +76,7 @@ const ACTS: Act[] = [
       '默认采用该批次最新一次检查；checkRunId指定检查记录，rerunChecks立即重新检查。检查不通过时：来源可靠（采矿用地）与重复申报不得越过；其他检查项须事先经县级人民政府批准（override-approvals：检查项、理由、证明材料），override.reason可写县级林业主管部门的核实意见。',
     body: VerifyBody,
     // A re-run takes survey years only; thresholds are the province's parameter set in force.
-    preValidation: refuseUnknownProperties('any', { nested: { rerunChecks: ['baseYear', 'latestYear'] }, refused: thresholdInRequest }),
+    preValidation: refuseNamedProperties(thresholdInRequest, ['rerunChecks']),
     run: (pool, user, id, body, _params, bounds) => service.verify(pool, user, id, body, bounds),
   }),
   act({
@@ -81,6 +92,7 @@ const ACTS: Act[] = [
     summary: '公示：在地块所在自然村、村委会所在地两处公示，分别登记地点与公示期',
     description: 'naturalVillage（地块所在自然村）与villageCommittee（村委会所在地）均须登记：名称与起止日期；异议自较早的开始日期起受理，确认须在两处公示均结束之后。',
     body: PublicizeBody,
+    preValidation: oldPublicityForm,
     run: service.publicize,
   }),
   act({ action: 'objection', path: 'objections', summary: '登记公示异议', body: ObjectionBody, status: 201, run: service.recordObjection }),
@@ -132,7 +144,7 @@ const ACTS: Act[] = [
     description: '经县级林业、自然资源等部门联合验收合格的，县级自然资源主管部门在年度土地变更调查更新数据库中进行地类变更。验收不以变更调查已显示林地为前提。乔木林、竹林等按造林成活率（≥85%），灌木林地按覆盖度（≥40%）。',
     body: AcceptBody,
     // A client of the old rule (acceptance on the change survey) learns where the survey went, rather than having it ignored.
-    preValidation: refuseUnknownProperties('any', { refused: (k) => (k === 'changeYear' || k === 'checkRunId' ? surveyNotAtAcceptance(k) : undefined) }),
+    preValidation: refuseNamedProperties((k) => (k === 'changeYear' || k === 'checkRunId' ? surveyNotAtAcceptance(k) : undefined)),
     run: service.accept,
   }),
   act({

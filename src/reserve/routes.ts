@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { requireUser } from '../auth/plugin.js';
 import { Problem } from '../http/problem.js';
 import { CountyParams, IdParams } from '../http/schemas.js';
-import { refuseUnknownProperties, emptyBodyAsObject } from '../http/strict-body.js';
+import { refuseNamedProperties, emptyBodyAsObject } from '../http/strict-body.js';
 import { problems } from '../procedure/schemas.js';
 import {
   ApproveBody,
@@ -102,12 +102,9 @@ export const reserveRoutes: FastifyPluginAsync<{ pool: pg.Pool }> = async (fasti
         body: DrawAuditBody,
         response: { 201: AuditView, ...problems },
       },
-      preValidation: refuseUnknownProperties(['level'], {
-        refused: (k) =>
-          k === 'seed'
-            ? new Problem(400, 'seed-not-accepted', 'The sampling seed is drawn by the server', '抽样随机种子由系统生成并记录，不能在请求中指定')
-            : undefined,
-      }),
+      preValidation: refuseNamedProperties((k) =>
+        k === 'seed' ? new Problem(400, 'seed-not-accepted', 'The sampling seed is drawn by the server', '抽样随机种子由系统生成并记录，不能在请求中指定') : undefined,
+      ),
     },
     async (req, reply) => {
       const drawn = await service.drawAudit(pool, requireUser(req), req.params.id, req.body);

@@ -96,7 +96,7 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
       const body = expectProblem(await post(u.township, url, payload), 400, 'check-parameters-not-accepted');
       expect(body.detail).toMatch(/省级统一发布/);
     }
-    expectProblem(await post(u.township, url, { sourceMinShareX: 0 }), 400, 'request-invalid');
+    expect(expectProblem(await post(u.township, url, { sourceMinShareX: 0 }), 400, 'unknown-property').detail).toContain('未知的字段：body.sourceMinShareX');
     // Nor look at an older survey, where land that is forest today was not yet.
     expectProblem(await post(u.township, url, { latestYear: 2019 }), 403, 'survey-years-not-permitted');
     expectProblem(await post(u.township, url, { baseYear: 2019 }), 403, 'survey-years-not-permitted');
@@ -181,12 +181,17 @@ describe('item 3: eligibility thresholds are the province’s, versioned and aud
       { parameters: { ...DEFAULT_CHECK_PARAMETERS, sourceMinShare: 1.5 }, reason: '超出范围的比例' },
       { parameters: { ...DEFAULT_CHECK_PARAMETERS, boundaryToleranceM2: -1 }, reason: '负的容差不成立' },
       { parameters: { sourceMinShare: 0.9 }, reason: '只给了一项阈值' },
-      { parameters: { ...DEFAULT_CHECK_PARAMETERS, sourceMinShareTypo: 0 }, reason: '拼错的阈值名称' },
       { parameters: DEFAULT_CHECK_PARAMETERS, reason: '短' },
-      { parameters: DEFAULT_CHECK_PARAMETERS, reason: '额外的属性', version: 99 },
     ];
     const before = (await inForce()).version;
     for (const payload of bad) expectProblem(await post(u.admin, '/api/v1/check-parameters/versions', payload), 400, 'request-invalid');
+    // A misspelt threshold or an extra property is named.
+    for (const [payload, path] of [
+      [{ parameters: { ...DEFAULT_CHECK_PARAMETERS, sourceMinShareTypo: 0 }, reason: '拼错的阈值名称' }, 'body.parameters.sourceMinShareTypo'],
+      [{ parameters: DEFAULT_CHECK_PARAMETERS, reason: '额外的属性', version: 99 }, 'body.version'],
+    ] as const) {
+      expect(expectProblem(await post(u.admin, '/api/v1/check-parameters/versions', payload), 400, 'unknown-property').path).toBe(path);
+    }
     expect((await inForce()).version).toBe(before);
   });
 

@@ -236,7 +236,7 @@ describe('a parcel walked from application to the provincial reserve, by the rig
     for (const seed of ['shangrao-2024-yushan', '']) {
       expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', seed }), 400, 'seed-not-accepted');
     }
-    expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', sampleSize: 1 }), 400, 'request-invalid');
+    expect(expectProblem(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city', sampleSize: 1 }), 400, 'unknown-property').detail).toContain('body.sampleSize');
     expect((await pool.query('SELECT count(*)::int AS n FROM procedure.audit WHERE submission_id = $1', [submissionId])).rows[0].n).toBe(0);
     const a = await ok(await post(u.city, `/api/v1/reserve-submissions/${submissionId}/audits`, { level: 'city' }), 201);
     expect(a.seed).toMatch(/^[0-9a-f]{32}$/); // 128 random bits, drawn and recorded by the server
@@ -444,6 +444,11 @@ describe('guards: each illegal step is refused with the guard that failed, and n
       'publicity-place',
       'publicity-period-valid',
     );
+    // A property the route does not know, even inside a document, is refused by name and nothing is recorded.
+    const before = await transitionCount(p.id);
+    const typo = expectProblem(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, { ...BOTH_PLACES, documents: [{ title: '公示照片', numbr: '1' }] }), 400, 'unknown-property');
+    expect(typo.detail).toContain('未知的字段：body.documents[0].numbr');
+    expect(await transitionCount(p.id)).toBe(before);
     await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/publicize`, BOTH_PLACES));
     const withObjection = await ok(await post(u.forestry, `/api/v1/procedures/${p.id}/objections`, { receivedOn: '2022-03-03', objector: '村民张某', content: '地块边界含其承包地' }), 201);
     const objectionId = withObjection.objections[0].id;

@@ -53,6 +53,7 @@ describe('error catalogue', () => {
       errors.notFoundInScope('地块', 'id'),
       errors.routeNotFound(),
       errors.requestInvalid('x'),
+      errors.unknownProperty('body.x', 'x'),
       errors.requestTooDeep('x'),
       errors.nulCharacter('x'),
       errors.multipartRequired(),
