@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createUser, ensureUser, issueToken, userByToken } from '../../src/auth/repository.js';
-import type { Role } from '../../src/domain/procedure/actors.js';
+import { ROLES, type Role } from '../../src/domain/procedure/actors.js';
 
 export const TEST_ADMIN_LOGIN = 'test-province-admin';
 /** A fixed token: stored only as its SHA-256, like any other. */
@@ -43,4 +43,24 @@ export async function createTestUser(pool: pg.Pool, role: Role, code: string, na
 /** Removes the users createTestUser made (their tokens cascade). */
 export async function deleteTestUsers(pool: pg.Pool): Promise<void> {
   await pool.query(`DELETE FROM auth.app_user WHERE login LIKE 'test-u-%'`);
+}
+
+/** A code of each role's level inside county 361123's chain (township 361123100, city 361100, province 36). */
+export const ROLE_CODES: Record<Role, string> = {
+  township: '361123100',
+  'county-forestry': '361123',
+  'county-natural-resources': '361123',
+  'county-government': '361123',
+  city: '361100',
+  'city-natural-resources': '361100',
+  'province-reviewer': '360000',
+  'province-admin': '360000',
+  'province-natural-resources': '360000',
+};
+
+/** One test user of every role, each over 361123 or the city or province holding it. */
+export async function createUserPerRole(pool: pg.Pool): Promise<Record<Role, TestUser>> {
+  const users = {} as Record<Role, TestUser>;
+  for (const role of ROLES) users[role] = await createTestUser(pool, role, ROLE_CODES[role]);
+  return users;
 }

@@ -11,28 +11,17 @@ import { ROUTE_PERMISSIONS, routePermission } from '../../src/domain/permissions
 import { ROLES, type Role } from '../../src/domain/procedure/actors.js';
 import { registerProblemHandler } from '../../src/http/problem.js';
 import { buildTestApp } from '../helpers/app.js';
-import { createTestUser, deleteTestUsers, type TestUser } from '../helpers/auth.js';
+import { createUserPerRole, deleteTestUsers, type TestUser } from '../helpers/auth.js';
 import { testPool } from '../helpers/db.js';
 import { ANONYMOUS, injectAs } from '../helpers/http.js';
 
 const pool = testPool();
 let app: App;
-const users = {} as Record<Role, TestUser>;
-const CODES: Record<Role, string> = {
-  township: '361123100',
-  'county-forestry': '361123',
-  'county-natural-resources': '361123',
-  'county-government': '361123',
-  city: '361100',
-  'city-natural-resources': '361100',
-  'province-reviewer': '360000',
-  'province-admin': '360000',
-  'province-natural-resources': '360000',
-};
+let users: Record<Role, TestUser>;
 
 beforeAll(async () => {
   app = await buildTestApp();
-  for (const role of ROLES) users[role] = await createTestUser(pool, role, CODES[role]);
+  users = await createUserPerRole(pool);
 });
 afterAll(async () => {
   await app?.close();
