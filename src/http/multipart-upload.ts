@@ -9,7 +9,7 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { Problem, badInput } from './problem.js';
-import { multipartRequired, nulCharacter, requestInvalid, uploadTooLarge } from './errors.js';
+import { multipartRequired, nulCharacter, requestInvalid, unknownProperty, uploadTooLarge } from './errors.js';
 
 export interface ReceivedFile {
   path: string;
@@ -56,7 +56,10 @@ export function formValidator<T extends TProperties, K extends keyof T & string>
   return (fields: Record<string, string>): Omit<Static<TObject<T>>, K> => {
     const input: Record<string, unknown> = {};
     for (const [name, text] of Object.entries(fields)) {
-      if (text === '' || leftOut.includes(name as K)) continue;
+      if (leftOut.includes(name as K)) continue;
+      // As for JSON bodies: a field the form does not know (a misspelt option) is refused, never ignored.
+      if (!Object.hasOwn(properties, name)) throw unknownProperty(`form.${name}`, name);
+      if (text === '') continue;
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the rule is wrong here: tsc needs it
       const boolean = (properties[name] as { type?: string } | undefined)?.type === 'boolean' ? BOOLEAN_WORDS[text.toLowerCase()] : undefined;
       input[name] = boolean ?? text;

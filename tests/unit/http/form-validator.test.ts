@@ -45,4 +45,11 @@ describe('multipart forms are validated by the schema that documents them', () =
   it('leaves the fields a service checks with its own codes alone', () => {
     expect(uploadForm({ county: '36112', township: '1' })).toEqual({ runChecks: true });
   });
+
+  it('refuses a field the form does not know (a misspelt option), empty or not: 400 unknown-property naming it', () => {
+    const typo = refusal(() => importForm({ layer: 'dltb', year: '2019', repairGeomety: 'true' }));
+    expect({ status: typo.status, code: typo.code, path: typo.extensions.path }).toEqual({ status: 400, code: 'unknown-property', path: 'form.repairGeomety' });
+    expect(typo.detail).toContain('未知的字段：form.repairGeomety');
+    expect(refusal(() => uploadForm({ county: '361123', changeyear: '' })).code).toBe('unknown-property');
+  });
 });
