@@ -107,7 +107,11 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (typeof problem.extensions.retryAfter === 'number') void reply.header('retry-after', String(problem.extensions.retryAfter));
     // A refusal in the middle of an upload leaves the rest of the body unread: close the connection
     // after answering rather than keep a socket that still carries hundreds of megabytes.
-    if (!req.raw.complete) void reply.header('connection', 'close');
+    // A small rest (≤ 1 MiB declared) is read and dropped instead, keeping the connection: closing
+    // while the client is still writing makes some clients (undici's fetch) fail with EPIPE before
+    // they read the answer.
+    const declared = Number(req.headers['content-length']);
+    if (!req.raw.complete && !(declared <= 1024 * 1024)) void reply.header('connection', 'close');
     void reply.status(problem.status).type('application/problem+json').send(problem.toBody(req.url));
   });
   app.setNotFoundHandler((req, reply) => {
