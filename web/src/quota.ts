@@ -1,8 +1,10 @@
 /**
  * The 年度总结 and 省级统筹 views' answers (src/ledger/schemas.ts AnnualSummary, src/quota/schemas.ts
  * PoolView) and the bodies their forms send; `tests/unit/web-quota-forms.test.ts` checks each body
- * against its route's request schema. No imports: the unit test loads it under Node.
+ * against its route's request schema. Imports only plain modules (no Vue): the unit test loads it under Node.
  */
+import { todayInChina } from './procedure.js';
+
 export interface Area { m2: number; mu: number; hectare: number; muExact?: string }
 interface Counted { parcels: number; area: Area }
 export interface Draw { id: string; projectName: string; approvalNo: string; approvedOn: string; area: Area; useStartedOn: string | null; recoveredOn: string | null }
@@ -59,8 +61,6 @@ export const canSubmitSummary = (me: Who) => me?.role === 'county-forestry';
 export const canRequestPool = (me: Who) => me?.role === 'county-forestry' || me?.role === 'province-admin';
 export const canAllocatePool = (me: Who) => me?.role === 'province-admin';
 
-/** Today's date in China, YYYY-MM-DD (the server's dates are China's calendar days). */
-export const todayInChina = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 /** The last year that has ended: the summary a county reports next (due 10 January of the year after). */
 export const lastEndedYear = (): number => Number(todayInChina().slice(0, 4)) - 1;
 
